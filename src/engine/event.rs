@@ -1,0 +1,298 @@
+//! What happened, as data: every state change and every KMS call, stamped with logical time.
+//!
+//! KMS calls are shaped like CloudTrail records (eventName, key, userIdentity or
+//! invokedBy, encryption context, errorCode) so the log reads like the real audit trail.
+
+use serde::Serialize;
+
+use super::ids::{ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
+use super::kms::{KeyState, KmsErrorCode};
+use super::table::{SseStatus, TableStatus};
+use super::time::SimTime;
+
+/// The service principal that makes DynamoDB's own KMS calls through its grants.
+pub const DYNAMODB_SERVICE: &str = "dynamodb.amazonaws.com";
+
+/// One entry of the event log.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Event {
+    /// Logical time in milliseconds since the scenario started.
+    pub at: SimTime,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Who a KMS call ran as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "name")]
+pub enum Caller {
+    /// An IAM principal's request, which DynamoDB forwards to KMS on its behalf (fact 20).
+    Principal(PrincipalId),
+    /// DynamoDB itself, through the grant it holds on the key (facts 73, 76).
+    Service,
+    /// The account administrator calling KMS directly (DisableKey, ScheduleKeyDeletion, ...).
+    Admin,
+}
+
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Caller::Principal(p) => write!(f, "{p}"),
+            Caller::Service => f.write_str(DYNAMODB_SERVICE),
+            Caller::Admin => f.write_str("admin"),
+        }
+    }
+}
+
+/// A CloudTrail-shaped KMS call.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct KmsCall {
+    /// `Decrypt`, `GenerateDataKey`, `DisableKey`, ...
+    pub event_name: &'static str,
+    pub key: KmsKeyId,
+    /// userIdentity: the caller.
+    pub user: Caller,
+    /// `dynamodb.amazonaws.com` when DynamoDB made the call for a request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invoked_by: Option<&'static str>,
+    /// The table's encryption context (fact 75), on cryptographic calls.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encryption_context: Option<EncryptionContext>,
+    /// The material version used (rotation keeps old versions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub material_version: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<KmsErrorCode>,
+    /// False for the AWS owned key: its calls never reach your CloudTrail (fact 76).
+    pub in_your_cloudtrail: bool,
+    /// Why the call was made, in words (`cache refresh`, `re-wrap: unwrap T1`, ...).
+    pub purpose: &'static str,
+}
+
+/// `{"aws:dynamodb:tableName": ..., "aws:dynamodb:subscriberId": ...}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EncryptionContext {
+    #[serde(rename = "aws:dynamodb:tableName")]
+    pub table_name: String,
+    #[serde(rename = "aws:dynamodb:subscriberId")]
+    pub subscriber_id: String,
+}
+
+/// Where a read or write found its table key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CacheUse {
+    /// The connection's cached plaintext table key served the request: no KMS call.
+    Hit,
+    /// The request needed KMS Decrypt first.
+    Fetched,
+    /// No table key was needed (the table is archived).
+    None,
+}
+
+/// The result of a request as the caller sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "result")]
+pub enum RequestResult {
+    Ok,
+    Error {
+        error: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        kms_error: Option<KmsErrorCode>,
+        message: String,
+    },
+}
+
+impl RequestResult {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, RequestResult::Ok)
+    }
+}
+
+/// Every kind of thing the engine reports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum EventKind {
+    /// A scenario step (or a live action in the TUI) begins; written by the runner.
+    Step {
+        step: usize,
+        action: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
+    KeyCreated {
+        key: KmsKeyId,
+        key_kind: &'static str,
+        state: KeyState,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rotation_days: Option<u32>,
+    },
+    KmsCall(KmsCall),
+    KeyStateChanged {
+        key: KmsKeyId,
+        from: KeyState,
+        to: KeyState,
+    },
+    KeyRotated {
+        key: KmsKeyId,
+        version: u32,
+        on_demand: bool,
+    },
+    /// Automatic rotation came due while the key was not Enabled (fact 68).
+    KeyRotationDeferred {
+        key: KmsKeyId,
+        state: KeyState,
+    },
+    /// The deletion date passed: every material version was zeroized.
+    KeyMaterialDestroyed {
+        key: KmsKeyId,
+        versions: u32,
+    },
+    PermissionChanged {
+        key: KmsKeyId,
+        principal: PrincipalId,
+        allowed: bool,
+    },
+    TableCreated {
+        table: String,
+        key: KmsKeyId,
+        table_key: TableKeyId,
+        deks: u32,
+        items: u64,
+    },
+    TableUpdateAccepted {
+        from_key: KmsKeyId,
+        to_key: KmsKeyId,
+        new_table_key: TableKeyId,
+    },
+    TableUpdateRejected {
+        to_key: KmsKeyId,
+        error: String,
+        message: String,
+    },
+    SseStatusChanged {
+        from: SseStatus,
+        to: SseStatus,
+    },
+    RewrapStarted {
+        from: TableKeyId,
+        to: TableKeyId,
+        deks: u32,
+    },
+    DekRewrapped {
+        dek: DekId,
+        from: TableKeyId,
+        to: TableKeyId,
+        done: u32,
+        total: u32,
+        /// First bytes of the wrapped DEK before and after: it changes, the DEK itself does not.
+        before: String,
+        after: String,
+    },
+    /// The job needed an unusable key (undocumented behaviour, marked as such).
+    RewrapStalled {
+        key: KmsKeyId,
+        kms_error: KmsErrorCode,
+        done: u32,
+        total: u32,
+    },
+    RewrapResumed {
+        done: u32,
+        total: u32,
+    },
+    /// The archive started while a re-wrap was still running.
+    RewrapAbandoned {
+        done: u32,
+        total: u32,
+    },
+    /// The table now uses the new table key; SSE is ENABLED with the new key's ARN.
+    TableKeySwitched {
+        from: TableKeyId,
+        to: TableKeyId,
+        key: KmsKeyId,
+    },
+    /// The old table key is no longer needed by the live table.
+    TableKeyRetired {
+        table_key: TableKeyId,
+        key: KmsKeyId,
+    },
+    CacheFilled {
+        principal: PrincipalId,
+        connection: ConnectionId,
+        table_key: TableKeyId,
+        expires_at: SimTime,
+    },
+    CacheExpired {
+        principal: PrincipalId,
+        connection: ConnectionId,
+        table_key: TableKeyId,
+    },
+    /// DynamoDB's own copy of a table key (used by the re-wrap job) ran out.
+    ServiceKeyExpired {
+        table_key: TableKeyId,
+    },
+    ItemRead {
+        principal: PrincipalId,
+        connection: ConnectionId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        item: Option<ItemId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dek: Option<DekId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        table_key: Option<TableKeyId>,
+        cache: CacheUse,
+        #[serde(flatten)]
+        result: RequestResult,
+    },
+    ItemWritten {
+        principal: PrincipalId,
+        connection: ConnectionId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        item: Option<ItemId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dek: Option<DekId>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        table_key: Option<TableKeyId>,
+        cache: CacheUse,
+        #[serde(flatten)]
+        result: RequestResult,
+    },
+    TableStatusChanged {
+        from: TableStatus,
+        to: TableStatus,
+        reason: String,
+    },
+    ArchivalBackupTaken {
+        backup_arn: String,
+        key: KmsKeyId,
+    },
+    /// Key material that some item depends on no longer exists anywhere.
+    DataUnrecoverable {
+        key: KmsKeyId,
+    },
+    /// An admin action the engine refused before calling anything (e.g. an AWS managed key).
+    ActionRefused {
+        action: String,
+        error: String,
+        message: String,
+    },
+}
+
+impl EventKind {
+    /// True for failures: failed KMS calls, failed requests, refusals, stalls.
+    pub fn is_failure(&self) -> bool {
+        match self {
+            EventKind::KmsCall(c) => c.error_code.is_some(),
+            EventKind::ItemRead { result, .. } | EventKind::ItemWritten { result, .. } => {
+                !result.is_ok()
+            }
+            EventKind::TableUpdateRejected { .. }
+            | EventKind::RewrapStalled { .. }
+            | EventKind::ActionRefused { .. }
+            | EventKind::DataUnrecoverable { .. }
+            | EventKind::KeyMaterialDestroyed { .. } => true,
+            EventKind::TableStatusChanged { to, .. } => *to != TableStatus::Active,
+            _ => false,
+        }
+    }
+}

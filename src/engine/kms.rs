@@ -1,0 +1,456 @@
+//! AWS KMS, simulated: key states, versioned key material, per-principal kms:Decrypt, and the
+//! error each state gives (facts 54-69).
+//!
+//! Material is real 256-bit key bytes in zeroizing buffers. Deleting a key drops every version,
+//! which wipes the bytes: "gone" is not a flag on screen, the material really no longer exists.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use rand::Rng;
+use serde::Serialize;
+
+use super::crypto::{self, KeyBytes, SealedKey};
+use super::event::Caller;
+use super::ids::{KmsKeyId, PrincipalId};
+use super::time::SimTime;
+
+/// Who owns and manages a key (fact 2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KeyKind {
+    /// Yours: policy, enable/disable, rotation, deletion.
+    CustomerManaged,
+    /// `aws/dynamodb`: in your account, but AWS manages it; it cannot be disabled or deleted.
+    AwsManaged,
+    /// In a DynamoDB service account; invisible to you; its calls are not in your CloudTrail.
+    AwsOwned,
+}
+
+impl KeyKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            KeyKind::CustomerManaged => "customer managed",
+            KeyKind::AwsManaged => "AWS managed",
+            KeyKind::AwsOwned => "AWS owned",
+        }
+    }
+}
+
+/// `KeyMetadata.KeyState`, plus `Deleted` for a key that no longer exists (there is no such
+/// KeyState in AWS: a deleted key is simply gone, fact 54).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "state")]
+pub enum KeyState {
+    Enabled,
+    Disabled,
+    PendingDeletion { deletion_at: SimTime },
+    Deleted { at: SimTime },
+}
+
+impl KeyState {
+    /// The scenario-format name: `enabled`, `disabled`, `pending-deletion`, `deleted`.
+    pub fn name(self) -> &'static str {
+        match self {
+            KeyState::Enabled => "enabled",
+            KeyState::Disabled => "disabled",
+            KeyState::PendingDeletion { .. } => "pending-deletion",
+            KeyState::Deleted { .. } => "deleted",
+        }
+    }
+}
+
+impl fmt::Display for KeyState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyState::Enabled => f.write_str("Enabled"),
+            KeyState::Disabled => f.write_str("Disabled"),
+            KeyState::PendingDeletion { deletion_at } => {
+                write!(f, "PendingDeletion (deletes at {deletion_at})")
+            }
+            KeyState::Deleted { .. } => f.write_str("deleted (gone)"),
+        }
+    }
+}
+
+/// The KMS error codes the simulator produces (facts 60-63).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum KmsErrorCode {
+    DisabledException,
+    #[serde(rename = "KMSInvalidStateException")]
+    KmsInvalidStateException,
+    NotFoundException,
+    AccessDeniedException,
+    InvalidCiphertextException,
+    LimitExceededException,
+}
+
+impl KmsErrorCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KmsErrorCode::DisabledException => "DisabledException",
+            KmsErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
+            KmsErrorCode::NotFoundException => "NotFoundException",
+            KmsErrorCode::AccessDeniedException => "AccessDeniedException",
+            KmsErrorCode::InvalidCiphertextException => "InvalidCiphertextException",
+            KmsErrorCode::LimitExceededException => "LimitExceededException",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "DisabledException" => KmsErrorCode::DisabledException,
+            "KMSInvalidStateException" => KmsErrorCode::KmsInvalidStateException,
+            "NotFoundException" => KmsErrorCode::NotFoundException,
+            "AccessDeniedException" => KmsErrorCode::AccessDeniedException,
+            "InvalidCiphertextException" => KmsErrorCode::InvalidCiphertextException,
+            "LimitExceededException" => KmsErrorCode::LimitExceededException,
+            _ => return None,
+        })
+    }
+
+    /// True when the failure comes from the key itself (its state or existence), not from one
+    /// principal's missing permission: such a failure makes DynamoDB mark the table inaccessible.
+    pub fn is_key_failure(self) -> bool {
+        matches!(
+            self,
+            KmsErrorCode::DisabledException
+                | KmsErrorCode::KmsInvalidStateException
+                | KmsErrorCode::NotFoundException
+        )
+    }
+}
+
+impl fmt::Display for KmsErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A refused KMS call: the code and the message KMS would return.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmsError {
+    pub code: KmsErrorCode,
+    pub message: String,
+}
+
+/// One version of a key's backing material.
+#[derive(Clone)]
+pub struct Material {
+    pub version: u32,
+    pub created_at: SimTime,
+    bytes: KeyBytes,
+}
+
+impl fmt::Debug for Material {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Material(v{}, <redacted>)", self.version)
+    }
+}
+
+/// Automatic rotation schedule (facts 64, 68).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct AutoRotation {
+    pub period_days: u32,
+    pub next_at: SimTime,
+}
+
+/// A ciphertext KMS produced: which key and material version, and the sealed bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KmsBlob {
+    pub key: KmsKeyId,
+    pub version: u32,
+    pub sealed: SealedKey,
+}
+
+/// One KMS key.
+#[derive(Clone, Debug)]
+pub struct KmsKey {
+    pub id: KmsKeyId,
+    pub kind: KeyKind,
+    pub state: KeyState,
+    materials: Vec<Material>,
+    /// How many material versions were ever created (kept after deletion, for display).
+    pub versions_created: u32,
+    pub rotation: Option<AutoRotation>,
+    pub on_demand_rotations: u32,
+    /// Principals allowed kms:Decrypt through DynamoDB; `None` = everyone.
+    pub allow: Option<BTreeSet<PrincipalId>>,
+}
+
+/// What `PendingDeletion` answers to cryptographic calls; the docs list both (fact 60).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum PendingDeletionError {
+    DisabledException,
+    #[serde(rename = "KMSInvalidStateException")]
+    KmsInvalidStateException,
+}
+
+impl KmsKey {
+    pub fn new(
+        id: KmsKeyId,
+        kind: KeyKind,
+        state: KeyState,
+        rotation_days: Option<u32>,
+        allow: Option<BTreeSet<PrincipalId>>,
+        rng: &mut impl Rng,
+    ) -> Self {
+        let rotation = rotation_days.map(|d| AutoRotation {
+            period_days: d,
+            next_at: SimTime::ZERO + super::time::SimDuration::from_days(u64::from(d)),
+        });
+        Self {
+            id,
+            kind,
+            state,
+            materials: vec![Material {
+                version: 1,
+                created_at: SimTime::ZERO,
+                bytes: crypto::random_key(rng),
+            }],
+            versions_created: 1,
+            rotation,
+            on_demand_rotations: 0,
+            allow,
+        }
+    }
+
+    /// The key's ARN, as error messages quote it.
+    pub fn arn(&self) -> String {
+        match self.kind {
+            KeyKind::AwsOwned => "arn:aws:kms:(dynamodb service account):key/aws-owned".into(),
+            _ => format!("arn:aws:kms:us-east-1:111122223333:key/{}", self.id),
+        }
+    }
+
+    /// Material versions whose bytes still exist.
+    pub fn live_versions(&self) -> usize {
+        self.materials.len()
+    }
+
+    pub fn current_version(&self) -> u32 {
+        self.materials.last().map_or(0, |m| m.version)
+    }
+
+    pub fn is_deleted(&self) -> bool {
+        matches!(self.state, KeyState::Deleted { .. })
+    }
+
+    pub fn is_allowed(&self, principal: &PrincipalId) -> bool {
+        self.allow
+            .as_ref()
+            .is_none_or(|set| set.contains(principal))
+    }
+
+    /// Can `caller` use this key for Decrypt / GenerateDataKey right now?
+    pub fn check_crypto(
+        &self,
+        caller: &Caller,
+        pending: PendingDeletionError,
+    ) -> Result<(), KmsError> {
+        let arn = self.arn();
+        match self.state {
+            KeyState::Enabled => {}
+            KeyState::Disabled => {
+                return Err(KmsError {
+                    code: KmsErrorCode::DisabledException,
+                    message: format!("{arn} is disabled."),
+                });
+            }
+            KeyState::PendingDeletion { .. } => {
+                let code = match pending {
+                    PendingDeletionError::DisabledException => KmsErrorCode::DisabledException,
+                    PendingDeletionError::KmsInvalidStateException => {
+                        KmsErrorCode::KmsInvalidStateException
+                    }
+                };
+                return Err(KmsError {
+                    code,
+                    message: format!("{arn} is pending deletion."),
+                });
+            }
+            KeyState::Deleted { .. } => {
+                return Err(KmsError {
+                    code: KmsErrorCode::NotFoundException,
+                    message: format!("Key '{arn}' does not exist"),
+                });
+            }
+        }
+        if let Caller::Principal(p) = caller
+            && !self.is_allowed(p)
+        {
+            return Err(KmsError {
+                code: KmsErrorCode::AccessDeniedException,
+                message: format!(
+                    "User: {p} is not authorized to perform: kms:Decrypt on resource: {arn}"
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// GenerateDataKey: a fresh 256-bit key, and that key sealed under the current material.
+    pub fn generate_data_key(
+        &self,
+        rng: &mut impl Rng,
+        context: &[u8],
+    ) -> Result<(KeyBytes, KmsBlob), KmsError> {
+        let material = self.materials.last().ok_or_else(|| self.gone())?;
+        let plaintext = crypto::random_key(rng);
+        let aad = kms_aad(context, &self.id, material.version);
+        let sealed = crypto::seal_key(&crypto::cipher(&material.bytes), rng, &plaintext, &aad);
+        Ok((
+            plaintext,
+            KmsBlob {
+                key: self.id.clone(),
+                version: material.version,
+                sealed,
+            },
+        ))
+    }
+
+    /// Decrypt with the material version that made the blob (rotation keeps old versions).
+    pub fn decrypt(&self, blob: &KmsBlob, context: &[u8]) -> Result<KeyBytes, KmsError> {
+        if blob.key != self.id {
+            return Err(KmsError {
+                code: KmsErrorCode::InvalidCiphertextException,
+                message: "IncorrectKeyException: the ciphertext was made under another key".into(),
+            });
+        }
+        let material = self
+            .materials
+            .iter()
+            .find(|m| m.version == blob.version)
+            .ok_or_else(|| self.gone())?;
+        let aad = kms_aad(context, &self.id, blob.version);
+        crypto::open_key(&crypto::cipher(&material.bytes), &blob.sealed, &aad).map_err(|_| {
+            KmsError {
+                code: KmsErrorCode::InvalidCiphertextException,
+                message: "the ciphertext or its encryption context does not match".into(),
+            }
+        })
+    }
+
+    fn gone(&self) -> KmsError {
+        KmsError {
+            code: KmsErrorCode::NotFoundException,
+            message: format!("Key '{}' does not exist", self.arn()),
+        }
+    }
+
+    /// Add a material version; nothing already encrypted changes (facts 65, 66).
+    pub fn rotate(&mut self, now: SimTime, rng: &mut impl Rng) -> u32 {
+        self.versions_created += 1;
+        let version = self.versions_created;
+        self.materials.push(Material {
+            version,
+            created_at: now,
+            bytes: crypto::random_key(rng),
+        });
+        version
+    }
+
+    /// The waiting period ran out: drop every material version (the bytes are zeroized on drop).
+    pub fn destroy_material(&mut self, now: SimTime) -> u32 {
+        let n = self.materials.len() as u32;
+        self.materials.clear();
+        self.materials.shrink_to_fit();
+        self.state = KeyState::Deleted { at: now };
+        n
+    }
+}
+
+/// AAD for a KMS ciphertext: the encryption context, the key id and the material version.
+fn kms_aad(context: &[u8], key: &KmsKeyId, version: u32) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(context.len() + 32);
+    aad.extend_from_slice(context);
+    aad.push(b'|');
+    aad.extend_from_slice(key.as_str().as_bytes());
+    aad.extend_from_slice(format!("|v{version}").as_bytes());
+    aad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand::rngs::StdRng;
+
+    fn key(state: KeyState) -> (KmsKey, StdRng) {
+        let mut rng = StdRng::seed_from_u64(9);
+        let k = KmsKey::new(
+            "kms-1".into(),
+            KeyKind::CustomerManaged,
+            state,
+            None,
+            Some(["app".into()].into_iter().collect()),
+            &mut rng,
+        );
+        (k, rng)
+    }
+
+    #[test]
+    fn each_state_gives_its_documented_error() {
+        let app = Caller::Principal("app".into());
+        let pend = PendingDeletionError::KmsInvalidStateException;
+        assert!(key(KeyState::Enabled).0.check_crypto(&app, pend).is_ok());
+        assert_eq!(
+            key(KeyState::Disabled)
+                .0
+                .check_crypto(&app, pend)
+                .unwrap_err()
+                .code,
+            KmsErrorCode::DisabledException
+        );
+        let p = KeyState::PendingDeletion {
+            deletion_at: SimTime(1),
+        };
+        assert_eq!(
+            key(p).0.check_crypto(&app, pend).unwrap_err().code,
+            KmsErrorCode::KmsInvalidStateException
+        );
+        assert_eq!(
+            key(p)
+                .0
+                .check_crypto(&app, PendingDeletionError::DisabledException)
+                .unwrap_err()
+                .code,
+            KmsErrorCode::DisabledException
+        );
+        let other = Caller::Principal("intruder".into());
+        assert_eq!(
+            key(KeyState::Enabled)
+                .0
+                .check_crypto(&other, pend)
+                .unwrap_err()
+                .code,
+            KmsErrorCode::AccessDeniedException
+        );
+        assert!(
+            key(KeyState::Enabled)
+                .0
+                .check_crypto(&Caller::Service, pend)
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn rotation_keeps_old_versions_and_deletion_destroys_all() {
+        let (mut k, mut rng) = key(KeyState::Enabled);
+        let (pt, blob) = k.generate_data_key(&mut rng, b"ctx").unwrap();
+        assert_eq!(k.rotate(SimTime(5), &mut rng), 2);
+        assert_eq!(*k.decrypt(&blob, b"ctx").unwrap(), *pt, "v1 still decrypts");
+        let (_, blob2) = k.generate_data_key(&mut rng, b"ctx").unwrap();
+        assert_eq!(blob2.version, 2, "new encryptions use the current version");
+        assert_eq!(
+            k.decrypt(&blob, b"other").unwrap_err().code,
+            KmsErrorCode::InvalidCiphertextException
+        );
+        assert_eq!(k.destroy_material(SimTime(9)), 2);
+        assert_eq!(k.live_versions(), 0);
+        assert_eq!(
+            k.decrypt(&blob, b"ctx").unwrap_err().code,
+            KmsErrorCode::NotFoundException
+        );
+    }
+}

@@ -1,0 +1,429 @@
+//! The DynamoDB side: the table with its table keys, DEKs and items, the key-change quota,
+//! the re-wrap job and the per-connection table-key cache.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::crypto::{KeyBytes, SealedItem, SealedKey};
+use super::ids::{ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
+use super::kms::{KmsBlob, KmsErrorCode};
+use super::time::{DAY, HOUR, SimDuration, SimTime};
+
+/// `TableStatus` (facts 39, 44).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TableStatus {
+    Active,
+    InaccessibleEncryptionCredentials,
+    Archiving,
+    Archived,
+}
+
+impl TableStatus {
+    /// The scenario-format name: `active`, `inaccessible`, `archiving`, `archived`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableStatus::Active => "active",
+            TableStatus::InaccessibleEncryptionCredentials => "inaccessible",
+            TableStatus::Archiving => "archiving",
+            TableStatus::Archived => "archived",
+        }
+    }
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            TableStatus::Active => "ACTIVE",
+            TableStatus::InaccessibleEncryptionCredentials => "INACCESSIBLE_ENCRYPTION_CREDENTIALS",
+            TableStatus::Archiving => "ARCHIVING",
+            TableStatus::Archived => "ARCHIVED",
+        }
+    }
+}
+
+impl fmt::Display for TableStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.aws_name())
+    }
+}
+
+/// `SSEDescription.Status`: only ENABLED and UPDATING are in use (fact 29).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SseStatus {
+    Enabled,
+    Updating,
+}
+
+impl SseStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            SseStatus::Enabled => "enabled",
+            SseStatus::Updating => "updating",
+        }
+    }
+}
+
+impl fmt::Display for SseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SseStatus::Enabled => "ENABLED",
+            SseStatus::Updating => "UPDATING",
+        })
+    }
+}
+
+/// A table key, stored only wrapped by its KMS key (fact 6).
+#[derive(Clone, Debug)]
+pub struct TableKey {
+    pub id: TableKeyId,
+    pub kms_key: KmsKeyId,
+    pub wrapped: KmsBlob,
+    pub created_at: SimTime,
+    /// When the live table stopped needing it (after a key change completed).
+    pub retired_at: Option<SimTime>,
+}
+
+/// A DEK as stored: wrapped under a table key (fact 9).
+#[derive(Clone, Debug)]
+pub struct Dek {
+    pub id: DekId,
+    pub under: TableKeyId,
+    pub wrapped: SealedKey,
+    /// During a key change: the same DEK already wrapped under the new table key.
+    pub staged: Option<SealedKey>,
+}
+
+/// An item as stored: ciphertext under its DEK. Its plaintext is [`item_plaintext`].
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub dek: DekId,
+    pub sealed: SealedItem,
+}
+
+/// What an item with this id holds in plaintext: deterministic, so anyone can verify a decrypt.
+pub fn item_plaintext(id: ItemId) -> Vec<u8> {
+    format!("{{\"pk\":\"{id}\",\"qty\":{}}}", id.0 % 97).into_bytes()
+}
+
+/// The archival backup taken when the table is archived (fact 45).
+#[derive(Clone, Debug, Serialize)]
+pub struct ArchivalBackup {
+    pub arn: String,
+    pub key: KmsKeyId,
+    pub taken_at: SimTime,
+}
+
+/// Accepted key changes, for the quota of fact 32.
+#[derive(Clone, Debug, Default)]
+pub struct Quota {
+    pub changes: Vec<SimTime>,
+}
+
+/// The quota: 4 changes per 24 h window from table creation, then one more if none in the
+/// last 6 h. Switching to the AWS owned key is checked by the caller (always allowed).
+pub const QUOTA_FREE_CHANGES: usize = 4;
+pub const QUOTA_SPACING: SimDuration = SimDuration(6 * HOUR.0);
+
+impl Quota {
+    /// `Ok` or the `LimitExceededException` message (fact 33).
+    pub fn check(&self, now: SimTime, created: SimTime) -> Result<(), String> {
+        let window = now.since(created).as_millis() / DAY.0;
+        let window_start = created + SimDuration(window * DAY.0);
+        let window_end = window_start + DAY;
+        let in_window = self
+            .changes
+            .iter()
+            .filter(|t| **t >= window_start && **t < window_end)
+            .count();
+        if in_window < QUOTA_FREE_CHANGES {
+            return Ok(());
+        }
+        let last = self.changes.last().copied().unwrap_or(SimTime::ZERO);
+        if now.since(last) >= QUOTA_SPACING {
+            return Ok(());
+        }
+        Err(format!(
+            "Subscriber limit exceeded: Encryption mode changes are limited in the 24h window \
+             ending at {window_end}. After the first {QUOTA_FREE_CHANGES} change, each subsequent \
+             change in the same window can be performed at most once every 21600 seconds. \
+             Number of updates today: {in_window}. Next change allowed at {}",
+            last + QUOTA_SPACING
+        ))
+    }
+
+    /// When the next change would be allowed, if it would be refused now.
+    pub fn next_allowed(&self, now: SimTime, created: SimTime) -> Option<SimTime> {
+        self.check(now, created).err()?;
+        let window = now.since(created).as_millis() / DAY.0;
+        let window_end = created + SimDuration((window + 1) * DAY.0);
+        let spaced = self.changes.last().copied().unwrap_or(SimTime::ZERO) + QUOTA_SPACING;
+        Some(spaced.min(window_end))
+    }
+}
+
+/// A plaintext table key DynamoDB holds for the re-wrap job, refreshed like any cache entry.
+#[derive(Clone)]
+pub struct ServiceKey {
+    pub table_key: TableKeyId,
+    pub bytes: KeyBytes,
+    pub fetched_at: SimTime,
+}
+
+impl fmt::Debug for ServiceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ServiceKey({}, fetched {})",
+            self.table_key, self.fetched_at
+        )
+    }
+}
+
+/// Why the re-wrap job is waiting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Stall {
+    pub since: SimTime,
+    pub key: KmsKeyId,
+    pub kms_error: KmsErrorCode,
+}
+
+/// The asynchronous work after UpdateTable: unwrap every DEK with the old table key and wrap
+/// it under the new one (facts 26-28).
+#[derive(Clone, Debug)]
+pub struct RewrapJob {
+    pub from: TableKeyId,
+    pub to: TableKeyId,
+    pub old_kms: KmsKeyId,
+    pub new_kms: KmsKeyId,
+    pub started_at: SimTime,
+    pub done: u32,
+    pub total: u32,
+    pub old_plain: Option<ServiceKey>,
+    pub new_plain: Option<ServiceKey>,
+    pub stalled: Option<Stall>,
+    /// When the next DEK will be re-wrapped (None while stalled).
+    pub next_at: Option<SimTime>,
+}
+
+/// A plaintext table key cached for one connection.
+#[derive(Clone)]
+pub struct HeldKey {
+    pub table_key: TableKeyId,
+    pub bytes: KeyBytes,
+    pub fetched_at: SimTime,
+    pub expires_at: SimTime,
+}
+
+impl fmt::Debug for HeldKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "HeldKey({}, fetched {}, expires {})",
+            self.table_key, self.fetched_at, self.expires_at
+        )
+    }
+}
+
+/// What the last KMS fetch of a cache entry did.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LastFetch {
+    Ok {
+        at: SimTime,
+        table_key: TableKeyId,
+    },
+    Failed {
+        at: SimTime,
+        kms_error: KmsErrorCode,
+    },
+}
+
+/// One (principal, connection) cache slot (fact 16).
+#[derive(Clone, Debug)]
+pub struct CacheEntry {
+    pub principal: PrincipalId,
+    pub connection: ConnectionId,
+    pub held: Option<HeldKey>,
+    pub last_used_at: Option<SimTime>,
+    pub last_fetch: Option<LastFetch>,
+    /// Which table key the entry held last, kept after expiry for display.
+    pub last_table_key: Option<TableKeyId>,
+    pub kms_calls: u32,
+    pub requests: u32,
+    pub failures: u32,
+    pub generation: u64,
+}
+
+impl CacheEntry {
+    pub fn new(principal: PrincipalId, connection: ConnectionId) -> Self {
+        Self {
+            principal,
+            connection,
+            held: None,
+            last_used_at: None,
+            last_fetch: None,
+            last_table_key: None,
+            kms_calls: 0,
+            requests: 0,
+            failures: 0,
+            generation: 0,
+        }
+    }
+
+    /// True while this entry holds plaintext key bytes.
+    pub fn holds_plaintext(&self) -> bool {
+        self.held.is_some()
+    }
+
+    /// Time left before the entry must be re-fetched, if it holds a key.
+    pub fn time_left(&self, now: SimTime) -> Option<SimDuration> {
+        self.held.as_ref().map(|h| h.expires_at.since(now))
+    }
+
+    /// A label such as `app#1`.
+    pub fn label(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(s, "{}#{}", self.principal, self.connection);
+        s
+    }
+}
+
+/// The table.
+#[derive(Clone, Debug)]
+pub struct Table {
+    pub name: String,
+    pub account: String,
+    /// Internal id bound into every DEK's AAD.
+    pub table_id: String,
+    pub created_at: SimTime,
+    pub status: TableStatus,
+    /// `SSEDescription.InaccessibleEncryptionDateTime` (fact 42).
+    pub inaccessible_since: Option<SimTime>,
+    pub archive_at: Option<SimTime>,
+    pub archived_at: Option<SimTime>,
+    pub archival_backup: Option<ArchivalBackup>,
+    pub sse: SseStatus,
+    pub table_keys: Vec<TableKey>,
+    pub current: TableKeyId,
+    pub deks: Vec<Dek>,
+    pub items: Vec<Item>,
+    pub quota: Quota,
+    pub job: Option<RewrapJob>,
+}
+
+impl Table {
+    pub fn table_key(&self, id: TableKeyId) -> &TableKey {
+        // Table keys are numbered from 1 and never removed, so T(n) is at index n-1.
+        &self.table_keys[(id.0 - 1) as usize]
+    }
+
+    pub fn table_key_mut(&mut self, id: TableKeyId) -> &mut TableKey {
+        &mut self.table_keys[(id.0 - 1) as usize]
+    }
+
+    /// The KMS key that wraps the current table key (`KMSMasterKeyArn`).
+    pub fn current_kms_key(&self) -> &KmsKeyId {
+        &self.table_key(self.current).kms_key
+    }
+
+    /// The encryption context of fact 75, as AAD bytes.
+    pub fn context_bytes(&self) -> Vec<u8> {
+        format!(
+            "aws:dynamodb:subscriberId={},aws:dynamodb:tableName={}",
+            self.account, self.name
+        )
+        .into_bytes()
+    }
+
+    pub fn is_archived_or_archiving(&self) -> bool {
+        matches!(self.status, TableStatus::Archiving | TableStatus::Archived)
+    }
+}
+
+/// A small stack buffer for AAD strings (no allocation per DEK in the re-wrap loop).
+pub struct AadBuf {
+    buf: [u8; 160],
+    len: usize,
+}
+
+impl AadBuf {
+    fn new() -> Self {
+        Self {
+            buf: [0; 160],
+            len: 0,
+        }
+    }
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl fmt::Write for AadBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len + s.len();
+        if end > self.buf.len() {
+            return Err(fmt::Error);
+        }
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// AAD of a wrapped DEK: table id + table-key id + DEK id (fact 91).
+pub fn dek_aad(table_id: &str, tk: TableKeyId, dek: DekId) -> AadBuf {
+    let mut b = AadBuf::new();
+    // Table names are at most 255 bytes in DynamoDB; ours are validated shorter than the buffer.
+    let _ = write!(b, "{table_id}|{tk}|{dek}");
+    b
+}
+
+/// AAD of an item: table name + item key + DEK id (fact 91).
+pub fn item_aad(table: &str, item: ItemId, dek: DekId) -> AadBuf {
+    let mut b = AadBuf::new();
+    let _ = write!(b, "{table}|{item}|{dek}");
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::time::MINUTE;
+
+    #[test]
+    fn quota_allows_four_then_one_per_six_hours() {
+        let mut q = Quota::default();
+        let t0 = SimTime::ZERO;
+        for i in 0..4 {
+            let now = t0 + SimDuration(i * MINUTE.0);
+            assert!(q.check(now, t0).is_ok(), "change {i}");
+            q.changes.push(now);
+        }
+        let fifth = t0 + SimDuration(5 * MINUTE.0);
+        let err = q.check(fifth, t0).unwrap_err();
+        assert!(err.contains("Number of updates today: 4"), "{err}");
+        assert_eq!(
+            q.next_allowed(fifth, t0),
+            Some(t0 + SimDuration(3 * MINUTE.0) + QUOTA_SPACING)
+        );
+        let later = t0 + SimDuration(3 * MINUTE.0) + QUOTA_SPACING;
+        assert!(q.check(later, t0).is_ok());
+        q.changes.push(later);
+        assert!(q.check(later + MINUTE, t0).is_err());
+        // A new 24 h window starts fresh.
+        assert!(q.check(t0 + DAY, t0).is_ok());
+    }
+
+    #[test]
+    fn aad_strings_bind_place() {
+        assert_eq!(
+            dek_aad("Orders-1", TableKeyId(2), DekId(3)).as_bytes(),
+            b"Orders-1|T2|DEK-3"
+        );
+        assert_eq!(
+            item_aad("Orders", ItemId(42), DekId(1)).as_bytes(),
+            b"Orders|item-0000042|DEK-1"
+        );
+    }
+}
