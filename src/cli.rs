@@ -1,0 +1,144 @@
+//! The headless commands: `run`, `check`, `list`. Each returns the process exit code.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::Arc;
+
+use crate::report;
+use crate::runner::Runner;
+use crate::scenario::{self, BUILTINS, LoadError, Scenario};
+
+/// Exit codes: 0 all good, 1 an expectation failed, 2 bad input.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_INVALID: i32 = 2;
+
+fn styled_stderr() -> bool {
+    io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Print a load error to stderr in its most helpful form.
+pub fn print_load_error(e: &LoadError) {
+    match e {
+        LoadError::Invalid(d) => eprintln!("{}", d.render(styled_stderr())),
+        other => eprintln!("error: {other}"),
+    }
+}
+
+/// Load a scenario or print why not.
+pub fn load_or_report(spec: &str) -> Result<Arc<Scenario>, i32> {
+    scenario::load(spec).map(Arc::new).map_err(|e| {
+        print_load_error(&e);
+        EXIT_INVALID
+    })
+}
+
+fn runner_or_report(s: Arc<Scenario>) -> Result<Runner, i32> {
+    Runner::new(s.clone()).map_err(|e| {
+        eprintln!("error: {}: {e}", s.file);
+        EXIT_INVALID
+    })
+}
+
+/// `rewrap run FILE|NAME [--json]`
+pub fn run(spec: &str, json: bool) -> i32 {
+    let scenario = match load_or_report(spec) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut runner = match runner_or_report(scenario.clone()) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    runner.run_to_end();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let engine = runner.engine();
+    let result = (|| -> io::Result<()> {
+        if json {
+            for e in engine.log() {
+                writeln!(out, "{}", report::json_line(e))?;
+            }
+            writeln!(out, "{}", report::summary_json(&scenario, engine))?;
+        } else {
+            writeln!(out, "{}", scenario.title)?;
+            if let Some(s) = &scenario.summary {
+                writeln!(out, "{s}")?;
+            }
+            writeln!(out)?;
+            for e in engine.log() {
+                writeln!(out, "{}", report::text_line(e))?;
+            }
+            write!(out, "{}", report::summary_text(&scenario, engine))?;
+            if !runner.failures().is_empty() {
+                writeln!(
+                    out,
+                    "\n{} expectation(s) failed (see `rewrap check`)",
+                    runner.failures().len()
+                )?;
+            }
+        }
+        out.flush()
+    })();
+    match result {
+        Ok(()) => EXIT_OK,
+        // A closed pipe (`rewrap run x | head`) is not an error worth a message.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            eprintln!("error: writing output: {e}");
+            EXIT_INVALID
+        }
+    }
+}
+
+/// `rewrap check FILE|NAME...`
+pub fn check(specs: &[String]) -> i32 {
+    let mut worst = EXIT_OK;
+    for spec in specs {
+        let scenario = match load_or_report(spec) {
+            Ok(s) => s,
+            Err(code) => {
+                worst = worst.max(code);
+                continue;
+            }
+        };
+        let mut runner = match runner_or_report(scenario.clone()) {
+            Ok(r) => r,
+            Err(code) => {
+                worst = worst.max(code);
+                continue;
+            }
+        };
+        runner.run_to_end();
+        let checks: usize = scenario
+            .steps
+            .iter()
+            .map(|s| s.expect.len() * s.occurrences().count())
+            .sum();
+        if runner.failures().is_empty() {
+            println!("ok    {} ({checks} expectations)", scenario.file);
+        } else {
+            for f in runner.failures() {
+                println!("{f}");
+            }
+            println!(
+                "FAIL  {} ({} of {checks} expectations failed)",
+                scenario.file,
+                runner.failures().len()
+            );
+            worst = worst.max(EXIT_FAILED);
+        }
+    }
+    worst
+}
+
+/// `rewrap list`
+pub fn list() -> i32 {
+    let width = BUILTINS.iter().map(|b| b.name.len()).max().unwrap_or(0);
+    for (i, b) in BUILTINS.iter().enumerate() {
+        let title = scenario::parse(b.name, b.text)
+            .map_or_else(|d| format!("(invalid: {})", d.message), |s| s.title);
+        let default = if i == 0 { "  (default)" } else { "" };
+        println!("{:<width$}  {title}{default}", b.name);
+    }
+    EXIT_OK
+}

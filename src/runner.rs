@@ -1,0 +1,258 @@
+//! Play a scenario against the engine: run each step's action at its time, record it in the
+//! log, and check its expectations. The headless commands and the TUI share this.
+
+use std::fmt;
+
+use crate::engine::event::RequestResult;
+use crate::engine::ids::ConnectionId;
+use crate::engine::time::SimTime;
+use crate::engine::{Command, Engine, EngineError};
+use crate::scenario::{CheckKind, Scenario, Step};
+
+/// One time a step's action runs (a repeated step has many).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Occurrence {
+    pub at: SimTime,
+    pub step: usize,
+    pub rep: u64,
+}
+
+/// A failed expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckFailure {
+    pub file: String,
+    pub line: usize,
+    pub step: usize,
+    pub at: SimTime,
+    pub expected: String,
+    pub got: String,
+}
+
+impl fmt::Display for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: step {} at {}: expected {}, got {}",
+            self.file, self.line, self.step, self.at, self.expected, self.got
+        )
+    }
+}
+
+/// A scenario being played.
+#[derive(Clone, Debug)]
+pub struct Runner {
+    pub scenario: std::sync::Arc<Scenario>,
+    engine: Engine,
+    occurrences: Vec<Occurrence>,
+    next: usize,
+    failures: Vec<CheckFailure>,
+    /// Number of distinct steps begun so far.
+    steps_started: usize,
+    /// Result of the most recent action of each step (index = step number - 1).
+    last_results: Vec<Option<RequestResult>>,
+}
+
+impl Runner {
+    pub fn new(scenario: std::sync::Arc<Scenario>) -> Result<Self, EngineError> {
+        let engine = Engine::new(&scenario.world)?;
+        let mut occurrences: Vec<Occurrence> = scenario
+            .steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.occurrences().enumerate().map(move |(r, at)| Occurrence {
+                    at,
+                    step: i,
+                    rep: r as u64,
+                })
+            })
+            .collect();
+        occurrences.sort();
+        let n = scenario.steps.len();
+        Ok(Self {
+            scenario,
+            engine,
+            occurrences,
+            next: 0,
+            failures: Vec::new(),
+            steps_started: 0,
+            last_results: vec![None; n],
+        })
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// For live (sandbox) actions: the engine, to apply a command at the current moment.
+    pub fn engine_mut(&mut self) -> &mut Engine {
+        &mut self.engine
+    }
+
+    pub fn failures(&self) -> &[CheckFailure] {
+        &self.failures
+    }
+
+    pub fn steps_started(&self) -> usize {
+        self.steps_started
+    }
+
+    pub fn last_result(&self, step: usize) -> Option<&RequestResult> {
+        self.last_results.get(step).and_then(Option::as_ref)
+    }
+
+    /// When the next scripted action runs.
+    pub fn next_occurrence(&self) -> Option<Occurrence> {
+        self.occurrences.get(self.next).copied()
+    }
+
+    /// When the first occurrence of the next not-yet-started step runs.
+    pub fn next_step_at(&self) -> Option<(usize, SimTime)> {
+        let s = self.scenario.steps.get(self.steps_started)?;
+        Some((self.steps_started, s.at))
+    }
+
+    /// The time of the last scripted action, or `end` if later.
+    pub fn end_time(&self) -> SimTime {
+        let last = self.occurrences.last().map_or(SimTime::ZERO, |o| o.at);
+        self.scenario.end.map_or(last, |e| e.max(last))
+    }
+
+    pub fn is_finished(&self) -> bool {
+        self.next >= self.occurrences.len() && self.engine.now() >= self.end_time()
+    }
+
+    /// The next thing that happens: a scripted action or an engine event.
+    pub fn next_event_at(&self) -> Option<SimTime> {
+        let a = self.next_occurrence().map(|o| o.at);
+        let b = self.engine.next_event_at();
+        match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Advance the clock to `t`, running every scripted action due on the way.
+    pub fn advance_to(&mut self, t: SimTime) {
+        while let Some(o) = self.next_occurrence() {
+            if o.at > t {
+                break;
+            }
+            self.engine.advance_to(o.at);
+            self.next += 1;
+            self.run_occurrence(o);
+        }
+        self.engine.advance_to(t);
+    }
+
+    /// Run to the end of the scenario.
+    pub fn run_to_end(&mut self) {
+        let end = self.end_time();
+        self.advance_to(end);
+    }
+
+    fn run_occurrence(&mut self, o: Occurrence) {
+        let scenario = self.scenario.clone();
+        let step: &Step = &scenario.steps[o.step];
+        if o.rep == 0 {
+            self.steps_started = self.steps_started.max(o.step + 1);
+            self.engine
+                .record_step(step.number, step.action.describe(), step.note.clone());
+        }
+        let mut result = RequestResult::Ok;
+        for cmd in step.action.commands() {
+            let r = self.engine.apply(&cmd);
+            if result.is_ok() {
+                result = r;
+            }
+        }
+        for check in &step.expect {
+            if let Some((expected, got)) = evaluate(&self.engine, &check.kind, &result) {
+                self.failures.push(CheckFailure {
+                    file: scenario.file.clone(),
+                    line: check.line,
+                    step: step.number,
+                    at: o.at,
+                    expected,
+                    got,
+                });
+            }
+        }
+        self.last_results[o.step] = Some(result);
+    }
+
+    /// Apply a live (sandbox) command at the current moment, recorded as a step in the log.
+    pub fn apply_live(&mut self, label: usize, cmd: &Command) -> RequestResult {
+        self.engine
+            .record_step(label, format!("live: {}", cmd.describe()), None);
+        self.engine.apply(cmd)
+    }
+}
+
+/// Check one expectation; `Some((expected, got))` when it does not hold.
+pub fn evaluate(
+    engine: &Engine,
+    check: &CheckKind,
+    result: &RequestResult,
+) -> Option<(String, String)> {
+    let (expected, got) = match check {
+        CheckKind::Outcome(ok) => {
+            let got = if result.is_ok() { "ok" } else { "error" };
+            (
+                format!("outcome={}", if *ok { "ok" } else { "error" }),
+                got.to_string(),
+            )
+        }
+        CheckKind::Error(e) => {
+            let got = match result {
+                RequestResult::Ok => "no error".to_string(),
+                RequestResult::Error { error, .. } => error.clone(),
+            };
+            (format!("error={e}"), got)
+        }
+        CheckKind::KmsError(e) => {
+            let got = match result {
+                RequestResult::Error {
+                    kms_error: Some(k), ..
+                } => k.as_str().to_string(),
+                _ => "no KMS error".to_string(),
+            };
+            (format!("kms_error={e}"), got)
+        }
+        CheckKind::Table(t) => (
+            format!("table={t}"),
+            engine.table().status.name().to_string(),
+        ),
+        CheckKind::Sse(s) => (format!("sse={s}"), engine.table().sse.name().to_string()),
+        CheckKind::WrappedBy(k) => (
+            format!("wrapped_by={k}"),
+            engine.table().current_kms_key().to_string(),
+        ),
+        CheckKind::KeyState(k, s) => {
+            let got = engine.key(k).map_or("missing", |key| key.state.name());
+            (format!("keys.{k}={s}"), got.to_string())
+        }
+        CheckKind::Cached(p, left) => {
+            let got = engine.cached_time_left(p, ConnectionId(1));
+            let show = |d: Option<crate::engine::time::SimDuration>| {
+                d.map_or_else(|| "none".to_string(), |d| d.to_exact_string())
+            };
+            // Compare at whole-second precision, as the file writes it.
+            let same = got.map(|d| d.as_secs()) == left.map(|d| d.as_secs());
+            if same {
+                return None;
+            }
+            return Some((format!("cached.{p}={}", show(*left)), show(got)));
+        }
+        CheckKind::Recoverable(r) => (format!("recoverable={r}"), engine.recoverable().to_string()),
+        CheckKind::KmsCalls(p, n) => (
+            format!("kms_calls.{p}={n}"),
+            engine.decrypt_calls_by(p).to_string(),
+        ),
+    };
+    let holds = match check {
+        CheckKind::Outcome(ok) => *ok == result.is_ok(),
+        _ => expected.split_once('=').map(|(_, v)| v) == Some(got.as_str()),
+    };
+    (!holds).then_some((expected, got))
+}

@@ -1,0 +1,221 @@
+//! Write a scenario back out as TOML: how the TUI saves an exploration (scripted steps plus
+//! live actions) so that `rewrap check` can replay it.
+
+use std::fmt::Write as _;
+
+use super::{Action, CheckKind, Repeat, Scenario};
+use crate::engine::kms::{KeyKind, PendingDeletionError};
+use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::{Assumptions, Command};
+
+/// A step to write out.
+#[derive(Clone, Debug)]
+pub struct StepOut {
+    pub at: SimTime,
+    pub action: Action,
+    pub note: Option<String>,
+    pub expect: Vec<CheckKind>,
+    pub repeat: Option<Repeat>,
+}
+
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+fn dur(d: SimDuration) -> String {
+    q(&d.to_exact_string())
+}
+
+fn at(t: SimTime) -> String {
+    dur(t.since(SimTime::ZERO))
+}
+
+/// Render a whole scenario file: the original world and `steps` (in time order).
+pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[StepOut]) -> String {
+    let mut out = String::new();
+    let w = &base.world;
+    let _ = writeln!(out, "title = {}", q(title));
+    if let Some(s) = summary {
+        let _ = writeln!(out, "summary = {}", q(s));
+    }
+    let _ = writeln!(out, "seed = {}", w.seed);
+    if let Some(e) = base.end {
+        let _ = writeln!(out, "end = {}", at(e));
+    }
+    let a = &w.assumptions;
+    let d = Assumptions::default();
+    let mut assumptions = String::new();
+    for (name, value, default) in [
+        ("cache_refresh", a.cache_refresh, d.cache_refresh),
+        ("detection", a.detection, d.detection),
+        ("archive_after", a.archive_after, d.archive_after),
+        ("archive_duration", a.archive_duration, d.archive_duration),
+        ("rewrap_per_dek", a.rewrap_per_dek, d.rewrap_per_dek),
+        ("deletion_delay", a.deletion_delay, d.deletion_delay),
+    ] {
+        if value != default || base.assumptions_set.contains(name) {
+            let _ = writeln!(assumptions, "{name} = {}", dur(value));
+        }
+    }
+    if a.pending_deletion_error != d.pending_deletion_error {
+        let v = match a.pending_deletion_error {
+            PendingDeletionError::DisabledException => "DisabledException",
+            PendingDeletionError::KmsInvalidStateException => "KMSInvalidStateException",
+        };
+        let _ = writeln!(assumptions, "pending_deletion_error = {}", q(v));
+    }
+    if a.on_demand_rotation_limit != d.on_demand_rotation_limit {
+        let _ = writeln!(
+            assumptions,
+            "on_demand_rotation_limit = {}",
+            a.on_demand_rotation_limit
+        );
+    }
+    if !assumptions.is_empty() {
+        let _ = writeln!(out, "\n[assumptions]\n{assumptions}");
+    }
+    for k in &w.keys {
+        let _ = writeln!(out, "\n[[key]]\nid = {}", q(k.id.as_str()));
+        if k.kind == KeyKind::AwsManaged {
+            let _ = writeln!(out, "kind = \"aws-managed\"");
+        }
+        if !k.enabled {
+            let _ = writeln!(out, "state = \"disabled\"");
+        }
+        if let Some(r) = k.rotation_days {
+            let _ = writeln!(out, "rotation_days = {r}");
+        }
+        if let Some(allow) = &k.allow {
+            let list: Vec<String> = allow.iter().map(|p| q(p.as_str())).collect();
+            let _ = writeln!(out, "allow = [{}]", list.join(", "));
+        }
+    }
+    let t = &w.table;
+    let _ = writeln!(
+        out,
+        "\n[table]\nname = {}\nkey = {}\ndeks = {}\nitems = {}",
+        q(&t.name),
+        q(t.key.as_str()),
+        t.deks,
+        t.items
+    );
+    for p in &w.principals {
+        let _ = writeln!(
+            out,
+            "\n[[principal]]\nname = {}\nconnections = {}",
+            q(p.id.as_str()),
+            p.connections
+        );
+    }
+    for s in steps {
+        let _ = writeln!(out, "\n[[step]]\nat = {}", at(s.at));
+        write_action(&mut out, &s.action);
+        if let Some(r) = s.repeat {
+            let _ = writeln!(out, "every = {}\nuntil = {}", dur(r.every), at(r.until));
+        }
+        if let Some(n) = &s.note {
+            let _ = writeln!(out, "note = {}", q(n));
+        }
+        if !s.expect.is_empty() {
+            let _ = writeln!(out, "expect = {{ {} }}", expect_fields(&s.expect));
+        }
+    }
+    out
+}
+
+fn write_action(out: &mut String, action: &Action) {
+    match action {
+        Action::EachConnection {
+            principal, write, ..
+        } => {
+            let verb = if *write { "write" } else { "read" };
+            let _ = writeln!(
+                out,
+                "do = \"{verb}\"\nprincipal = {}\nconnection = \"all\"",
+                q(principal.as_str())
+            );
+        }
+        Action::Command(c) => {
+            let (verb, key, principal, connection, days) = match c {
+                Command::Read {
+                    principal,
+                    connection,
+                } => ("read", None, Some(principal), Some(connection.0), None),
+                Command::Write {
+                    principal,
+                    connection,
+                } => ("write", None, Some(principal), Some(connection.0), None),
+                Command::ChangeTableKey { key } => {
+                    ("change-table-key", Some(key), None, None, None)
+                }
+                Command::DisableKey { key } => ("disable-key", Some(key), None, None, None),
+                Command::EnableKey { key } => ("enable-key", Some(key), None, None, None),
+                Command::ScheduleKeyDeletion { key, days } => {
+                    ("schedule-key-deletion", Some(key), None, None, Some(*days))
+                }
+                Command::CancelKeyDeletion { key } => {
+                    ("cancel-key-deletion", Some(key), None, None, None)
+                }
+                Command::RotateKey { key } => ("rotate-key", Some(key), None, None, None),
+                Command::Revoke { key, principal } => {
+                    ("revoke", Some(key), Some(principal), None, None)
+                }
+                Command::Allow { key, principal } => {
+                    ("allow", Some(key), Some(principal), None, None)
+                }
+                Command::Wait => ("wait", None, None, None, None),
+            };
+            let _ = writeln!(out, "do = \"{verb}\"");
+            if let Some(k) = key {
+                let _ = writeln!(out, "key = {}", q(k.as_str()));
+            }
+            if let Some(p) = principal {
+                let _ = writeln!(out, "principal = {}", q(p.as_str()));
+            }
+            if let Some(c) = connection.filter(|c| *c != 1) {
+                let _ = writeln!(out, "connection = {c}");
+            }
+            if let Some(d) = days {
+                let _ = writeln!(out, "days = {d}");
+            }
+        }
+    }
+}
+
+fn expect_fields(checks: &[CheckKind]) -> String {
+    let mut fields: Vec<String> = Vec::new();
+    let mut keys: Vec<String> = Vec::new();
+    let mut cached: Vec<String> = Vec::new();
+    let mut calls: Vec<String> = Vec::new();
+    for c in checks {
+        match c {
+            CheckKind::Outcome(ok) => fields.push(format!(
+                "outcome = \"{}\"",
+                if *ok { "ok" } else { "error" }
+            )),
+            CheckKind::Error(e) => fields.push(format!("error = {}", q(e))),
+            CheckKind::KmsError(e) => fields.push(format!("kms_error = {}", q(e.as_str()))),
+            CheckKind::Table(t) => fields.push(format!("table = {}", q(t))),
+            CheckKind::Sse(s) => fields.push(format!("sse = {}", q(s))),
+            CheckKind::WrappedBy(k) => fields.push(format!("wrapped_by = {}", q(k.as_str()))),
+            CheckKind::KeyState(k, s) => keys.push(format!("{} = {}", q(k.as_str()), q(s))),
+            CheckKind::Cached(p, left) => cached.push(format!(
+                "{} = {}",
+                q(p.as_str()),
+                left.map_or_else(|| q("none"), dur)
+            )),
+            CheckKind::Recoverable(r) => fields.push(format!("recoverable = {r}")),
+            CheckKind::KmsCalls(p, n) => calls.push(format!("{} = {n}", q(p.as_str()))),
+        }
+    }
+    if !keys.is_empty() {
+        fields.push(format!("keys = {{ {} }}", keys.join(", ")));
+    }
+    if !cached.is_empty() {
+        fields.push(format!("cached = {{ {} }}", cached.join(", ")));
+    }
+    if !calls.is_empty() {
+        fields.push(format!("kms_calls = {{ {} }}", calls.join(", ")));
+    }
+    fields.join(", ")
+}
