@@ -194,6 +194,12 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
             Some(b'm') => 60_000,
             Some(b'h') => 3_600_000,
             Some(b'd') => 86_400_000,
+            Some(b' ') => {
+                return Err(DurationError {
+                    offset: i,
+                    message: format!("`{n}` needs its unit right after it: s, m, h or d"),
+                });
+            }
             Some(_) => {
                 return Err(DurationError {
                     offset: i,

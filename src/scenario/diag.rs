@@ -62,12 +62,12 @@ impl Diagnostic {
 
     /// The rustc-style report: message, location, the source line with a caret, and a hint.
     pub fn render(&self, styled: bool) -> String {
-        let title = format!("{}: {}", self.location(), self.message);
+        let title = self.message.as_str();
         let mut annotation = AnnotationKind::Primary.span(self.span.clone());
         if let Some(l) = &self.label {
             annotation = annotation.label(l.as_str());
         }
-        let mut group = Level::ERROR.primary_title(title.as_str()).element(
+        let mut group = Level::ERROR.primary_title(title).element(
             Snippet::source(&*self.source)
                 .path(self.file.as_str())
                 .annotation(annotation),
@@ -127,10 +127,8 @@ mod tests {
             .label("not declared in [[key]]")
             .help("declared keys: kms-1");
         let text = d.render(false);
-        assert!(
-            text.contains("s.toml:2:7: unknown KMS key `kms-9`"),
-            "{text}"
-        );
+        assert!(text.contains("error: unknown KMS key `kms-9`"), "{text}");
+        assert!(text.contains("--> s.toml:2:7"), "{text}");
         assert!(text.contains("^^^^^^^ not declared"), "{text}");
         assert!(text.contains("help: declared keys: kms-1"), "{text}");
     }

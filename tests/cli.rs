@@ -1,0 +1,101 @@
+//! The binary as a user runs it: output and exit codes.
+
+use std::process::Command;
+
+fn rewrap(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run rewrap");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_all_shipped_scenarios_exits_zero() {
+    let mut args = vec!["check"];
+    let files: Vec<String> = std::fs::read_dir("assets/scenarios")
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .collect();
+    args.extend(files.iter().map(String::as_str));
+    let (code, out, err) = rewrap(&args);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok ")).count(),
+        files.len()
+    );
+}
+
+#[test]
+fn a_failed_expectation_exits_one_with_file_line_and_step() {
+    let dir = std::env::temp_dir().join(format!("rewrap-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("wrong.toml");
+    std::fs::write(
+        &f,
+        "title = \"wrong\"\n[[key]]\nid = \"kms-1\"\n[table]\nkey = \"kms-1\"\n[[step]]\nat = \"1m\"\ndo = \"disable-key\"\nkey = \"kms-1\"\n[[step]]\nat = \"7d 5m\"\ndo = \"wait\"\nexpect = { table = \"archived\" }\n",
+    )
+    .unwrap();
+    let (code, out, _) = rewrap(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    // Detection at 11m, archive at 7d 11m: at 7d 5m it is still inaccessible.
+    assert!(
+        out.contains(
+            "wrong.toml:13: step 2 at 7d 00:05:00: expected table=archived, got inaccessible"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn invalid_input_exits_two_with_location() {
+    let (code, _, err) = rewrap(&["check", "tests/fixtures/invalid/unknown-key-ref.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown KMS key `kms-9`"), "{err}");
+    assert!(err.contains("unknown-key-ref.toml:12:7"), "{err}");
+    let (code, _, err) = rewrap(&["run", "no-such-thing"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("rewrap list"), "{err}");
+    let (code, _, _) = rewrap(&["run"]);
+    assert_eq!(code, 2, "missing argument is a usage error");
+}
+
+#[test]
+fn run_prints_log_and_summary_and_json_is_valid() {
+    let (code, out, _) = rewrap(&["run", "disable-current-key"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("TableStatus ACTIVE -> INACCESSIBLE_ENCRYPTION_CREDENTIALS"),
+        "{out}"
+    );
+    assert!(out.contains("first failed read   0d 00:06:00"), "{out}");
+    assert!(out.contains("ASSUMPTION (undocumented)"), "{out}");
+    let (code, out, _) = rewrap(&["run", "disable-current-key", "--json"]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.iter().all(|v| v["kind"].is_string()));
+    let last = lines.last().unwrap();
+    assert_eq!(last["kind"], "summary");
+    assert_eq!(last["milestones"]["inaccessible_since_ms"], 360_000);
+}
+
+#[test]
+fn list_names_every_builtin() {
+    let (code, out, _) = rewrap(&["list"]);
+    assert_eq!(code, 0);
+    for name in [
+        "change-table-key",
+        "many-connections",
+        "old-key-disabled-mid-rewrap",
+    ] {
+        assert!(out.contains(name), "{out}");
+    }
+}
