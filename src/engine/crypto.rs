@@ -33,9 +33,28 @@ pub struct SealedKey {
 }
 
 impl SealedKey {
-    /// First bytes of the ciphertext as hex: shows on screen that a blob did or did not change.
-    pub fn fingerprint(&self) -> String {
-        hex4(&self.ct)
+    /// First bytes of the ciphertext: shows on screen that a blob did or did not change.
+    pub fn fingerprint(&self) -> Fingerprint {
+        Fingerprint([self.ct[0], self.ct[1], self.ct[2], self.ct[3]])
+    }
+}
+
+/// The first 4 bytes of a ciphertext, shown (and serialized) as 8 hex digits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fingerprint(pub [u8; 4]);
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
     }
 }
 
@@ -118,7 +137,9 @@ pub fn open_key(
 }
 
 /// Re-wrap one key: open under `from`, seal under `to` with a fresh nonce and new AAD.
-/// The plaintext exists only inside this call, in a zeroizing buffer.
+///
+/// Done in place in one stack buffer: ciphertext, then plaintext, then the new ciphertext, so
+/// the plaintext DEK never leaves this buffer and is overwritten before the call returns.
 pub fn rewrap_key(
     from: &Aes256Gcm,
     from_aad: &[u8],
@@ -127,8 +148,29 @@ pub fn rewrap_key(
     rng: &mut impl Rng,
     sealed: &SealedKey,
 ) -> Result<SealedKey, OpenError> {
-    let pt = open_key(from, sealed, from_aad)?;
-    Ok(seal_key(to, rng, &pt, to_aad))
+    let mut buf = sealed.ct;
+    if from
+        .decrypt_inout_detached(
+            &GcmNonce::from(sealed.nonce),
+            from_aad,
+            (&mut buf[..]).into(),
+            &GcmTag::from(sealed.tag),
+        )
+        .is_err()
+    {
+        zeroize::Zeroize::zeroize(&mut buf);
+        return Err(OpenError);
+    }
+    let mut nonce = [0u8; 12];
+    rng.fill_bytes(&mut nonce);
+    let tag = to
+        .encrypt_inout_detached(&GcmNonce::from(nonce), to_aad, (&mut buf[..]).into())
+        .expect("32-byte plaintext is within AES-GCM limits");
+    Ok(SealedKey {
+        nonce,
+        ct: buf,
+        tag: tag.into(),
+    })
 }
 
 /// Encrypt an item (at most [`ITEM_MAX`] bytes; longer input is cut, by construction never).

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::crypto::Fingerprint;
 use super::ids::{ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
 use super::kms::{KeyState, KmsErrorCode};
 use super::table::{SseStatus, TableStatus};
@@ -186,8 +187,8 @@ pub enum EventKind {
         done: u32,
         total: u32,
         /// First bytes of the wrapped DEK before and after: it changes, the DEK itself does not.
-        before: String,
-        after: String,
+        before: Fingerprint,
+        after: Fingerprint,
     },
     /// The job needed an unusable key (undocumented behaviour, marked as such).
     RewrapStalled {

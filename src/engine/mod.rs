@@ -1061,6 +1061,7 @@ impl Engine {
                 if let Some(job) = self.table.job.as_mut() {
                     let held = Some(ServiceKey {
                         table_key: tk,
+                        cipher: crypto::cipher(&bytes),
                         bytes,
                         fetched_at: now,
                     });
@@ -1162,15 +1163,14 @@ impl Engine {
         };
         let ix = job.done as usize;
         let (from, to) = (job.from, job.to);
-        let from_c = crypto::cipher(&old.bytes);
-        let to_c = crypto::cipher(&new.bytes);
+        let (from_c, to_c) = (&old.cipher, &new.cipher);
         let dek = &mut self.table.deks[ix];
         let before = dek.wrapped.fingerprint();
         let table_id = &self.table.table_id;
         match crypto::rewrap_key(
-            &from_c,
+            from_c,
             dek_aad(table_id, from, dek.id).as_bytes(),
-            &to_c,
+            to_c,
             dek_aad(table_id, to, dek.id).as_bytes(),
             &mut self.rng,
             &dek.wrapped,
@@ -1647,6 +1647,7 @@ impl Engine {
             old_plain: None,
             new_plain: Some(ServiceKey {
                 table_key: new_tk,
+                cipher: crypto::cipher(&plain),
                 bytes: plain,
                 fetched_at: self.now,
             }),

@@ -2,7 +2,6 @@
 //! the re-wrap job and the per-connection table-key cache.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -167,6 +166,8 @@ impl Quota {
 pub struct ServiceKey {
     pub table_key: TableKeyId,
     pub bytes: KeyBytes,
+    /// The AES-GCM instance for `bytes`, built once per fetch (zeroized on drop).
+    pub cipher: aes_gcm::Aes256Gcm,
     pub fetched_at: SimTime,
 }
 
@@ -283,9 +284,7 @@ impl CacheEntry {
 
     /// A label such as `app#1`.
     pub fn label(&self) -> String {
-        let mut s = String::new();
-        let _ = write!(s, "{}#{}", self.principal, self.connection);
-        s
+        format!("{}#{}", self.principal, self.connection)
     }
 }
 
@@ -341,48 +340,53 @@ impl Table {
     }
 }
 
-/// A small stack buffer for AAD strings (no allocation per DEK in the re-wrap loop).
+/// AAD bytes built on the stack (no allocation per DEK in the re-wrap loop).
 pub struct AadBuf {
-    buf: [u8; 160],
+    buf: [u8; 128],
     len: usize,
 }
 
 impl AadBuf {
     fn new() -> Self {
         Self {
-            buf: [0; 160],
+            buf: [0; 128],
             len: 0,
         }
     }
+
+    fn push(&mut self, bytes: &[u8]) {
+        // Table names and ids are validated to at most 100 bytes, so this never truncates.
+        let n = bytes.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&bytes[..n]);
+        self.len += n;
+    }
+
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
     }
 }
 
-impl fmt::Write for AadBuf {
-    fn write_str(&mut self, s: &str) -> fmt::Result {
-        let end = self.len + s.len();
-        if end > self.buf.len() {
-            return Err(fmt::Error);
-        }
-        self.buf[self.len..end].copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
-}
-
-/// AAD of a wrapped DEK: table id + table-key id + DEK id (fact 91).
+/// AAD of a wrapped DEK: table id, table-key id and DEK id (fact 91), as
+/// `table_id | 0x00 | "T" tk_le32 | "D" dek_le32`.
 pub fn dek_aad(table_id: &str, tk: TableKeyId, dek: DekId) -> AadBuf {
     let mut b = AadBuf::new();
-    // Table names are at most 255 bytes in DynamoDB; ours are validated shorter than the buffer.
-    let _ = write!(b, "{table_id}|{tk}|{dek}");
+    b.push(table_id.as_bytes());
+    b.push(b"\0T");
+    b.push(&tk.0.to_le_bytes());
+    b.push(b"D");
+    b.push(&dek.0.to_le_bytes());
     b
 }
 
-/// AAD of an item: table name + item key + DEK id (fact 91).
+/// AAD of an item: table name, item key and DEK id (fact 91), as
+/// `table | 0x00 | "I" item_le64 | "D" dek_le32`.
 pub fn item_aad(table: &str, item: ItemId, dek: DekId) -> AadBuf {
     let mut b = AadBuf::new();
-    let _ = write!(b, "{table}|{item}|{dek}");
+    b.push(table.as_bytes());
+    b.push(b"\0I");
+    b.push(&item.0.to_le_bytes());
+    b.push(b"D");
+    b.push(&dek.0.to_le_bytes());
     b
 }
 
@@ -416,14 +420,24 @@ mod tests {
     }
 
     #[test]
-    fn aad_strings_bind_place() {
-        assert_eq!(
-            dek_aad("Orders-1", TableKeyId(2), DekId(3)).as_bytes(),
-            b"Orders-1|T2|DEK-3"
+    fn aad_binds_every_part_of_the_place() {
+        let base = dek_aad("Orders-1", TableKeyId(2), DekId(3));
+        assert_eq!(base.as_bytes(), b"Orders-1\0T\x02\0\0\0D\x03\0\0\0");
+        for other in [
+            dek_aad("Orders-2", TableKeyId(2), DekId(3)),
+            dek_aad("Orders-1", TableKeyId(1), DekId(3)),
+            dek_aad("Orders-1", TableKeyId(2), DekId(4)),
+        ] {
+            assert_ne!(base.as_bytes(), other.as_bytes());
+        }
+        let item = item_aad("Orders", ItemId(42), DekId(1));
+        assert_ne!(
+            item.as_bytes(),
+            item_aad("Orders", ItemId(43), DekId(1)).as_bytes()
         );
-        assert_eq!(
-            item_aad("Orders", ItemId(42), DekId(1)).as_bytes(),
-            b"Orders|item-0000042|DEK-1"
+        assert_ne!(
+            item.as_bytes(),
+            item_aad("Orders", ItemId(42), DekId(2)).as_bytes()
         );
     }
 }
