@@ -32,7 +32,7 @@ pub fn load_or_report(spec: &str) -> Result<Arc<Scenario>, i32> {
     })
 }
 
-fn runner_or_report(s: Arc<Scenario>) -> Result<Runner, i32> {
+fn runner_or_report(s: &Arc<Scenario>) -> Result<Runner, i32> {
     Runner::new(s.clone()).map_err(|e| {
         eprintln!("error: {}: {e}", s.file);
         EXIT_INVALID
@@ -45,7 +45,7 @@ pub fn run(spec: &str, json: bool) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut runner = match runner_or_report(scenario.clone()) {
+    let mut runner = match runner_or_report(&scenario) {
         Ok(r) => r,
         Err(code) => return code,
     };
@@ -101,7 +101,7 @@ pub fn check(specs: &[String]) -> i32 {
                 continue;
             }
         };
-        let mut runner = match runner_or_report(scenario.clone()) {
+        let mut runner = match runner_or_report(&scenario) {
             Ok(r) => r,
             Err(code) => {
                 worst = worst.max(code);

@@ -473,7 +473,8 @@ pub fn summary_json(scenario: &Scenario, engine: &Engine) -> String {
         .into_iter()
         .map(|(n, v, src, doc)| json!({"name": n, "value": v, "source": src, "documented": doc}))
         .collect();
-    let ms = |t: Option<crate::engine::time::SimTime>| t.map(|t| t.as_millis());
+    let ms =
+        |t: Option<crate::engine::time::SimTime>| t.map(crate::engine::time::SimTime::as_millis);
     let (ok, checked, _) = engine.audit_sample(2_000);
     json!({
         "kind": "summary",

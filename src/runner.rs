@@ -5,7 +5,7 @@ use std::fmt;
 
 use crate::engine::event::RequestResult;
 use crate::engine::ids::ConnectionId;
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::{Command, Engine, EngineError};
 use crate::scenario::{CheckKind, Scenario, Step};
 
@@ -234,11 +234,11 @@ pub fn evaluate(
         }
         CheckKind::Cached(p, left) => {
             let got = engine.cached_time_left(p, ConnectionId(1));
-            let show = |d: Option<crate::engine::time::SimDuration>| {
-                d.map_or_else(|| "none".to_string(), |d| d.to_exact_string())
+            let show = |d: Option<SimDuration>| {
+                d.map_or_else(|| "none".to_string(), SimDuration::to_exact_string)
             };
             // Compare at whole-second precision, as the file writes it.
-            let same = got.map(|d| d.as_secs()) == left.map(|d| d.as_secs());
+            let same = got.map(SimDuration::as_secs) == left.map(SimDuration::as_secs);
             if same {
                 return None;
             }

@@ -714,7 +714,7 @@ impl Engine {
                 break;
             };
             self.now = self.now.max(entry.at);
-            self.handle(entry.what);
+            self.handle(&entry.what);
         }
         self.now = self.now.max(t);
     }
@@ -779,8 +779,8 @@ impl Engine {
         }));
     }
 
-    fn handle(&mut self, what: Scheduled) {
-        match what {
+    fn handle(&mut self, what: &Scheduled) {
+        match *what {
             Scheduled::CacheExpiry { entry, generation } => {
                 let e = &mut self.cache[entry];
                 if e.generation == generation
@@ -1090,7 +1090,7 @@ impl Engine {
         loop {
             for which in [JobKey::Old, JobKey::New] {
                 if let Err((key, code)) = self.job_key(which) {
-                    self.stall_job(key, code);
+                    self.stall_job(&key, code);
                     return;
                 }
             }
@@ -1124,7 +1124,7 @@ impl Engine {
         }
     }
 
-    fn stall_job(&mut self, key: KmsKeyId, code: KmsErrorCode) {
+    fn stall_job(&mut self, key: &KmsKeyId, code: KmsErrorCode) {
         let now = self.now;
         let Some(job) = self.table.job.as_mut() else {
             return;
@@ -1147,7 +1147,7 @@ impl Engine {
                 total,
             });
         }
-        if key == old_kms && code.is_key_failure() {
+        if *key == old_kms && code.is_key_failure() {
             self.mark_inaccessible(format!(
                 "the re-wrap job could not decrypt the old table key: {key} gave {code}"
             ));
@@ -1167,36 +1167,34 @@ impl Engine {
         let dek = &mut self.table.deks[ix];
         let before = dek.wrapped.fingerprint();
         let table_id = &self.table.table_id;
-        match crypto::rewrap_key(
+        let result = crypto::rewrap_key(
             from_c,
             dek_aad(table_id, from, dek.id).as_bytes(),
             to_c,
             dek_aad(table_id, to, dek.id).as_bytes(),
             &mut self.rng,
             &dek.wrapped,
-        ) {
-            Ok(sealed) => {
-                let after = sealed.fingerprint();
-                dek.staged = Some(sealed);
-                let id = dek.id;
-                job.done += 1;
-                let (done, total) = (job.done, job.total);
-                self.emit(EventKind::DekRewrapped {
-                    dek: id,
-                    from,
-                    to,
-                    done,
-                    total,
-                    before,
-                    after,
-                });
-            }
-            Err(_) => {
-                // Unreachable unless stored bytes were corrupted; stall rather than panic.
-                let key = job.old_kms.clone();
-                self.stall_job(key, KmsErrorCode::InvalidCiphertextException);
-            }
-        }
+        );
+        let Ok(sealed) = result else {
+            // Unreachable unless stored bytes were corrupted; stall rather than panic.
+            let key = job.old_kms.clone();
+            self.stall_job(&key, KmsErrorCode::InvalidCiphertextException);
+            return;
+        };
+        let after = sealed.fingerprint();
+        dek.staged = Some(sealed);
+        let id = dek.id;
+        job.done += 1;
+        let (done, total) = (job.done, job.total);
+        self.emit(EventKind::DekRewrapped {
+            dek: id,
+            from,
+            to,
+            done,
+            total,
+            before,
+            after,
+        });
     }
 
     fn complete_job(&mut self) {

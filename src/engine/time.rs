@@ -4,6 +4,7 @@
 //! milliseconds so the TUI can advance smoothly by fractions of a second.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use serde::Serialize;
 
@@ -127,7 +128,7 @@ impl SimDuration {
                 if !out.is_empty() {
                     out.push(' ');
                 }
-                out.push_str(&format!("{n}{unit}"));
+                let _ = write!(out, "{n}{unit}");
             }
         }
         if out.is_empty() {

@@ -66,11 +66,11 @@ impl Step {
             None => (0, self.at),
         };
         let start = self.at.as_millis();
-        let count = if every == 0 {
-            1
-        } else {
-            (until.as_millis().saturating_sub(start)) / every + 1
-        };
+        let count = until
+            .as_millis()
+            .saturating_sub(start)
+            .checked_div(every)
+            .map_or(1, |n| n + 1);
         (0..count).map(move |i| SimTime(start + i * every))
     }
 }
@@ -728,6 +728,18 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
     })
 }
 
+type DurationField<'a> = (
+    &'static str,
+    &'a Option<Spanned<String>>,
+    &'a mut SimDuration,
+    SimDuration,
+    SimDuration,
+);
+/// Finds a declared principal by name, or explains which ones exist.
+type FindPrincipal<'p, 'a> = &'p dyn Fn(&Spanned<String>) -> Result<&'a PrincipalSpec, Diagnostic>;
+/// Finds a declared key (or `aws-owned` when allowed), or explains which ones exist.
+type FindKey<'p> = &'p dyn Fn(&Spanned<String>, bool) -> Result<KmsKeyId, Diagnostic>;
+
 fn parse_assumptions(
     cx: &Ctx<'_>,
     raw: Option<RawAssumptions>,
@@ -739,13 +751,7 @@ fn parse_assumptions(
     };
     let s = SimDuration::from_secs;
     let d = SimDuration::from_days;
-    let fields: [(
-        &'static str,
-        &Option<Spanned<String>>,
-        &mut SimDuration,
-        SimDuration,
-        SimDuration,
-    ); 6] = [
+    let fields: [DurationField<'_>; 6] = [
         (
             "cache_refresh",
             &r.cache_refresh,
@@ -827,8 +833,8 @@ fn parse_action<'a>(
     cx: &Ctx<'_>,
     rs: &RawStep,
     principals: &'a [PrincipalSpec],
-    find_principal: &dyn Fn(&Spanned<String>) -> Result<&'a PrincipalSpec, Diagnostic>,
-    find_key: &dyn Fn(&Spanned<String>, bool) -> Result<KmsKeyId, Diagnostic>,
+    find_principal: FindPrincipal<'_, 'a>,
+    find_key: FindKey<'_>,
 ) -> Result<Action, Diagnostic> {
     let verb = rs.action.get_ref().as_str();
     if !ACTIONS.contains(&verb) {
@@ -980,8 +986,8 @@ fn parse_expect<'a>(
     cx: &Ctx<'_>,
     e: &Spanned<RawExpect>,
     _principals: &'a [PrincipalSpec],
-    find_principal: &dyn Fn(&Spanned<String>) -> Result<&'a PrincipalSpec, Diagnostic>,
-    find_key: &dyn Fn(&Spanned<String>, bool) -> Result<KmsKeyId, Diagnostic>,
+    find_principal: FindPrincipal<'_, 'a>,
+    find_key: FindKey<'_>,
 ) -> Result<Vec<Check>, Diagnostic> {
     let raw = e.get_ref();
     let mut checks = Vec::new();
