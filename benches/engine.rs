@@ -128,10 +128,10 @@ fn aes_gcm_baseline(c: &mut Criterion) {
     let sealed = crypto::seal_key(&k, &mut rng, &pt, b"Orders-1|T1|DEK-0");
     group.throughput(Throughput::Elements(1));
     group.bench_function("seal", |b| {
-        b.iter(|| black_box(crypto::seal_key(&k, &mut rng, &pt, b"Orders-1|T1|DEK-0")))
+        b.iter(|| black_box(crypto::seal_key(&k, &mut rng, &pt, b"Orders-1|T1|DEK-0")));
     });
     group.bench_function("open", |b| {
-        b.iter(|| black_box(crypto::open_key(&k, &sealed, b"Orders-1|T1|DEK-0").unwrap()))
+        b.iter(|| black_box(crypto::open_key(&k, &sealed, b"Orders-1|T1|DEK-0").unwrap()));
     });
     group.finish();
 }
