@@ -5,8 +5,11 @@
 //! on a logical clock. `engine` is the model, `scenario` reads scenario files, `runner` plays
 //! a scenario against the engine, `report` prints logs and summaries.
 
+pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod tui;
+pub mod ui;

@@ -61,7 +61,36 @@ fn main() {
     std::process::exit(code);
 }
 
+/// `rewrap` / `rewrap play`: the live TUI.
 fn play(spec: Option<&str>) -> i32 {
+    use std::io::IsTerminal;
     let name = spec.unwrap_or(rewrap::scenario::BUILTINS[0].name);
-    cli::run(name, false)
+    let scenario = match cli::load_or_report(name) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "error: rewrap's live view needs a terminal, and stdout or stdin is not one.\n\
+             For the event log without the TUI, run:  rewrap run {name}"
+        );
+        return cli::EXIT_INVALID;
+    }
+    // Installed before the terminal is set up, so a panic report prints on a restored screen.
+    let _ = color_eyre::install();
+    let mut app = match rewrap::app::App::new(scenario) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return cli::EXIT_INVALID;
+        }
+    };
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match rewrap::tui::run(app) {
+        Ok(()) => cli::EXIT_OK,
+        Err(e) => {
+            eprintln!("error: terminal: {e}");
+            cli::EXIT_INVALID
+        }
+    }
 }

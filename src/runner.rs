@@ -38,6 +38,49 @@ impl fmt::Display for CheckFailure {
     }
 }
 
+/// Where an executed action came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A scenario step (index into `steps`), first occurrence.
+    Scripted { step: usize },
+    /// A live (sandbox) action from the TUI.
+    Live { cmd: Command },
+}
+
+/// An action that ran, with what it observed right after: enough to write it back out as a
+/// step whose expectations hold on replay.
+#[derive(Clone, Debug)]
+pub struct Executed {
+    pub at: SimTime,
+    pub source: Source,
+    pub result: RequestResult,
+    pub observed: Vec<CheckKind>,
+}
+
+/// What an action's caller and the table look like right after it: outcome, error, status.
+pub fn observe(engine: &Engine, result: &RequestResult) -> Vec<CheckKind> {
+    let mut v = vec![CheckKind::Outcome(result.is_ok())];
+    if let RequestResult::Error {
+        error, kms_error, ..
+    } = result
+    {
+        if crate::scenario::KNOWN_ERRORS.contains(&error.as_str()) {
+            v.push(CheckKind::Error(error.clone()));
+        }
+        // The four codes the format's `kms_error` accepts.
+        if let Some(k) = kms_error
+            && (k.is_key_failure() || *k == crate::engine::kms::KmsErrorCode::AccessDeniedException)
+        {
+            v.push(CheckKind::KmsError(*k));
+        }
+    }
+    let t = engine.table();
+    v.push(CheckKind::Table(t.status.name()));
+    v.push(CheckKind::Sse(t.sse.name()));
+    v.push(CheckKind::WrappedBy(t.current_kms_key().clone()));
+    v
+}
+
 /// A scenario being played.
 #[derive(Clone, Debug)]
 pub struct Runner {
@@ -50,6 +93,8 @@ pub struct Runner {
     steps_started: usize,
     /// Result of the most recent action of each step (index = step number - 1).
     last_results: Vec<Option<RequestResult>>,
+    /// Every step begun and every live action, in the order they ran.
+    executed: Vec<Executed>,
 }
 
 impl Runner {
@@ -77,6 +122,7 @@ impl Runner {
             failures: Vec::new(),
             steps_started: 0,
             last_results: vec![None; n],
+            executed: Vec::new(),
         })
     }
 
@@ -87,6 +133,23 @@ impl Runner {
     /// For live (sandbox) actions: the engine, to apply a command at the current moment.
     pub fn engine_mut(&mut self) -> &mut Engine {
         &mut self.engine
+    }
+
+    pub fn executed(&self) -> &[Executed] {
+        &self.executed
+    }
+
+    /// Did any expectation of this step (index) fail so far?
+    pub fn step_failed(&self, step: usize) -> bool {
+        let number = step + 1;
+        self.failures.iter().any(|f| f.step == number)
+    }
+
+    /// Occurrences of a step that have run so far.
+    pub fn occurrences_run(&self, step: usize) -> impl Iterator<Item = &Occurrence> {
+        self.occurrences[..self.next]
+            .iter()
+            .filter(move |o| o.step == step)
     }
 
     pub fn failures(&self) -> &[CheckFailure] {
@@ -177,6 +240,14 @@ impl Runner {
                     got,
                 });
             }
+        }
+        if o.rep == 0 {
+            self.executed.push(Executed {
+                at: o.at,
+                source: Source::Scripted { step: o.step },
+                observed: observe(&self.engine, &result),
+                result: result.clone(),
+            });
         }
         self.last_results[o.step] = Some(result);
     }

@@ -501,11 +501,15 @@ impl Engine {
                 };
                 i += u64::from(n_deks);
             }
+            let items_under = n_items
+                .saturating_sub(u64::from(d))
+                .div_ceil(u64::from(n_deks));
             deks.push(Dek {
                 id,
                 under: TableKeyId(1),
                 wrapped,
                 staged: None,
+                items: items_under as u32,
             });
         }
         (deks, items)

@@ -91,6 +91,8 @@ pub struct Dek {
     pub wrapped: SealedKey,
     /// During a key change: the same DEK already wrapped under the new table key.
     pub staged: Option<SealedKey>,
+    /// How many items are encrypted under this DEK.
+    pub items: u32,
 }
 
 /// An item as stored: ciphertext under its DEK. Its plaintext is [`item_plaintext`].

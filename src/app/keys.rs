@@ -1,0 +1,357 @@
+//! The one table that maps keys to messages; the footer and the help overlay are drawn from it.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::Msg;
+
+/// A key that triggers a binding.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Ctrl(char),
+    Code(KeyCode),
+}
+
+impl Key {
+    pub fn matches(self, ev: &KeyEvent) -> bool {
+        match self {
+            Key::Char(c) => {
+                ev.code == KeyCode::Char(c)
+                    && !ev
+                        .modifiers
+                        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT)
+            }
+            Key::Ctrl(c) => {
+                ev.code == KeyCode::Char(c) && ev.modifiers.contains(KeyModifiers::CONTROL)
+            }
+            Key::Code(code) => ev.code == code,
+        }
+    }
+
+    /// The event this key produces (for tests).
+    pub fn event(self) -> KeyEvent {
+        match self {
+            Key::Char(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+            Key::Ctrl(c) => KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL),
+            Key::Code(code) => KeyEvent::new(code, KeyModifiers::NONE),
+        }
+    }
+}
+
+/// Which part of the help a binding belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    Playback,
+    View,
+    Sandbox,
+}
+
+impl Group {
+    pub fn title(self) -> &'static str {
+        match self {
+            Group::Playback => "Playback",
+            Group::View => "View",
+            Group::Sandbox => "Sandbox (acts now, on the selected key / principal)",
+        }
+    }
+}
+
+/// One binding: keys, how the footer and help show them, and the message they send.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    /// Short key label for the footer and help (`space`, `→/n`).
+    pub label: &'static str,
+    /// One or two words for the footer.
+    pub short: &'static str,
+    /// A sentence for the help overlay.
+    pub help: &'static str,
+    /// Bindings in a row with the same footer group share one footer cell: `+/- speed`.
+    pub footer_group: Option<&'static str>,
+    pub group: Group,
+    pub msg: Msg,
+}
+
+use KeyCode::{BackTab, Down, End, Enter, Home, Left, PageDown, PageUp, Right, Tab, Up};
+
+/// Every key binding, in the order the footer and help show them.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        keys: &[Key::Char(' ')],
+        label: "spc",
+        short: "play",
+        help: "play / pause the clock (playing pauses at each new step)",
+        footer_group: None,
+        group: Group::Playback,
+        msg: Msg::TogglePause,
+    },
+    Binding {
+        keys: &[Key::Code(Right), Key::Char('n')],
+        label: "→/n",
+        short: "next",
+        help: "next step: jump to it and run it",
+        footer_group: Some("step"),
+        group: Group::Playback,
+        msg: Msg::NextStep,
+    },
+    Binding {
+        keys: &[Key::Code(Left), Key::Char('p')],
+        label: "←/p",
+        short: "back",
+        help: "previous step: restore the exact earlier state",
+        footer_group: Some("step"),
+        group: Group::Playback,
+        msg: Msg::PrevStep,
+    },
+    Binding {
+        keys: &[Key::Char('+'), Key::Char('=')],
+        label: "+",
+        short: "faster",
+        help: "faster: up to a simulated day per second",
+        footer_group: Some("speed"),
+        group: Group::Playback,
+        msg: Msg::SpeedUp,
+    },
+    Binding {
+        keys: &[Key::Char('-'), Key::Char('_')],
+        label: "-",
+        short: "slower",
+        help: "slower: down to real time",
+        footer_group: Some("speed"),
+        group: Group::Playback,
+        msg: Msg::SlowDown,
+    },
+    Binding {
+        keys: &[Key::Char('j')],
+        label: "j",
+        short: "event",
+        help: "jump to the next event (cache expiry, re-wrap step, deletion, ...)",
+        footer_group: None,
+        group: Group::Playback,
+        msg: Msg::JumpNextEvent,
+    },
+    Binding {
+        keys: &[Key::Code(Tab)],
+        label: "tab",
+        short: "focus",
+        help: "move focus: key tree, cache timers, log",
+        footer_group: Some("focus"),
+        group: Group::View,
+        msg: Msg::FocusNext,
+    },
+    Binding {
+        keys: &[Key::Code(BackTab)],
+        label: "⇧tab",
+        short: "focus←",
+        help: "move focus back",
+        footer_group: Some("focus"),
+        group: Group::View,
+        msg: Msg::FocusPrev,
+    },
+    Binding {
+        keys: &[Key::Code(Up), Key::Char('k')],
+        label: "↑",
+        short: "up",
+        help: "select / scroll up in the focused panel",
+        footer_group: Some("scroll"),
+        group: Group::View,
+        msg: Msg::Up,
+    },
+    Binding {
+        keys: &[Key::Code(Down)],
+        label: "↓",
+        short: "down",
+        help: "select / scroll down in the focused panel",
+        footer_group: Some("scroll"),
+        group: Group::View,
+        msg: Msg::Down,
+    },
+    Binding {
+        keys: &[Key::Code(PageUp)],
+        label: "PgUp",
+        short: "page↑",
+        help: "scroll a page up",
+        footer_group: Some("scroll"),
+        group: Group::View,
+        msg: Msg::PageUp,
+    },
+    Binding {
+        keys: &[Key::Code(PageDown)],
+        label: "PgDn",
+        short: "page↓",
+        help: "scroll a page down",
+        footer_group: Some("scroll"),
+        group: Group::View,
+        msg: Msg::PageDown,
+    },
+    Binding {
+        keys: &[Key::Code(Home)],
+        label: "Home",
+        short: "top",
+        help: "go to the top of the focused panel",
+        footer_group: Some("scroll"),
+        group: Group::View,
+        msg: Msg::Home,
+    },
+    Binding {
+        keys: &[Key::Code(End)],
+        label: "End",
+        short: "end",
+        help: "go to the end (the log follows new events again)",
+        footer_group: Some("scroll"),
+        group: Group::View,
+        msg: Msg::End,
+    },
+    Binding {
+        keys: &[Key::Code(Enter)],
+        label: "⏎",
+        short: "fold",
+        help: "collapse / expand the selected key in the tree",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::ToggleCollapse,
+    },
+    Binding {
+        keys: &[Key::Char('t')],
+        label: "t",
+        short: "timeline",
+        help: "toggle the timeline: key states, table status, cache validity and reads over time",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::ToggleTimeline,
+    },
+    Binding {
+        keys: &[Key::Char('z')],
+        label: "z",
+        short: "zoom",
+        help: "timeline zoom: whole run, 1 day, 1 hour, 15 minutes around now",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::ZoomTimeline,
+    },
+    Binding {
+        keys: &[Key::Char('?'), Key::Char('h')],
+        label: "?",
+        short: "help",
+        help: "this help",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::ToggleHelp,
+    },
+    Binding {
+        keys: &[Key::Char('q'), Key::Ctrl('c')],
+        label: "q",
+        short: "quit",
+        help: "quit (Ctrl-C too)",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::Quit,
+    },
+    Binding {
+        keys: &[Key::Char('r')],
+        label: "r",
+        short: "read",
+        help: "read an item as the selected principal/connection (cache panel)",
+        footer_group: Some("read/write"),
+        group: Group::Sandbox,
+        msg: Msg::Read,
+    },
+    Binding {
+        keys: &[Key::Char('W')],
+        label: "W",
+        short: "write",
+        help: "write a new item as the selected principal/connection",
+        footer_group: Some("read/write"),
+        group: Group::Sandbox,
+        msg: Msg::Write,
+    },
+    Binding {
+        keys: &[Key::Char('d')],
+        label: "d",
+        short: "disable",
+        help: "DisableKey on the selected KMS key (tree)",
+        footer_group: Some("disable/enable"),
+        group: Group::Sandbox,
+        msg: Msg::DisableKey,
+    },
+    Binding {
+        keys: &[Key::Char('e')],
+        label: "e",
+        short: "enable",
+        help: "EnableKey on the selected KMS key",
+        footer_group: Some("disable/enable"),
+        group: Group::Sandbox,
+        msg: Msg::EnableKey,
+    },
+    Binding {
+        keys: &[Key::Char('x')],
+        label: "x",
+        short: "delete",
+        help: "ScheduleKeyDeletion on the selected key (asks 7-30 days)",
+        footer_group: Some("delete/cancel"),
+        group: Group::Sandbox,
+        msg: Msg::ScheduleDeletion,
+    },
+    Binding {
+        keys: &[Key::Char('c')],
+        label: "c",
+        short: "cancel",
+        help: "CancelKeyDeletion on the selected key (it ends up Disabled)",
+        footer_group: Some("delete/cancel"),
+        group: Group::Sandbox,
+        msg: Msg::CancelDeletion,
+    },
+    Binding {
+        keys: &[Key::Char('s')],
+        label: "s",
+        short: "switch",
+        help: "switch the table to the selected key (UpdateTable: new table key, DEKs re-wrapped)",
+        footer_group: None,
+        group: Group::Sandbox,
+        msg: Msg::SwitchTableKey,
+    },
+    Binding {
+        keys: &[Key::Char('o')],
+        label: "o",
+        short: "rotate",
+        help: "rotate the selected key on demand (new material, nothing re-encrypted)",
+        footer_group: None,
+        group: Group::Sandbox,
+        msg: Msg::RotateKey,
+    },
+    Binding {
+        keys: &[Key::Char('v')],
+        label: "v",
+        short: "revoke",
+        help: "revoke the selected principal's kms:Decrypt on the selected key",
+        footer_group: None,
+        group: Group::Sandbox,
+        msg: Msg::Revoke,
+    },
+    Binding {
+        keys: &[Key::Char('a')],
+        label: "a",
+        short: "allow",
+        help: "allow the selected principal kms:Decrypt on the selected key",
+        footer_group: None,
+        group: Group::Sandbox,
+        msg: Msg::Allow,
+    },
+    Binding {
+        keys: &[Key::Char('w')],
+        label: "w",
+        short: "save",
+        help: "write everything that happened (scripted + live) as a scenario file",
+        footer_group: None,
+        group: Group::Sandbox,
+        msg: Msg::SaveScenario,
+    },
+];
+
+/// The message a key press sends, if any.
+pub fn lookup(ev: &KeyEvent) -> Option<Msg> {
+    BINDINGS
+        .iter()
+        .find(|b| b.keys.iter().any(|k| k.matches(ev)))
+        .map(|b| b.msg)
+}

@@ -1,0 +1,115 @@
+//! What the timeline view draws, derived from the event log as it grows: key states, table
+//! status, SSE status, cache validity intervals and reads, each with its time.
+
+use crate::engine::event::{Event, EventKind};
+use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId};
+use crate::engine::kms::KeyState;
+use crate::engine::table::{SseStatus, TableStatus};
+use crate::engine::time::{SimDuration, SimTime};
+
+/// Timeline windows: the whole run, or a span around now.
+pub const ZOOMS: &[(Option<SimDuration>, &str)] = &[
+    (None, "whole run"),
+    (Some(SimDuration::from_days(1)), "1 day"),
+    (Some(SimDuration::from_hours(1)), "1 hour"),
+    (Some(SimDuration::from_mins(15)), "15 min"),
+];
+
+/// A cache entry's periods of holding a valid table key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheRow {
+    pub principal: PrincipalId,
+    pub connection: ConnectionId,
+    pub valid: Vec<(SimTime, SimTime)>,
+}
+
+/// The timeline's data, updated incrementally from the log.
+#[derive(Clone, Debug, Default)]
+pub struct Timeline {
+    scanned: usize,
+    pub keys: Vec<(KmsKeyId, Vec<(SimTime, KeyState)>)>,
+    pub table: Vec<(SimTime, TableStatus)>,
+    pub sse: Vec<(SimTime, SseStatus)>,
+    pub cache: Vec<CacheRow>,
+    /// (time, principal, ok)
+    pub reads: Vec<(SimTime, PrincipalId, bool)>,
+}
+
+impl Timeline {
+    /// Take in the events added since the last call (the log only grows; a shorter log means
+    /// the state was rebuilt, so start over).
+    pub fn update(&mut self, log: &[Event]) {
+        if log.len() < self.scanned {
+            *self = Self::default();
+        }
+        if self.table.is_empty() {
+            self.table.push((SimTime::ZERO, TableStatus::Active));
+            self.sse.push((SimTime::ZERO, SseStatus::Enabled));
+        }
+        for e in &log[self.scanned..] {
+            match &e.kind {
+                EventKind::KeyCreated { key, state, .. } => {
+                    self.keys.push((key.clone(), vec![(e.at, *state)]));
+                }
+                EventKind::KeyStateChanged { key, to, .. } => {
+                    if let Some((_, changes)) = self.keys.iter_mut().find(|(k, _)| k == key) {
+                        changes.push((e.at, *to));
+                    }
+                }
+                EventKind::TableStatusChanged { to, .. } => self.table.push((e.at, *to)),
+                EventKind::SseStatusChanged { to, .. } => self.sse.push((e.at, *to)),
+                EventKind::CacheFilled {
+                    principal,
+                    connection,
+                    expires_at,
+                    ..
+                } => {
+                    let row = match self
+                        .cache
+                        .iter_mut()
+                        .position(|r| &r.principal == principal && r.connection == *connection)
+                    {
+                        Some(i) => &mut self.cache[i],
+                        None => {
+                            self.cache.push(CacheRow {
+                                principal: principal.clone(),
+                                connection: *connection,
+                                valid: Vec::new(),
+                            });
+                            self.cache.last_mut().expect("just pushed")
+                        }
+                    };
+                    if let Some(last) = row.valid.last_mut() {
+                        last.1 = last.1.min(e.at);
+                    }
+                    row.valid.push((e.at, *expires_at));
+                }
+                EventKind::ItemRead {
+                    principal, result, ..
+                } => self.reads.push((e.at, principal.clone(), result.is_ok())),
+                _ => {}
+            }
+        }
+        self.scanned = log.len();
+    }
+}
+
+/// The value of a step function at time `t`: the last change at or before it.
+pub fn value_at<T: Copy>(changes: &[(SimTime, T)], t: SimTime) -> Option<T> {
+    let i = changes.partition_point(|(at, _)| *at <= t);
+    (i > 0).then(|| changes[i - 1].1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_function_lookup() {
+        let c = [(SimTime(0), 'a'), (SimTime(10), 'b'), (SimTime(20), 'c')];
+        assert_eq!(value_at(&c, SimTime(5)), Some('a'));
+        assert_eq!(value_at(&c, SimTime(10)), Some('b'));
+        assert_eq!(value_at(&c, SimTime(99)), Some('c'));
+        assert_eq!(value_at(&c[1..], SimTime(5)), None);
+    }
+}

@@ -1,0 +1,295 @@
+//! The header, the narration, the footer and the help overlay.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+use super::theme::{Theme, Tone};
+use crate::app::keys::{BINDINGS, Group};
+use crate::app::{App, Prompt};
+use crate::engine::time::SimTime;
+use crate::report;
+
+/// `Day 3 14:05:22`
+pub fn clock(t: SimTime) -> String {
+    let s = t.as_millis() / 1000;
+    format!(
+        "Day {} {:02}:{:02}:{:02}",
+        s / 86_400,
+        (s / 3600) % 24,
+        (s / 60) % 60,
+        s % 60
+    )
+}
+
+pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let e = app.runner().engine();
+    let steps = app.scenario().steps.len();
+    let state = if app.paused {
+        ("⏸ paused", Tone::Warn)
+    } else {
+        ("▶ playing", Tone::Ok)
+    };
+    let mut spans = vec![
+        Span::styled(" rewrap ", theme.style(Tone::Accent)),
+        Span::styled("│ ", theme.style(Tone::Dim)),
+        Span::styled(clock(e.now()), theme.style(Tone::Strong)),
+        Span::styled(" │ ", theme.style(Tone::Dim)),
+        Span::styled(state.0, theme.style(state.1)),
+        Span::styled(
+            format!(" {} ", app.speed_label()),
+            theme.style(Tone::Normal),
+        ),
+        Span::styled("│ ", theme.style(Tone::Dim)),
+        Span::styled(
+            format!("step {}/{steps}", app.runner().steps_started()),
+            theme.style(Tone::Normal),
+        ),
+    ];
+    if app.live_actions() > 0 {
+        spans.push(Span::styled(
+            format!(" │ {} live", app.live_actions()),
+            theme.style(Tone::Warn),
+        ));
+    }
+    spans.push(Span::styled(" │ ", theme.style(Tone::Dim)));
+    spans.push(Span::styled(
+        app.scenario().title.clone(),
+        theme.style(Tone::Strong),
+    ));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Lines the narration needs at this width (for layout).
+pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    let theme = Theme::new(app.no_color);
+    let mut lines = Vec::new();
+    let started = app.runner().steps_started();
+    let note = if started == 0 {
+        app.scenario()
+            .summary
+            .clone()
+            .unwrap_or_else(|| "Press space to play or → for the first step.".into())
+    } else {
+        app.scenario().steps[started - 1]
+            .note
+            .clone()
+            .unwrap_or_default()
+    };
+    let w = width.saturating_sub(2).max(10) as usize;
+    for l in wrap(&note, w) {
+        lines.push(Line::styled(l, theme.style(Tone::Strong)));
+    }
+    if let Some(t) = &app.toast {
+        for l in wrap(&t.text, w) {
+            lines.push(Line::styled(
+                l,
+                theme.style(if t.error { Tone::Bad } else { Tone::Ok }),
+            ));
+        }
+    }
+    lines
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let started = app.runner().steps_started();
+    let title = if started == 0 {
+        format!(" {} · before the first step ", app.scenario().file)
+    } else {
+        let st = &app.scenario().steps[started - 1];
+        format!(
+            " Step {started}/{} at {} · {} ",
+            app.scenario().steps.len(),
+            st.at,
+            st.action.describe()
+        )
+    };
+    let block = Block::bordered()
+        .title(Span::styled(title, theme.style(Tone::Accent)))
+        .border_style(theme.border(false));
+    let lines = narration_lines(app, area.width);
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Footer cells: every binding's key, with bindings of one footer group merged into one cell
+/// (`+ - speed`).
+pub fn footer_cells() -> Vec<(String, String)> {
+    let mut cells: Vec<(String, String, Option<&str>)> = Vec::new();
+    for b in BINDINGS {
+        match (cells.last_mut(), b.footer_group) {
+            (Some((keys, _, Some(g))), Some(bg)) if *g == bg => {
+                keys.push(' ');
+                keys.push_str(b.label);
+            }
+            _ => cells.push((
+                b.label.to_string(),
+                b.footer_group.unwrap_or(b.short).to_string(),
+                b.footer_group,
+            )),
+        }
+    }
+    cells.into_iter().map(|(k, l, _)| (k, l)).collect()
+}
+
+/// The footer's lines at this width.
+pub fn footer_lines(width: u16) -> Vec<Vec<(String, String)>> {
+    let mut lines: Vec<Vec<(String, String)>> = vec![Vec::new()];
+    let mut used = 0usize;
+    for (k, label) in footer_cells() {
+        let cell = k.chars().count() + 1 + label.chars().count() + 2;
+        if used + cell > width as usize && used > 0 {
+            lines.push(Vec::new());
+            used = 0;
+        }
+        lines.last_mut().expect("one line").push((k, label));
+        used += cell;
+    }
+    lines
+}
+
+pub fn footer(f: &mut Frame, area: Rect, theme: Theme) {
+    let lines: Vec<Line> = footer_lines(area.width)
+        .into_iter()
+        .map(|cells| {
+            let mut spans = Vec::new();
+            for (k, label) in cells {
+                spans.push(Span::styled(k, theme.style(Tone::Accent)));
+                spans.push(Span::styled(format!(" {label}  "), theme.style(Tone::Dim)));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), area);
+}
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
+}
+
+/// The help overlay: every binding with its sentence (or, when short of room, two columns of
+/// short labels), then the assumptions.
+pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let mut full: Vec<Line> = Vec::new();
+    for group in [Group::Playback, Group::View, Group::Sandbox] {
+        full.push(Line::styled(group.title(), theme.style(Tone::Accent)));
+        for b in BINDINGS.iter().filter(|b| b.group == group) {
+            full.push(Line::from(vec![
+                Span::styled(format!("  {:<7}", b.label), theme.style(Tone::Strong)),
+                Span::raw(b.help),
+            ]));
+        }
+    }
+    full.push(Line::styled(
+        "Assumptions (undocumented ones are yours to change in [assumptions])",
+        theme.style(Tone::Accent),
+    ));
+    for (name, value, src, documented) in report::assumption_rows(app.scenario()) {
+        full.push(Line::from(vec![
+            Span::styled(format!("  {name:<25}"), theme.style(Tone::Strong)),
+            Span::raw(format!("{value:<26}")),
+            Span::styled(
+                format!(
+                    "{src}, {}",
+                    if documented {
+                        "documented"
+                    } else {
+                        "ASSUMPTION"
+                    }
+                ),
+                theme.style(if documented { Tone::Dim } else { Tone::Warn }),
+            ),
+        ]));
+    }
+    full.push(Line::styled(
+        "Esc or ? closes this help.",
+        theme.style(Tone::Dim),
+    ));
+    let h = (full.len() as u16 + 2).min(area.height);
+    let w = 96.min(area.width);
+    let rect = centered(area, w, h);
+    f.render_widget(Clear, rect);
+    let block = Block::bordered()
+        .title(" Help ")
+        .border_style(theme.border(true));
+    if full.len() as u16 + 2 <= area.height {
+        f.render_widget(Paragraph::new(full).block(block), rect);
+        return;
+    }
+    // Not enough rows: two columns of `key short-label`, every binding still listed.
+    let inner = block.inner(rect);
+    f.render_widget(block, rect);
+    let cells: Vec<String> = BINDINGS
+        .iter()
+        .map(|b| format!("{:<6} {}", b.label, b.short))
+        .collect();
+    let rows = cells.len().div_ceil(2);
+    let col_w = (inner.width / 2) as usize;
+    let lines: Vec<Line> = (0..rows)
+        .map(|r| {
+            let left = cells.get(r).cloned().unwrap_or_default();
+            let right = cells.get(r + rows).cloned().unwrap_or_default();
+            Line::raw(format!("{left:<col_w$}{right}"))
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(Prompt::DeletionDays { key, input }) = &app.prompt else {
+        return;
+    };
+    let rect = centered(area, 64, 7);
+    f.render_widget(Clear, rect);
+    let shown = if input.is_empty() {
+        "30 (default)".to_string()
+    } else {
+        input.clone()
+    };
+    let text = vec![
+        Line::raw(format!(
+            "Schedule deletion of {key}: waiting period in days (7-30)?"
+        )),
+        Line::from(vec![
+            Span::raw("> "),
+            Span::styled(format!("{shown}▏"), theme.style(Tone::Strong)),
+        ]),
+        Line::styled(
+            "The key is unusable at once; its material is destroyed when the wait ends.",
+            theme.style(Tone::Dim),
+        ),
+        Line::styled("Enter to schedule · Esc to cancel", theme.style(Tone::Dim)),
+    ];
+    let block = Block::bordered()
+        .title(" ScheduleKeyDeletion ")
+        .border_style(theme.border(true));
+    f.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+        rect,
+    );
+}

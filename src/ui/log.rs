@@ -1,0 +1,54 @@
+//! The event log: CloudTrail-shaped KMS calls and every state change, newest last, failures
+//! in a distinct style; scrollable.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::theme::{Theme, Tone};
+use crate::app::{App, Focus};
+use crate::engine::event::EventKind;
+use crate::report;
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let focused = app.focus == Focus::Log;
+    let log = app.runner().engine().log();
+    let scrolled = if app.log_scroll > 0 {
+        format!(" · scrolled back {} (End to follow)", app.log_scroll)
+    } else {
+        String::new()
+    };
+    let block = Block::bordered()
+        .title(format!(
+            " Event log & CloudTrail: {} events{scrolled} ",
+            log.len()
+        ))
+        .border_style(theme.border(focused));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let h = inner.height as usize;
+    let end = log.len().saturating_sub(app.log_scroll);
+    let start = end.saturating_sub(h);
+    let lines: Vec<Line> = log[start..end]
+        .iter()
+        .map(|e| {
+            let tone = if e.kind.is_failure() {
+                Tone::Bad
+            } else if matches!(e.kind, EventKind::Step { .. }) {
+                Tone::Accent
+            } else {
+                Tone::Normal
+            };
+            Line::from(vec![
+                Span::styled(format!("{} ", e.at), theme.style(Tone::Dim)),
+                Span::styled(
+                    format!("{:<7}", report::tag(&e.kind)),
+                    theme.style(Tone::Strong),
+                ),
+                Span::styled(report::describe(&e.kind), theme.style(tone)),
+            ])
+        })
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+}

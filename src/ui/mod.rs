@@ -1,0 +1,94 @@
+//! Drawing: one file per panel. Rendering takes `&App` and never mutates it.
+//!
+//! ```text
+//! ┌ rewrap  <title> │ Day 0 00:10:08 │ ▶ playing 1 min/s │ step 5/12 ─────────────────┐ header
+//! ┌ Step 5/12 at 0d 00:10:00 · change table key to kms-2 ──────────────────────────────┐
+//! │ UpdateTable: switch to KMS-2. DynamoDB generates a NEW table key T2 ...            │ narration
+//! ┌ Keys: KMS key → table key → DEKs → items ┐┌ Table & keys ─────────────────────────┐
+//! │ ▾ ◆ kms-1 CMK Enabled                    ││ Table Orders ACTIVE                    │
+//! │   ▾ T1 current                           ││ SSE UPDATING · re-wrap T1→T2 4/8       │
+//! │       DEK-4 ⇢ moving ▰▰▱▱                │┌ Table-key cache ──────────────────────┐
+//! │ ▾ ◆ kms-2 CMK Enabled                    ││ app#1  T1 ██████░░░░ 3:12 idle 0:48    │
+//! │   ▾ T2 new · re-wrapping 4/8             ││                                        │
+//! └──────────────────────────────────────────┘└────────────────────────────────────────┘
+//! ┌ Event log & CloudTrail ────────────────────────────────────────────────────────────┐
+//! │ 0d 00:10:08 REWRAP  DEK-3 re-wrapped T1 -> T2 [4/8] ...                             │
+//! └────────────────────────────────────────────────────────────────────────────────────┘
+//!  space play  →/n next  ←/p back  + faster  - slower  j event  tab focus ...            footer
+//! ```
+//! The timeline (`t`) replaces the middle row; help (`?`) and the deletion prompt overlay it.
+
+pub mod cache;
+pub mod chrome;
+pub mod log;
+pub mod status;
+pub mod theme;
+pub mod timeline;
+pub mod tree;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use crate::app::App;
+use theme::{Theme, Tone};
+
+/// The smallest screen the full layout fits.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Draw the whole screen.
+pub fn render(f: &mut Frame, app: &App) {
+    let area = f.area();
+    let theme = Theme::new(app.no_color);
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        too_small(f, area, theme);
+        return;
+    }
+    let footer_h = chrome::footer_lines(area.width).len() as u16;
+    let narration_h = (chrome::narration_lines(app, area.width).len() as u16).clamp(1, 5) + 2;
+    let rest = area.height.saturating_sub(1 + narration_h + footer_h);
+    let log_h = (rest / 3).max(4);
+    let [header, narration, main, log_area, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(narration_h),
+        Constraint::Min(6),
+        Constraint::Length(log_h),
+        Constraint::Length(footer_h),
+    ])
+    .areas(area);
+    chrome::header(f, header, app, theme);
+    chrome::narration(f, narration, app, theme);
+    if app.show_timeline {
+        timeline::render(f, main, app, theme);
+    } else {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(main);
+        let status_h = (status::lines(app).len() as u16 + 2).min(right.height.saturating_sub(3));
+        let [status_area, cache_area] =
+            Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(right);
+        tree::render(f, left, app, theme);
+        status::render(f, status_area, app, theme);
+        cache::render(f, cache_area, app, theme);
+    }
+    log::render(f, log_area, app, theme);
+    chrome::footer(f, footer, theme);
+    if app.show_help {
+        chrome::help(f, area, app, theme);
+    }
+    chrome::prompt(f, area, app, theme);
+}
+
+fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
+    let text = vec![
+        Line::styled("rewrap needs a larger window", theme.style(Tone::Strong)),
+        Line::raw(format!(
+            "{MIN_WIDTH}×{MIN_HEIGHT} at least; this one is {}×{}",
+            area.width, area.height
+        )),
+        Line::styled("q quits", theme.style(Tone::Dim)),
+    ];
+    f.render_widget(Paragraph::new(text), area);
+}

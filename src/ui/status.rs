@@ -1,0 +1,145 @@
+//! Table & keys: TableStatus, SSE, the key behind the table key, countdowns to archive and to
+//! each pending deletion, and whether the data is still recoverable.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::theme::{Theme, Tone};
+use crate::app::App;
+use crate::engine::kms::KeyState;
+use crate::engine::table::{SseStatus, TableStatus};
+
+/// The lines of the panel, as (text, tone) parts.
+pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
+    let e = app.runner().engine();
+    let t = e.table();
+    let now = e.now();
+    let mut out = Vec::new();
+    let status_tone = match t.status {
+        TableStatus::Active => Tone::Ok,
+        TableStatus::InaccessibleEncryptionCredentials => Tone::Bad,
+        TableStatus::Archiving | TableStatus::Archived => Tone::Bad,
+    };
+    out.push(vec![
+        ("Table ".into(), Tone::Dim),
+        (t.name.clone(), Tone::Strong),
+        ("  ".into(), Tone::Normal),
+        (t.status.aws_name().into(), status_tone),
+    ]);
+    let mut sse = vec![
+        ("SSE ".into(), Tone::Dim),
+        (
+            t.sse.to_string(),
+            if t.sse == SseStatus::Enabled {
+                Tone::Ok
+            } else {
+                Tone::Warn
+            },
+        ),
+    ];
+    if let Some(j) = &t.job {
+        sse.push((
+            format!(" re-wrap {}/{} → {} ({})", j.done, j.total, j.to, j.new_kms),
+            Tone::Warn,
+        ));
+    }
+    sse.push((" · ".into(), Tone::Dim));
+    sse.push((t.current_kms_key().to_string(), Tone::Strong));
+    sse.push((format!(" wraps {}", t.current), Tone::Dim));
+    out.push(sse);
+    if let Some(st) = t.job.as_ref().and_then(|j| j.stalled.as_ref()) {
+        out.push(vec![(
+            format!(
+                "Re-wrap STALLED since {}: {} gives {} (undocumented)",
+                st.since, st.key, st.kms_error
+            ),
+            Tone::Bad,
+        )]);
+    }
+    match t.status {
+        TableStatus::InaccessibleEncryptionCredentials => {
+            let mut l = vec![(
+                format!(
+                    "Inaccessible since {}",
+                    t.inaccessible_since
+                        .map_or_else(String::new, |s| s.to_string())
+                ),
+                Tone::Bad,
+            )];
+            if let Some(a) = t.archive_at {
+                l.push((
+                    format!(" · archive in {}", a.since(now).countdown()),
+                    Tone::Warn,
+                ));
+            }
+            out.push(l);
+        }
+        TableStatus::Archiving | TableStatus::Archived => {
+            let key = t
+                .archival_backup
+                .as_ref()
+                .map_or_else(|| t.current_kms_key().to_string(), |b| b.key.to_string());
+            out.push(vec![(
+                format!("Archived backup: restore needs {key}"),
+                Tone::Warn,
+            )]);
+        }
+        TableStatus::Active => {}
+    }
+    for k in e.keys() {
+        if let KeyState::PendingDeletion { deletion_at } = k.state {
+            out.push(vec![
+                (format!("{} ", k.id), Tone::Strong),
+                (
+                    format!("deleted in {}", deletion_at.since(now).countdown()),
+                    Tone::Bad,
+                ),
+                (format!(" (at {deletion_at})"), Tone::Dim),
+            ]);
+        }
+    }
+    if e.recoverable() {
+        out.push(vec![
+            ("Recoverable: ".into(), Tone::Dim),
+            ("yes".into(), Tone::Ok),
+        ]);
+    } else {
+        let since = e
+            .milestones()
+            .unrecoverable_from
+            .map_or_else(String::new, |t| format!(" since {t}"));
+        out.push(vec![
+            ("Recoverable: ".into(), Tone::Dim),
+            (format!("NO{since}"), Tone::Bad),
+        ]);
+    }
+    let a = e.assumptions();
+    out.push(vec![(
+        format!(
+            "Assumed: detect {} · {}/DEK · archiving {}",
+            a.detection, a.rewrap_per_dek, a.archive_duration
+        ),
+        Tone::Dim,
+    )]);
+    out
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let block = Block::bordered()
+        .title(" Table & keys ")
+        .border_style(theme.border(false));
+    let text: Vec<Line> = lines(app)
+        .into_iter()
+        .map(|parts| {
+            Line::from(
+                parts
+                    .into_iter()
+                    .map(|(s, t)| Span::styled(s, theme.style(t)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    f.render_widget(Paragraph::new(text).block(block), area);
+}

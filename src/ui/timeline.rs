@@ -1,0 +1,245 @@
+//! The timeline: rows over simulated time for each KMS key's state, the table's status, SSE,
+//! each cache entry's validity and every read, with the milestones marked: the "when exactly"
+//! answer at a glance.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::theme::{Theme, Tone};
+use crate::app::App;
+use crate::app::timeline::{ZOOMS, value_at};
+use crate::engine::kms::KeyState;
+use crate::engine::table::{SseStatus, TableStatus};
+use crate::engine::time::{SimDuration, SimTime};
+
+const LABEL: usize = 13;
+
+/// The window shown: `[from, to)`.
+pub fn window(app: &App) -> (SimTime, SimTime) {
+    let now = app.runner().engine().now();
+    match ZOOMS[app.timeline_zoom].0 {
+        None => {
+            let end = app.runner().end_time().max(now);
+            (SimTime::ZERO, end.max(SimTime(60_000)))
+        }
+        Some(span) => {
+            let half = SimDuration(span.as_millis() / 2);
+            let from = SimTime(now.as_millis().saturating_sub(half.as_millis()));
+            (from, from + span)
+        }
+    }
+}
+
+fn col_time(from: SimTime, to: SimTime, width: usize, col: usize) -> SimTime {
+    let span = to.since(from).as_millis() as f64;
+    SimTime(from.as_millis() + ((col as f64 + 0.5) * span / width as f64) as u64)
+}
+
+fn col_of(from: SimTime, to: SimTime, width: usize, t: SimTime) -> Option<usize> {
+    if t < from || t >= to {
+        return None;
+    }
+    let span = to.since(from).as_millis().max(1) as f64;
+    Some(((t.since(from).as_millis() as f64 / span) * width as f64) as usize)
+}
+
+fn label(s: &str) -> Span<'static> {
+    let mut s: String = s.chars().take(LABEL - 1).collect();
+    while s.chars().count() < LABEL {
+        s.push(' ');
+    }
+    Span::raw(s)
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let (from, to) = window(app);
+    let e = app.runner().engine();
+    let now = e.now();
+    let block = Block::bordered()
+        .title(format!(
+            " Timeline · {} · {from} → {to} · z zoom · t back ",
+            ZOOMS[app.timeline_zoom].1
+        ))
+        .border_style(theme.border(true));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = (inner.width as usize).saturating_sub(LABEL);
+    if width < 10 || inner.height < 4 {
+        return;
+    }
+    let tl = app.timeline();
+    let future = |t: SimTime| t > now;
+    let mut lines: Vec<Line> = Vec::new();
+    let now_col = col_of(from, to, width, now);
+    let mut axis = vec![label("")];
+    let mut marks = String::new();
+    for c in 0..width {
+        marks.push(if Some(c) == now_col { '▼' } else { ' ' });
+    }
+    axis.push(Span::styled(marks, theme.style(Tone::Accent)));
+    axis.push(Span::styled(" now", theme.style(Tone::Dim)));
+    lines.push(Line::from(axis));
+
+    let strip = |cells: Vec<(char, Tone)>| -> Vec<Span<'static>> {
+        cells
+            .into_iter()
+            .map(|(c, t)| Span::styled(c.to_string(), theme.style(t)))
+            .collect()
+    };
+    for (key, changes) in &tl.keys {
+        let cells = (0..width)
+            .map(|c| {
+                let t = col_time(from, to, width, c);
+                if future(t) {
+                    return ('·', Tone::Dim);
+                }
+                match value_at(changes, t) {
+                    Some(KeyState::Enabled) => ('█', Tone::Ok),
+                    Some(KeyState::Disabled) => ('▒', Tone::Warn),
+                    Some(KeyState::PendingDeletion { .. }) => ('▓', Tone::Bad),
+                    Some(KeyState::Deleted { .. }) => ('✗', Tone::Bad),
+                    None => (' ', Tone::Dim),
+                }
+            })
+            .collect();
+        let mut spans = vec![label(key.as_str())];
+        spans.extend(strip(cells));
+        lines.push(Line::from(spans));
+    }
+    let table = (0..width)
+        .map(|c| {
+            let t = col_time(from, to, width, c);
+            if future(t) {
+                return ('·', Tone::Dim);
+            }
+            match value_at(&tl.table, t) {
+                Some(TableStatus::Active) | None => ('█', Tone::Ok),
+                Some(TableStatus::InaccessibleEncryptionCredentials) => ('▒', Tone::Bad),
+                Some(TableStatus::Archiving) => ('▓', Tone::Bad),
+                Some(TableStatus::Archived) => ('░', Tone::Bad),
+            }
+        })
+        .collect();
+    let mut spans = vec![label("table")];
+    spans.extend(strip(table));
+    lines.push(Line::from(spans));
+    let sse = (0..width)
+        .map(|c| {
+            let t = col_time(from, to, width, c);
+            if future(t) {
+                return ('·', Tone::Dim);
+            }
+            match value_at(&tl.sse, t) {
+                Some(SseStatus::Updating) => ('▒', Tone::Warn),
+                _ => ('█', Tone::Ok),
+            }
+        })
+        .collect();
+    let mut spans = vec![label("SSE")];
+    spans.extend(strip(sse));
+    lines.push(Line::from(spans));
+
+    // Reads per principal: • ok, ✗ failed (a failure wins its column).
+    for p in e.principals() {
+        let mut cells = vec![(' ', Tone::Dim); width];
+        for (t, who, ok) in &tl.reads {
+            if who != &p.id {
+                continue;
+            }
+            if let Some(c) = col_of(from, to, width, *t) {
+                if !ok {
+                    cells[c] = ('✗', Tone::Bad);
+                } else if cells[c].0 != '✗' {
+                    cells[c] = ('•', Tone::Ok);
+                }
+            }
+        }
+        let mut spans = vec![label(&format!("reads {}", p.id))];
+        spans.extend(strip(cells));
+        lines.push(Line::from(spans));
+    }
+
+    // Milestones.
+    let m = e.milestones();
+    let mut marks: Vec<(SimTime, char, String)> = Vec::new();
+    if let Some((t, p, err)) = &m.first_failed_read {
+        marks.push((*t, 'F', format!("F first failed read {t} ({p}: {err})")));
+    }
+    if let Some(t) = m.inaccessible_since {
+        marks.push((t, 'I', format!("I inaccessible {t}")));
+    }
+    if let Some(t) = m.archiving_at {
+        marks.push((t, 'A', format!("A archiving {t}")));
+    } else if let Some(t) = e.table().archive_at {
+        marks.push((t, 'a', format!("a archive due {t}")));
+    }
+    for (k, t) in &m.keys_deleted {
+        marks.push((*t, 'D', format!("D {k} deleted {t}")));
+    }
+    for k in e.keys() {
+        if let KeyState::PendingDeletion { deletion_at } = k.state {
+            marks.push((
+                deletion_at,
+                'd',
+                format!("d {} deletes {deletion_at}", k.id),
+            ));
+        }
+    }
+    if let Some(t) = m.unrecoverable_from {
+        marks.push((t, 'U', format!("U unrecoverable {t}")));
+    }
+    let mut row = vec![(' ', Tone::Dim); width];
+    for (t, ch, _) in &marks {
+        if let Some(c) = col_of(from, to, width, *t) {
+            row[c] = (*ch, Tone::Bad);
+        }
+    }
+    let mut spans = vec![label("milestones")];
+    spans.extend(strip(row));
+    lines.push(Line::from(spans));
+
+    // Cache rows with the room left (legend lines reserved).
+    let legend_lines = 2 + usize::from(!marks.is_empty());
+    let room = (inner.height as usize).saturating_sub(lines.len() + legend_lines);
+    let shown = tl.cache.len().min(room);
+    for r in tl.cache.iter().take(shown) {
+        let cells = (0..width)
+            .map(|c| {
+                let t = col_time(from, to, width, c);
+                if future(t) {
+                    return ('·', Tone::Dim);
+                }
+                let i = r.valid.partition_point(|(s, _)| *s <= t);
+                if i > 0 && r.valid[i - 1].1 > t {
+                    ('▬', Tone::Accent)
+                } else {
+                    (' ', Tone::Dim)
+                }
+            })
+            .collect();
+        let mut spans = vec![label(&format!("{}#{}", r.principal, r.connection))];
+        spans.extend(strip(cells));
+        lines.push(Line::from(spans));
+    }
+    if tl.cache.len() > shown {
+        lines.push(Line::styled(
+            format!(
+                "{} more cache rows: make the window taller",
+                tl.cache.len() - shown
+            ),
+            theme.style(Tone::Dim),
+        ));
+    }
+    lines.push(Line::styled(
+        "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future",
+        theme.style(Tone::Dim),
+    ));
+    if !marks.is_empty() {
+        marks.sort_by_key(|m| m.0);
+        let text: Vec<String> = marks.into_iter().map(|m| m.2).collect();
+        lines.push(Line::styled(text.join(" · "), theme.style(Tone::Warn)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
