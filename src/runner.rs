@@ -256,7 +256,14 @@ impl Runner {
     pub fn apply_live(&mut self, label: usize, cmd: &Command) -> RequestResult {
         self.engine
             .record_step(label, format!("live: {}", cmd.describe()), None);
-        self.engine.apply(cmd)
+        let result = self.engine.apply(cmd);
+        self.executed.push(Executed {
+            at: self.engine.now(),
+            source: Source::Live { cmd: cmd.clone() },
+            observed: observe(&self.engine, &result),
+            result: result.clone(),
+        });
+        result
     }
 }
 

@@ -201,7 +201,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     lines.push(Line::from(spans));
 
     // Cache rows with the room left (legend lines reserved).
-    let legend_lines = 2 + usize::from(!marks.is_empty());
+    let legend_lines = 2 + marks.len().div_ceil(3);
     let room = (inner.height as usize).saturating_sub(lines.len() + legend_lines);
     let shown = tl.cache.len().min(room);
     for r in tl.cache.iter().take(shown) {
@@ -238,8 +238,23 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     ));
     if !marks.is_empty() {
         marks.sort_by_key(|m| m.0);
-        let text: Vec<String> = marks.into_iter().map(|m| m.2).collect();
-        lines.push(Line::styled(text.join(" · "), theme.style(Tone::Warn)));
+        // Wrap the milestone legend over as many lines as it needs.
+        let mut line = String::new();
+        for (_, _, text) in marks {
+            if !line.is_empty()
+                && line.chars().count() + 3 + text.chars().count() > inner.width as usize
+            {
+                lines.push(Line::styled(
+                    std::mem::take(&mut line),
+                    theme.style(Tone::Warn),
+                ));
+            }
+            if !line.is_empty() {
+                line.push_str(" · ");
+            }
+            line.push_str(&text);
+        }
+        lines.push(Line::styled(line, theme.style(Tone::Warn)));
     }
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -1,0 +1,388 @@
+//! The TUI, drawn on ratatui's `TestBackend`: the key table, exact step-back, whole-screen
+//! snapshots at the telling moments of the default scenario, widgets, sizes, and the exported
+//! exploration replaying under `check`.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Color;
+
+use rewrap::app::keys::{BINDINGS, lookup};
+use rewrap::app::{App, Focus, Msg};
+use rewrap::engine::time::SimTime;
+use rewrap::report;
+use rewrap::runner::Runner;
+use rewrap::scenario;
+use rewrap::ui;
+
+fn app(name: &str) -> App {
+    App::new(Arc::new(scenario::load(name).unwrap())).unwrap()
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn steps(app: &mut App, n: usize) {
+    for _ in 0..n {
+        app.update(Msg::NextStep);
+    }
+}
+
+/// Everything that defines the simulated state: the log, the clock, table, keys, caches.
+fn state(app: &App) -> String {
+    let e = app.runner().engine();
+    let log: Vec<String> = e.log().iter().map(report::json_line).collect();
+    let caches: Vec<String> = e
+        .cache_entries()
+        .iter()
+        .map(|c| {
+            format!(
+                "{} {:?} {:?} {}",
+                c.label(),
+                c.held.as_ref().map(|h| (h.table_key, h.expires_at)),
+                c.last_fetch,
+                c.kms_calls
+            )
+        })
+        .collect();
+    let keys: Vec<String> = e
+        .keys()
+        .iter()
+        .map(|k| format!("{} {:?} v{}", k.id, k.state, k.versions_created))
+        .collect();
+    format!(
+        "{}\n{} {:?} {:?} {} {:?}\n{caches:?}\n{keys:?}\n{} {}",
+        log.join("\n"),
+        e.now(),
+        e.table().status,
+        e.table().sse,
+        e.table().current,
+        e.table().job.as_ref().map(|j| (j.done, j.stalled.clone())),
+        app.runner().steps_started(),
+        app.live_actions()
+    )
+}
+
+#[test]
+fn every_binding_reaches_its_message_and_keys_are_unique() {
+    let mut seen = HashSet::new();
+    for b in BINDINGS {
+        assert!(!b.keys.is_empty(), "{} has no key", b.label);
+        for k in b.keys {
+            assert_eq!(lookup(&k.event()), Some(b.msg), "{} ({k:?})", b.label);
+            assert!(seen.insert(format!("{k:?}")), "{k:?} is bound twice");
+        }
+    }
+}
+
+#[test]
+fn footer_and_help_list_every_binding() {
+    let a = app("change-table-key");
+    let footer: String = ui::chrome::footer_cells()
+        .iter()
+        .map(|(k, l)| format!("{k} {l} "))
+        .collect();
+    for b in BINDINGS {
+        assert!(footer.contains(b.label), "footer lacks {}", b.label);
+    }
+    let screen = text(&draw(&a, 200, 60));
+    for line in ui::chrome::footer_lines(200) {
+        for (k, _) in line {
+            assert!(screen.contains(&k), "footer on screen lacks {k}");
+        }
+    }
+    let mut h = a.clone();
+    h.update(Msg::ToggleHelp);
+    let help = text(&draw(&h, 120, 60));
+    for b in BINDINGS {
+        assert!(help.contains(b.help), "help lacks `{}`", b.help);
+    }
+    // Too short for sentences: still every binding, as key and label.
+    let small = text(&draw(&h, 80, 24));
+    for b in BINDINGS {
+        assert!(
+            small.contains(&format!("{:<6} {}", b.label, b.short)),
+            "small help lacks {}",
+            b.label
+        );
+    }
+}
+
+#[test]
+fn step_back_after_n_steps_equals_a_fresh_run_to_n_minus_1() {
+    for snapshots in [true, false] {
+        let total = app("change-table-key").scenario().steps.len();
+        for n in 1..=total {
+            let mut a = app("change-table-key");
+            if !snapshots {
+                a = a.without_snapshots();
+            }
+            steps(&mut a, n);
+            a.update(Msg::PrevStep);
+            let mut b = app("change-table-key");
+            steps(&mut b, n - 1);
+            assert_eq!(state(&a), state(&b), "n = {n}, snapshots = {snapshots}");
+            assert_eq!(
+                text(&draw(&a, 100, 32)),
+                text(&draw(&b, 100, 32)),
+                "screen, n = {n}"
+            );
+        }
+    }
+}
+
+#[test]
+fn step_back_undoes_a_live_action_and_a_played_stretch() {
+    let mut a = app("disable-current-key");
+    steps(&mut a, 1);
+    let before = state(&a);
+    a.update(Msg::DisableKey); // the tree's first row is kms-1
+    assert_eq!(a.live_actions(), 1);
+    assert_ne!(state(&a), before);
+    a.update(Msg::PrevStep);
+    assert_eq!(state(&a), before);
+    // Playing for a while, then back: the start of the current step.
+    a.update(Msg::TogglePause);
+    for _ in 0..20 {
+        a.update(Msg::Tick);
+    }
+    assert!(a.runner().engine().now() > SimTime(60_000));
+    a.update(Msg::PrevStep);
+    assert_eq!(state(&a), before);
+}
+
+#[test]
+fn playing_pauses_at_each_new_step() {
+    let mut a = app("change-table-key");
+    a.update(Msg::TogglePause);
+    let mut frames = 0;
+    while !a.paused && frames < 10_000 {
+        a.update(Msg::Tick);
+        frames += 1;
+    }
+    assert!(a.paused);
+    assert_eq!(a.runner().steps_started(), 1);
+    a.update(Msg::TogglePause);
+    while !a.paused && frames < 20_000 {
+        a.update(Msg::Tick);
+        frames += 1;
+    }
+    assert_eq!(a.runner().steps_started(), 2);
+    assert_eq!(
+        a.runner().engine().now(),
+        SimTime(60_000),
+        "step 2 is at 1m"
+    );
+}
+
+fn snapshot_at(n: usize, extra: impl FnOnce(&mut App)) -> String {
+    let mut a = app("change-table-key");
+    a.no_color = true;
+    steps(&mut a, n);
+    extra(&mut a);
+    text(&draw(&a, 100, 32))
+}
+
+#[test]
+fn snapshot_before_the_switch() {
+    insta::assert_snapshot!(snapshot_at(4, |_| {}));
+}
+
+#[test]
+fn snapshot_mid_rewrap() {
+    let s = snapshot_at(6, |_| {});
+    assert!(s.contains("re-wrapping 4/8"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn snapshot_after_the_switch() {
+    let s = snapshot_at(8, |_| {});
+    assert!(s.contains("T1 retired"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn snapshot_cache_entry_expiring() {
+    // Step 3 is at 3m; the app's entry (fetched at 1m) expires at 6m.
+    let s = snapshot_at(3, |a| {
+        while a.runner().engine().now() < SimTime(360_000) {
+            a.update(Msg::JumpNextEvent);
+        }
+    });
+    assert!(s.contains("app#1: cached T1 expired"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn snapshot_deleted_key() {
+    let s = snapshot_at(11, |_| {});
+    assert!(s.contains("DELETED"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn disabled_key_shows_how_long_the_cache_still_works() {
+    let mut a = app("disable-current-key");
+    steps(&mut a, 2); // read at 1m, disable at 3m
+    let s = text(&draw(&a, 120, 36));
+    assert!(s.contains("works 3:00 more"), "{s}");
+}
+
+#[test]
+fn ten_thousand_deks_are_grouped_not_listed() {
+    let text_src = "title = \"big\"\nseed = 1\n[assumptions]\nrewrap_per_dek = \"1s\"\n[[key]]\nid = \"kms-1\"\n[[key]]\nid = \"kms-2\"\n[table]\nkey = \"kms-1\"\ndeks = 10000\nitems = 20000\n[[principal]]\nname = \"app\"\n[[step]]\nat = \"1m\"\ndo = \"change-table-key\"\nkey = \"kms-2\"\nnote = \"switch\"\n[[step]]\nat = \"+100s\"\ndo = \"wait\"\nnote = \"mid\"\n";
+    let s = Arc::new(scenario::parse("big.toml", text_src).unwrap());
+    let mut a = App::new(s).unwrap();
+    steps(&mut a, 2);
+    let rows = ui::tree::rows(&a);
+    assert!(rows.len() < 15, "{} rows", rows.len());
+    let all: String = rows.iter().map(|r| r.text() + "\n").collect();
+    assert!(all.contains("DEK-0 … DEK-98 (99 DEKs"), "{all}");
+    assert!(all.contains("DEK-99 ✓ landed under T2"), "{all}");
+    assert!(all.contains("DEK-100 ⇢ moving"), "{all}");
+    assert!(all.contains("DEK-101 … DEK-9999 (9899 DEKs"), "{all}");
+}
+
+#[test]
+fn every_size_draws_without_panic_and_small_ones_ask_for_room() {
+    let mut a = app("old-key-disabled-mid-rewrap");
+    steps(&mut a, 6);
+    for (w, h) in [
+        (1, 1),
+        (10, 3),
+        (40, 10),
+        (79, 24),
+        (80, 23),
+        (80, 24),
+        (81, 25),
+        (120, 40),
+        (250, 70),
+        (300, 20),
+        (20, 300),
+    ] {
+        for view in [false, true] {
+            let mut v = a.clone();
+            v.show_timeline = view;
+            v.show_help = w % 2 == 0;
+            let s = text(&draw(&v, w, h));
+            if w < 80 || h < 24 {
+                if w >= 30 && h >= 2 {
+                    assert!(s.contains("larger window"), "{w}x{h}");
+                }
+            } else if v.show_help {
+                assert!(s.contains("Help"), "{w}x{h}");
+            } else {
+                assert!(s.contains("rewrap"), "{w}x{h}");
+            }
+        }
+    }
+}
+
+#[test]
+fn no_color_draws_without_colours() {
+    let mut a = app("delete-current-key");
+    a.no_color = true;
+    steps(&mut a, 6);
+    let buf = draw(&a, 120, 36);
+    for cell in buf.content() {
+        assert!(
+            matches!(cell.fg, Color::Reset),
+            "fg {:?} at {}",
+            cell.fg,
+            cell.symbol()
+        );
+        assert!(matches!(cell.bg, Color::Reset));
+    }
+    a.no_color = false;
+    let buf = draw(&a, 120, 36);
+    assert!(
+        buf.content().iter().any(|c| c.fg != Color::Reset),
+        "colour when allowed"
+    );
+}
+
+#[test]
+fn timeline_marks_the_milestones() {
+    let mut a = app("delete-current-key");
+    steps(&mut a, 8);
+    a.update(Msg::ToggleTimeline);
+    let s = text(&draw(&a, 140, 40));
+    for needle in [
+        "Timeline",
+        "kms-1",
+        "table",
+        "reads app",
+        "milestones",
+        "F first failed read 0d 00:06:00",
+        "D kms-1 deleted 7d 00:02:00",
+        "U unrecoverable 7d 00:02:00",
+    ] {
+        assert!(s.contains(needle), "{needle}\n{s}");
+    }
+}
+
+#[test]
+fn focus_cycles_and_selection_picks_the_sandbox_target() {
+    let mut a = app("revoke-one-principal");
+    assert_eq!(a.focus, Focus::Tree);
+    assert_eq!(a.selected_key().unwrap().as_str(), "kms-1");
+    a.update(Msg::FocusNext);
+    assert_eq!(a.focus, Focus::Cache);
+    a.update(Msg::Down);
+    assert_eq!(a.selected_connection().unwrap().0.as_str(), "analytics");
+    a.update(Msg::Read);
+    assert_eq!(a.live_actions(), 1);
+    assert_eq!(a.runner().engine().decrypt_calls_by(&"analytics".into()), 1);
+    a.update(Msg::FocusNext);
+    a.update(Msg::FocusNext);
+    assert_eq!(a.focus, Focus::Tree);
+}
+
+#[test]
+fn the_exploration_replays_under_check() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 2);
+    a.update(Msg::TogglePause);
+    for _ in 0..7 {
+        a.update(Msg::Tick); // 0.23 s of real time at 1 min/s: a fraction of a simulated minute
+    }
+    a.update(Msg::TogglePause);
+    a.update(Msg::DisableKey); // live, at a whole second
+    a.update(Msg::FocusNext);
+    a.update(Msg::Read);
+    for _ in 0..4 {
+        a.update(Msg::JumpNextEvent);
+    }
+    a.update(Msg::Read);
+    a.update(Msg::FocusPrev);
+    a.update(Msg::EnableKey);
+    a.update(Msg::Read);
+    let toml = a.exploration_toml();
+    let s = scenario::parse("explored.toml", &toml).unwrap_or_else(|e| panic!("{e}\n{toml}"));
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    assert!(r.failures().is_empty(), "{:?}\n{toml}", r.failures());
+    let (x, y) = (r.engine(), a.runner().engine());
+    assert_eq!(x.now(), y.now());
+    assert_eq!(x.table().status, y.table().status);
+    assert_eq!(x.log().len(), y.log().len(), "{toml}");
+    assert!(toml.contains("Live action"), "{toml}");
+}
