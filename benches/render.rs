@@ -1,1 +1,95 @@
-fn main() {}
+//! Render cost of a whole frame at 10k DEKs / 1M items, mid re-wrap, with the log full.
+//!
+//! Run: `cargo bench --bench render`. Target: at most 1 ms per frame.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::Criterion;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use rewrap::app::{App, Msg};
+use rewrap::scenario;
+use rewrap::ui;
+
+const BIG: &str = r#"
+title = "10k DEKs, 1M items"
+seed = 3
+[assumptions]
+rewrap_per_dek = "1s"
+[[key]]
+id = "kms-1"
+[[key]]
+id = "kms-2"
+[table]
+key = "kms-1"
+deks = 10000
+items = 1000000
+[[principal]]
+name = "app"
+connections = 25
+[[step]]
+at = "0s"
+do = "read"
+principal = "app"
+connection = "all"
+every = "1m"
+until = "2h"
+note = "traffic on 25 connections"
+[[step]]
+at = "1m"
+do = "change-table-key"
+key = "kms-2"
+note = "switch: 10,000 DEKs to re-wrap"
+[[step]]
+at = "1h"
+do = "wait"
+note = "mid re-wrap"
+"#;
+
+fn big_app() -> App {
+    let s = Arc::new(scenario::parse("big.toml", BIG).unwrap());
+    let mut app = App::new(s).unwrap();
+    for _ in 0..3 {
+        app.update(Msg::NextStep);
+    }
+    app
+}
+
+fn main() {
+    let mut c = Criterion::default().configure_from_args();
+    let app = big_app();
+    assert!(app.runner().engine().table().job.is_some(), "mid re-wrap");
+    let mut group = c.benchmark_group("render_frame_10k_deks_1m_items");
+    for (w, h) in [(80u16, 24u16), (160, 48)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        group.bench_function(format!("{w}x{h}"), |b| {
+            b.iter(|| {
+                term.draw(|f| ui::render(f, black_box(&app))).unwrap();
+            });
+        });
+        let mut timeline = app.clone();
+        timeline.update(Msg::ToggleTimeline);
+        group.bench_function(format!("{w}x{h}_timeline"), |b| {
+            b.iter(|| {
+                term.draw(|f| ui::render(f, black_box(&timeline))).unwrap();
+            });
+        });
+    }
+    group.finish();
+    // One frame of playing: advance the clock by a frame at 1 min/s and draw.
+    let mut playing = app.clone();
+    playing.update(Msg::TogglePause);
+    let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+    c.bench_function("tick_and_render_160x48_playing", |b| {
+        b.iter(|| {
+            playing.update(Msg::Tick);
+            if playing.paused {
+                playing.update(Msg::TogglePause);
+            }
+            term.draw(|f| ui::render(f, &playing)).unwrap();
+        });
+    });
+    c.final_summary();
+}

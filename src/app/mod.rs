@@ -113,6 +113,15 @@ struct Checkpoint {
     snapshot: Option<Box<Runner>>,
 }
 
+/// A scrolling request for the focused panel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scroll {
+    Up(usize),
+    Down(usize),
+    Top,
+    Bottom,
+}
+
 /// A row of the key tree that the user can select.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum NodeId {
@@ -132,7 +141,6 @@ pub struct ListState {
 /// The TUI model.
 #[derive(Clone, Debug)]
 pub struct App {
-    base: Runner,
     runner: Runner,
     inputs: Vec<Input>,
     checkpoints: Vec<Checkpoint>,
@@ -165,7 +173,6 @@ impl App {
     pub fn new(scenario: Arc<Scenario>) -> Result<Self, EngineError> {
         let runner = Runner::new(scenario)?;
         let mut app = Self {
-            base: runner.clone(),
             runner,
             inputs: Vec::new(),
             checkpoints: Vec::new(),
@@ -291,16 +298,16 @@ impl App {
                     Focus::Log => Focus::Cache,
                 }
             }
-            Msg::Up => self.scroll(-1),
-            Msg::Down => self.scroll(1),
-            Msg::PageUp => self.scroll(-10),
-            Msg::PageDown => self.scroll(10),
-            Msg::Home => self.scroll(isize::MIN / 2),
-            Msg::End => self.scroll(isize::MAX / 2),
+            Msg::Up => self.scroll(Scroll::Up(1)),
+            Msg::Down => self.scroll(Scroll::Down(1)),
+            Msg::PageUp => self.scroll(Scroll::Up(10)),
+            Msg::PageDown => self.scroll(Scroll::Down(10)),
+            Msg::Home => self.scroll(Scroll::Top),
+            Msg::End => self.scroll(Scroll::Bottom),
             Msg::ToggleCollapse => self.toggle_collapse(),
             Msg::ToggleTimeline => self.show_timeline = !self.show_timeline,
             Msg::ZoomTimeline => {
-                self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len()
+                self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
             }
             Msg::ToggleHelp => self.show_help = !self.show_help,
             Msg::Quit => self.quit = true,
@@ -334,7 +341,7 @@ impl App {
                 } else {
                     Command::Allow { key, principal }
                 };
-                self.live(cmd);
+                self.live(&cmd);
             }
             Msg::SaveScenario => self.save(),
         }
@@ -454,9 +461,11 @@ impl App {
         self.refresh_derived();
     }
 
-    /// Rebuild the runner from the start by re-applying the first `n` inputs.
+    /// Rebuild the runner from the start by re-applying the first `n` inputs (the engine is
+    /// deterministic, so this is exact).
     fn replay(&self, n: usize) -> Runner {
-        let mut r = self.base.clone();
+        let mut r = Runner::new(self.runner.scenario.clone())
+            .expect("the scenario built a runner once, so it builds again");
         let mut live = 0;
         for input in &self.inputs[..n] {
             match input {
@@ -476,25 +485,35 @@ impl App {
 
     // ----- selection ---------------------------------------------------------------------------
 
-    fn scroll(&mut self, delta: isize) {
-        let apply = |v: usize, len: usize| -> usize {
-            let max = len.saturating_sub(1) as isize;
-            (v as isize + delta).clamp(0, max.max(0)) as usize
+    fn scroll(&mut self, by: Scroll) {
+        // Lists: `Up` moves the selection towards the first row.
+        let list = |v: usize, len: usize| -> usize {
+            let last = len.saturating_sub(1);
+            match by {
+                Scroll::Up(n) => v.saturating_sub(n),
+                Scroll::Down(n) => (v + n).min(last),
+                Scroll::Top => 0,
+                Scroll::Bottom => last,
+            }
         };
         match self.focus {
             Focus::Tree => {
                 let len = crate::ui::tree::rows(self).len();
-                self.tree.selected = apply(self.tree.selected, len);
+                self.tree.selected = list(self.tree.selected, len);
             }
             Focus::Cache => {
                 let len = self.runner.engine().cache_entries().len();
-                self.cache.selected = apply(self.cache.selected, len);
+                self.cache.selected = list(self.cache.selected, len);
             }
             Focus::Log => {
-                // Up scrolls back in time.
+                // The log counts lines back from the newest: `Up` goes back in time.
                 let len = self.runner.engine().log().len();
-                let up = -delta;
-                self.log_scroll = (self.log_scroll as isize + up).clamp(0, len as isize) as usize;
+                self.log_scroll = match by {
+                    Scroll::Up(n) => (self.log_scroll + n).min(len),
+                    Scroll::Down(n) => self.log_scroll.saturating_sub(n),
+                    Scroll::Top => len,
+                    Scroll::Bottom => 0,
+                };
             }
         }
     }
@@ -531,7 +550,7 @@ impl App {
 
     fn live_key(&mut self, make: impl FnOnce(KmsKeyId) -> Command) {
         match self.selected_key() {
-            Some(key) => self.live(make(key)),
+            Some(key) => self.live(&make(key)),
             None => self.toast("select a KMS key in the tree first (tab to focus it)", true),
         }
     }
@@ -541,7 +560,7 @@ impl App {
             self.toast("this scenario declares no [[principal]] to read as", true);
             return;
         };
-        self.live(if write {
+        self.live(&if write {
             Command::Write {
                 principal,
                 connection,
@@ -556,12 +575,12 @@ impl App {
 
     /// Apply a live action at the current moment, rounded up to a whole second so that the
     /// scenario `w` writes replays it exactly.
-    fn live(&mut self, cmd: Command) {
+    fn live(&mut self, cmd: &Command) {
         let now = self.runner.engine().now().as_millis();
         let whole = SimTime(now.div_ceil(1_000) * 1_000);
         self.advance_to(whole);
         self.live_actions += 1;
-        let result = self.runner.apply_live(1000 + self.live_actions, &cmd);
+        let result = self.runner.apply_live(1000 + self.live_actions, cmd);
         self.inputs.push(Input::Live(cmd.clone()));
         self.push_checkpoint();
         self.refresh_derived();
@@ -594,7 +613,7 @@ impl App {
             });
             return;
         }
-        self.live(Command::ScheduleKeyDeletion { key, days });
+        self.live(&Command::ScheduleKeyDeletion { key, days });
     }
 
     /// The scenario text `w` writes: everything that ran so far, with what it observed.

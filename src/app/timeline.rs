@@ -64,21 +64,21 @@ impl Timeline {
                     expires_at,
                     ..
                 } => {
-                    let row = match self
+                    let i = if let Some(i) = self
                         .cache
-                        .iter_mut()
+                        .iter()
                         .position(|r| &r.principal == principal && r.connection == *connection)
                     {
-                        Some(i) => &mut self.cache[i],
-                        None => {
-                            self.cache.push(CacheRow {
-                                principal: principal.clone(),
-                                connection: *connection,
-                                valid: Vec::new(),
-                            });
-                            self.cache.last_mut().expect("just pushed")
-                        }
+                        i
+                    } else {
+                        self.cache.push(CacheRow {
+                            principal: principal.clone(),
+                            connection: *connection,
+                            valid: Vec::new(),
+                        });
+                        self.cache.len() - 1
                     };
+                    let row = &mut self.cache[i];
                     if let Some(last) = row.valid.last_mut() {
                         last.1 = last.1.min(e.at);
                     }

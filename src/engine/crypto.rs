@@ -68,20 +68,13 @@ pub struct SealedItem {
 }
 
 impl SealedItem {
-    pub fn fingerprint(&self) -> String {
-        hex4(&self.ct[..self.len as usize])
+    /// First bytes of the ciphertext (zero-padded for items shorter than 4 bytes).
+    pub fn fingerprint(&self) -> Fingerprint {
+        let mut fp = [0u8; 4];
+        let n = (self.len as usize).min(4);
+        fp[..n].copy_from_slice(&self.ct[..n]);
+        Fingerprint(fp)
     }
-}
-
-fn hex4(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .take(4)
-        .fold(String::with_capacity(8), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 /// Fresh random key bytes from the engine's RNG.

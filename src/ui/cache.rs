@@ -75,14 +75,14 @@ pub fn row(app: &App, entry: &CacheEntry, width: usize) -> Vec<(String, Tone)> {
             });
             match verdict {
                 _ if t.is_archived_or_archiving() => {
-                    parts.push((" next: TableArchived".into(), Tone::Bad, false))
+                    parts.push((" next: TableArchived".into(), Tone::Bad, false));
                 }
                 Some(Ok(())) => {
                     parts.push((" next: Decrypt".into(), Tone::Dim, false));
                     parts.push((format!(" via {kms_id}"), Tone::Dim, true));
                 }
                 Some(Err(err)) => {
-                    parts.push((format!(" next fails: {}", err.code), Tone::Bad, false))
+                    parts.push((format!(" next fails: {}", err.code), Tone::Bad, false));
                 }
                 None => {}
             }

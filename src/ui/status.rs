@@ -19,8 +19,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     let mut out = Vec::new();
     let status_tone = match t.status {
         TableStatus::Active => Tone::Ok,
-        TableStatus::InaccessibleEncryptionCredentials => Tone::Bad,
-        TableStatus::Archiving | TableStatus::Archived => Tone::Bad,
+        _ => Tone::Bad,
     };
     out.push(vec![
         ("Table ".into(), Tone::Dim),

@@ -84,7 +84,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 Tone::Bad,
             )),
             KeyState::Deleted { .. } => {
-                parts.push(("DELETED: material destroyed".into(), Tone::Bad))
+                parts.push(("DELETED: material destroyed".into(), Tone::Bad));
             }
         }
         if !k.is_deleted() {

@@ -1,0 +1,192 @@
+//! End to end: the real binary in tmux, driven by keys, read with `capture-pane`, quit cleanly.
+//!
+//! Needs tmux (`.ci/run` installs it when missing).
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    session: &'static str,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux is installed (apt-get install tmux)")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", self.session]).stdout)
+            .into_owned()
+    }
+
+    /// Wait until the screen contains `needle` (the app draws asynchronously).
+    fn wait_for(&self, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(needle) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(15),
+                "timed out waiting for `{needle}`:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.cmd(&["send-keys", "-t", self.session, k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn drive_the_real_binary_in_tmux() {
+    assert!(
+        Command::new("tmux").arg("-V").output().is_ok(),
+        "tmux is required for this test: apt-get install tmux"
+    );
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let dir = std::env::temp_dir().join(format!("rewrap-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let marker = dir.join("exit-code");
+    let t = Tmux {
+        socket: format!("rewrap-test-{}", std::process::id()),
+        session: "rw",
+    };
+    // Run in `dir` so `w` writes there; record the exit code, then keep the pane for a look.
+    let script = format!(
+        "cd '{}' && '{bin}'; echo $? > '{}'; echo rewrap-exited; sleep 30",
+        dir.display(),
+        marker.display()
+    );
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let s = t.wait_for("before the first step");
+    assert!(s.contains("Day 0 00:00:00"), "{s}");
+    assert!(s.contains("kms-1"), "{s}");
+
+    t.keys(&["n", "n"]);
+    let s = t.wait_for("Step 2/12");
+    assert!(s.contains("app#1"), "{s}");
+
+    // Through the switch: T2 appears under kms-2.
+    t.keys(&["n", "n", "n", "n"]);
+    let s = t.wait_for("Step 6/12");
+    assert!(s.contains("re-wrap"), "{s}");
+
+    // Back one step, exactly.
+    t.keys(&["p"]);
+    t.wait_for("Step 5/12");
+
+    // Help overlay and close it.
+    t.keys(&["?"]);
+    t.wait_for("Help");
+    t.keys(&["Escape"]);
+
+    // Sandbox: schedule deletion of the selected key (kms-1) with the prompt, then save.
+    t.keys(&["x"]);
+    t.wait_for("waiting period in days");
+    t.keys(&["7", "Enter"]);
+    t.wait_for("PendingDeletion");
+    t.keys(&["w"]);
+    t.wait_for("wrote");
+
+    // Timeline view.
+    t.keys(&["t"]);
+    t.wait_for("Timeline");
+
+    t.keys(&["q"]);
+    let s = t.wait_for("rewrap-exited");
+    assert!(
+        !s.contains("Event log"),
+        "the alternate screen was left: {s}"
+    );
+    let code = std::fs::read_to_string(&marker).unwrap();
+    assert_eq!(code.trim(), "0");
+
+    // The saved exploration replays under `check`.
+    let saved = dir.join("change-table-key-explored.toml");
+    assert!(Path::new(&saved).exists());
+    let check = Command::new(bin).arg("check").arg(&saved).output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+}
+
+#[test]
+fn without_a_terminal_it_says_so_and_suggests_run() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rewrap")).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("needs a terminal"), "{err}");
+    assert!(err.contains("rewrap run change-table-key"), "{err}");
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let t = Tmux {
+        socket: format!("rewrap-test-c-{}", std::process::id()),
+        session: "rw",
+    };
+    let script = format!("'{bin}' play disable-current-key; echo rewrap-exited-$?; sleep 30");
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "90",
+        "-y",
+        "26",
+        &script,
+    ]);
+    t.wait_for("before the first step");
+    // A resize storm, then a tiny window, then back.
+    for (w, h) in [
+        ("200", "60"),
+        ("40", "10"),
+        ("81", "25"),
+        ("10", "5"),
+        ("90", "26"),
+    ] {
+        t.cmd(&["resize-window", "-t", t.session, "-x", w, "-y", h]);
+    }
+    t.wait_for("Table & keys");
+    t.keys(&["C-c"]);
+    t.wait_for("rewrap-exited-0");
+}
