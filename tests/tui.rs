@@ -95,10 +95,9 @@ fn every_binding_reaches_its_message_and_keys_are_unique() {
 #[test]
 fn footer_and_help_list_every_binding() {
     let a = app("change-table-key");
-    let footer: String = ui::chrome::footer_cells()
+    let footer = ui::chrome::footer_cells()
         .iter()
-        .map(|(k, l)| format!("{k} {l} "))
-        .collect();
+        .fold(String::new(), |acc, (k, l)| acc + k + " " + l + " ");
     for b in BINDINGS {
         assert!(footer.contains(b.label), "footer lacks {}", b.label);
     }
