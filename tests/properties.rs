@@ -154,6 +154,9 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
             );
         }
     }
+    // Per-DEK item counts add up to the items stored.
+    let counted: u64 = e.table().deks.iter().map(|d| u64::from(d.items)).sum();
+    prop_assert_eq!(counted, e.table().items.len() as u64);
     // Data integrity follows recoverability exactly.
     let n = e.table().items.len();
     let recoverable = e.recoverable();

@@ -224,7 +224,7 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[Key::Char('z')],
         label: "z",
         short: "zoom",
-        help: "timeline zoom: whole run, 1 day, 1 hour, 15 minutes around now",
+        help: "timeline zoom: so far, whole scenario, 1 day, 1 hour, 15 minutes around now",
         footer_group: None,
         group: Group::View,
         msg: Msg::ZoomTimeline,

@@ -7,12 +7,24 @@ use crate::engine::kms::KeyState;
 use crate::engine::table::{SseStatus, TableStatus};
 use crate::engine::time::{SimDuration, SimTime};
 
-/// Timeline windows: the whole run, or a span around now.
-pub const ZOOMS: &[(Option<SimDuration>, &str)] = &[
-    (None, "whole run"),
-    (Some(SimDuration::from_days(1)), "1 day"),
-    (Some(SimDuration::from_hours(1)), "1 hour"),
-    (Some(SimDuration::from_mins(15)), "15 min"),
+/// Which span of time the timeline shows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zoom {
+    /// From the start to now: everything that has happened.
+    SoFar,
+    /// From the start to the scenario's last step (or now, if later).
+    Whole,
+    /// This long, centred on now.
+    Around(SimDuration),
+}
+
+/// Timeline windows, in the order `z` cycles through them.
+pub const ZOOMS: &[(Zoom, &str)] = &[
+    (Zoom::SoFar, "so far"),
+    (Zoom::Whole, "whole scenario"),
+    (Zoom::Around(SimDuration::from_days(1)), "1 day"),
+    (Zoom::Around(SimDuration::from_hours(1)), "1 hour"),
+    (Zoom::Around(SimDuration::from_mins(15)), "15 min"),
 ];
 
 /// A cache entry's periods of holding a valid table key.

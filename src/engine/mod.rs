@@ -1361,6 +1361,7 @@ impl Engine {
                     dek: dek_id,
                     sealed,
                 });
+                self.table.deks[dek_id.0 as usize].items += 1;
                 Ok(())
             } else {
                 let pt = crypto::open_item(

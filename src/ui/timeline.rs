@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
 use crate::app::App;
-use crate::app::timeline::{ZOOMS, value_at};
+use crate::app::timeline::{ZOOMS, Zoom, value_at};
 use crate::engine::kms::KeyState;
 use crate::engine::table::{SseStatus, TableStatus};
 use crate::engine::time::{SimDuration, SimTime};
@@ -20,11 +20,12 @@ const LABEL: usize = 13;
 pub fn window(app: &App) -> (SimTime, SimTime) {
     let now = app.runner().engine().now();
     match ZOOMS[app.timeline_zoom].0 {
-        None => {
-            let end = app.runner().end_time().max(now);
-            (SimTime::ZERO, end.max(SimTime(60_000)))
-        }
-        Some(span) => {
+        Zoom::SoFar => (SimTime::ZERO, now.max(SimTime(60_000))),
+        Zoom::Whole => (
+            SimTime::ZERO,
+            app.runner().end_time().max(now).max(SimTime(60_000)),
+        ),
+        Zoom::Around(span) => {
             let half = SimDuration(span.as_millis() / 2);
             let from = SimTime(now.as_millis().saturating_sub(half.as_millis()));
             (from, from + span)
@@ -72,7 +73,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let tl = app.timeline();
     let future = |t: SimTime| t > now;
     let mut lines: Vec<Line> = Vec::new();
-    let now_col = col_of(from, to, width, now);
+    let now_col = col_of(from, to, width, now)
+        .or((now >= to && now.since(to).as_millis() == 0).then_some(width - 1));
     let mut axis = vec![label("")];
     let mut marks = String::new();
     for c in 0..width {
