@@ -560,17 +560,7 @@ impl App {
             self.toast("this scenario declares no [[principal]] to read as", true);
             return;
         };
-        self.live(&if write {
-            Command::Write {
-                principal,
-                connection,
-            }
-        } else {
-            Command::Read {
-                principal,
-                connection,
-            }
-        });
+        self.live(&Command::request(principal, connection, write));
     }
 
     /// Apply a live action at the current moment, rounded up to a whole second so that the

@@ -148,6 +148,21 @@ pub enum Command {
 }
 
 impl Command {
+    /// A read (GetItem) or write (PutItem) as `principal` on `connection`.
+    pub fn request(principal: PrincipalId, connection: ConnectionId, write: bool) -> Self {
+        if write {
+            Command::Write {
+                principal,
+                connection,
+            }
+        } else {
+            Command::Read {
+                principal,
+                connection,
+            }
+        }
+    }
+
     /// One line for logs and the TUI: `read as app (conn 1)`.
     pub fn describe(&self) -> String {
         match self {

@@ -73,18 +73,23 @@ impl std::ops::Add<SimDuration> for SimTime {
     }
 }
 
+impl SimTime {
+    /// Whole days since the start.
+    pub const fn days(self) -> u64 {
+        self.0 / 86_400_000
+    }
+
+    /// The time of day as `HH:MM:SS`.
+    pub fn hms(self) -> String {
+        let s = self.0 / 1_000;
+        format!("{:02}:{:02}:{:02}", (s / 3_600) % 24, (s / 60) % 60, s % 60)
+    }
+}
+
 /// `7d 00:05:00` (whole seconds; the day counter starts at 0, like an elapsed time).
 impl fmt::Display for SimTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let s = self.0 / 1_000;
-        write!(
-            f,
-            "{}d {:02}:{:02}:{:02}",
-            s / 86_400,
-            (s / 3_600) % 24,
-            (s / 60) % 60,
-            s % 60
-        )
+        write!(f, "{}d {}", self.days(), self.hms())
     }
 }
 

@@ -98,20 +98,7 @@ impl Action {
                 connections,
                 write,
             } => (1..=*connections)
-                .map(|c| {
-                    let (principal, connection) = (principal.clone(), ConnectionId(c));
-                    if *write {
-                        Command::Write {
-                            principal,
-                            connection,
-                        }
-                    } else {
-                        Command::Read {
-                            principal,
-                            connection,
-                        }
-                    }
-                })
+                .map(|c| Command::request(principal.clone(), ConnectionId(c), *write))
                 .collect(),
         }
     }
@@ -895,7 +882,7 @@ fn parse_action<'a>(
             let p = principal.expect("read/write has a principal");
             let write = verb == "write";
             match rs.connection.as_ref() {
-                None => connection_command(p, 1, write),
+                None => Command::request(p.id.clone(), ConnectionId(1), write),
                 Some(c) => match c.get_ref() {
                     RawConnection::Number(n) => {
                         if *n < 1 || *n > i64::from(p.connections) {
@@ -904,7 +891,7 @@ fn parse_action<'a>(
                                 .label(format!("connections are numbered 1..={}", p.connections))
                                 .help("raise `connections` in its [[principal]], or use connection = \"all\""));
                         }
-                        connection_command(p, *n as u32, write)
+                        Command::request(p.id.clone(), ConnectionId(*n as u32), write)
                     }
                     RawConnection::Word(w) if w == "all" => {
                         return Ok(Action::EachConnection {
@@ -965,21 +952,6 @@ fn parse_action<'a>(
         _ => Command::Wait,
     };
     Ok(Action::Command(cmd))
-}
-
-fn connection_command(p: &PrincipalSpec, n: u32, write: bool) -> Command {
-    let (principal, connection) = (p.id.clone(), ConnectionId(n));
-    if write {
-        Command::Write {
-            principal,
-            connection,
-        }
-    } else {
-        Command::Read {
-            principal,
-            connection,
-        }
-    }
 }
 
 fn parse_expect<'a>(
@@ -1114,6 +1086,16 @@ fn parse_expect<'a>(
     Ok(checks)
 }
 
+/// Embed `assets/scenarios/NAME.toml` under its name.
+macro_rules! builtin {
+    ($name:literal) => {
+        Builtin {
+            name: $name,
+            text: include_str!(concat!("../../assets/scenarios/", $name, ".toml")),
+        }
+    };
+}
+
 /// A scenario embedded in the binary.
 pub struct Builtin {
     pub name: &'static str,
@@ -1122,42 +1104,15 @@ pub struct Builtin {
 
 /// The shipped scenarios, in teaching order; the first is the default.
 pub const BUILTINS: &[Builtin] = &[
-    Builtin {
-        name: "change-table-key",
-        text: include_str!("../../assets/scenarios/change-table-key.toml"),
-    },
-    Builtin {
-        name: "disable-current-key",
-        text: include_str!("../../assets/scenarios/disable-current-key.toml"),
-    },
-    Builtin {
-        name: "delete-current-key",
-        text: include_str!("../../assets/scenarios/delete-current-key.toml"),
-    },
-    Builtin {
-        name: "rotation-is-not-rewrap",
-        text: include_str!("../../assets/scenarios/rotation-is-not-rewrap.toml"),
-    },
-    Builtin {
-        name: "cancel-is-not-enable",
-        text: include_str!("../../assets/scenarios/cancel-is-not-enable.toml"),
-    },
-    Builtin {
-        name: "revoke-one-principal",
-        text: include_str!("../../assets/scenarios/revoke-one-principal.toml"),
-    },
-    Builtin {
-        name: "key-change-quota",
-        text: include_str!("../../assets/scenarios/key-change-quota.toml"),
-    },
-    Builtin {
-        name: "old-key-disabled-mid-rewrap",
-        text: include_str!("../../assets/scenarios/old-key-disabled-mid-rewrap.toml"),
-    },
-    Builtin {
-        name: "many-connections",
-        text: include_str!("../../assets/scenarios/many-connections.toml"),
-    },
+    builtin!("change-table-key"),
+    builtin!("disable-current-key"),
+    builtin!("delete-current-key"),
+    builtin!("rotation-is-not-rewrap"),
+    builtin!("cancel-is-not-enable"),
+    builtin!("revoke-one-principal"),
+    builtin!("key-change-quota"),
+    builtin!("old-key-disabled-mid-rewrap"),
+    builtin!("many-connections"),
 ];
 
 /// Why a scenario could not be loaded.

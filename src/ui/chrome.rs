@@ -13,14 +13,7 @@ use crate::report;
 
 /// `Day 3 14:05:22`
 pub fn clock(t: SimTime) -> String {
-    let s = t.as_millis() / 1000;
-    format!(
-        "Day {} {:02}:{:02}:{:02}",
-        s / 86_400,
-        (s / 3600) % 24,
-        (s / 60) % 60,
-        s % 60
-    )
+    format!("Day {} {}", t.days(), t.hms())
 }
 
 pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
