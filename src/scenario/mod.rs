@@ -1037,7 +1037,7 @@ fn parse_expect<'a>(
     }
     if let Some(map) = &raw.keys {
         for (k, v) in map.get_ref() {
-            let key = find_key(k, false)?;
+            let key = find_key(k, true)?;
             let s = pick(
                 v,
                 "keys",

@@ -77,6 +77,20 @@ expect = { outcome = "error", error = "AccessDeniedException", kms_error = "Disa
 }
 
 #[test]
+fn expectations_may_name_the_aws_owned_key() {
+    let s = with_steps(
+        "[[step]]\nat = \"1m\"\ndo = \"wait\"\nexpect = { keys = { aws-owned = \"enabled\" }, wrapped_by = \"kms-1\" }\n",
+    )
+    .unwrap();
+    assert!(
+        s.steps[0]
+            .expect
+            .iter()
+            .any(|c| c.kind == CheckKind::KeyState(KmsKeyId::new(AWS_OWNED), "enabled"))
+    );
+}
+
+#[test]
 fn actions_require_their_fields() {
     let e = with_steps("[[step]]\nat = \"1m\"\ndo = \"revoke\"\nkey = \"kms-1\"\n").unwrap_err();
     assert!(
