@@ -54,7 +54,7 @@ pub fn row(app: &App, entry: &CacheEntry, width: usize) -> Vec<(String, Tone)> {
                 parts.push((format!(" · {kms_id} ok"), Tone::Dim, true));
             } else {
                 parts.push((
-                    format!(" works {} more", left.countdown()),
+                    format!(" works for {} more", left.countdown()),
                     Tone::Warn,
                     false,
                 ));

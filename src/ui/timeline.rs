@@ -84,11 +84,24 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     axis.push(Span::styled(" now", theme.style(Tone::Dim)));
     lines.push(Line::from(axis));
 
+    // One span per run of cells with the same tone, not one per cell.
     let strip = |cells: Vec<(char, Tone)>| -> Vec<Span<'static>> {
-        cells
-            .into_iter()
-            .map(|(c, t)| Span::styled(c.to_string(), theme.style(t)))
-            .collect()
+        let mut spans: Vec<Span<'static>> = Vec::new();
+        let mut run = String::new();
+        let mut tone: Option<Tone> = None;
+        for (c, t) in cells {
+            if let Some(prev) = tone
+                && prev != t
+            {
+                spans.push(Span::styled(std::mem::take(&mut run), theme.style(prev)));
+            }
+            tone = Some(t);
+            run.push(c);
+        }
+        if let Some(t) = tone {
+            spans.push(Span::styled(run, theme.style(t)));
+        }
+        spans
     };
     for (key, changes) in &tl.keys {
         let cells = (0..width)
