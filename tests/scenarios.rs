@@ -155,3 +155,34 @@ fn invalid_fixtures_report_their_message_and_position() {
     }
     assert!(n >= 15);
 }
+
+#[test]
+fn every_json_event_kind_is_documented() {
+    let doc = std::fs::read_to_string("docs/json-log.md").unwrap();
+    let mut kinds = std::collections::BTreeSet::new();
+    for b in BUILTINS {
+        for e in run(b.name).engine().log() {
+            let v: serde_json::Value = serde_json::from_str(&report::json_line(e)).unwrap();
+            kinds.insert(v["kind"].as_str().unwrap().to_string());
+            assert!(v["at"].is_u64() && v["time"].is_string());
+        }
+    }
+    assert!(kinds.len() > 15, "{kinds:?}");
+    for k in kinds {
+        assert!(
+            doc.contains(&format!("`{k}`")),
+            "docs/json-log.md does not document `{k}`"
+        );
+    }
+}
+
+#[test]
+fn the_readme_capture_is_the_current_screen() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let snap = std::fs::read_to_string("tests/snapshots/tui__snapshot_mid_rewrap.snap").unwrap();
+    let body = snap.splitn(3, "---").nth(2).unwrap().trim_matches('\n');
+    assert!(
+        readme.contains(body),
+        "README.md's screen capture is stale: paste tests/snapshots/tui__snapshot_mid_rewrap.snap"
+    );
+}
