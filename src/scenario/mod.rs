@@ -1113,6 +1113,8 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("key-change-quota"),
     builtin!("old-key-disabled-mid-rewrap"),
     builtin!("many-connections"),
+    builtin!("aws-managed-key"),
+    builtin!("restore-within-grace"),
 ];
 
 /// Why a scenario could not be loaded.
