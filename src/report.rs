@@ -419,7 +419,7 @@ pub fn summary_text(scenario: &Scenario, engine: &Engine) -> String {
     let (ok, checked, first_err) = engine.audit_sample(2_000);
     let _ = write!(
         s,
-        "Chain check: {ok} of {checked} sampled items decrypt to what was written"
+        "Chain check (with the key material itself, as a restore would): {ok} of {checked} sampled items decrypt to what was written"
     );
     if let Some(e) = first_err {
         let _ = write!(s, " (first failure: {e})");

@@ -26,20 +26,25 @@ impl Tmux {
             .into_owned()
     }
 
-    /// Wait until the screen contains `needle` (the app draws asynchronously).
-    fn wait_for(&self, needle: &str) -> String {
+    /// Wait until the screen contains every needle (frames are drawn incrementally, so a
+    /// capture can catch half a frame: never assert on a screen without waiting for it).
+    fn wait_for_all(&self, needles: &[&str]) -> String {
         let start = Instant::now();
         loop {
             let s = self.screen();
-            if s.contains(needle) {
+            if needles.iter().all(|n| s.contains(n)) {
                 return s;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(15),
-                "timed out waiting for `{needle}`:\n{s}"
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {needles:?}:\n{s}"
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        self.wait_for_all(&[needle])
     }
 
     fn keys(&self, keys: &[&str]) {
@@ -93,18 +98,14 @@ fn drive_the_real_binary_in_tmux() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let s = t.wait_for("before the first step");
-    assert!(s.contains("Day 0 00:00:00"), "{s}");
-    assert!(s.contains("kms-1"), "{s}");
+    t.wait_for_all(&["before the first step", "Day 0 00:00:00", "kms-1", "w save"]);
 
     t.keys(&["n", "n"]);
-    let s = t.wait_for("Step 2/12");
-    assert!(s.contains("app#1"), "{s}");
+    t.wait_for_all(&["Step 2/12", "app#1"]);
 
     // Through the switch: T2 appears under kms-2.
     t.keys(&["n", "n", "n", "n"]);
-    let s = t.wait_for("Step 6/12");
-    assert!(s.contains("re-wrap"), "{s}");
+    t.wait_for_all(&["Step 6/12", "re-wrapping 4/8"]);
 
     // Back one step, exactly.
     t.keys(&["p"]);
@@ -175,7 +176,7 @@ fn ctrl_c_quits_and_restores_the_terminal() {
         "26",
         &script,
     ]);
-    t.wait_for("before the first step");
+    t.wait_for_all(&["before the first step", "w save"]);
     // A resize storm, then a tiny window, then back.
     for (w, h) in [
         ("200", "60"),
