@@ -288,62 +288,24 @@ pub fn assumption_rows(scenario: &Scenario) -> Vec<(&'static str, String, &'stat
             "default"
         }
     };
-    let pde = match a.pending_deletion_error {
-        crate::engine::kms::PendingDeletionError::DisabledException => "DisabledException",
-        crate::engine::kms::PendingDeletionError::KmsInvalidStateException => {
-            "KMSInvalidStateException"
-        }
-    };
-    vec![
-        (
-            "cache_refresh",
-            a.cache_refresh.to_exact_string(),
-            src("cache_refresh"),
-            true,
-        ),
-        (
-            "detection",
-            a.detection.to_exact_string(),
-            src("detection"),
-            false,
-        ),
-        (
-            "archive_after",
-            a.archive_after.to_exact_string(),
-            src("archive_after"),
-            true,
-        ),
-        (
-            "archive_duration",
-            a.archive_duration.to_exact_string(),
-            src("archive_duration"),
-            false,
-        ),
-        (
-            "rewrap_per_dek",
-            a.rewrap_per_dek.to_exact_string(),
-            src("rewrap_per_dek"),
-            false,
-        ),
-        (
-            "deletion_delay",
-            a.deletion_delay.to_exact_string(),
-            src("deletion_delay"),
-            true,
-        ),
-        (
-            "pending_deletion_error",
-            pde.to_string(),
-            src("pending_deletion_error"),
-            false,
-        ),
-        (
-            "on_demand_rotation_limit",
-            a.on_demand_rotation_limit.to_string(),
-            src("on_demand_rotation_limit"),
-            false,
-        ),
-    ]
+    let mut rows: Vec<_> = a
+        .durations()
+        .into_iter()
+        .map(|(name, value, documented)| (name, value.to_exact_string(), src(name), documented))
+        .collect();
+    rows.push((
+        "pending_deletion_error",
+        a.pending_deletion_error_name().to_string(),
+        src("pending_deletion_error"),
+        false,
+    ));
+    rows.push((
+        "on_demand_rotation_limit",
+        a.on_demand_rotation_limit.to_string(),
+        src("on_demand_rotation_limit"),
+        false,
+    ));
+    rows
 }
 
 /// The human summary printed after `rewrap run`.

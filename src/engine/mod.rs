@@ -53,6 +53,28 @@ pub struct Assumptions {
     pub on_demand_rotation_limit: u32,
 }
 
+impl Assumptions {
+    /// The duration assumptions as (name, value, documented by AWS?), in display order.
+    pub fn durations(&self) -> [(&'static str, SimDuration, bool); 6] {
+        [
+            ("cache_refresh", self.cache_refresh, true),
+            ("detection", self.detection, false),
+            ("archive_after", self.archive_after, true),
+            ("archive_duration", self.archive_duration, false),
+            ("rewrap_per_dek", self.rewrap_per_dek, false),
+            ("deletion_delay", self.deletion_delay, true),
+        ]
+    }
+
+    /// The name the format uses for `pending_deletion_error`'s value.
+    pub fn pending_deletion_error_name(&self) -> &'static str {
+        match self.pending_deletion_error {
+            PendingDeletionError::DisabledException => "DisabledException",
+            PendingDeletionError::KmsInvalidStateException => "KMSInvalidStateException",
+        }
+    }
+}
+
 impl Default for Assumptions {
     fn default() -> Self {
         Self {

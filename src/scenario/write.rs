@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Action, CheckKind, Repeat, Scenario};
-use crate::engine::kms::{KeyKind, PendingDeletionError};
+use crate::engine::kms::KeyKind;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::{Assumptions, Command};
 
@@ -45,24 +45,17 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
     let a = &w.assumptions;
     let d = Assumptions::default();
     let mut assumptions = String::new();
-    for (name, value, default) in [
-        ("cache_refresh", a.cache_refresh, d.cache_refresh),
-        ("detection", a.detection, d.detection),
-        ("archive_after", a.archive_after, d.archive_after),
-        ("archive_duration", a.archive_duration, d.archive_duration),
-        ("rewrap_per_dek", a.rewrap_per_dek, d.rewrap_per_dek),
-        ("deletion_delay", a.deletion_delay, d.deletion_delay),
-    ] {
+    for ((name, value, _), (_, default, _)) in a.durations().into_iter().zip(d.durations()) {
         if value != default || base.assumptions_set.contains(name) {
             let _ = writeln!(assumptions, "{name} = {}", dur(value));
         }
     }
     if a.pending_deletion_error != d.pending_deletion_error {
-        let v = match a.pending_deletion_error {
-            PendingDeletionError::DisabledException => "DisabledException",
-            PendingDeletionError::KmsInvalidStateException => "KMSInvalidStateException",
-        };
-        let _ = writeln!(assumptions, "pending_deletion_error = {}", q(v));
+        let _ = writeln!(
+            assumptions,
+            "pending_deletion_error = {}",
+            q(a.pending_deletion_error_name())
+        );
     }
     if a.on_demand_rotation_limit != d.on_demand_rotation_limit {
         let _ = writeln!(
