@@ -1269,8 +1269,16 @@ impl Engine {
 
     // ----- commands --------------------------------------------------------------------------
 
-    /// Apply a command at the current moment and report what the caller sees.
+    /// Apply a command at the current moment and report what the caller sees. Anything the
+    /// command makes due at this same instant (a background check with `detection = 0s`)
+    /// happens before this returns.
     pub fn apply(&mut self, cmd: &Command) -> RequestResult {
+        let result = self.apply_now(cmd);
+        self.advance_to(self.now);
+        result
+    }
+
+    fn apply_now(&mut self, cmd: &Command) -> RequestResult {
         match cmd {
             Command::Read {
                 principal,

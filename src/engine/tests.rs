@@ -403,3 +403,19 @@ impl IntoTime for SimDuration {
         SimTime::ZERO + self
     }
 }
+
+#[test]
+fn zero_detection_notices_in_the_same_instant() {
+    let mut spec = world(2, 4);
+    spec.assumptions.detection = SimDuration::ZERO;
+    let mut e = Engine::new(&spec).unwrap();
+    e.advance_to(mins(1));
+    e.apply(&Command::DisableKey {
+        key: "kms-1".into(),
+    });
+    assert_eq!(
+        e.table().status,
+        TableStatus::InaccessibleEncryptionCredentials
+    );
+    assert_eq!(e.table().inaccessible_since, Some(mins(1)));
+}
