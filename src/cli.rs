@@ -12,6 +12,19 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
 
+/// Print a line to stdout. A closed pipe (`rewrap list | head -1`) ends the program quietly
+/// with success, as it does for other command-line tools; it is not an error worth a panic.
+fn say(line: impl std::fmt::Display) {
+    let mut out = io::stdout().lock();
+    if let Err(e) = writeln!(out, "{line}") {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            std::process::exit(EXIT_OK);
+        }
+        eprintln!("error: writing output: {e}");
+        std::process::exit(EXIT_INVALID);
+    }
+}
+
 fn styled_stderr() -> bool {
     io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -115,16 +128,19 @@ pub fn check(specs: &[String]) -> i32 {
             .map(|s| s.expect.len() * s.occurrences().count())
             .sum();
         if runner.failures().is_empty() {
-            println!("ok    {} ({checks} expectations)", scenario.file);
+            say(format_args!(
+                "ok    {} ({checks} expectations)",
+                scenario.file
+            ));
         } else {
             for f in runner.failures() {
-                println!("{f}");
+                say(f);
             }
-            println!(
+            say(format_args!(
                 "FAIL  {} ({} of {checks} expectations failed)",
                 scenario.file,
                 runner.failures().len()
-            );
+            ));
             worst = worst.max(EXIT_FAILED);
         }
     }
@@ -138,7 +154,7 @@ pub fn list() -> i32 {
         let title = scenario::parse(b.name, b.text)
             .map_or_else(|d| format!("(invalid: {})", d.message), |s| s.title);
         let default = if i == 0 { "  (default)" } else { "" };
-        println!("{:<width$}  {title}{default}", b.name);
+        say(format_args!("{:<width$}  {title}{default}", b.name));
     }
     EXIT_OK
 }

@@ -99,3 +99,26 @@ fn list_names_every_builtin() {
         assert!(out.contains(name), "{out}");
     }
 }
+
+#[test]
+fn a_closed_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    for args in [
+        &["list"][..],
+        &["run", "many-connections"],
+        &["check", "change-table-key"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Close the reading end before the program writes, like `rewrap list | head -0`.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
+    }
+}
