@@ -243,13 +243,22 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .collect();
     let rows = cells.len().div_ceil(2);
     let col_w = (inner.width / 2) as usize;
-    let lines: Vec<Line> = (0..rows)
+    let mut lines: Vec<Line> = (0..rows)
         .map(|r| {
             let left = cells.get(r).cloned().unwrap_or_default();
             let right = cells.get(r + rows).cloned().unwrap_or_default();
             Line::raw(format!("{left:<col_w$}{right}"))
         })
         .collect();
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "A taller window shows each key's full description and the assumptions.",
+        theme.style(Tone::Dim),
+    ));
+    lines.push(Line::styled(
+        "Esc or ? closes this help.",
+        theme.style(Tone::Dim),
+    ));
     f.render_widget(Paragraph::new(lines), inner);
 }
 

@@ -38,12 +38,14 @@ fn col_time(from: SimTime, to: SimTime, width: usize, col: usize) -> SimTime {
     SimTime(from.as_millis() + ((col as f64 + 0.5) * span / width as f64) as u64)
 }
 
+/// The column of time `t`; the window's end (usually now) belongs to the last column.
 fn col_of(from: SimTime, to: SimTime, width: usize, t: SimTime) -> Option<usize> {
-    if t < from || t >= to {
+    if t < from || t > to || width == 0 {
         return None;
     }
     let span = to.since(from).as_millis().max(1) as f64;
-    Some(((t.since(from).as_millis() as f64 / span) * width as f64) as usize)
+    let col = ((t.since(from).as_millis() as f64 / span) * width as f64) as usize;
+    Some(col.min(width - 1))
 }
 
 fn label(s: &str) -> Span<'static> {
@@ -73,8 +75,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let tl = app.timeline();
     let future = |t: SimTime| t > now;
     let mut lines: Vec<Line> = Vec::new();
-    let now_col = col_of(from, to, width, now)
-        .or((now >= to && now.since(to).as_millis() == 0).then_some(width - 1));
+    let now_col = col_of(from, to, width, now);
     let mut axis = vec![label("")];
     let mut marks = String::new();
     for c in 0..width {
@@ -180,7 +181,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let m = e.milestones();
     let mut marks: Vec<(SimTime, char, String)> = Vec::new();
     if let Some((t, p, err)) = &m.first_failed_read {
-        marks.push((*t, 'F', format!("F first failed read {t} ({p}: {err})")));
+        let _ = err;
+        marks.push((*t, 'F', format!("F first failed read {t} ({p})")));
     }
     if let Some(t) = m.inaccessible_since {
         marks.push((t, 'I', format!("I inaccessible {t}")));
@@ -215,10 +217,42 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     spans.extend(strip(row));
     lines.push(Line::from(spans));
 
-    // Cache rows with the room left (legend lines reserved).
-    let legend_lines = 2 + marks.len().div_ceil(3);
+    // The legends: the glyph key, then the milestones wrapped to the width.
+    let mut legend = vec![Line::styled(
+        "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future",
+        theme.style(Tone::Dim),
+    )];
+    marks.sort_by_key(|m| m.0);
+    let mut line = String::new();
+    for (_, _, text) in &marks {
+        if !line.is_empty()
+            && line.chars().count() + 3 + text.chars().count() > inner.width as usize
+        {
+            legend.push(Line::styled(
+                std::mem::take(&mut line),
+                theme.style(Tone::Warn),
+            ));
+        }
+        if !line.is_empty() {
+            line.push_str(" · ");
+        }
+        line.push_str(text);
+    }
+    if !line.is_empty() {
+        legend.push(Line::styled(line, theme.style(Tone::Warn)));
+    }
+    // Short of rows, the milestones matter more than the glyph key.
+    if lines.len() + legend.len() > inner.height as usize && legend.len() > 1 {
+        legend.remove(0);
+    }
+    let legend_lines = legend.len();
     let room = (inner.height as usize).saturating_sub(lines.len() + legend_lines);
-    let shown = tl.cache.len().min(room);
+    // Cache rows with the room left; one line says how many did not fit.
+    let shown = if tl.cache.len() > room {
+        room.saturating_sub(1)
+    } else {
+        tl.cache.len()
+    };
     for r in tl.cache.iter().take(shown) {
         let cells = (0..width)
             .map(|c| {
@@ -238,38 +272,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         spans.extend(strip(cells));
         lines.push(Line::from(spans));
     }
-    if tl.cache.len() > shown {
+    let hidden = tl.cache.len() - shown;
+    if hidden > 0 && room > 0 {
         lines.push(Line::styled(
-            format!(
-                "{} more cache rows: make the window taller",
-                tl.cache.len() - shown
-            ),
+            format!("cache rows: {hidden} hidden (a taller window shows them)"),
             theme.style(Tone::Dim),
         ));
     }
-    lines.push(Line::styled(
-        "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future",
-        theme.style(Tone::Dim),
-    ));
-    if !marks.is_empty() {
-        marks.sort_by_key(|m| m.0);
-        // Wrap the milestone legend over as many lines as it needs.
-        let mut line = String::new();
-        for (_, _, text) in marks {
-            if !line.is_empty()
-                && line.chars().count() + 3 + text.chars().count() > inner.width as usize
-            {
-                lines.push(Line::styled(
-                    std::mem::take(&mut line),
-                    theme.style(Tone::Warn),
-                ));
-            }
-            if !line.is_empty() {
-                line.push_str(" · ");
-            }
-            line.push_str(&text);
-        }
-        lines.push(Line::styled(line, theme.style(Tone::Warn)));
-    }
+    lines.extend(legend);
     f.render_widget(Paragraph::new(lines), inner);
 }
