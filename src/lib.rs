@@ -4,6 +4,40 @@
 //! table key wraps data encryption keys (DEKs), DEKs encrypt items, all with real AES-256-GCM,
 //! on a logical clock. `engine` is the model, `scenario` reads scenario files, `runner` plays
 //! a scenario against the engine, `report` prints logs and summaries.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use rewrap::runner::Runner;
+//! use rewrap::scenario;
+//!
+//! let s = scenario::parse("mini.toml", r#"
+//! title = "Disable the table's key"
+//! [[key]]
+//! id = "kms-1"
+//! [table]
+//! key = "kms-1"
+//! [[principal]]
+//! name = "app"
+//! [[step]]
+//! at = "1m"
+//! do = "read"
+//! principal = "app"
+//! [[step]]
+//! at = "2m"
+//! do = "disable-key"
+//! key = "kms-1"
+//! [[step]]
+//! at = "6m"
+//! do = "read"
+//! principal = "app"
+//! expect = { error = "AccessDeniedException", table = "inaccessible" }
+//! "#).unwrap();
+//! let mut run = Runner::new(Arc::new(s)).unwrap();
+//! run.run_to_end();
+//! assert!(run.failures().is_empty());
+//! let first_failure = run.engine().milestones().first_failed_read.as_ref().unwrap();
+//! assert_eq!(first_failure.0.to_string(), "0d 00:06:00");
+//! ```
 
 pub mod app;
 pub mod cli;

@@ -167,7 +167,13 @@ pub struct DurationError {
     pub message: String,
 }
 
-/// Parse `90s`, `5m`, `1d 2h`, `1h30m`. Returns milliseconds.
+/// Parse `90s`, `5m`, `1d 2h`, `1h30m`.
+///
+/// ```
+/// use rewrap::engine::time::{SimDuration, parse_duration};
+/// assert_eq!(parse_duration("1d 2h").unwrap(), SimDuration::from_hours(26));
+/// assert_eq!(parse_duration("5 minutes").unwrap_err().offset, 1);
+/// ```
 pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
     let bytes = text.as_bytes();
     let mut i = 0;
