@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 
 use crate::engine::Engine;
 use crate::engine::event::{CacheUse, Caller, Event, EventKind, RequestResult};
-use crate::engine::time::SimDuration;
 use crate::scenario::Scenario;
 
 /// The category shown in the log's second column.
@@ -462,9 +461,4 @@ pub fn summary_json(scenario: &Scenario, engine: &Engine) -> String {
         "assumptions": assumptions,
     })
     .to_string()
-}
-
-/// `2m 30s` style, for callers outside the engine.
-pub fn human(d: SimDuration) -> String {
-    d.to_string()
 }

@@ -91,8 +91,6 @@ pub struct Runner {
     failures: Vec<CheckFailure>,
     /// Number of distinct steps begun so far.
     steps_started: usize,
-    /// Result of the most recent action of each step (index = step number - 1).
-    last_results: Vec<Option<RequestResult>>,
     /// Every step begun and every live action, in the order they ran.
     executed: Vec<Executed>,
 }
@@ -113,7 +111,6 @@ impl Runner {
             })
             .collect();
         occurrences.sort();
-        let n = scenario.steps.len();
         Ok(Self {
             scenario,
             engine,
@@ -121,7 +118,6 @@ impl Runner {
             next: 0,
             failures: Vec::new(),
             steps_started: 0,
-            last_results: vec![None; n],
             executed: Vec::new(),
         })
     }
@@ -160,10 +156,6 @@ impl Runner {
         self.steps_started
     }
 
-    pub fn last_result(&self, step: usize) -> Option<&RequestResult> {
-        self.last_results.get(step).and_then(Option::as_ref)
-    }
-
     /// When the next scripted action runs.
     pub fn next_occurrence(&self) -> Option<Occurrence> {
         self.occurrences.get(self.next).copied()
@@ -179,10 +171,6 @@ impl Runner {
     pub fn end_time(&self) -> SimTime {
         let last = self.occurrences.last().map_or(SimTime::ZERO, |o| o.at);
         self.scenario.end.map_or(last, |e| e.max(last))
-    }
-
-    pub fn is_finished(&self) -> bool {
-        self.next >= self.occurrences.len() && self.engine.now() >= self.end_time()
     }
 
     /// The next thing that happens: a scripted action or an engine event.
@@ -249,7 +237,6 @@ impl Runner {
                 result: result.clone(),
             });
         }
-        self.last_results[o.step] = Some(result);
     }
 
     /// Apply a live (sandbox) command at the current moment, recorded as a step in the log.

@@ -30,7 +30,7 @@ use table::{
     ArchivalBackup, CacheEntry, Dek, HeldKey, Item, LastFetch, Quota, RewrapJob, ServiceKey,
     SseStatus, Stall, Table, TableKey, TableStatus, dek_aad, item_aad, item_plaintext,
 };
-use time::{DAY, SimDuration, SimTime};
+use time::{SimDuration, SimTime};
 
 /// Modelling choices, each with a default; undocumented ones are shown as assumptions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -1933,9 +1933,6 @@ fn flip(sealed: &mut crypto::SealedKey, n: usize) {
         sealed.tag[n - 44] ^= 1;
     }
 }
-
-/// One day, re-exported for callers that schedule in days.
-pub const ONE_DAY: SimDuration = DAY;
 
 #[cfg(test)]
 mod tests;

@@ -152,15 +152,6 @@ impl Quota {
             last + QUOTA_SPACING
         ))
     }
-
-    /// When the next change would be allowed, if it would be refused now.
-    pub fn next_allowed(&self, now: SimTime, created: SimTime) -> Option<SimTime> {
-        self.check(now, created).err()?;
-        let window = now.since(created).as_millis() / DAY.0;
-        let window_end = created + SimDuration((window + 1) * DAY.0);
-        let spaced = self.changes.last().copied().unwrap_or(SimTime::ZERO) + QUOTA_SPACING;
-        Some(spaced.min(window_end))
-    }
 }
 
 /// A plaintext table key DynamoDB holds for the re-wrap job, refreshed like any cache entry.
@@ -277,11 +268,6 @@ impl CacheEntry {
     /// True while this entry holds plaintext key bytes.
     pub fn holds_plaintext(&self) -> bool {
         self.held.is_some()
-    }
-
-    /// Time left before the entry must be re-fetched, if it holds a key.
-    pub fn time_left(&self, now: SimTime) -> Option<SimDuration> {
-        self.held.as_ref().map(|h| h.expires_at.since(now))
     }
 
     /// A label such as `app#1`.
@@ -409,10 +395,6 @@ mod tests {
         let fifth = t0 + SimDuration(5 * MINUTE.0);
         let err = q.check(fifth, t0).unwrap_err();
         assert!(err.contains("Number of updates today: 4"), "{err}");
-        assert_eq!(
-            q.next_allowed(fifth, t0),
-            Some(t0 + SimDuration(3 * MINUTE.0) + QUOTA_SPACING)
-        );
         let later = t0 + SimDuration(3 * MINUTE.0) + QUOTA_SPACING;
         assert!(q.check(later, t0).is_ok());
         q.changes.push(later);
