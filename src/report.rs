@@ -20,7 +20,8 @@ pub fn tag(kind: &EventKind) -> &'static str {
         | EventKind::KeyRotated { .. }
         | EventKind::KeyRotationDeferred { .. }
         | EventKind::KeyMaterialDestroyed { .. }
-        | EventKind::PermissionChanged { .. } => "KEY",
+        | EventKind::PermissionChanged { .. }
+        | EventKind::KeyChangePropagated { .. } => "KEY",
         EventKind::CacheFilled { .. }
         | EventKind::CacheExpired { .. }
         | EventKind::ServiceKeyExpired { .. } => "CACHE",
@@ -31,6 +32,7 @@ pub fn tag(kind: &EventKind) -> &'static str {
         | EventKind::RewrapStalled { .. }
         | EventKind::RewrapResumed { .. }
         | EventKind::RewrapAbandoned { .. }
+        | EventKind::RewrapCannotFinish { .. }
         | EventKind::TableKeySwitched { .. }
         | EventKind::TableKeyRetired { .. } => "REWRAP",
         EventKind::ActionRefused { .. } => "REFUSED",
@@ -81,8 +83,13 @@ pub fn describe(kind: &EventKind) -> String {
             } else {
                 " [not in your CloudTrail]"
             };
+            let sim = if c.simulator_check {
+                " [the simulator's model of DynamoDB's check, not a documented CloudTrail event]"
+            } else {
+                ""
+            };
             format!(
-                "{} {}{v} {who}: {res} — {}{hidden}",
+                "{} {}{v} {who}: {res} — {}{hidden}{sim}",
                 c.event_name, c.key, c.purpose
             )
         }
@@ -103,6 +110,9 @@ pub fn describe(kind: &EventKind) -> String {
                 "{key} DELETED: {versions} material version(s) zeroized; data under it can never be decrypted"
             )
         }
+        EventKind::KeyChangePropagated { key, state } => format!(
+            "{key}: the change reached every KMS endpoint; DynamoDB's calls now see {state} (assumption `propagation`)"
+        ),
         EventKind::PermissionChanged {
             key,
             principal,
@@ -160,6 +170,22 @@ pub fn describe(kind: &EventKind) -> String {
             "re-wrap STALLED at {done}/{total}: {key} gave {kms_error} (undocumented: what AWS does here is not published)"
         ),
         EventKind::RewrapResumed { done, total } => format!("re-wrap resumed at {done}/{total}"),
+        EventKind::RewrapCannotFinish {
+            key,
+            new_key,
+            done,
+            total,
+        } => {
+            if *new_key {
+                format!(
+                    "re-wrap CAN NEVER FINISH at {done}/{total}: {key}, the key being switched to, is deleted; the table may stay UPDATING for good (undocumented) and still reads through the old table key"
+                )
+            } else {
+                format!(
+                    "re-wrap CAN NEVER FINISH at {done}/{total}: {key}, the old key, is deleted; DEKs not yet re-wrapped can never be unwrapped again"
+                )
+            }
+        }
         EventKind::RewrapAbandoned { done, total } => {
             format!("re-wrap abandoned at {done}/{total}: the table is being archived")
         }

@@ -66,6 +66,10 @@ pub struct KmsCall {
     pub error_code: Option<KmsErrorCode>,
     /// False for the AWS owned key: its calls never reach your CloudTrail (fact 76).
     pub in_your_cloudtrail: bool,
+    /// True for DynamoDB's background and archive-deadline checks: the simulator's model of
+    /// how DynamoDB notices a key change, not a documented CloudTrail event.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub simulator_check: bool,
     /// Why the call was made, in words (`cache refresh`, `re-wrap: unwrap T1`, ...).
     pub purpose: &'static str,
 }
@@ -154,6 +158,12 @@ pub enum EventKind {
         principal: PrincipalId,
         allowed: bool,
     },
+    /// A state or permission change reached every KMS endpoint, so DynamoDB's calls now see
+    /// it (only with a non-zero `propagation` assumption).
+    KeyChangePropagated {
+        key: KmsKeyId,
+        state: KeyState,
+    },
     TableCreated {
         table: String,
         key: KmsKeyId,
@@ -198,6 +208,15 @@ pub enum EventKind {
         total: u32,
     },
     RewrapResumed {
+        done: u32,
+        total: u32,
+    },
+    /// A key the running re-wrap needs was deleted: it can never finish. If it is the new
+    /// key, SSEDescription may stay UPDATING for good (undocumented).
+    RewrapCannotFinish {
+        key: KmsKeyId,
+        /// True if it is the key the table was switching to.
+        new_key: bool,
         done: u32,
         total: u32,
     },
@@ -289,6 +308,7 @@ impl EventKind {
             }
             EventKind::TableUpdateRejected { .. }
             | EventKind::RewrapStalled { .. }
+            | EventKind::RewrapCannotFinish { .. }
             | EventKind::ActionRefused { .. }
             | EventKind::DataUnrecoverable { .. }
             | EventKind::KeyMaterialDestroyed { .. } => true,

@@ -82,6 +82,8 @@ pub enum KmsErrorCode {
     NotFoundException,
     AccessDeniedException,
     InvalidCiphertextException,
+    /// Decrypt named (or the ciphertext belongs to) another KMS key (fact 63).
+    IncorrectKeyException,
     LimitExceededException,
 }
 
@@ -93,6 +95,7 @@ impl KmsErrorCode {
             KmsErrorCode::NotFoundException => "NotFoundException",
             KmsErrorCode::AccessDeniedException => "AccessDeniedException",
             KmsErrorCode::InvalidCiphertextException => "InvalidCiphertextException",
+            KmsErrorCode::IncorrectKeyException => "IncorrectKeyException",
             KmsErrorCode::LimitExceededException => "LimitExceededException",
         }
     }
@@ -104,6 +107,7 @@ impl KmsErrorCode {
             "NotFoundException" => KmsErrorCode::NotFoundException,
             "AccessDeniedException" => KmsErrorCode::AccessDeniedException,
             "InvalidCiphertextException" => KmsErrorCode::InvalidCiphertextException,
+            "IncorrectKeyException" => KmsErrorCode::IncorrectKeyException,
             "LimitExceededException" => KmsErrorCode::LimitExceededException,
             _ => return None,
         })
@@ -176,6 +180,18 @@ pub struct KmsKey {
     pub on_demand_rotations: u32,
     /// Principals allowed kms:Decrypt through DynamoDB; `None` = everyone.
     pub allow: Option<BTreeSet<PrincipalId>>,
+    /// What cryptographic calls see while a change is still spreading through KMS
+    /// (assumption `propagation`, fact 24); `None` = they see `state` and `allow`.
+    seen: Option<Seen>,
+    /// Changes made but not yet visible to cryptographic calls, oldest first.
+    spreading: std::collections::VecDeque<(u64, Seen)>,
+}
+
+/// The state and permissions as one KMS endpoint sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Seen {
+    state: KeyState,
+    allow: Option<BTreeSet<PrincipalId>>,
 }
 
 /// What `PendingDeletion` answers to cryptographic calls; the docs list both (fact 60).
@@ -212,7 +228,61 @@ impl KmsKey {
             rotation,
             on_demand_rotations: 0,
             allow,
+            seen: None,
+            spreading: std::collections::VecDeque::new(),
         }
+    }
+
+    /// The key state cryptographic calls see now: `state`, unless a change is still spreading.
+    pub fn effective_state(&self) -> KeyState {
+        self.seen.as_ref().map_or(self.state, |s| s.state)
+    }
+
+    /// True while a state or permission change has not reached every KMS endpoint yet.
+    pub fn is_spreading(&self) -> bool {
+        self.seen.is_some()
+    }
+
+    /// A change (state or permissions) is about to be made while `propagation` delays it:
+    /// cryptographic calls keep seeing the current values until `propagated(change)`.
+    pub fn hold_view(&mut self) {
+        if self.seen.is_none() {
+            self.seen = Some(Seen {
+                state: self.state,
+                allow: self.allow.clone(),
+            });
+        }
+    }
+
+    /// Remember the values just set as change number `change`, to become visible later.
+    pub fn queue_view(&mut self, change: u64) {
+        self.spreading.push_back((
+            change,
+            Seen {
+                state: self.state,
+                allow: self.allow.clone(),
+            },
+        ));
+    }
+
+    /// Change number `change` has reached every endpoint. Returns true if what
+    /// cryptographic calls see changed.
+    pub fn propagated(&mut self, change: u64) -> bool {
+        let before = self.seen.clone();
+        while let Some((n, _)) = self.spreading.front() {
+            if *n > change {
+                break;
+            }
+            if let Some((_, view)) = self.spreading.pop_front() {
+                self.seen = Some(view);
+            }
+        }
+        if self.spreading.is_empty() {
+            self.seen = None;
+        }
+        let after_state = self.effective_state();
+        let after_allow = self.seen.as_ref().map_or(&self.allow, |s| &s.allow);
+        before.is_none_or(|b| b.state != after_state || &b.allow != after_allow)
     }
 
     /// The key's ARN, as error messages quote it.
@@ -236,8 +306,11 @@ impl KmsKey {
         matches!(self.state, KeyState::Deleted { .. })
     }
 
+    /// Does the key policy (as cryptographic calls see it now) let `principal` decrypt?
     pub fn is_allowed(&self, principal: &PrincipalId) -> bool {
-        self.allow
+        self.seen
+            .as_ref()
+            .map_or(&self.allow, |s| &s.allow)
             .as_ref()
             .is_none_or(|set| set.contains(principal))
     }
@@ -249,7 +322,7 @@ impl KmsKey {
         pending: PendingDeletionError,
     ) -> Result<(), KmsError> {
         let arn = self.arn();
-        match self.state {
+        match self.effective_state() {
             KeyState::Enabled => {}
             KeyState::Disabled => {
                 return Err(KmsError {
@@ -313,8 +386,11 @@ impl KmsKey {
     pub fn decrypt(&self, blob: &KmsBlob, context: &[u8]) -> Result<KeyBytes, KmsError> {
         if blob.key != self.id {
             return Err(KmsError {
-                code: KmsErrorCode::InvalidCiphertextException,
-                message: "IncorrectKeyException: the ciphertext was made under another key".into(),
+                code: KmsErrorCode::IncorrectKeyException,
+                message: format!(
+                    "the ciphertext was made under {}, not {}",
+                    blob.key, self.id
+                ),
             });
         }
         let material = self
@@ -356,6 +432,9 @@ impl KmsKey {
         self.materials.clear();
         self.materials.shrink_to_fit();
         self.state = KeyState::Deleted { at: now };
+        // With the material gone every endpoint fails alike: nothing left to spread.
+        self.seen = None;
+        self.spreading.clear();
         n
     }
 }

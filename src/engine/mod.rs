@@ -32,6 +32,12 @@ use table::{
 };
 use time::{SimDuration, SimTime};
 
+/// Purpose of DynamoDB's background check: the simulator's stand-in for how DynamoDB notices
+/// a key change (its own calls are not documented as CloudTrail events).
+const BACKGROUND_CHECK: &str = "background check";
+/// Purpose of the last try at the archive deadline (facts 42, 44).
+const ARCHIVE_CHECK: &str = "archive deadline check";
+
 /// Modelling choices, each with a default; undocumented ones are shown as assumptions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Assumptions {
@@ -51,11 +57,14 @@ pub struct Assumptions {
     pub pending_deletion_error: PendingDeletionError,
     /// On-demand rotations per key (the API reference says 10, a guide page 25).
     pub on_demand_rotation_limit: u32,
+    /// How long a key-state or permission change takes to reach DynamoDB's KMS calls
+    /// (undocumented: fact 24 says seconds, sometimes minutes).
+    pub propagation: SimDuration,
 }
 
 impl Assumptions {
     /// The duration assumptions as (name, value, documented by AWS?), in display order.
-    pub fn durations(&self) -> [(&'static str, SimDuration, bool); 6] {
+    pub fn durations(&self) -> [(&'static str, SimDuration, bool); 7] {
         [
             ("cache_refresh", self.cache_refresh, true),
             ("detection", self.detection, false),
@@ -63,6 +72,7 @@ impl Assumptions {
             ("archive_duration", self.archive_duration, false),
             ("rewrap_per_dek", self.rewrap_per_dek, false),
             ("deletion_delay", self.deletion_delay, true),
+            ("propagation", self.propagation, false),
         ]
     }
 
@@ -86,6 +96,7 @@ impl Default for Assumptions {
             deletion_delay: SimDuration::ZERO,
             pending_deletion_error: PendingDeletionError::KmsInvalidStateException,
             on_demand_rotation_limit: 10,
+            propagation: SimDuration::ZERO,
         }
     }
 }
@@ -235,6 +246,11 @@ enum Scheduled {
         key: usize,
         due: SimTime,
     },
+    /// A key-state or permission change reaches every KMS endpoint (assumption `propagation`).
+    Propagated {
+        key: usize,
+        change: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -313,6 +329,8 @@ pub struct Engine {
     log: Vec<Event>,
     milestones: Milestones,
     context: Vec<u8>,
+    /// Key changes made so far (numbers the changes that spread with `propagation`).
+    key_changes: u64,
 }
 
 /// Which service-held key of the re-wrap job.
@@ -434,6 +452,7 @@ impl Engine {
             log: Vec::new(),
             milestones: Milestones::default(),
             context,
+            key_changes: 0,
         };
         for ix in 0..engine.keys.len() {
             let k = &engine.keys[ix];
@@ -816,6 +835,7 @@ impl Engine {
             material_version,
             error_code,
             in_your_cloudtrail: !key.is_aws_owned(),
+            simulator_check: matches!(purpose, BACKGROUND_CHECK | ARCHIVE_CHECK),
             purpose,
         }));
     }
@@ -871,7 +891,16 @@ impl Engine {
                 if self.table.status == TableStatus::InaccessibleEncryptionCredentials
                     && self.table.inaccessible_since == Some(since)
                 {
-                    self.start_archive();
+                    // Archived only if access is *still* missing (facts 42, 44): DynamoDB
+                    // tries the key once more at the deadline.
+                    if self.dynamodb_check(ARCHIVE_CHECK) {
+                        self.restore_active(
+                            "at the archive deadline DynamoDB reached the key again".into(),
+                        );
+                        self.resume_stalled_job();
+                    } else {
+                        self.start_archive();
+                    }
                 }
             }
             Scheduled::ArchiveComplete => {
@@ -895,6 +924,16 @@ impl Engine {
                         let (id, state) = (self.keys[key].id.clone(), self.keys[key].state);
                         self.emit(EventKind::KeyRotationDeferred { key: id, state });
                     }
+                }
+            }
+            Scheduled::Propagated { key, change } => {
+                if self.keys[key].propagated(change) {
+                    let id = self.keys[key].id.clone();
+                    self.emit(EventKind::KeyChangePropagated {
+                        key: id.clone(),
+                        state: self.keys[key].effective_state(),
+                    });
+                    self.key_changed(&id);
                 }
             }
         }
@@ -933,6 +972,20 @@ impl Engine {
         if !self.recoverable() && self.milestones.unrecoverable_from.is_none() {
             self.milestones.unrecoverable_from = Some(self.now);
             self.emit(EventKind::DataUnrecoverable { key: id.clone() });
+        }
+        if let Some(job) = self.table.job.as_mut()
+            && (job.new_kms == id || job.old_kms == id)
+            && job.cannot_finish.is_none()
+        {
+            job.cannot_finish = Some(id.clone());
+            let (done, total) = (job.done, job.total);
+            let new_key = job.new_kms == id;
+            self.emit(EventKind::RewrapCannotFinish {
+                key: id.clone(),
+                new_key,
+                done,
+                total,
+            });
         }
         self.key_changed(&id);
     }
@@ -1006,21 +1059,34 @@ impl Engine {
         if self.table.is_archived_or_archiving() {
             return;
         }
+        if self.dynamodb_check(BACKGROUND_CHECK) {
+            self.restore_active("DynamoDB's background check reached the key again".into());
+        }
+        self.resume_stalled_job();
+    }
+
+    /// DynamoDB decrypts the current table key as itself: true if that works now. A failure
+    /// from the key itself marks the table inaccessible.
+    fn dynamodb_check(&mut self, purpose: &'static str) -> bool {
         let kms_id = self.table.current_kms_key().clone();
-        let result = self.service_decrypt(&kms_id, self.table.current, "background check");
-        match result {
+        match self.service_decrypt(&kms_id, self.table.current, purpose) {
             Ok(plain) => {
                 drop(plain);
-                self.restore_active("DynamoDB's background check reached the key again".into());
+                true
             }
-            Err(e) if e.code.is_key_failure() => {
-                self.mark_inaccessible(format!(
-                    "DynamoDB's background check got {} from {kms_id}",
-                    e.code
-                ));
+            Err(e) => {
+                if e.code.is_key_failure() {
+                    self.mark_inaccessible(format!(
+                        "DynamoDB's {purpose} got {} from {kms_id}",
+                        e.code
+                    ));
+                }
+                false
             }
-            Err(_) => {}
         }
+    }
+
+    fn resume_stalled_job(&mut self) {
         if self.table.job.as_ref().is_some_and(|j| j.stalled.is_some()) {
             self.job_progress(false);
         }
@@ -1606,14 +1672,32 @@ impl Engine {
         }
         if !target.is_aws_owned() {
             let state = self.keys[tix].state;
+            let deleted = self.keys[tix].is_deleted();
+            // DescribeKey works in every state while the key exists (fact 62); a deleted key
+            // is not found (facts 54, 61).
             self.kms_call(
                 "DescribeKey",
                 target,
                 Caller::Admin,
                 None,
-                None,
+                deleted.then_some(KmsErrorCode::NotFoundException),
                 "UpdateTable validates the new key",
             );
+            if deleted {
+                let result = reject(
+                    self,
+                    "ValidationException",
+                    format!("KMS key {target} does not exist (NotFoundException)"),
+                );
+                return match result {
+                    RequestResult::Error { error, message, .. } => RequestResult::Error {
+                        error,
+                        kms_error: Some(KmsErrorCode::NotFoundException),
+                        message,
+                    },
+                    ok @ RequestResult::Ok => ok,
+                };
+            }
             if state != KeyState::Enabled {
                 return reject(
                     self,
@@ -1701,6 +1785,7 @@ impl Engine {
             }),
             stalled: None,
             next_at: None,
+            cannot_finish: None,
         });
         self.schedule(
             self.now + self.assumptions.cache_refresh,
@@ -1823,6 +1908,7 @@ impl Engine {
             Ok(new_state) => {
                 self.kms_call(event_name, key, Caller::Admin, None, None, "admin action");
                 if let Some(to) = new_state {
+                    let spreads = to != from && self.hold_view(ix);
                     self.keys[ix].state = to;
                     if to != from {
                         self.emit(EventKind::KeyStateChanged {
@@ -1843,7 +1929,9 @@ impl Engine {
                         // Overdue rotation runs at once on re-enable (fact 68).
                         self.rotate_automatically(ix);
                     }
-                    if to != from {
+                    if spreads {
+                        self.queue_view(ix);
+                    } else if to != from {
                         self.key_changed(key);
                     }
                 } else {
@@ -1881,8 +1969,17 @@ impl Engine {
                 "the AWS owned key has no policy you can change".into(),
             );
         }
+        if self.keys[ix].is_deleted() {
+            let arn = self.keys[ix].arn();
+            return self.refuse(
+                cmd,
+                "NotFoundException",
+                format!("Key '{arn}' does not exist"),
+            );
+        }
         let everyone: BTreeSet<PrincipalId> =
             self.principals.iter().map(|p| p.id.clone()).collect();
+        let spreads = self.hold_view(ix);
         let k = &mut self.keys[ix];
         let set = k.allow.get_or_insert_with(|| everyone.clone());
         if allowed {
@@ -1898,7 +1995,31 @@ impl Engine {
             principal: principal.clone(),
             allowed,
         });
+        if spreads {
+            self.queue_view(ix);
+        }
         RequestResult::Ok
+    }
+
+    /// With a non-zero `propagation`, keep cryptographic calls on the key's current state
+    /// and permissions while a change spreads. Returns true if the change will spread.
+    fn hold_view(&mut self, ix: usize) -> bool {
+        if self.assumptions.propagation == SimDuration::ZERO {
+            return false;
+        }
+        self.keys[ix].hold_view();
+        true
+    }
+
+    /// The change just made to key `ix` reaches DynamoDB's calls after `propagation`.
+    fn queue_view(&mut self, ix: usize) {
+        self.key_changes += 1;
+        let change = self.key_changes;
+        self.keys[ix].queue_view(change);
+        self.schedule(
+            self.now + self.assumptions.propagation,
+            Scheduled::Propagated { key: ix, change },
+        );
     }
 }
 

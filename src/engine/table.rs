@@ -198,6 +198,8 @@ pub struct RewrapJob {
     pub stalled: Option<Stall>,
     /// When the next DEK will be re-wrapped (None while stalled).
     pub next_at: Option<SimTime>,
+    /// A key the job needs was deleted: it can never finish (undocumented territory).
+    pub cannot_finish: Option<KmsKeyId>,
 }
 
 /// A plaintext table key cached for one connection.

@@ -195,6 +195,7 @@ struct RawAssumptions {
     archive_duration: Option<Spanned<String>>,
     rewrap_per_dek: Option<Spanned<String>>,
     deletion_delay: Option<Spanned<String>>,
+    propagation: Option<Spanned<String>>,
     pending_deletion_error: Option<Spanned<String>>,
     on_demand_rotation_limit: Option<Spanned<i64>>,
 }
@@ -738,7 +739,7 @@ fn parse_assumptions(
     };
     let s = SimDuration::from_secs;
     let d = SimDuration::from_days;
-    let fields: [DurationField<'_>; 6] = [
+    let fields: [DurationField<'_>; 7] = [
         (
             "cache_refresh",
             &r.cache_refresh,
@@ -774,6 +775,13 @@ fn parse_assumptions(
             &mut a.deletion_delay,
             s(0),
             SimDuration::from_hours(24),
+        ),
+        (
+            "propagation",
+            &r.propagation,
+            &mut a.propagation,
+            s(0),
+            SimDuration::from_hours(1),
         ),
     ];
     for (name, value, slot, min, max) in fields {

@@ -57,6 +57,30 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             Tone::Bad,
         )]);
     }
+    if let Some(key) = t.job.as_ref().and_then(|j| j.cannot_finish.as_ref()) {
+        out.push(vec![(
+            format!("Re-wrap can NEVER finish: {key} is deleted; SSE may stay UPDATING for good (undocumented)"),
+            Tone::Bad,
+        )]);
+    }
+    for k in e.keys().iter().filter(|k| k.is_spreading()) {
+        let text = if k.state == k.effective_state() {
+            format!(
+                "{}: a permission change is still spreading (propagation {})",
+                k.id,
+                e.assumptions().propagation
+            )
+        } else {
+            format!(
+                "{} is {} but DynamoDB's calls still see {} (propagation {})",
+                k.id,
+                k.state.name(),
+                k.effective_state().name(),
+                e.assumptions().propagation
+            )
+        };
+        out.push(vec![(text, Tone::Warn)]);
+    }
     match t.status {
         TableStatus::InaccessibleEncryptionCredentials => {
             let mut l = vec![(
@@ -117,8 +141,15 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     let a = e.assumptions();
     out.push(vec![(
         format!(
-            "Assumed: detect {} · {}/DEK · archiving {}",
-            a.detection, a.rewrap_per_dek, a.archive_duration
+            "Assumed: detect {} · {}/DEK · archiving {}{}",
+            a.detection,
+            a.rewrap_per_dek,
+            a.archive_duration,
+            if a.propagation == crate::engine::time::SimDuration::ZERO {
+                String::new()
+            } else {
+                format!(" · propagation {}", a.propagation)
+            }
         ),
         Tone::Dim,
     )]);
