@@ -12,16 +12,18 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_INVALID: i32 = 2;
 
-/// Print a line to stdout. A closed pipe (`rewrap list | head -1`) ends the program quietly
-/// with success, as it does for other command-line tools; it is not an error worth a panic.
-fn say(line: impl std::fmt::Display) {
+/// Print a line to stdout. Returns false once the reader has gone (`rewrap list | head -1`):
+/// a closed pipe is not an error worth a message, but callers still finish their work so the
+/// exit code tells the truth.
+fn say(line: impl std::fmt::Display) -> bool {
     let mut out = io::stdout().lock();
-    if let Err(e) = writeln!(out, "{line}") {
-        if e.kind() == io::ErrorKind::BrokenPipe {
-            std::process::exit(EXIT_OK);
+    match writeln!(out, "{line}") {
+        Ok(()) => true,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => false,
+        Err(e) => {
+            eprintln!("error: writing output: {e}");
+            std::process::exit(EXIT_INVALID);
         }
-        eprintln!("error: writing output: {e}");
-        std::process::exit(EXIT_INVALID);
     }
 }
 
@@ -106,6 +108,14 @@ pub fn run(spec: &str, json: bool) -> i32 {
 /// `rewrap check FILE|NAME...`
 pub fn check(specs: &[String]) -> i32 {
     let mut worst = EXIT_OK;
+    // Once stdout's reader is gone, keep checking (the exit code must reflect every file)
+    // but stop writing.
+    let mut open = true;
+    let mut say = |line: std::fmt::Arguments<'_>| {
+        if open {
+            open = say(line);
+        }
+    };
     for spec in specs {
         let scenario = match load_or_report(spec) {
             Ok(s) => s,
@@ -134,7 +144,7 @@ pub fn check(specs: &[String]) -> i32 {
             ));
         } else {
             for f in runner.failures() {
-                say(f);
+                say(format_args!("{f}"));
             }
             say(format_args!(
                 "FAIL  {} ({} of {checks} expectations failed)",
@@ -154,7 +164,9 @@ pub fn list() -> i32 {
         let title = scenario::parse(b.name, b.text)
             .map_or_else(|d| format!("(invalid: {})", d.message), |s| s.title);
         let default = if i == 0 { "  (default)" } else { "" };
-        say(format_args!("{:<width$}  {title}{default}", b.name));
+        if !say(format_args!("{:<width$}  {title}{default}", b.name)) {
+            break;
+        }
     }
     EXIT_OK
 }

@@ -122,3 +122,65 @@ fn a_closed_pipe_is_not_a_panic() {
         assert_eq!(out.status.code(), Some(0), "{args:?}: {err}");
     }
 }
+
+#[test]
+fn check_on_a_closed_pipe_still_checks_every_file_and_exits_with_the_result() {
+    use std::process::Stdio;
+    let dir = std::env::temp_dir().join(format!("rewrap-cli-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("wrong.toml");
+    std::fs::write(
+        &f,
+        "title = \"wrong\"\n[[key]]\nid = \"kms-1\"\n[table]\nkey = \"kms-1\"\n[[step]]\nat = \"1m\"\ndo = \"wait\"\nexpect = { table = \"archived\" }\n",
+    )
+    .unwrap();
+    // The failing file comes last: the first lines fill no pipe, the reader is already gone.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .args([
+            "check",
+            "change-table-key",
+            "many-connections",
+            f.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn control_characters_in_a_scenario_never_reach_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("rewrap-cli-esc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("esc.toml");
+    std::fs::write(
+        &f,
+        "title = \"evil \\u001b]0;pwned\\u0007 title\"\nsummary = \"clear \\u001b[2J\\u001bc\"\n[[key]]\nid = \"kms-1\"\n[table]\nkey = \"kms-1\"\n[[step]]\nat = \"1m\"\ndo = \"wait\"\nnote = \"hide \\u001b[8m this \\u009b31m\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = rewrap(&["run", f.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\u{9b}'),
+        "{out:?}"
+    );
+    assert!(out.contains("evil ␛]0;pwned␇ title"), "{out}");
+    // A bad file whose quoted line carries an escape: the diagnostic shows it as `?`.
+    let g = dir.join("bad.toml");
+    std::fs::write(&g, "title = \"x\u{1b}[2J\"\nbogus = 1\n").unwrap();
+    let (code, _, err) = rewrap(&["check", g.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    let raw = std::fs::read_to_string(&g).unwrap();
+    assert!(raw.contains('\u{1b}'));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -324,6 +324,9 @@ pub struct Engine {
     principals: Vec<PrincipalSpec>,
     table: Table,
     cache: Vec<CacheEntry>,
+    /// Where each principal's connections start in `cache`, and how many it has: finding a
+    /// connection's entry is O(log principals), never a scan.
+    cache_slots: std::collections::BTreeMap<PrincipalId, (usize, u32)>,
     queue: BinaryHeap<Reverse<QueueEntry>>,
     seq: u64,
     log: Vec<Event>,
@@ -432,13 +435,16 @@ impl Engine {
             quota: Quota::default(),
             job: None,
         };
-        let cache = spec
-            .principals
-            .iter()
-            .flat_map(|p| {
-                (1..=p.connections).map(|c| CacheEntry::new(p.id.clone(), ConnectionId(c)))
-            })
-            .collect();
+        let mut cache = Vec::new();
+        let mut cache_slots = std::collections::BTreeMap::new();
+        for p in &spec.principals {
+            cache_slots
+                .entry(p.id.clone())
+                .or_insert((cache.len(), p.connections));
+            cache.extend(
+                (1..=p.connections).map(|c| CacheEntry::new(p.id.clone(), ConnectionId(c))),
+            );
+        }
         let mut engine = Self {
             now: SimTime::ZERO,
             rng,
@@ -447,6 +453,7 @@ impl Engine {
             principals: spec.principals.clone(),
             table,
             cache,
+            cache_slots,
             queue: BinaryHeap::new(),
             seq: 0,
             log: Vec::new(),
@@ -603,9 +610,15 @@ impl Engine {
     }
 
     pub fn cache_entry(&self, p: &PrincipalId, c: ConnectionId) -> Option<&CacheEntry> {
-        self.cache
-            .iter()
-            .find(|e| &e.principal == p && e.connection == c)
+        self.entry_ix(p, c).map(|ix| &self.cache[ix])
+    }
+
+    /// Index of the cache entry of principal `p`'s connection `c` (connections count from 1).
+    fn entry_ix(&self, p: &PrincipalId, c: ConnectionId) -> Option<usize> {
+        let &(start, count) = self.cache_slots.get(p)?;
+        (1..=count)
+            .contains(&c.0)
+            .then(|| start + (c.0 - 1) as usize)
     }
 
     /// Time before this connection must re-fetch the current table key; `None` if it holds no
@@ -618,11 +631,12 @@ impl Engine {
 
     /// KMS Decrypt calls made as this principal so far (one per cache fill attempt).
     pub fn decrypt_calls_by(&self, p: &PrincipalId) -> u32 {
-        self.cache
-            .iter()
-            .filter(|e| &e.principal == p)
-            .map(|e| e.kms_calls)
-            .sum()
+        self.cache_slots.get(p).map_or(0, |&(start, count)| {
+            self.cache[start..start + count as usize]
+                .iter()
+                .map(|e| e.kms_calls)
+                .sum()
+        })
     }
 
     /// When the next scheduled event happens, if any.
@@ -1383,11 +1397,7 @@ impl Engine {
 
     /// GetItem / PutItem: find the table key (cache or KMS), unwrap the DEK, decrypt/encrypt.
     fn request(&mut self, p: &PrincipalId, c: ConnectionId, write: bool) -> RequestResult {
-        let Some(entry_ix) = self
-            .cache
-            .iter()
-            .position(|e| &e.principal == p && e.connection == c)
-        else {
+        let Some(entry_ix) = self.entry_ix(p, c) else {
             let message = format!("no principal `{p}` with a connection {c}");
             return RequestResult::Error {
                 error: "ValidationException".into(),

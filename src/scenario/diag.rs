@@ -28,14 +28,16 @@ impl Diagnostic {
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
-        let start = span.start.min(source.len());
-        let end = span.end.clamp(start, source.len());
+        // Spans may come from byte arithmetic (a caret inside a quoted value): keep them on
+        // character boundaries so the renderer never slices a UTF-8 character in two.
+        let start = floor_char_boundary(source, span.start.min(source.len()));
+        let end = ceil_char_boundary(source, span.end.clamp(start, source.len()));
         let (line, col) = line_col(source, start);
         Self {
-            file: file.to_string(),
+            file: super::printable(file, false),
             line,
             col,
-            message: message.into(),
+            message: super::printable(&message.into(), false),
             label: None,
             help: None,
             span: start..end,
@@ -45,13 +47,13 @@ impl Diagnostic {
 
     #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.label = Some(super::printable(&label.into(), false));
         self
     }
 
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(super::printable(&help.into(), false));
         self
     }
 
@@ -67,8 +69,21 @@ impl Diagnostic {
         if let Some(l) = &self.label {
             annotation = annotation.label(l.as_str());
         }
+        // The quoted source line must not carry the file's control characters to the
+        // terminal either; each becomes `?` byte for byte, so the spans still fit.
+        let shown: String = self
+            .source
+            .chars()
+            .map(|c| {
+                if c.is_control() && !matches!(c, '\n' | '\t' | '\r') {
+                    "?".repeat(c.len_utf8())
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect();
         let mut group = Level::ERROR.primary_title(title).element(
-            Snippet::source(&*self.source)
+            Snippet::source(shown.as_str())
                 .path(self.file.as_str())
                 .annotation(annotation),
         );
@@ -109,9 +124,25 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+fn ceil_char_boundary(s: &str, mut i: usize) -> usize {
+    while i < s.len() && !s.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_inside_a_multibyte_character_render() {
+        let src: Arc<str> = Arc::from("detection = \"é\"\n");
+        for (a, b) in [(13, 14), (14, 15), (13, 15), (12, 14)] {
+            let d = Diagnostic::new("s.toml", &src, a..b, "bad duration");
+            assert!(d.render(false).contains("s.toml:1:"), "{a}..{b}");
+        }
+    }
 
     #[test]
     fn positions_are_one_based() {

@@ -19,8 +19,29 @@ use crate::engine::time::{SimDuration, SimTime, parse_duration};
 use crate::engine::{Assumptions, Command, KeySpec, PrincipalSpec, TableSpec, WorldSpec};
 pub use diag::Diagnostic;
 
-/// Most occurrences a scenario may expand to (repeated steps), to keep runs bounded.
-pub const MAX_OCCURRENCES: u64 = 2_000_000;
+/// What a scenario may ask for, checked at load so every accepted file runs in bounded time
+/// and memory (docs/scenario-format.md, "Limits").
+pub mod limits {
+    use crate::engine::time::SimDuration;
+
+    /// Largest scenario file read, in bytes.
+    pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+    /// Latest simulated instant a step, `until` or `end` may name: 100 years.
+    pub const MAX_SPAN: SimDuration = SimDuration::from_days(36_500);
+    /// Actions after expanding repeated steps and `connection = "all"`.
+    pub const MAX_ACTIONS: u64 = 250_000;
+    /// Declared KMS keys.
+    pub const MAX_KEYS: usize = 100;
+    /// Declared principals.
+    pub const MAX_PRINCIPALS: usize = 100;
+    /// Connections over all principals (each holds its own cache entry).
+    pub const MAX_CONNECTIONS: u64 = 10_000;
+    /// Steps in a file.
+    pub const MAX_STEPS: usize = 10_000;
+}
+
+/// Most actions a scenario may expand to (kept for callers of the earlier name).
+pub const MAX_OCCURRENCES: u64 = limits::MAX_ACTIONS;
 
 /// A validated scenario.
 #[derive(Clone, Debug)]
@@ -100,6 +121,14 @@ impl Action {
             } => (1..=*connections)
                 .map(|c| Command::request(principal.clone(), ConnectionId(c), *write))
                 .collect(),
+        }
+    }
+
+    /// How many engine commands one run of this action makes.
+    pub fn command_count(&self) -> u64 {
+        match self {
+            Action::Command(_) => 1,
+            Action::EachConnection { connections, .. } => u64::from(*connections),
         }
     }
 
@@ -287,6 +316,20 @@ impl Ctx<'_> {
                 .help("durations are <integer><unit> parts with units s m h d, e.g. \"90s\", \"5m\", \"1d 2h\"")
         })
     }
+    /// Refuse an instant past the longest simulated span a scenario may cover.
+    fn within_span(&self, t: SimTime, span: Range<usize>, what: &str) -> Result<(), Diagnostic> {
+        if t.as_millis() > limits::MAX_SPAN.as_millis() {
+            return Err(self
+                .err(span, format!("`{what}` is too far in the future ({t})"))
+                .label(format!(
+                    "a scenario covers at most {} days",
+                    limits::MAX_SPAN.as_millis() / 86_400_000
+                ))
+                .help("simulated time is cheap, but each rotation and event is kept: stay within 100 years"));
+        }
+        Ok(())
+    }
+
     fn duration_in(
         &self,
         s: &Spanned<String>,
@@ -309,6 +352,26 @@ impl Ctx<'_> {
         }
         Ok(d)
     }
+}
+
+/// Text a scenario shows to people (title, summary, notes) with every control character made
+/// visible, so a file can never send escape sequences to a terminal (set its title, clear the
+/// screen, hide text). Line breaks and tabs stay in multi-line texts; a title is one line.
+pub fn printable(s: &str, multiline: bool) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' if multiline => c,
+            '\n' | '\t' => ' ',
+            '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + c as u32).unwrap_or('\u{fffd}'),
+            '\u{7f}' => '\u{2421}',
+            '\u{80}'..='\u{9f}'
+            | '\u{200e}'
+            | '\u{200f}'
+            | '\u{202a}'..='\u{202e}'
+            | '\u{2066}'..='\u{2069}' => '\u{fffd}',
+            _ => c,
+        })
+        .collect()
 }
 
 fn is_id(s: &str) -> bool {
@@ -362,6 +425,16 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
 
     // Principals.
     let mut principals: Vec<PrincipalSpec> = Vec::new();
+    let mut total_connections: u64 = 0;
+    if let Some(p) = raw.principal.get(limits::MAX_PRINCIPALS) {
+        return Err(cx
+            .err(p.name.span(), "too many principals")
+            .label(format!("principal number {}", limits::MAX_PRINCIPALS + 1))
+            .help(format!(
+                "a scenario declares at most {} [[principal]]s",
+                limits::MAX_PRINCIPALS
+            )));
+    }
     for p in &raw.principal {
         let name = p.name.get_ref();
         if name.is_empty()
@@ -391,6 +464,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
             }
             None => 1,
         };
+        total_connections += u64::from(connections);
+        if total_connections > limits::MAX_CONNECTIONS {
+            let span = p.connections.as_ref().map_or(p.name.span(), Spanned::span);
+            return Err(cx
+                .err(span, "too many connections in all")
+                .label(format!("brings the total to {total_connections}"))
+                .help(format!(
+                    "all principals together may open at most {} connections",
+                    limits::MAX_CONNECTIONS
+                )));
+        }
         principals.push(PrincipalSpec {
             id: PrincipalId::new(name),
             connections,
@@ -423,6 +507,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
 
     // Keys.
     let mut keys: Vec<KeySpec> = Vec::new();
+    if let Some(k) = raw.key.get(limits::MAX_KEYS) {
+        return Err(cx
+            .err(k.id.span(), "too many KMS keys")
+            .label(format!("key number {}", limits::MAX_KEYS + 1))
+            .help(format!(
+                "a scenario declares at most {} [[key]]s",
+                limits::MAX_KEYS
+            )));
+    }
     for k in &raw.key {
         let id = k.id.get_ref();
         if id == AWS_OWNED {
@@ -600,6 +693,12 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
     let mut steps = Vec::new();
     let mut prev_at = SimTime::ZERO;
     let mut total_occurrences: u64 = 0;
+    if let Some(extra) = raw.step.get(limits::MAX_STEPS) {
+        return Err(cx.err(extra.span(), "too many steps").help(format!(
+            "a scenario has at most {} [[step]]s; use `every`/`until` to repeat one",
+            limits::MAX_STEPS
+        )));
+    }
     for (i, raw_step) in raw.step.iter().enumerate() {
         let step_span = raw_step.span();
         let rs = raw_step.get_ref();
@@ -615,6 +714,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
             let d = cx.duration(&rs.at, "at")?;
             SimTime::ZERO + d
         };
+        cx.within_span(at, rs.at.span(), "at")?;
         if at < prev_at {
             return Err(cx
                 .err(rs.at.span(), format!("step {number} at {at} goes back in time"))
@@ -648,8 +748,10 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
                         )
                         .help("`until` is an absolute time, or \"+30d\" relative to `at`"));
                 }
+                cx.within_span(until, u.span(), "until")?;
                 let count = until.since(at).as_millis() / every.as_millis() + 1;
-                total_occurrences += count * action.commands().len() as u64;
+                total_occurrences =
+                    total_occurrences.saturating_add(count.saturating_mul(action.command_count()));
                 Some(Repeat { every, until })
             }
             (Some(e), None) => {
@@ -664,13 +766,15 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
             }
         };
         if repeat.is_none() {
-            total_occurrences += 1;
+            total_occurrences = total_occurrences.saturating_add(action.command_count());
         }
-        if total_occurrences > MAX_OCCURRENCES {
+        if total_occurrences > limits::MAX_ACTIONS {
             return Err(cx
                 .err(rs.action.span(), "the scenario expands to too many actions")
+                .label("repetitions x connections, counted over all steps up to here")
                 .help(format!(
-                    "at most {MAX_OCCURRENCES} actions in all; use a longer `every`"
+                    "at most {} actions in all; use a longer `every`, an earlier `until` or fewer connections",
+                    limits::MAX_ACTIONS
                 )));
         }
         let expect = match &rs.expect {
@@ -682,22 +786,26 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
             line: cx.line(&step_span),
             at,
             action,
-            note: rs.note.clone(),
+            note: rs.note.as_deref().map(|n| printable(n, true)),
             expect,
             repeat,
         });
     }
 
     let end = match &raw.end {
-        Some(e) => Some(SimTime::ZERO + cx.duration(e, "end")?),
+        Some(e) => {
+            let t = SimTime::ZERO + cx.duration(e, "end")?;
+            cx.within_span(t, e.span(), "end")?;
+            Some(t)
+        }
         None => None,
     };
 
     Ok(Scenario {
         file: file.to_string(),
         source,
-        title: title.into_inner(),
-        summary: raw.summary,
+        title: printable(title.get_ref(), false),
+        summary: raw.summary.as_deref().map(|t| printable(t, true)),
         world: WorldSpec {
             seed,
             assumptions,
@@ -1145,7 +1253,7 @@ pub enum LoadError {
 pub fn load(spec: &str) -> Result<Scenario, LoadError> {
     let path = std::path::Path::new(spec);
     if path.exists() {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io {
+        let text = read_bounded(path).map_err(|source| LoadError::Io {
             path: spec.to_string(),
             source,
         })?;
@@ -1158,6 +1266,34 @@ pub fn load(spec: &str) -> Result<Scenario, LoadError> {
             .map_err(|d| LoadError::Invalid(Box::new(d))),
         None => Err(LoadError::NotFound(spec.to_string())),
     }
+}
+
+/// Read at most `limits::MAX_FILE_BYTES` of a scenario file (a device such as /dev/zero or
+/// a huge file is refused instead of read without end).
+fn read_bounded(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::other(
+            "it is a directory, not a scenario file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB: a scenario file is at most {} bytes",
+            limits::MAX_FILE_BYTES / 1024,
+            limits::MAX_FILE_BYTES
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::other(format!(
+            "not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
 }
 
 /// The default scenario (the seed story).
