@@ -87,7 +87,7 @@ fn play(spec: Option<&str>) -> i32 {
     };
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     match rewrap::tui::run(app) {
-        Ok(()) => cli::EXIT_OK,
+        Ok(ending) => ending.exit_code(),
         Err(e) => {
             eprintln!("error: terminal: {e}");
             cli::EXIT_INVALID

@@ -1,28 +1,104 @@
-//! The terminal: set-up, restore on every path (quit, error, panic, Ctrl-C), and the event
-//! loop: one tokio task, `select!` over a frame interval and crossterm's event stream.
+//! The terminal: set-up, restore on every path (quit, error, panic, Ctrl-C, signals,
+//! suspend), and the event loop: one tokio task, `select!` over a frame interval, crossterm's
+//! event stream and the process signals.
 
-use std::io;
+use std::io::{self, Write as _};
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use crossterm::{cursor, execute, terminal};
 use futures::StreamExt;
+use signal_hook::consts::signal::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP};
+use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{MissedTickBehavior, interval};
 
 use crate::app::{App, FRAME, Msg};
 use crate::ui;
 
-/// Run the TUI until the user quits. The terminal is restored however this returns; a panic
-/// restores it too (ratatui's panic hook).
-pub fn run(app: App) -> io::Result<()> {
+/// How the live view ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ending {
+    /// The user quit.
+    Quit,
+    /// A signal ended it (SIGTERM, SIGHUP, SIGINT, SIGQUIT); the terminal was restored first.
+    Signal(i32),
+}
+
+impl Ending {
+    /// The process exit code: 0, or 128 + the signal number as shells report it.
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Ending::Quit => 0,
+            Ending::Signal(n) => 128 + n,
+        }
+    }
+}
+
+/// Run the TUI until the user quits or a signal ends it. The terminal is restored however
+/// this returns; a panic restores it too (ratatui's panic hook).
+pub fn run(app: App) -> io::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
+        .enable_io()
         .build()?;
     let mut terminal = ratatui::init();
     let result = runtime.block_on(event_loop(&mut terminal, app));
     ratatui::restore();
+    let _ = execute!(io::stdout(), cursor::Show);
     result
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io::Result<()> {
+/// The signals that end the live view, and the ones that suspend and resume it.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    quit: tokio::signal::unix::Signal,
+    tstp: tokio::signal::unix::Signal,
+    cont: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> io::Result<Self> {
+        let on = |n: i32| signal(SignalKind::from_raw(n));
+        Ok(Self {
+            term: on(SIGTERM)?,
+            hup: on(SIGHUP)?,
+            int: on(SIGINT)?,
+            quit: on(SIGQUIT)?,
+            tstp: on(SIGTSTP)?,
+            cont: on(SIGCONT)?,
+        })
+    }
+}
+
+/// Leave the screen as the shell had it, stop the process (job control), and take the screen
+/// back when the shell continues it.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+    ratatui::restore();
+    let _ = execute!(io::stdout(), cursor::Show);
+    let _ = io::stdout().flush();
+    // SIGSTOP cannot be caught: the process stops here until `fg` sends SIGCONT.
+    signal_hook::low_level::raise(SIGSTOP)?;
+    resume(terminal)
+}
+
+/// Raw mode, the alternate screen and a hidden cursor again, and a full redraw.
+fn resume(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+    terminal::enable_raw_mode()?;
+    execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
+    // Not `Terminal::clear`: it asks the terminal for the cursor position, and the answer
+    // would race the event stream that is reading stdin. `resize` clears the screen and
+    // forgets what was drawn, so the next frame redraws every cell.
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
+}
+
+fn is_ctrl_z(key: &KeyEvent) -> bool {
+    key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('z' | 'Z'))
+}
+
+async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io::Result<Ending> {
+    let mut signals = Signals::new()?;
     let mut events = EventStream::new();
     let mut ticks = interval(FRAME);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
@@ -39,17 +115,35 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io
             }
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
-                    app.handle_key(&key);
+                    if is_ctrl_z(&key) {
+                        suspend(terminal)?;
+                    } else {
+                        app.handle_key(&key);
+                    }
                     dirty = true;
                 }
                 Some(Ok(Event::Resize(_, _))) => dirty = true,
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),
-                None => return Ok(()),
+                None => return Ok(Ending::Quit),
             },
+            _ = signals.term.recv() => return Ok(Ending::Signal(SIGTERM)),
+            _ = signals.hup.recv() => return Ok(Ending::Signal(SIGHUP)),
+            _ = signals.int.recv() => return Ok(Ending::Signal(SIGINT)),
+            _ = signals.quit.recv() => return Ok(Ending::Signal(SIGQUIT)),
+            _ = signals.tstp.recv() => {
+                suspend(terminal)?;
+                dirty = true;
+            }
+            _ = signals.cont.recv() => {
+                // Continued after a stop we did not see coming (kill -STOP): take the screen
+                // back and draw everything again.
+                resume(terminal)?;
+                dirty = true;
+            }
         }
         if app.quit {
-            return Ok(());
+            return Ok(Ending::Quit);
         }
         if dirty {
             terminal.draw(|f| ui::render(f, &app))?;

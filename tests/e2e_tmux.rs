@@ -191,3 +191,112 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     t.keys(&["C-c"]);
     t.wait_for("rewrap-exited-0");
 }
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let dir = std::env::temp_dir().join(format!("rewrap-e2e-sig-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("pid");
+    let t = Tmux {
+        socket: format!("rewrap-test-sig-{}", std::process::id()),
+        session: "rw",
+    };
+    // The inner shell writes its pid and becomes rewrap; the outer one reports what is left:
+    // the exit code, the line discipline (raw mode must be off) and then waits.
+    let script = format!(
+        "sh -c 'echo $$ > \"{}\"; exec \"{bin}\" play disable-current-key'; echo rewrap-exited-$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo stty-done; sleep 30",
+        pidfile.display()
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "sh",
+        "-c",
+        &script,
+    ]);
+    t.wait_for_all(&["before the first step", "w save"]);
+    let pid = std::fs::read_to_string(&pidfile).unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let s = t.wait_for_all(&["rewrap-exited-143", "stty-done"]);
+    assert!(
+        s.contains("icanon") && !s.contains("-icanon"),
+        "raw mode left on: {s}"
+    );
+    assert!(
+        s.contains("echo") && !s.contains("-echo"),
+        "echo left off: {s}"
+    );
+    assert!(
+        !s.contains("Table & keys"),
+        "the alternate screen was left: {s}"
+    );
+    let flags = t.cmd(&[
+        "display-message",
+        "-p",
+        "-t",
+        t.session,
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    assert_eq!(
+        String::from_utf8_lossy(&flags.stdout).trim(),
+        "0 1",
+        "alternate screen off, cursor shown"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_redraws() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let t = Tmux {
+        socket: format!("rewrap-test-z-{}", std::process::id()),
+        session: "rw",
+    };
+    // An interactive shell, so that job control (Ctrl-Z, fg) works as it does for a user.
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    t.cmd(&["send-keys", "-t", t.session, &format!("'{bin}'"), "Enter"]);
+    t.wait_for_all(&["before the first step", "w save"]);
+    t.keys(&["C-z"]);
+    let s = t.wait_for("Stopped");
+    assert!(
+        !s.contains("Table & keys"),
+        "the alternate screen was left: {s}"
+    );
+    let flags = t.cmd(&[
+        "display-message",
+        "-p",
+        "-t",
+        t.session,
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&flags.stdout).trim(), "0 1");
+    t.cmd(&["send-keys", "-t", t.session, "fg", "Enter"]);
+    t.wait_for_all(&["before the first step", "Table & keys", "w save"]);
+    t.keys(&["q"]);
+    t.cmd(&["send-keys", "-t", t.session, "echo after-quit-$?", "Enter"]);
+    t.wait_for("after-quit-0");
+}
