@@ -385,3 +385,121 @@ fn the_exploration_replays_under_check() {
     assert_eq!(x.log().len(), y.log().len(), "{toml}");
     assert!(toml.contains("Live action"), "{toml}");
 }
+
+mod saved_sessions {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use proptest::prelude::*;
+
+    const MSGS: &[Msg] = &[
+        Msg::NextStep,
+        Msg::JumpNextEvent,
+        Msg::Up,
+        Msg::Down,
+        Msg::Up,
+        Msg::Down,
+        Msg::Home,
+        Msg::End,
+        Msg::FocusNext,
+        Msg::FocusPrev,
+        Msg::Read,
+        Msg::Write,
+        Msg::DisableKey,
+        Msg::EnableKey,
+        Msg::CancelDeletion,
+        Msg::RotateKey,
+        Msg::SwitchTableKey,
+        Msg::Revoke,
+        Msg::Allow,
+        Msg::ScheduleDeletion,
+        Msg::PrevStep,
+    ];
+
+    fn keys_state(e: &rewrap::engine::Engine) -> Vec<String> {
+        e.keys()
+            .iter()
+            .map(|k| format!("{} {:?} {}", k.id, k.state, k.live_versions()))
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any live session, saved with `w`, passes `check` and replays to the same state.
+        #[test]
+        fn random_live_sessions_save_files_that_replay(
+            scenario_ix in 0usize..4,
+            picks in proptest::collection::vec(0usize..MSGS.len(), 1..40),
+        ) {
+            let name = ["change-table-key", "aws-managed-key", "revoke-one-principal", "delete-current-key"][scenario_ix];
+            let mut a = app(name);
+            for p in picks {
+                let msg = MSGS[p];
+                a.update(msg);
+                if msg == Msg::ScheduleDeletion && a.prompt.is_some() {
+                    a.handle_key(&KeyEvent::new(KeyCode::Char('7'), KeyModifiers::NONE));
+                    a.handle_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+                }
+            }
+            let toml = a.exploration_toml();
+            let s = scenario::parse("explored.toml", &toml)
+                .map_err(|e| TestCaseError::fail(format!("{e}\n{toml}")))?;
+            let mut r = Runner::new(Arc::new(s)).unwrap();
+            r.run_to_end();
+            prop_assert!(r.failures().is_empty(), "{:?}\n{}", r.failures(), toml);
+            let (x, y) = (r.engine(), a.runner().engine());
+            prop_assert_eq!(x.now(), y.now());
+            prop_assert_eq!(x.table().status, y.table().status);
+            prop_assert_eq!(x.table().sse, y.table().sse);
+            prop_assert_eq!(x.table().current, y.table().current);
+            prop_assert_eq!(keys_state(x), keys_state(y));
+        }
+    }
+
+    #[test]
+    fn the_aws_owned_key_is_not_managed_from_the_sandbox() {
+        let mut a = app("change-table-key");
+        // The tree's last key row is the AWS owned key.
+        let rows = ui::tree::rows(&a);
+        let ix = rows
+            .iter()
+            .position(|r| {
+                r.key
+                    .as_ref()
+                    .is_some_and(rewrap::engine::ids::KmsKeyId::is_aws_owned)
+            })
+            .expect("aws-owned is in the tree");
+        a.tree.selected = ix;
+        a.update(Msg::DisableKey);
+        assert_eq!(a.live_actions(), 0);
+        assert!(
+            a.toast
+                .as_ref()
+                .is_some_and(|t| t.error && t.text.contains("AWS owned"))
+        );
+        let toml = a.exploration_toml();
+        assert!(scenario::parse("x.toml", &toml).is_ok());
+    }
+
+    #[test]
+    fn saving_never_follows_a_symlink_at_the_save_name() {
+        let dir = std::env::temp_dir().join(format!("rewrap-save-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("elsewhere.toml");
+        std::os::unix::fs::symlink(&target, dir.join("change-table-key-explored.toml")).unwrap();
+        let mut a = app("change-table-key").with_save_dir(dir.clone());
+        a.update(Msg::NextStep);
+        a.update(Msg::SaveScenario);
+        assert!(!target.exists(), "the dangling link was followed");
+        let saved = a.saved.clone().expect("saved under another name");
+        assert_eq!(saved, dir.join("change-table-key-explored-2.toml"));
+        assert!(
+            a.toast
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("change-table-key-explored-2.toml")
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -566,6 +566,21 @@ impl App {
     /// Apply a live action at the current moment, rounded up to a whole second so that the
     /// scenario `w` writes replays it exactly.
     fn live(&mut self, cmd: &Command) {
+        // The AWS owned key lives in a DynamoDB service account: no user can manage it, and a
+        // scenario cannot say so either (`rewrap check` refuses such a step), so the sandbox
+        // explains instead of recording an action a saved file could not replay.
+        if let Some(key) = managed_key(cmd)
+            && key.is_aws_owned()
+        {
+            self.toast(
+                format!(
+                    "{}: refused — the AWS owned key lives in a DynamoDB service account; no user can manage it (fact 53)",
+                    cmd.describe()
+                ),
+                true,
+            );
+            return;
+        }
         let now = self.runner.engine().now().as_millis();
         let whole = SimTime(now.div_ceil(1_000) * 1_000);
         self.advance_to(whole);
@@ -667,19 +682,14 @@ impl App {
     }
 
     fn save(&mut self) {
+        let text = self.exploration_toml();
         let stem: String = std::path::Path::new(&self.scenario().file)
             .file_stem()
             .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
             .replace("builtin:", "");
         let stem = stem.rsplit(':').next().unwrap_or("scenario").to_string();
-        let mut path = self.save_dir.join(format!("{stem}-explored.toml"));
-        let mut n = 2;
-        while path.exists() {
-            path = self.save_dir.join(format!("{stem}-explored-{n}.toml"));
-            n += 1;
-        }
-        match std::fs::write(&path, self.exploration_toml()) {
-            Ok(()) => {
+        match write_new_file(&self.save_dir, &stem, &text) {
+            Ok(path) => {
                 self.toast(
                     format!(
                         "wrote {} (replay: rewrap check {})",
@@ -690,9 +700,64 @@ impl App {
                 );
                 self.saved = Some(path);
             }
-            Err(e) => self.toast(format!("could not write {}: {e}", path.display()), true),
+            Err(e) => self.toast(
+                format!(
+                    "could not write {stem}-explored.toml in {}: {e}",
+                    self.save_dir.display()
+                ),
+                true,
+            ),
         }
     }
+}
+
+/// The KMS key a key-management command acts on (not a table-key change, which may target
+/// the AWS owned key).
+fn managed_key(cmd: &Command) -> Option<&KmsKeyId> {
+    match cmd {
+        Command::DisableKey { key }
+        | Command::EnableKey { key }
+        | Command::ScheduleKeyDeletion { key, .. }
+        | Command::CancelKeyDeletion { key }
+        | Command::RotateKey { key }
+        | Command::Revoke { key, .. }
+        | Command::Allow { key, .. } => Some(key),
+        Command::Read { .. }
+        | Command::Write { .. }
+        | Command::ChangeTableKey { .. }
+        | Command::Wait => None,
+    }
+}
+
+/// Write `text` to `STEM-explored.toml` in `dir`, or `STEM-explored-N.toml` if taken. Each
+/// name is created new (O_CREAT|O_EXCL): an existing file is never overwritten and a symlink
+/// at the name, dangling or not, is never followed.
+fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io::Result<PathBuf> {
+    use std::io::Write as _;
+    for n in 1..=999 {
+        let name = if n == 1 {
+            format!("{stem}-explored.toml")
+        } else {
+            format!("{stem}-explored-{n}.toml")
+        };
+        let path = dir.join(name);
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(text.as_bytes())?;
+                f.sync_all()?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other(
+        "999 saved explorations already exist here: move some away",
+    ))
 }
 
 #[cfg(test)]
