@@ -285,7 +285,9 @@ pub fn json_line(e: &Event) -> String {
 }
 
 /// KMS calls visible in your CloudTrail: (event name, key) -> (calls, failed).
-pub fn kms_call_counts(log: &[Event]) -> BTreeMap<(String, String), (u32, u32)> {
+pub fn kms_call_counts(
+    log: &crate::engine::log::Chunked<Event>,
+) -> BTreeMap<(String, String), (u32, u32)> {
     let mut counts = BTreeMap::new();
     for e in log {
         if let EventKind::KmsCall(c) = &e.kind

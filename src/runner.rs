@@ -86,13 +86,14 @@ pub fn observe(engine: &Engine, result: &RequestResult) -> Vec<CheckKind> {
 pub struct Runner {
     pub scenario: std::sync::Arc<Scenario>,
     engine: Engine,
-    occurrences: Vec<Occurrence>,
+    /// Every scripted action in time order; shared by clones (it never changes).
+    occurrences: std::sync::Arc<[Occurrence]>,
     next: usize,
     failures: Vec<CheckFailure>,
     /// Number of distinct steps begun so far.
     steps_started: usize,
     /// Every step begun and every live action, in the order they ran.
-    executed: Vec<Executed>,
+    executed: crate::engine::log::Chunked<Executed>,
 }
 
 impl Runner {
@@ -114,11 +115,11 @@ impl Runner {
         Ok(Self {
             scenario,
             engine,
-            occurrences,
+            occurrences: occurrences.into(),
             next: 0,
             failures: Vec::new(),
             steps_started: 0,
-            executed: Vec::new(),
+            executed: crate::engine::log::Chunked::new(),
         })
     }
 
@@ -131,7 +132,7 @@ impl Runner {
         &mut self.engine
     }
 
-    pub fn executed(&self) -> &[Executed] {
+    pub fn executed(&self) -> &crate::engine::log::Chunked<Executed> {
         &self.executed
     }
 

@@ -36,6 +36,12 @@ const DEFAULT_SPEED: usize = 2;
 
 /// Tables larger than this are not snapshotted for step-back; they are replayed instead.
 const SNAPSHOT_LIMIT: usize = 200_000;
+/// A snapshot is kept at every this many checkpoints; step-back replays from the nearest
+/// earlier one (the engine is deterministic, so replay is exact).
+const SNAPSHOT_EVERY: usize = 16;
+/// At most this many snapshots are kept: past it every other older one is dropped, so the
+/// spacing grows with the session and memory stays flat however long it lasts.
+const MAX_SNAPSHOTS: usize = 48;
 
 /// Everything the user can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -426,10 +432,43 @@ impl App {
         let small = self.runner.engine().table().items.len()
             + self.runner.engine().table().deks.len()
             <= self.snapshot_limit;
+        let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);
         self.checkpoints.push(Checkpoint {
             inputs: self.inputs.len(),
-            snapshot: small.then(|| Box::new(self.runner.clone())),
+            snapshot: keep.then(|| Box::new(self.runner.clone())),
         });
+        if keep {
+            self.thin_snapshots();
+        }
+    }
+
+    /// Past `MAX_SNAPSHOTS`, drop every other snapshot (never the first nor the newest).
+    fn thin_snapshots(&mut self) {
+        let with: Vec<usize> = self
+            .checkpoints
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, c)| c.snapshot.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        if with.len() <= MAX_SNAPSHOTS {
+            return;
+        }
+        let newest = with.len() - 1;
+        for (k, ix) in with.into_iter().enumerate() {
+            if (newest - k) % 2 == 1 {
+                self.checkpoints[ix].snapshot = None;
+            }
+        }
+    }
+
+    /// How many snapshots step-back holds now (for the long-session memory test).
+    pub fn snapshots_held(&self) -> usize {
+        self.checkpoints
+            .iter()
+            .filter(|c| c.snapshot.is_some())
+            .count()
     }
 
     /// Go back to the previous checkpoint (or to the start of the current one if time moved).
@@ -445,12 +484,9 @@ impl App {
             self.checkpoints.pop();
             self.checkpoints.len() - 1
         };
-        let cp = self.checkpoints[target].clone();
-        self.inputs.truncate(cp.inputs);
-        self.runner = match cp.snapshot {
-            Some(r) => *r,
-            None => self.replay(cp.inputs),
-        };
+        let upto = self.checkpoints[target].inputs;
+        self.runner = self.rebuild(target);
+        self.inputs.truncate(upto);
         self.live_actions = self
             .inputs
             .iter()
@@ -461,13 +497,34 @@ impl App {
         self.refresh_derived();
     }
 
-    /// Rebuild the runner from the start by re-applying the first `n` inputs (the engine is
-    /// deterministic, so this is exact).
+    /// The runner at checkpoint `target`: the nearest earlier snapshot, then the inputs
+    /// after it re-applied (the engine is deterministic, so this is exact).
+    fn rebuild(&self, target: usize) -> Runner {
+        let upto = self.checkpoints[target].inputs;
+        let base = self.checkpoints[..=target]
+            .iter()
+            .rev()
+            .find_map(|c| c.snapshot.as_ref().map(|r| (c.inputs, r)));
+        match base {
+            Some((from, r)) => self.replay_onto((**r).clone(), from, upto),
+            None => self.replay(upto),
+        }
+    }
+
+    /// Rebuild the runner from the start by re-applying the first `n` inputs.
     fn replay(&self, n: usize) -> Runner {
-        let mut r = Runner::new(self.runner.scenario.clone())
+        let r = Runner::new(self.runner.scenario.clone())
             .expect("the scenario built a runner once, so it builds again");
-        let mut live = 0;
-        for input in &self.inputs[..n] {
+        self.replay_onto(r, 0, n)
+    }
+
+    /// Re-apply inputs `from..to` to a runner that is at input `from`.
+    fn replay_onto(&self, mut r: Runner, from: usize, to: usize) -> Runner {
+        let mut live = self.inputs[..from]
+            .iter()
+            .filter(|i| matches!(i, Input::Live(_)))
+            .count();
+        for input in &self.inputs[from..to] {
             match input {
                 Input::AdvanceTo(t) => r.advance_to(*t),
                 Input::Live(cmd) => {

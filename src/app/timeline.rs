@@ -50,7 +50,7 @@ pub struct Timeline {
 impl Timeline {
     /// Take in the events added since the last call (the log only grows; a shorter log means
     /// the state was rebuilt, so start over).
-    pub fn update(&mut self, log: &[Event]) {
+    pub fn update(&mut self, log: &crate::engine::log::Chunked<Event>) {
         if log.len() < self.scanned {
             *self = Self::default();
         }
@@ -58,7 +58,7 @@ impl Timeline {
             self.table.push((SimTime::ZERO, TableStatus::Active));
             self.sse.push((SimTime::ZERO, SseStatus::Enabled));
         }
-        for e in &log[self.scanned..] {
+        for e in log.range(self.scanned..log.len()) {
             match &e.kind {
                 EventKind::KeyCreated { key, state, .. } => {
                     self.keys.push((key.clone(), vec![(e.at, *state)]));

@@ -9,6 +9,7 @@ pub mod crypto;
 pub mod event;
 pub mod ids;
 pub mod kms;
+pub mod log;
 pub mod rng;
 pub mod table;
 pub mod time;
@@ -329,7 +330,7 @@ pub struct Engine {
     cache_slots: std::collections::BTreeMap<PrincipalId, (usize, u32)>,
     queue: BinaryHeap<Reverse<QueueEntry>>,
     seq: u64,
-    log: Vec<Event>,
+    log: log::Chunked<Event>,
     milestones: Milestones,
     context: Vec<u8>,
     /// Key changes made so far (numbers the changes that spread with `propagation`).
@@ -456,7 +457,7 @@ impl Engine {
             cache_slots,
             queue: BinaryHeap::new(),
             seq: 0,
-            log: Vec::new(),
+            log: log::Chunked::new(),
             milestones: Milestones::default(),
             context,
             key_changes: 0,
@@ -583,7 +584,7 @@ impl Engine {
     pub fn now(&self) -> SimTime {
         self.now
     }
-    pub fn log(&self) -> &[Event] {
+    pub fn log(&self) -> &log::Chunked<Event> {
         &self.log
     }
     pub fn assumptions(&self) -> &Assumptions {

@@ -390,7 +390,7 @@ fn same_seed_same_log() {
             key: "kms-2".into(),
         });
         e.advance(SimDuration::from_days(1));
-        serde_json::to_string(e.log()).unwrap()
+        serde_json::to_string(&e.log().iter().collect::<Vec<_>>()).unwrap()
     };
     assert_eq!(run(), run());
 }

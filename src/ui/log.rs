@@ -30,8 +30,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let h = inner.height as usize;
     let end = log.len().saturating_sub(app.log_scroll);
     let start = end.saturating_sub(h);
-    let lines: Vec<Line> = log[start..end]
-        .iter()
+    let lines: Vec<Line> = log
+        .range(start..end)
         .map(|e| {
             let tone = if e.kind.is_failure() {
                 Tone::Bad
