@@ -91,5 +91,22 @@ fn main() {
             term.draw(|f| ui::render(f, &playing)).unwrap();
         });
     });
+    // Opening the TUI: parse, build the 1M-item world and the app, draw the first frame.
+    let mut startup = c.benchmark_group("startup_1m_items");
+    startup.sample_size(10);
+    startup.bench_function("parse_build_first_frame_120x36", |b| {
+        b.iter(|| {
+            let s = Arc::new(scenario::parse("big.toml", BIG).unwrap());
+            let app = App::new(s).unwrap();
+            let mut term = Terminal::new(TestBackend::new(120, 36)).unwrap();
+            term.draw(|f| ui::render(f, &app)).unwrap();
+            black_box(app.runner().engine().table().items.len())
+        });
+    });
+    startup.bench_function("engine_build_only", |b| {
+        let s = scenario::parse("big.toml", BIG).unwrap();
+        b.iter(|| black_box(rewrap::engine::Engine::new(&s.world).unwrap().now()));
+    });
+    startup.finish();
     c.final_summary();
 }

@@ -29,6 +29,7 @@ pub fn tag(kind: &EventKind) -> &'static str {
         EventKind::ItemWritten { .. } => "WRITE",
         EventKind::RewrapStarted { .. }
         | EventKind::DekRewrapped { .. }
+        | EventKind::DeksRewrapped { .. }
         | EventKind::RewrapStalled { .. }
         | EventKind::RewrapResumed { .. }
         | EventKind::RewrapAbandoned { .. }
@@ -161,6 +162,16 @@ pub fn describe(kind: &EventKind) -> String {
                 "{dek} re-wrapped {from} -> {to} [{done}/{total}] wrapped bytes {before}.. -> {after}.."
             )
         }
+        EventKind::DeksRewrapped {
+            first,
+            last,
+            from,
+            to,
+            done,
+            total,
+        } => format!(
+            "{first}..{last} re-wrapped {from} -> {to} [{done}/{total}] (a large re-wrap logs ranges of 1,024 DEKs; each DEK's wrapped bytes change, the DEKs do not)"
+        ),
         EventKind::RewrapStalled {
             key,
             kms_error,

@@ -5,16 +5,57 @@
 //! the AAD binds each blob to where it lives, so a blob copied elsewhere fails its tag check.
 //! Plaintext key bytes only ever live in [`KeyBytes`], which zeroizes on drop.
 
-use aes_gcm::aead::AeadInOut;
+use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use rand::Rng;
-use zeroize::Zeroizing;
 
-type GcmNonce = aes_gcm::aead::Nonce<Aes256Gcm>;
-type GcmTag = aes_gcm::aead::Tag<Aes256Gcm>;
+type GcmNonce = aes_gcm::Nonce<aes_gcm::aead::consts::U12>;
+type GcmTag = aes_gcm::Tag;
 
-/// 256 bits of plaintext key material, wiped from memory when dropped.
-pub type KeyBytes = Zeroizing<[u8; 32]>;
+/// 256 bits of plaintext key material on the heap, wiped from memory when dropped. Boxed so
+/// that moving a key (returning it, storing it) moves a pointer and leaves no stray copy of
+/// the bytes behind on the stack; cloning copies heap to heap.
+pub struct KeyBytes(Box<[u8; 32]>);
+
+impl KeyBytes {
+    /// Zero bytes, ready to be filled in place.
+    fn zeroed() -> Self {
+        Self(Box::new([0u8; 32]))
+    }
+}
+
+impl Drop for KeyBytes {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut *self.0);
+    }
+}
+
+impl Clone for KeyBytes {
+    fn clone(&self) -> Self {
+        let mut k = Self::zeroed();
+        k.0.copy_from_slice(&self.0[..]);
+        k
+    }
+}
+
+impl std::ops::Deref for KeyBytes {
+    type Target = [u8; 32];
+    fn deref(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for KeyBytes {
+    fn deref_mut(&mut self) -> &mut [u8; 32] {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for KeyBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyBytes(<redacted>)")
+    }
+}
 
 /// Largest item plaintext the simulator stores inline (keeps a 1M-item table compact).
 pub const ITEM_MAX: usize = 48;
@@ -79,7 +120,7 @@ impl SealedItem {
 
 /// Fresh random key bytes from the engine's RNG.
 pub fn random_key(rng: &mut impl Rng) -> KeyBytes {
-    let mut k = Zeroizing::new([0u8; 32]);
+    let mut k = KeyBytes::zeroed();
     rng.fill_bytes(&mut k[..]);
     k
 }
@@ -101,7 +142,7 @@ pub fn seal_key(
     rng.fill_bytes(&mut nonce);
     let mut ct = *plaintext;
     let tag = wrapping
-        .encrypt_inout_detached(&GcmNonce::from(nonce), aad, (&mut ct[..]).into())
+        .encrypt_in_place_detached(GcmNonce::from_slice(&nonce), aad, &mut ct[..])
         // Encryption fails only for plaintexts over 64 GiB.
         .expect("32-byte plaintext is within AES-GCM limits");
     SealedKey {
@@ -117,13 +158,14 @@ pub fn open_key(
     sealed: &SealedKey,
     aad: &[u8],
 ) -> Result<KeyBytes, OpenError> {
-    let mut pt = Zeroizing::new(sealed.ct);
+    let mut pt = KeyBytes::zeroed();
+    pt.copy_from_slice(&sealed.ct);
     wrapping
-        .decrypt_inout_detached(
-            &GcmNonce::from(sealed.nonce),
+        .decrypt_in_place_detached(
+            GcmNonce::from_slice(&sealed.nonce),
             aad,
-            (&mut pt[..]).into(),
-            &GcmTag::from(sealed.tag),
+            &mut pt[..],
+            GcmTag::from_slice(&sealed.tag),
         )
         .map_err(|_| OpenError)?;
     Ok(pt)
@@ -143,11 +185,11 @@ pub fn rewrap_key(
 ) -> Result<SealedKey, OpenError> {
     let mut buf = sealed.ct;
     if from
-        .decrypt_inout_detached(
-            &GcmNonce::from(sealed.nonce),
+        .decrypt_in_place_detached(
+            GcmNonce::from_slice(&sealed.nonce),
             from_aad,
-            (&mut buf[..]).into(),
-            &GcmTag::from(sealed.tag),
+            &mut buf[..],
+            GcmTag::from_slice(&sealed.tag),
         )
         .is_err()
     {
@@ -157,7 +199,7 @@ pub fn rewrap_key(
     let mut nonce = [0u8; 12];
     rng.fill_bytes(&mut nonce);
     let tag = to
-        .encrypt_inout_detached(&GcmNonce::from(nonce), to_aad, (&mut buf[..]).into())
+        .encrypt_in_place_detached(GcmNonce::from_slice(&nonce), to_aad, &mut buf[..])
         .expect("32-byte plaintext is within AES-GCM limits");
     Ok(SealedKey {
         nonce,
@@ -174,7 +216,7 @@ pub fn seal_item(dek: &Aes256Gcm, rng: &mut impl Rng, plaintext: &[u8], aad: &[u
     let mut nonce = [0u8; 12];
     rng.fill_bytes(&mut nonce);
     let tag = dek
-        .encrypt_inout_detached(&GcmNonce::from(nonce), aad, (&mut ct[..len]).into())
+        .encrypt_in_place_detached(GcmNonce::from_slice(&nonce), aad, &mut ct[..len])
         .expect("item plaintext is within AES-GCM limits");
     SealedItem {
         nonce,
@@ -188,11 +230,11 @@ pub fn seal_item(dek: &Aes256Gcm, rng: &mut impl Rng, plaintext: &[u8], aad: &[u
 pub fn open_item(dek: &Aes256Gcm, sealed: &SealedItem, aad: &[u8]) -> Result<Vec<u8>, OpenError> {
     let len = sealed.len as usize;
     let mut pt = sealed.ct[..len].to_vec();
-    dek.decrypt_inout_detached(
-        &GcmNonce::from(sealed.nonce),
+    dek.decrypt_in_place_detached(
+        GcmNonce::from_slice(&sealed.nonce),
         aad,
-        (&mut pt[..]).into(),
-        &GcmTag::from(sealed.tag),
+        &mut pt[..],
+        GcmTag::from_slice(&sealed.tag),
     )
     .map_err(|_| OpenError)?;
     Ok(pt)
@@ -213,9 +255,9 @@ mod tests {
         let sealed = seal_key(&c, &mut rng, &dek, b"where-1");
         assert_ne!(sealed.ct, *dek, "ciphertext must differ from plaintext");
         assert_eq!(*open_key(&c, &sealed, b"where-1").unwrap(), *dek);
-        assert_eq!(open_key(&c, &sealed, b"where-2"), Err(OpenError));
+        assert_eq!(open_key(&c, &sealed, b"where-2").err(), Some(OpenError));
         let other = cipher(&random_key(&mut rng));
-        assert_eq!(open_key(&other, &sealed, b"where-1"), Err(OpenError));
+        assert_eq!(open_key(&other, &sealed, b"where-1").err(), Some(OpenError));
     }
 
     #[test]

@@ -200,6 +200,16 @@ pub enum EventKind {
         before: Fingerprint,
         after: Fingerprint,
     },
+    /// A large re-wrap (more than 4,096 DEKs) logs its DEKs as ranges: DEKs `first..=last`
+    /// were re-wrapped, the last of them at this event's time.
+    DeksRewrapped {
+        first: DekId,
+        last: DekId,
+        from: TableKeyId,
+        to: TableKeyId,
+        done: u32,
+        total: u32,
+    },
     /// The job needed an unusable key (undocumented behaviour, marked as such).
     RewrapStalled {
         key: KmsKeyId,

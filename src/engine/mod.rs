@@ -38,6 +38,10 @@ use time::{SimDuration, SimTime};
 const BACKGROUND_CHECK: &str = "background check";
 /// Purpose of the last try at the archive deadline (facts 42, 44).
 const ARCHIVE_CHECK: &str = "archive deadline check";
+/// Re-wraps of more DEKs than this log ranges of DEKs instead of one line per DEK.
+pub const RANGE_LOG_ABOVE: u32 = 4_096;
+/// DEKs per range line in a large re-wrap.
+pub const RANGE_LOG_SIZE: u32 = 1_024;
 
 /// Modelling choices, each with a default; undocumented ones are shown as assumptions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -1034,6 +1038,7 @@ impl Engine {
     }
 
     fn start_archive(&mut self) {
+        self.log_rewrapped_range();
         if let Some(job) = self.table.job.take() {
             self.emit(EventKind::RewrapAbandoned {
                 done: job.done,
@@ -1247,6 +1252,7 @@ impl Engine {
     }
 
     fn stall_job(&mut self, key: &KmsKeyId, code: KmsErrorCode) {
+        self.log_rewrapped_range();
         let now = self.now;
         let Some(job) = self.table.job.as_mut() else {
             return;
@@ -1308,18 +1314,47 @@ impl Engine {
         let id = dek.id;
         job.done += 1;
         let (done, total) = (job.done, job.total);
-        self.emit(EventKind::DekRewrapped {
-            dek: id,
-            from,
-            to,
-            done,
-            total,
-            before,
-            after,
-        });
+        if total > RANGE_LOG_ABOVE {
+            if done - job.logged >= RANGE_LOG_SIZE {
+                self.log_rewrapped_range();
+            }
+        } else {
+            job.logged = done;
+            self.emit(EventKind::DekRewrapped {
+                dek: id,
+                from,
+                to,
+                done,
+                total,
+                before,
+                after,
+            });
+        }
+    }
+
+    /// Large re-wraps log their DEKs as ranges: one line for the DEKs re-wrapped since the
+    /// last one, stamped with the time of the last DEK in it.
+    fn log_rewrapped_range(&mut self) {
+        let Some(job) = self.table.job.as_mut() else {
+            return;
+        };
+        if job.logged >= job.done {
+            return;
+        }
+        let event = EventKind::DeksRewrapped {
+            first: DekId(job.logged),
+            last: DekId(job.done - 1),
+            from: job.from,
+            to: job.to,
+            done: job.done,
+            total: job.total,
+        };
+        job.logged = job.done;
+        self.emit(event);
     }
 
     fn complete_job(&mut self) {
+        self.log_rewrapped_range();
         let Some(job) = self.table.job.take() else {
             return;
         };
@@ -1797,6 +1832,7 @@ impl Engine {
             stalled: None,
             next_at: None,
             cannot_finish: None,
+            logged: 0,
         });
         self.schedule(
             self.now + self.assumptions.cache_refresh,

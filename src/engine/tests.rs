@@ -669,3 +669,32 @@ fn deleting_the_new_key_mid_switch_says_the_rewrap_can_never_finish() {
     );
     assert!(e.table().job.as_ref().unwrap().cannot_finish.is_some());
 }
+
+#[test]
+fn a_large_rewrap_logs_ranges_that_cover_every_dek_once() {
+    let mut spec = world(5_000, 0);
+    spec.assumptions.rewrap_per_dek = SimDuration::ZERO;
+    let mut e = Engine::new(&spec).unwrap();
+    assert!(
+        e.apply(&Command::ChangeTableKey {
+            key: "kms-2".into()
+        })
+        .is_ok()
+    );
+    let mut next = 0;
+    for ev in e.log().iter() {
+        match &ev.kind {
+            EventKind::DekRewrapped { .. } => panic!("one line per DEK in a large re-wrap"),
+            EventKind::DeksRewrapped {
+                first, last, done, ..
+            } => {
+                assert_eq!(first.0, next);
+                assert_eq!(last.0 + 1, *done);
+                next = *done;
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(next, 5_000);
+    assert_eq!(e.table().current, TableKeyId(2));
+}
