@@ -1,7 +1,11 @@
 //! Engine behaviour tests: each pins one documented fact or modelling rule.
 
 use super::*;
-use crate::engine::time::{HOUR, MINUTE, SECOND};
+use crate::engine::event::{EventKind, RequestResult};
+use crate::engine::ids::{ConnectionId, KmsKeyId, TableKeyId};
+use crate::engine::kms::{KeyKind, KeyState, KmsErrorCode};
+use crate::engine::table::{SseStatus, TableStatus};
+use crate::engine::time::{HOUR, MINUTE, SECOND, SimDuration, SimTime};
 
 fn world(deks: u32, items: u64) -> WorldSpec {
     WorldSpec {

@@ -1,0 +1,192 @@
+//! The agenda: DynamoDB's and KMS's scheduled work on the logical clock (cache expiries, the
+//! re-wrap's next DEK, background checks, archive deadlines, key deletions, rotations, and
+//! changes spreading through KMS), and advancing the clock from one due item to the next.
+
+use std::cmp::Reverse;
+
+use super::event::EventKind;
+use super::ids::TableKeyId;
+use super::kms::KeyState;
+use super::table::TableStatus;
+use super::time::{SimDuration, SimTime};
+use super::{ARCHIVE_CHECK, Engine};
+
+/// Things the engine schedules for later.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Scheduled {
+    CacheExpiry {
+        entry: usize,
+        generation: u64,
+    },
+    ServiceKeyExpiry {
+        table_key: TableKeyId,
+        fetched_at: SimTime,
+    },
+    RewrapStep,
+    DetectionCheck,
+    ArchiveStart {
+        since: SimTime,
+    },
+    ArchiveComplete,
+    KeyDeletion {
+        key: usize,
+    },
+    Rotation {
+        key: usize,
+        due: SimTime,
+    },
+    /// A key-state or permission change reaches every KMS endpoint (assumption `propagation`).
+    Propagated {
+        key: usize,
+        change: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct QueueEntry {
+    pub(super) at: SimTime,
+    pub(super) seq: u64,
+    pub(super) what: Scheduled,
+}
+
+impl Engine {
+    pub(super) fn schedule(&mut self, at: SimTime, what: Scheduled) {
+        self.seq += 1;
+        self.queue.push(Reverse(QueueEntry {
+            at,
+            seq: self.seq,
+            what,
+        }));
+    }
+
+    /// Process every scheduled event due at or before `t`, then set the clock to `t`.
+    pub fn advance_to(&mut self, t: SimTime) {
+        while let Some(Reverse(next)) = self.queue.peek() {
+            if next.at > t {
+                break;
+            }
+            let Some(Reverse(entry)) = self.queue.pop() else {
+                break;
+            };
+            self.now = self.now.max(entry.at);
+            self.handle(&entry.what);
+        }
+        self.now = self.now.max(t);
+    }
+
+    pub fn advance(&mut self, d: SimDuration) {
+        self.advance_to(self.now + d);
+    }
+
+    /// Jump to the next scheduled instant and process everything due then. Returns that
+    /// instant, or `None` when nothing is scheduled.
+    pub fn step(&mut self) -> Option<SimTime> {
+        let at = self.next_event_at()?;
+        self.advance_to(at);
+        Some(at)
+    }
+
+    /// When the next scheduled event happens, if any.
+    pub fn next_event_at(&self) -> Option<SimTime> {
+        self.queue.peek().map(|Reverse(e)| e.at)
+    }
+
+    pub(super) fn handle(&mut self, what: &Scheduled) {
+        match *what {
+            Scheduled::CacheExpiry { entry, generation } => {
+                let e = &mut self.cache[entry];
+                if e.generation == generation
+                    && let Some(held) = e.held.take()
+                {
+                    // Dropping `held` zeroizes the plaintext table key.
+                    let (principal, connection) = (e.principal.clone(), e.connection);
+                    self.emit(EventKind::CacheExpired {
+                        principal,
+                        connection,
+                        table_key: held.table_key,
+                    });
+                }
+            }
+            Scheduled::ServiceKeyExpiry {
+                table_key,
+                fetched_at,
+            } => {
+                if let Some(job) = self.table.job.as_mut() {
+                    let mut expired = false;
+                    for slot in [&mut job.old_plain, &mut job.new_plain] {
+                        if slot
+                            .as_ref()
+                            .is_some_and(|k| k.table_key == table_key && k.fetched_at == fetched_at)
+                        {
+                            *slot = None;
+                            expired = true;
+                        }
+                    }
+                    if expired {
+                        self.emit(EventKind::ServiceKeyExpired { table_key });
+                    }
+                }
+            }
+            Scheduled::RewrapStep => {
+                if self
+                    .table
+                    .job
+                    .as_ref()
+                    .is_some_and(|j| j.stalled.is_none() && j.next_at == Some(self.now))
+                {
+                    self.job_progress(true);
+                }
+            }
+            Scheduled::DetectionCheck => self.background_check(),
+            Scheduled::ArchiveStart { since } => {
+                if self.table.status == TableStatus::InaccessibleEncryptionCredentials
+                    && self.table.inaccessible_since == Some(since)
+                {
+                    // Archived only if access is *still* missing (facts 42, 44): DynamoDB
+                    // tries the key once more at the deadline.
+                    if self.dynamodb_check(ARCHIVE_CHECK) {
+                        self.restore_active(
+                            "at the archive deadline DynamoDB reached the key again".into(),
+                        );
+                        self.resume_stalled_job();
+                    } else {
+                        self.start_archive();
+                    }
+                }
+            }
+            Scheduled::ArchiveComplete => {
+                if self.table.status == TableStatus::Archiving {
+                    self.set_status(TableStatus::Archived, "archival backup complete".into());
+                    self.table.archived_at = Some(self.now);
+                    self.milestones.archived_at.get_or_insert(self.now);
+                }
+            }
+            Scheduled::KeyDeletion { key } => {
+                if matches!(self.keys[key].state, KeyState::PendingDeletion { deletion_at } if deletion_at == self.now)
+                {
+                    self.delete_key(key);
+                }
+            }
+            Scheduled::Rotation { key, due } => {
+                if self.keys[key].rotation.is_some_and(|r| r.next_at == due) {
+                    if self.keys[key].state == KeyState::Enabled {
+                        self.rotate_automatically(key);
+                    } else if !self.keys[key].is_deleted() {
+                        let (id, state) = (self.keys[key].id.clone(), self.keys[key].state);
+                        self.emit(EventKind::KeyRotationDeferred { key: id, state });
+                    }
+                }
+            }
+            Scheduled::Propagated { key, change } => {
+                if self.keys[key].propagated(change) {
+                    let id = self.keys[key].id.clone();
+                    self.emit(EventKind::KeyChangePropagated {
+                        key: id.clone(),
+                        state: self.keys[key].effective_state(),
+                    });
+                    self.key_changed(&id);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! What the engine can be told to do at the current moment.
+
+use serde::Serialize;
+
+use super::ids::{ConnectionId, KmsKeyId, PrincipalId};
+
+/// What the engine can be told to do at the current moment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "do")]
+pub enum Command {
+    Read {
+        principal: PrincipalId,
+        connection: ConnectionId,
+    },
+    Write {
+        principal: PrincipalId,
+        connection: ConnectionId,
+    },
+    ChangeTableKey {
+        key: KmsKeyId,
+    },
+    DisableKey {
+        key: KmsKeyId,
+    },
+    EnableKey {
+        key: KmsKeyId,
+    },
+    ScheduleKeyDeletion {
+        key: KmsKeyId,
+        days: u32,
+    },
+    CancelKeyDeletion {
+        key: KmsKeyId,
+    },
+    RotateKey {
+        key: KmsKeyId,
+    },
+    Revoke {
+        key: KmsKeyId,
+        principal: PrincipalId,
+    },
+    Allow {
+        key: KmsKeyId,
+        principal: PrincipalId,
+    },
+    Wait,
+}
+
+impl Command {
+    /// A read (GetItem) or write (PutItem) as `principal` on `connection`.
+    pub fn request(principal: PrincipalId, connection: ConnectionId, write: bool) -> Self {
+        if write {
+            Command::Write {
+                principal,
+                connection,
+            }
+        } else {
+            Command::Read {
+                principal,
+                connection,
+            }
+        }
+    }
+
+    /// One line for logs and the TUI: `read as app (conn 1)`.
+    pub fn describe(&self) -> String {
+        match self {
+            Command::Read {
+                principal,
+                connection,
+            } => format!("read as {principal} (conn {connection})"),
+            Command::Write {
+                principal,
+                connection,
+            } => format!("write as {principal} (conn {connection})"),
+            Command::ChangeTableKey { key } => format!("change table key to {key}"),
+            Command::DisableKey { key } => format!("disable {key}"),
+            Command::EnableKey { key } => format!("enable {key}"),
+            Command::ScheduleKeyDeletion { key, days } => {
+                format!("schedule deletion of {key} in {days} days")
+            }
+            Command::CancelKeyDeletion { key } => format!("cancel deletion of {key}"),
+            Command::RotateKey { key } => format!("rotate {key} (on demand)"),
+            Command::Revoke { key, principal } => format!("revoke {principal} on {key}"),
+            Command::Allow { key, principal } => format!("allow {principal} on {key}"),
+            Command::Wait => "wait".into(),
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The KMS key lifecycle as the account administrator drives it: disable, enable, schedule and
+//! cancel deletion, rotate (automatic and on demand), key-policy permissions, deletion when the
+//! waiting period ends, and changes spreading through KMS (assumption `propagation`).
+
+use super::event::{Caller, EventKind, RequestResult};
+use super::ids::{KmsKeyId, PrincipalId};
+use super::kms::{KeyKind, KeyState, KmsErrorCode};
+use super::time::SimDuration;
+use super::{BTreeSet, Command, Engine, Scheduled};
+
+#[derive(Clone, Copy, Debug)]
+pub(super) enum AdminOp {
+    Disable,
+    Enable,
+    ScheduleDeletion(u32),
+    CancelDeletion,
+    Rotate,
+}
+
+impl AdminOp {
+    pub(super) fn event_name(self) -> &'static str {
+        match self {
+            AdminOp::Disable => "DisableKey",
+            AdminOp::Enable => "EnableKey",
+            AdminOp::ScheduleDeletion(_) => "ScheduleKeyDeletion",
+            AdminOp::CancelDeletion => "CancelKeyDeletion",
+            AdminOp::Rotate => "RotateKeyOnDemand",
+        }
+    }
+}
+
+impl Engine {
+    pub(super) fn rotate_automatically(&mut self, key: usize) {
+        let now = self.now;
+        let version = self.keys[key].rotate(now, &mut self.rng);
+        let id = self.keys[key].id.clone();
+        self.emit(EventKind::KeyRotated {
+            key: id,
+            version,
+            on_demand: false,
+        });
+        if let Some(r) = self.keys[key].rotation.as_mut() {
+            r.next_at = now + SimDuration::from_days(u64::from(r.period_days));
+            let due = r.next_at;
+            self.schedule(due, Scheduled::Rotation { key, due });
+        }
+    }
+
+    pub(super) fn delete_key(&mut self, key: usize) {
+        let from = self.keys[key].state;
+        let versions = self.keys[key].destroy_material(self.now);
+        let id = self.keys[key].id.clone();
+        self.emit(EventKind::KeyStateChanged {
+            key: id.clone(),
+            from,
+            to: self.keys[key].state,
+        });
+        self.emit(EventKind::KeyMaterialDestroyed {
+            key: id.clone(),
+            versions,
+        });
+        self.milestones.keys_deleted.push((id.clone(), self.now));
+        if !self.recoverable() && self.milestones.unrecoverable_from.is_none() {
+            self.milestones.unrecoverable_from = Some(self.now);
+            self.emit(EventKind::DataUnrecoverable { key: id.clone() });
+        }
+        if let Some(job) = self.table.job.as_mut()
+            && (job.new_kms == id || job.old_kms == id)
+            && job.cannot_finish.is_none()
+        {
+            job.cannot_finish = Some(id.clone());
+            let (done, total) = (job.done, job.total);
+            let new_key = job.new_kms == id;
+            self.emit(EventKind::RewrapCannotFinish {
+                key: id.clone(),
+                new_key,
+                done,
+                total,
+            });
+        }
+        self.key_changed(&id);
+    }
+
+    pub(super) fn admin(&mut self, cmd: &Command, key: &KmsKeyId, op: AdminOp) -> RequestResult {
+        let Some(ix) = self.key_ix(key) else {
+            return self.refuse(
+                cmd,
+                "NotFoundException",
+                format!("KMS key {key} does not exist"),
+            );
+        };
+        let kind = self.keys[ix].kind;
+        if kind == KeyKind::AwsOwned {
+            return self.refuse(
+                cmd,
+                "ValidationException",
+                "the AWS owned key lives in a DynamoDB service account: no user can manage it"
+                    .into(),
+            );
+        }
+        let event_name = op.event_name();
+        if kind == KeyKind::AwsManaged {
+            self.kms_call(
+                event_name,
+                key,
+                Caller::Admin,
+                None,
+                Some(KmsErrorCode::AccessDeniedException),
+                "admin action",
+            );
+            return self.refuse(
+                cmd,
+                "AccessDeniedException",
+                format!(
+                    "{key} is an AWS managed key: AWS manages its state, rotation and deletion"
+                ),
+            );
+        }
+        let from = self.keys[ix].state;
+        let arn = self.keys[ix].arn();
+        let outcome: Result<Option<KeyState>, (KmsErrorCode, String)> = match (op, from) {
+            (_, KeyState::Deleted { .. }) => Err((
+                KmsErrorCode::NotFoundException,
+                format!("Key '{arn}' does not exist"),
+            )),
+            (AdminOp::CancelDeletion, KeyState::PendingDeletion { .. }) => {
+                Ok(Some(KeyState::Disabled))
+            }
+            (AdminOp::CancelDeletion, _) => Err((
+                KmsErrorCode::KmsInvalidStateException,
+                format!("{arn} is not pending deletion."),
+            )),
+            (_, KeyState::PendingDeletion { .. }) => Err((
+                KmsErrorCode::KmsInvalidStateException,
+                format!("{arn} is pending deletion."),
+            )),
+            (AdminOp::Disable, _) => Ok(Some(KeyState::Disabled)),
+            (AdminOp::Enable, _) => Ok(Some(KeyState::Enabled)),
+            (AdminOp::ScheduleDeletion(days), _) => {
+                if (7..=30).contains(&days) {
+                    let deletion_at = self.now
+                        + SimDuration::from_days(u64::from(days))
+                        + self.assumptions.deletion_delay;
+                    Ok(Some(KeyState::PendingDeletion { deletion_at }))
+                } else {
+                    Err((
+                        KmsErrorCode::KmsInvalidStateException,
+                        format!("PendingWindowInDays must be 7..=30, got {days}"),
+                    ))
+                }
+            }
+            (AdminOp::Rotate, KeyState::Disabled) => Err((
+                KmsErrorCode::DisabledException,
+                format!("{arn} is disabled."),
+            )),
+            (AdminOp::Rotate, _) => {
+                if self.keys[ix].on_demand_rotations >= self.assumptions.on_demand_rotation_limit {
+                    Err((
+                        KmsErrorCode::LimitExceededException,
+                        format!(
+                            "{arn} reached the limit of {} on-demand rotations",
+                            self.assumptions.on_demand_rotation_limit
+                        ),
+                    ))
+                } else {
+                    Ok(None)
+                }
+            }
+        };
+        match outcome {
+            Err((code, message)) => {
+                self.kms_call(
+                    event_name,
+                    key,
+                    Caller::Admin,
+                    None,
+                    Some(code),
+                    "admin action",
+                );
+                RequestResult::Error {
+                    error: code.as_str().into(),
+                    kms_error: Some(code),
+                    message,
+                }
+            }
+            Ok(new_state) => {
+                self.kms_call(event_name, key, Caller::Admin, None, None, "admin action");
+                if let Some(to) = new_state {
+                    let spreads = to != from && self.hold_view(ix);
+                    self.keys[ix].state = to;
+                    if to != from {
+                        self.emit(EventKind::KeyStateChanged {
+                            key: key.clone(),
+                            from,
+                            to,
+                        });
+                    }
+                    if let KeyState::PendingDeletion { deletion_at } = to {
+                        self.schedule(deletion_at, Scheduled::KeyDeletion { key: ix });
+                    }
+                    if to == KeyState::Enabled
+                        && from != KeyState::Enabled
+                        && self.keys[ix]
+                            .rotation
+                            .is_some_and(|r| r.next_at <= self.now)
+                    {
+                        // Overdue rotation runs at once on re-enable (fact 68).
+                        self.rotate_automatically(ix);
+                    }
+                    if spreads {
+                        self.queue_view(ix);
+                    } else if to != from {
+                        self.key_changed(key);
+                    }
+                } else {
+                    let version = self.keys[ix].rotate(self.now, &mut self.rng);
+                    self.keys[ix].on_demand_rotations += 1;
+                    self.emit(EventKind::KeyRotated {
+                        key: key.clone(),
+                        version,
+                        on_demand: true,
+                    });
+                }
+                RequestResult::Ok
+            }
+        }
+    }
+
+    pub(super) fn set_permission(
+        &mut self,
+        cmd: &Command,
+        key: &KmsKeyId,
+        principal: &PrincipalId,
+        allowed: bool,
+    ) -> RequestResult {
+        let Some(ix) = self.key_ix(key) else {
+            return self.refuse(
+                cmd,
+                "NotFoundException",
+                format!("KMS key {key} does not exist"),
+            );
+        };
+        if self.keys[ix].kind == KeyKind::AwsOwned {
+            return self.refuse(
+                cmd,
+                "ValidationException",
+                "the AWS owned key has no policy you can change".into(),
+            );
+        }
+        if self.keys[ix].is_deleted() {
+            let arn = self.keys[ix].arn();
+            return self.refuse(
+                cmd,
+                "NotFoundException",
+                format!("Key '{arn}' does not exist"),
+            );
+        }
+        let everyone: BTreeSet<PrincipalId> =
+            self.principals.iter().map(|p| p.id.clone()).collect();
+        let spreads = self.hold_view(ix);
+        let k = &mut self.keys[ix];
+        let set = k.allow.get_or_insert_with(|| everyone.clone());
+        if allowed {
+            set.insert(principal.clone());
+        } else {
+            set.remove(principal);
+        }
+        if everyone.is_subset(set) && set.len() == everyone.len() {
+            k.allow = None;
+        }
+        self.emit(EventKind::PermissionChanged {
+            key: key.clone(),
+            principal: principal.clone(),
+            allowed,
+        });
+        if spreads {
+            self.queue_view(ix);
+        }
+        RequestResult::Ok
+    }
+
+    /// With a non-zero `propagation`, keep cryptographic calls on the key's current state
+    /// and permissions while a change spreads. Returns true if the change will spread.
+    pub(super) fn hold_view(&mut self, ix: usize) -> bool {
+        if self.assumptions.propagation == SimDuration::ZERO {
+            return false;
+        }
+        self.keys[ix].hold_view();
+        true
+    }
+
+    /// The change just made to key `ix` reaches DynamoDB's calls after `propagation`.
+    pub(super) fn queue_view(&mut self, ix: usize) {
+        self.key_changes += 1;
+        let change = self.key_changes;
+        self.keys[ix].queue_view(change);
+        self.schedule(
+            self.now + self.assumptions.propagation,
+            Scheduled::Propagated { key: ix, change },
+        );
+    }
+
+    pub(super) fn refuse(&mut self, cmd: &Command, error: &str, message: String) -> RequestResult {
+        self.emit(EventKind::ActionRefused {
+            action: cmd.describe(),
+            error: error.into(),
+            message: message.clone(),
+        });
+        RequestResult::Error {
+            error: error.into(),
+            kms_error: KmsErrorCode::parse(error),
+            message,
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! Requests and the table-key cache: GetItem / PutItem as a principal on a connection, the
+//! cache entry per (principal, connection), KMS Decrypt on a miss or refresh (facts 15-21).
+
+use super::crypto::{self, KeyBytes};
+use super::event::{CacheUse, Caller, EventKind, RequestResult};
+use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
+use super::kms::{KmsBlob, KmsError, KmsErrorCode};
+use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};
+use super::time::SimDuration;
+use super::{AdminOp, CacheEntry, Command, Engine, Rng, Scheduled};
+
+impl Engine {
+    /// Apply a command at the current moment and report what the caller sees. Anything the
+    /// command makes due at this same instant (a background check with `detection = 0s`)
+    /// happens before this returns.
+    pub fn apply(&mut self, cmd: &Command) -> RequestResult {
+        let result = self.apply_now(cmd);
+        self.advance_to(self.now);
+        result
+    }
+
+    pub(super) fn apply_now(&mut self, cmd: &Command) -> RequestResult {
+        match cmd {
+            Command::Read {
+                principal,
+                connection,
+            } => self.request(principal, *connection, false),
+            Command::Write {
+                principal,
+                connection,
+            } => self.request(principal, *connection, true),
+            Command::ChangeTableKey { key } => self.change_table_key(key),
+            Command::DisableKey { key } => self.admin(cmd, key, AdminOp::Disable),
+            Command::EnableKey { key } => self.admin(cmd, key, AdminOp::Enable),
+            Command::ScheduleKeyDeletion { key, days } => {
+                self.admin(cmd, key, AdminOp::ScheduleDeletion(*days))
+            }
+            Command::CancelKeyDeletion { key } => self.admin(cmd, key, AdminOp::CancelDeletion),
+            Command::RotateKey { key } => self.admin(cmd, key, AdminOp::Rotate),
+            Command::Revoke { key, principal } => self.set_permission(cmd, key, principal, false),
+            Command::Allow { key, principal } => self.set_permission(cmd, key, principal, true),
+            Command::Wait => RequestResult::Ok,
+        }
+    }
+
+    /// GetItem / PutItem: find the table key (cache or KMS), unwrap the DEK, decrypt/encrypt.
+    pub(super) fn request(
+        &mut self,
+        p: &PrincipalId,
+        c: ConnectionId,
+        write: bool,
+    ) -> RequestResult {
+        let Some(entry_ix) = self.entry_ix(p, c) else {
+            let message = format!("no principal `{p}` with a connection {c}");
+            return RequestResult::Error {
+                error: "ValidationException".into(),
+                kms_error: None,
+                message,
+            };
+        };
+        self.cache[entry_ix].requests += 1;
+        if self.table.is_archived_or_archiving() {
+            let result = RequestResult::Error {
+                error: "TableArchived".into(),
+                kms_error: None,
+                message: format!(
+                    "Table {} is {}: restore the archival backup to a new table",
+                    self.table.name, self.table.status
+                ),
+            };
+            self.finish_request(entry_ix, write, None, None, CacheUse::None, result.clone());
+            return result;
+        }
+        let tk = self.table.current;
+        let (tk_plain, cache_use) = match self.cache[entry_ix].held.as_ref() {
+            Some(h) if h.table_key == tk => {
+                let bytes = h.bytes.clone();
+                self.cache[entry_ix].last_used_at = Some(self.now);
+                (bytes, CacheUse::Hit)
+            }
+            _ => match self.fetch_for(entry_ix, tk) {
+                Ok(bytes) => (bytes, CacheUse::Fetched),
+                Err(e) => {
+                    let result = RequestResult::Error {
+                        error: "AccessDeniedException".into(),
+                        kms_error: Some(e.code),
+                        message: format!("KMS key access denied error: {}", e.message),
+                    };
+                    self.finish_request(
+                        entry_ix,
+                        write,
+                        None,
+                        Some(tk),
+                        CacheUse::Fetched,
+                        result.clone(),
+                    );
+                    return result;
+                }
+            },
+        };
+        let tk_cipher = crypto::cipher(&tk_plain);
+        let n_items = self.table.items.len() as u64;
+        let n_deks = self.table.deks.len() as u64;
+        let (item, dek_id) = if write {
+            (
+                ItemId(n_items),
+                DekId((self.rng.next_u64() % n_deks) as u32),
+            )
+        } else if n_items == 0 {
+            self.finish_request(
+                entry_ix,
+                write,
+                None,
+                Some(tk),
+                cache_use,
+                RequestResult::Ok,
+            );
+            return RequestResult::Ok;
+        } else {
+            let id = ItemId(self.rng.next_u64() % n_items);
+            (id, self.table.items[id.0 as usize].dek)
+        };
+        let dek = &self.table.deks[dek_id.0 as usize];
+        let dek_plain = crypto::open_key(
+            &tk_cipher,
+            &dek.wrapped,
+            dek_aad(&self.table.table_id, dek.under, dek.id).as_bytes(),
+        );
+        let outcome = dek_plain.map(|dp| crypto::cipher(&dp)).and_then(|dc| {
+            let aad = item_aad(&self.table.name, item, dek_id);
+            if write {
+                let sealed =
+                    crypto::seal_item(&dc, &mut self.rng, &item_plaintext(item), aad.as_bytes());
+                self.table.items.push(Item {
+                    dek: dek_id,
+                    sealed,
+                });
+                self.table.deks[dek_id.0 as usize].items += 1;
+                Ok(())
+            } else {
+                let pt = crypto::open_item(
+                    &dc,
+                    &self.table.items[item.0 as usize].sealed,
+                    aad.as_bytes(),
+                )?;
+                if pt == item_plaintext(item) {
+                    Ok(())
+                } else {
+                    Err(crypto::OpenError)
+                }
+            }
+        });
+        let result = match outcome {
+            Ok(()) => RequestResult::Ok,
+            Err(_) => RequestResult::Error {
+                error: "InternalServerError".into(),
+                kms_error: None,
+                message: "stored ciphertext failed its integrity check".into(),
+            },
+        };
+        self.finish_request(
+            entry_ix,
+            write,
+            Some((item, dek_id)),
+            Some(tk),
+            cache_use,
+            result.clone(),
+        );
+        result
+    }
+
+    pub(super) fn finish_request(
+        &mut self,
+        entry_ix: usize,
+        write: bool,
+        target: Option<(ItemId, DekId)>,
+        table_key: Option<TableKeyId>,
+        cache: CacheUse,
+        result: RequestResult,
+    ) {
+        let e = &mut self.cache[entry_ix];
+        let (principal, connection) = (e.principal.clone(), e.connection);
+        if let RequestResult::Error { error, .. } = &result {
+            e.failures += 1;
+            if !write && self.milestones.first_failed_read.is_none() {
+                self.milestones.first_failed_read =
+                    Some((self.now, principal.clone(), error.clone()));
+            }
+        }
+        let (item, dek) = (target.map(|t| t.0), target.map(|t| t.1));
+        self.emit(if write {
+            EventKind::ItemWritten {
+                principal,
+                connection,
+                item,
+                dek,
+                table_key,
+                cache,
+                result,
+            }
+        } else {
+            EventKind::ItemRead {
+                principal,
+                connection,
+                item,
+                dek,
+                table_key,
+                cache,
+                result,
+            }
+        });
+    }
+
+    /// KMS Decrypt of the table key as the connection's principal; fills the cache entry.
+    pub(super) fn fetch_for(
+        &mut self,
+        entry_ix: usize,
+        tk: TableKeyId,
+    ) -> Result<KeyBytes, KmsError> {
+        let principal = self.cache[entry_ix].principal.clone();
+        let connection = self.cache[entry_ix].connection;
+        let blob: KmsBlob = self.table.table_key(tk).wrapped.clone();
+        let kms_id = blob.key.clone();
+        let result = match self.key_ix(&kms_id) {
+            Some(ix) => self.keys[ix]
+                .check_crypto(
+                    &Caller::Principal(principal.clone()),
+                    self.assumptions.pending_deletion_error,
+                )
+                .and_then(|()| self.keys[ix].decrypt(&blob, &self.context)),
+            None => Err(KmsError {
+                code: KmsErrorCode::NotFoundException,
+                message: format!("{kms_id} not found"),
+            }),
+        };
+        self.cache[entry_ix].kms_calls += 1;
+        self.kms_call(
+            "Decrypt",
+            &kms_id,
+            Caller::Principal(principal.clone()),
+            Some(blob.version),
+            result.as_ref().err().map(|e| e.code),
+            "table key for a request (cache miss or refresh)",
+        );
+        match result {
+            Ok(bytes) => {
+                let expires_at = self.now + self.assumptions.cache_refresh;
+                let e = &mut self.cache[entry_ix];
+                e.generation += 1;
+                e.held = Some(HeldKey {
+                    table_key: tk,
+                    bytes: bytes.clone(),
+                    fetched_at: self.now,
+                    expires_at,
+                });
+                e.last_used_at = Some(self.now);
+                e.last_fetch = Some(LastFetch::Ok {
+                    at: self.now,
+                    table_key: tk,
+                });
+                e.last_table_key = Some(tk);
+                let generation = e.generation;
+                self.schedule(
+                    expires_at,
+                    Scheduled::CacheExpiry {
+                        entry: entry_ix,
+                        generation,
+                    },
+                );
+                self.emit(EventKind::CacheFilled {
+                    principal,
+                    connection,
+                    table_key: tk,
+                    expires_at,
+                });
+                self.restore_active(format!("a KMS Decrypt through {kms_id} succeeded again"));
+                Ok(bytes)
+            }
+            Err(err) => {
+                let e = &mut self.cache[entry_ix];
+                e.last_fetch = Some(LastFetch::Failed {
+                    at: self.now,
+                    kms_error: err.code,
+                });
+                if err.code.is_key_failure() {
+                    self.mark_inaccessible(format!(
+                        "{principal}#{connection}'s KMS Decrypt got {} from {kms_id}",
+                        err.code
+                    ));
+                }
+                Err(err)
+            }
+        }
+    }
+
+    pub fn cache_entry(&self, p: &PrincipalId, c: ConnectionId) -> Option<&CacheEntry> {
+        self.entry_ix(p, c).map(|ix| &self.cache[ix])
+    }
+
+    /// Index of the cache entry of principal `p`'s connection `c` (connections count from 1).
+    pub(super) fn entry_ix(&self, p: &PrincipalId, c: ConnectionId) -> Option<usize> {
+        let &(start, count) = self.cache_slots.get(p)?;
+        (1..=count)
+            .contains(&c.0)
+            .then(|| start + (c.0 - 1) as usize)
+    }
+
+    /// Time before this connection must re-fetch the current table key; `None` if it holds no
+    /// usable cached key (nothing cached, expired, or holding a replaced table key).
+    pub fn cached_time_left(&self, p: &PrincipalId, c: ConnectionId) -> Option<SimDuration> {
+        let e = self.cache_entry(p, c)?;
+        let h = e.held.as_ref()?;
+        (h.table_key == self.table.current).then(|| h.expires_at.since(self.now))
+    }
+
+    /// KMS Decrypt calls made as this principal so far (one per cache fill attempt).
+    pub fn decrypt_calls_by(&self, p: &PrincipalId) -> u32 {
+        self.cache_slots.get(p).map_or(0, |&(start, count)| {
+            self.cache[start..start + count as usize]
+                .iter()
+                .map(|e| e.kms_calls)
+                .sum()
+        })
+    }
+
+    /// Would a request by `p` on connection `c` reach its item right now? (The rule the
+    /// property tests check every read against.)
+    pub fn chain_usable_for(&self, p: &PrincipalId, c: ConnectionId) -> bool {
+        if self.table.is_archived_or_archiving() {
+            return false;
+        }
+        if self.cached_time_left(p, c).is_some() {
+            return true;
+        }
+        self.key(self.table.current_kms_key()).is_some_and(|k| {
+            k.check_crypto(
+                &Caller::Principal(p.clone()),
+                self.assumptions.pending_deletion_error,
+            )
+            .is_ok()
+        })
+    }
+}

@@ -1,0 +1,422 @@
+//! The key change and its re-wrap job: UpdateTable, a new table key, every DEK unwrapped with
+//! the old table key and wrapped with the new one, then the switch (facts 26-28); stalls when
+//! a key it needs is unusable (undocumented), and says so when it can never finish.
+
+use super::crypto::{self};
+use super::event::{Caller, EventKind, RequestResult};
+use super::ids::{DekId, KmsKeyId, TableKeyId};
+use super::kms::{KeyState, KmsErrorCode};
+use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};
+use super::time::SimDuration;
+use super::{Command, Engine, RANGE_LOG_ABOVE, RANGE_LOG_SIZE, Scheduled};
+
+/// Which service-held key of the re-wrap job.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum JobKey {
+    Old,
+    New,
+}
+
+impl Engine {
+    pub(super) fn change_table_key(&mut self, target: &KmsKeyId) -> RequestResult {
+        let cmd = Command::ChangeTableKey {
+            key: target.clone(),
+        };
+        let reject = |this: &mut Self, error: &str, message: String| {
+            this.emit(EventKind::TableUpdateRejected {
+                to_key: target.clone(),
+                error: error.into(),
+                message: message.clone(),
+            });
+            RequestResult::Error {
+                error: error.into(),
+                kms_error: None,
+                message,
+            }
+        };
+        if self.table.is_archived_or_archiving() {
+            return reject(
+                self,
+                "TableArchived",
+                format!("table is {}", self.table.status),
+            );
+        }
+        if self.table.sse == SseStatus::Updating {
+            return reject(
+                self,
+                "ValidationException",
+                "another key change is in progress (SSEDescription.Status is UPDATING)".into(),
+            );
+        }
+        let Some(tix) = self.key_ix(target) else {
+            return self.refuse(
+                &cmd,
+                "ValidationException",
+                format!("KMS key {target} does not exist"),
+            );
+        };
+        if self.table.current_kms_key() == target {
+            return reject(
+                self,
+                "ValidationException",
+                format!("the table is already encrypted with {target}"),
+            );
+        }
+        if !target.is_aws_owned() {
+            let state = self.keys[tix].state;
+            let deleted = self.keys[tix].is_deleted();
+            // DescribeKey works in every state while the key exists (fact 62); a deleted key
+            // is not found (facts 54, 61).
+            self.kms_call(
+                "DescribeKey",
+                target,
+                Caller::Admin,
+                None,
+                deleted.then_some(KmsErrorCode::NotFoundException),
+                "UpdateTable validates the new key",
+            );
+            if deleted {
+                let result = reject(
+                    self,
+                    "ValidationException",
+                    format!("KMS key {target} does not exist (NotFoundException)"),
+                );
+                return match result {
+                    RequestResult::Error { error, message, .. } => RequestResult::Error {
+                        error,
+                        kms_error: Some(KmsErrorCode::NotFoundException),
+                        message,
+                    },
+                    ok @ RequestResult::Ok => ok,
+                };
+            }
+            if state != KeyState::Enabled {
+                return reject(
+                    self,
+                    "ValidationException",
+                    format!(
+                        "KMS key {target} is {}: DynamoDB cannot use it",
+                        state.name()
+                    ),
+                );
+            }
+            if let Err(message) = self.table.quota.check(self.now, self.table.created_at) {
+                return reject(self, "LimitExceededException", message);
+            }
+        }
+        // Accepted.
+        self.table.quota.changes.push(self.now);
+        let from_tk = self.table.current;
+        let old_kms = self.table.current_kms_key().clone();
+        let new_tk = TableKeyId(self.table.table_keys.len() as u32 + 1);
+        self.emit(EventKind::TableUpdateAccepted {
+            from_key: old_kms.clone(),
+            to_key: target.clone(),
+            new_table_key: new_tk,
+        });
+        self.table.sse = SseStatus::Updating;
+        self.emit(EventKind::SseStatusChanged {
+            from: SseStatus::Enabled,
+            to: SseStatus::Updating,
+        });
+        self.kms_call(
+            "CreateGrant",
+            target,
+            Caller::Admin,
+            None,
+            None,
+            "grant for the table on the new key",
+        );
+        let generated = self.keys[tix].generate_data_key(&mut self.rng, &self.context);
+        let version = self.keys[tix].current_version();
+        let (plain, blob) = match generated {
+            Ok(g) => g,
+            Err(e) => {
+                self.kms_call(
+                    "GenerateDataKey",
+                    target,
+                    Caller::Service,
+                    Some(version),
+                    Some(e.code),
+                    "new table key",
+                );
+                self.table.sse = SseStatus::Enabled;
+                return reject(self, "ValidationException", e.message);
+            }
+        };
+        self.kms_call(
+            "GenerateDataKey",
+            target,
+            Caller::Service,
+            Some(version),
+            None,
+            "new table key",
+        );
+        self.table.table_keys.push(TableKey {
+            id: new_tk,
+            kms_key: target.clone(),
+            wrapped: blob,
+            created_at: self.now,
+            retired_at: None,
+        });
+        let total = self.table.deks.len() as u32;
+        self.table.job = Some(RewrapJob {
+            from: from_tk,
+            to: new_tk,
+            old_kms,
+            new_kms: target.clone(),
+            started_at: self.now,
+            done: 0,
+            total,
+            old_plain: None,
+            new_plain: Some(ServiceKey {
+                table_key: new_tk,
+                cipher: crypto::cipher(&plain),
+                bytes: plain,
+                fetched_at: self.now,
+            }),
+            stalled: None,
+            next_at: None,
+            cannot_finish: None,
+            logged: 0,
+        });
+        self.schedule(
+            self.now + self.assumptions.cache_refresh,
+            Scheduled::ServiceKeyExpiry {
+                table_key: new_tk,
+                fetched_at: self.now,
+            },
+        );
+        self.emit(EventKind::RewrapStarted {
+            from: from_tk,
+            to: new_tk,
+            deks: total,
+        });
+        self.job_progress(false);
+        RequestResult::Ok
+    }
+
+    /// Make sure the job holds a fresh plaintext of one of its table keys; fetch it if not.
+    pub(super) fn job_key(&mut self, which: JobKey) -> Result<(), (KmsKeyId, KmsErrorCode)> {
+        let refresh = self.assumptions.cache_refresh;
+        let now = self.now;
+        let Some(job) = self.table.job.as_ref() else {
+            return Ok(());
+        };
+        let (slot, tk, kms_id, purpose) = match which {
+            JobKey::Old => (
+                &job.old_plain,
+                job.from,
+                job.old_kms.clone(),
+                "re-wrap: unwrap DEKs with the old table key",
+            ),
+            JobKey::New => (
+                &job.new_plain,
+                job.to,
+                job.new_kms.clone(),
+                "re-wrap: wrap DEKs with the new table key",
+            ),
+        };
+        if slot.as_ref().is_some_and(|k| k.fetched_at + refresh > now) {
+            return Ok(());
+        }
+        match self.service_decrypt(&kms_id, tk, purpose) {
+            Ok(bytes) => {
+                if let Some(job) = self.table.job.as_mut() {
+                    let held = Some(ServiceKey {
+                        table_key: tk,
+                        cipher: crypto::cipher(&bytes),
+                        bytes,
+                        fetched_at: now,
+                    });
+                    match which {
+                        JobKey::Old => job.old_plain = held,
+                        JobKey::New => job.new_plain = held,
+                    }
+                }
+                self.schedule(
+                    now + refresh,
+                    Scheduled::ServiceKeyExpiry {
+                        table_key: tk,
+                        fetched_at: now,
+                    },
+                );
+                Ok(())
+            }
+            Err(e) => Err((kms_id, e.code)),
+        }
+    }
+
+    /// Advance the job: refresh its keys if needed, re-wrap one DEK if `rewrap_one`, and
+    /// schedule the next step, or stall if a key it needs is unusable.
+    pub(super) fn job_progress(&mut self, rewrap_one: bool) {
+        let mut rewrap_one = rewrap_one;
+        loop {
+            for which in [JobKey::Old, JobKey::New] {
+                if let Err((key, code)) = self.job_key(which) {
+                    self.stall_job(&key, code);
+                    return;
+                }
+            }
+            let Some(job) = self.table.job.as_mut() else {
+                return;
+            };
+            if let Some(stall) = job.stalled.take() {
+                let (done, total) = (job.done, job.total);
+                let _ = stall;
+                self.emit(EventKind::RewrapResumed { done, total });
+            }
+            if rewrap_one {
+                self.rewrap_next_dek();
+            }
+            let Some(job) = self.table.job.as_mut() else {
+                return;
+            };
+            if job.done >= job.total {
+                self.complete_job();
+                return;
+            }
+            let per = self.assumptions.rewrap_per_dek;
+            if per == SimDuration::ZERO {
+                rewrap_one = true;
+                continue;
+            }
+            let next = self.now + per;
+            job.next_at = Some(next);
+            self.schedule(next, Scheduled::RewrapStep);
+            return;
+        }
+    }
+
+    pub(super) fn stall_job(&mut self, key: &KmsKeyId, code: KmsErrorCode) {
+        self.log_rewrapped_range();
+        let now = self.now;
+        let Some(job) = self.table.job.as_mut() else {
+            return;
+        };
+        job.next_at = None;
+        let first = job.stalled.is_none();
+        if first {
+            job.stalled = Some(Stall {
+                since: now,
+                key: key.clone(),
+                kms_error: code,
+            });
+        }
+        let (done, total, old_kms) = (job.done, job.total, job.old_kms.clone());
+        if first {
+            self.emit(EventKind::RewrapStalled {
+                key: key.clone(),
+                kms_error: code,
+                done,
+                total,
+            });
+        }
+        if *key == old_kms && code.is_key_failure() {
+            self.mark_inaccessible(format!(
+                "the re-wrap job could not decrypt the old table key: {key} gave {code}"
+            ));
+        }
+    }
+
+    pub(super) fn rewrap_next_dek(&mut self) {
+        let Some(job) = self.table.job.as_mut() else {
+            return;
+        };
+        let (Some(old), Some(new)) = (job.old_plain.as_ref(), job.new_plain.as_ref()) else {
+            return;
+        };
+        let ix = job.done as usize;
+        let (from, to) = (job.from, job.to);
+        let (from_c, to_c) = (&old.cipher, &new.cipher);
+        let dek = &mut self.table.deks[ix];
+        let before = dek.wrapped.fingerprint();
+        let table_id = &self.table.table_id;
+        let result = crypto::rewrap_key(
+            from_c,
+            dek_aad(table_id, from, dek.id).as_bytes(),
+            to_c,
+            dek_aad(table_id, to, dek.id).as_bytes(),
+            &mut self.rng,
+            &dek.wrapped,
+        );
+        let Ok(sealed) = result else {
+            // Unreachable unless stored bytes were corrupted; stall rather than panic.
+            let key = job.old_kms.clone();
+            self.stall_job(&key, KmsErrorCode::InvalidCiphertextException);
+            return;
+        };
+        let after = sealed.fingerprint();
+        dek.staged = Some(sealed);
+        let id = dek.id;
+        job.done += 1;
+        let (done, total) = (job.done, job.total);
+        if total > RANGE_LOG_ABOVE {
+            if done - job.logged >= RANGE_LOG_SIZE {
+                self.log_rewrapped_range();
+            }
+        } else {
+            job.logged = done;
+            self.emit(EventKind::DekRewrapped {
+                dek: id,
+                from,
+                to,
+                done,
+                total,
+                before,
+                after,
+            });
+        }
+    }
+
+    /// Large re-wraps log their DEKs as ranges: one line for the DEKs re-wrapped since the
+    /// last one, stamped with the time of the last DEK in it.
+    pub(super) fn log_rewrapped_range(&mut self) {
+        let Some(job) = self.table.job.as_mut() else {
+            return;
+        };
+        if job.logged >= job.done {
+            return;
+        }
+        let event = EventKind::DeksRewrapped {
+            first: DekId(job.logged),
+            last: DekId(job.done - 1),
+            from: job.from,
+            to: job.to,
+            done: job.done,
+            total: job.total,
+        };
+        job.logged = job.done;
+        self.emit(event);
+    }
+
+    pub(super) fn complete_job(&mut self) {
+        self.log_rewrapped_range();
+        let Some(job) = self.table.job.take() else {
+            return;
+        };
+        for dek in &mut self.table.deks {
+            if let Some(s) = dek.staged.take() {
+                dek.wrapped = s;
+                dek.under = job.to;
+            }
+        }
+        self.table.current = job.to;
+        self.table.table_key_mut(job.from).retired_at = Some(self.now);
+        self.table.sse = SseStatus::Enabled;
+        self.emit(EventKind::TableKeySwitched {
+            from: job.from,
+            to: job.to,
+            key: job.new_kms.clone(),
+        });
+        self.emit(EventKind::SseStatusChanged {
+            from: SseStatus::Updating,
+            to: SseStatus::Enabled,
+        });
+        self.emit(EventKind::TableKeyRetired {
+            table_key: job.from,
+            key: job.old_kms.clone(),
+        });
+        // `job` drops here: the service-held plaintexts of both table keys are zeroized.
+    }
+}

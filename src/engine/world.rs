@@ -1,0 +1,108 @@
+//! The starting world (keys, table, principals, seed) and the modelling assumptions, each with
+//! a default; undocumented ones are shown as assumptions.
+
+use serde::Serialize;
+
+use super::ids::{KmsKeyId, PrincipalId};
+use super::kms::{KeyKind, PendingDeletionError};
+use super::time::SimDuration;
+
+/// Modelling choices, each with a default; undocumented ones are shown as assumptions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Assumptions {
+    /// A cached plaintext table key is re-fetched from KMS after this long (documented: 5 min).
+    pub cache_refresh: SimDuration,
+    /// Longest time DynamoDB takes to notice an unusable key with no traffic (undocumented).
+    pub detection: SimDuration,
+    /// Inaccessible this long, the table starts ARCHIVING (documented: 7 days).
+    pub archive_after: SimDuration,
+    /// How long ARCHIVING lasts (undocumented).
+    pub archive_duration: SimDuration,
+    /// Simulated time to re-wrap one DEK (undocumented).
+    pub rewrap_per_dek: SimDuration,
+    /// KMS may delete up to 24 h after the scheduled date (documented range).
+    pub deletion_delay: SimDuration,
+    /// What PendingDeletion answers (the docs list both).
+    pub pending_deletion_error: PendingDeletionError,
+    /// On-demand rotations per key (the API reference says 10, a guide page 25).
+    pub on_demand_rotation_limit: u32,
+    /// How long a key-state or permission change takes to reach DynamoDB's KMS calls
+    /// (undocumented: fact 24 says seconds, sometimes minutes).
+    pub propagation: SimDuration,
+}
+
+impl Assumptions {
+    /// The duration assumptions as (name, value, documented by AWS?), in display order.
+    pub fn durations(&self) -> [(&'static str, SimDuration, bool); 7] {
+        [
+            ("cache_refresh", self.cache_refresh, true),
+            ("detection", self.detection, false),
+            ("archive_after", self.archive_after, true),
+            ("archive_duration", self.archive_duration, false),
+            ("rewrap_per_dek", self.rewrap_per_dek, false),
+            ("deletion_delay", self.deletion_delay, true),
+            ("propagation", self.propagation, false),
+        ]
+    }
+
+    /// The name the format uses for `pending_deletion_error`'s value.
+    pub fn pending_deletion_error_name(&self) -> &'static str {
+        match self.pending_deletion_error {
+            PendingDeletionError::DisabledException => "DisabledException",
+            PendingDeletionError::KmsInvalidStateException => "KMSInvalidStateException",
+        }
+    }
+}
+
+impl Default for Assumptions {
+    fn default() -> Self {
+        Self {
+            cache_refresh: SimDuration::from_mins(5),
+            detection: SimDuration::from_mins(10),
+            archive_after: SimDuration::from_days(7),
+            archive_duration: SimDuration::from_hours(1),
+            rewrap_per_dek: SimDuration::from_secs(2),
+            deletion_delay: SimDuration::ZERO,
+            pending_deletion_error: PendingDeletionError::KmsInvalidStateException,
+            on_demand_rotation_limit: 10,
+            propagation: SimDuration::ZERO,
+        }
+    }
+}
+
+/// A KMS key to create at the start.
+#[derive(Clone, Debug)]
+pub struct KeySpec {
+    pub id: KmsKeyId,
+    pub kind: KeyKind,
+    pub enabled: bool,
+    pub rotation_days: Option<u32>,
+    /// Principals allowed kms:Decrypt through DynamoDB; `None` = all.
+    pub allow: Option<Vec<PrincipalId>>,
+}
+
+/// A principal and how many connections it keeps open.
+#[derive(Clone, Debug)]
+pub struct PrincipalSpec {
+    pub id: PrincipalId,
+    pub connections: u32,
+}
+
+/// The table to create at the start.
+#[derive(Clone, Debug)]
+pub struct TableSpec {
+    pub name: String,
+    pub key: KmsKeyId,
+    pub deks: u32,
+    pub items: u64,
+}
+
+/// Everything needed to build the starting world.
+#[derive(Clone, Debug)]
+pub struct WorldSpec {
+    pub seed: u64,
+    pub assumptions: Assumptions,
+    pub keys: Vec<KeySpec>,
+    pub table: TableSpec,
+    pub principals: Vec<PrincipalSpec>,
+}
