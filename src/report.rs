@@ -48,7 +48,7 @@ fn result_text(r: &RequestResult) -> String {
         RequestResult::Error {
             error, kms_error, ..
         } => match kms_error {
-            Some(k) if k.as_str() != error => format!("FAILED {error} ({k})"),
+            Some(k) if k.as_str() != error.name() => format!("FAILED {error} ({k})"),
             _ => format!("FAILED {error}"),
         },
     }

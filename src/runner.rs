@@ -4,9 +4,10 @@
 use std::fmt;
 
 use crate::engine::event::RequestResult;
-use crate::engine::ids::ConnectionId;
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::time::SimTime;
+use crate::engine::vocab::ErrorCode;
 use crate::engine::{Command, Engine, EngineError};
+use crate::scenario::expect::EXPECTABLE_KMS_ERRORS;
 use crate::scenario::{CheckKind, Scenario, Step};
 
 /// One time a step's action runs (a repeated step has many).
@@ -64,19 +65,18 @@ pub fn observe(engine: &Engine, result: &RequestResult) -> Vec<CheckKind> {
         error, kms_error, ..
     } = result
     {
-        if crate::scenario::KNOWN_ERRORS.contains(&error.as_str()) {
-            v.push(CheckKind::Error(error.clone()));
+        if let Some(code) = ErrorCode::parse_expectable(error.name()) {
+            v.push(CheckKind::Error(code));
         }
-        // The four codes the format's `kms_error` accepts.
         if let Some(k) = kms_error
-            && (k.is_key_failure() || *k == crate::engine::kms::KmsErrorCode::AccessDeniedException)
+            && EXPECTABLE_KMS_ERRORS.contains(k)
         {
             v.push(CheckKind::KmsError(*k));
         }
     }
     let t = engine.table();
-    v.push(CheckKind::Table(t.status.name()));
-    v.push(CheckKind::Sse(t.sse.name()));
+    v.push(CheckKind::Table(t.status));
+    v.push(CheckKind::Sse(t.sse));
     v.push(CheckKind::WrappedBy(t.current_kms_key().clone()));
     v
 }
@@ -261,64 +261,5 @@ pub fn evaluate(
     check: &CheckKind,
     result: &RequestResult,
 ) -> Option<(String, String)> {
-    let (expected, got) = match check {
-        CheckKind::Outcome(ok) => {
-            let got = if result.is_ok() { "ok" } else { "error" };
-            (
-                format!("outcome={}", if *ok { "ok" } else { "error" }),
-                got.to_string(),
-            )
-        }
-        CheckKind::Error(e) => {
-            let got = match result {
-                RequestResult::Ok => "no error".to_string(),
-                RequestResult::Error { error, .. } => error.clone(),
-            };
-            (format!("error={e}"), got)
-        }
-        CheckKind::KmsError(e) => {
-            let got = match result {
-                RequestResult::Error {
-                    kms_error: Some(k), ..
-                } => k.as_str().to_string(),
-                _ => "no KMS error".to_string(),
-            };
-            (format!("kms_error={e}"), got)
-        }
-        CheckKind::Table(t) => (
-            format!("table={t}"),
-            engine.table().status.name().to_string(),
-        ),
-        CheckKind::Sse(s) => (format!("sse={s}"), engine.table().sse.name().to_string()),
-        CheckKind::WrappedBy(k) => (
-            format!("wrapped_by={k}"),
-            engine.table().current_kms_key().to_string(),
-        ),
-        CheckKind::KeyState(k, s) => {
-            let got = engine.key(k).map_or("missing", |key| key.state.name());
-            (format!("keys.{k}={s}"), got.to_string())
-        }
-        CheckKind::Cached(p, left) => {
-            let got = engine.cached_time_left(p, ConnectionId(1));
-            let show = |d: Option<SimDuration>| {
-                d.map_or_else(|| "none".to_string(), SimDuration::to_exact_string)
-            };
-            // Compare at whole-second precision, as the file writes it.
-            let same = got.map(SimDuration::as_secs) == left.map(SimDuration::as_secs);
-            if same {
-                return None;
-            }
-            return Some((format!("cached.{p}={}", show(*left)), show(got)));
-        }
-        CheckKind::Recoverable(r) => (format!("recoverable={r}"), engine.recoverable().to_string()),
-        CheckKind::KmsCalls(p, n) => (
-            format!("kms_calls.{p}={n}"),
-            engine.decrypt_calls_by(p).to_string(),
-        ),
-    };
-    let holds = match check {
-        CheckKind::Outcome(ok) => *ok == result.is_ok(),
-        _ => expected.split_once('=').map(|(_, v)| v) == Some(got.as_str()),
-    };
-    (!holds).then_some((expected, got))
+    check.evaluate(engine, result)
 }

@@ -203,8 +203,8 @@ proptest! {
                         prop_assert_eq!(result.is_ok(), ok, "{:?} -> {:?} at {}", cmd, result, e.now());
                     }
                     if let RequestResult::Error { error, .. } = &result {
-                        prop_assert!(!error.is_empty());
-                        prop_assert_ne!(error.as_str(), "InternalServerError", "stored ciphertext failed integrity");
+                        prop_assert!(!error.name().is_empty());
+                        prop_assert_ne!(error.name(), "InternalServerError", "stored ciphertext failed integrity");
                     }
                 }
             }

@@ -6,6 +6,7 @@ use super::event::{Caller, DYNAMODB_SERVICE, EncryptionContext, EventKind, KmsCa
 use super::ids::{DekId, ItemId, KmsKeyId, TableKeyId};
 use super::kms::KmsErrorCode;
 use super::table::{dek_aad, item_aad, item_plaintext};
+use super::vocab::KmsOp;
 use super::{ARCHIVE_CHECK, BACKGROUND_CHECK, Engine, Event};
 
 /// Where a deliberate corruption goes, for tests and the chain check.
@@ -144,7 +145,7 @@ impl Engine {
     /// Log a CloudTrail-shaped KMS call at the current time.
     pub(super) fn kms_call(
         &mut self,
-        event_name: &'static str,
+        event_name: KmsOp,
         key: &KmsKeyId,
         user: Caller,
         material_version: Option<u32>,
@@ -152,21 +153,11 @@ impl Engine {
         purpose: &'static str,
     ) {
         // Direct admin calls come from the console or CLI; everything else DynamoDB makes.
-        let direct_admin = matches!(
-            event_name,
-            "DisableKey"
-                | "EnableKey"
-                | "ScheduleKeyDeletion"
-                | "CancelKeyDeletion"
-                | "RotateKeyOnDemand"
-        );
-        let encryption_context =
-            matches!(event_name, "Decrypt" | "GenerateDataKey" | "CreateGrant").then(|| {
-                EncryptionContext {
-                    table_name: self.table.name.clone(),
-                    subscriber_id: self.table.account.clone(),
-                }
-            });
+        let direct_admin = event_name.is_direct_admin();
+        let encryption_context = event_name.carries_context().then(|| EncryptionContext {
+            table_name: self.table.name.clone(),
+            subscriber_id: self.table.account.clone(),
+        });
         self.emit(EventKind::KmsCall(KmsCall {
             event_name,
             key: key.clone(),

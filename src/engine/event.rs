@@ -10,6 +10,7 @@ use super::ids::{ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId}
 use super::kms::{KeyState, KmsErrorCode};
 use super::table::{SseStatus, TableStatus};
 use super::time::SimTime;
+use super::vocab::{ErrorCode, KmsOp};
 
 /// The service principal that makes DynamoDB's own KMS calls through its grants.
 pub const DYNAMODB_SERVICE: &str = "dynamodb.amazonaws.com";
@@ -49,7 +50,7 @@ impl std::fmt::Display for Caller {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct KmsCall {
     /// `Decrypt`, `GenerateDataKey`, `DisableKey`, ...
-    pub event_name: &'static str,
+    pub event_name: KmsOp,
     pub key: KmsKeyId,
     /// userIdentity: the caller.
     pub user: Caller,
@@ -101,7 +102,7 @@ pub enum CacheUse {
 pub enum RequestResult {
     Ok,
     Error {
-        error: String,
+        error: ErrorCode,
         #[serde(skip_serializing_if = "Option::is_none")]
         kms_error: Option<KmsErrorCode>,
         message: String,
@@ -178,7 +179,7 @@ pub enum EventKind {
     },
     TableUpdateRejected {
         to_key: KmsKeyId,
-        error: String,
+        error: ErrorCode,
         message: String,
     },
     SseStatusChanged {
@@ -303,7 +304,7 @@ pub enum EventKind {
     /// An admin action the engine refused before calling anything (e.g. an AWS managed key).
     ActionRefused {
         action: String,
-        error: String,
+        error: ErrorCode,
         message: String,
     },
 }

@@ -6,6 +6,7 @@ use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{KmsKeyId, PrincipalId};
 use super::kms::{KeyKind, KeyState, KmsErrorCode};
 use super::time::SimDuration;
+use super::vocab::{ErrorCode, KmsOp};
 use super::{BTreeSet, Command, Engine, Scheduled};
 
 #[derive(Clone, Copy, Debug)]
@@ -18,13 +19,13 @@ pub(super) enum AdminOp {
 }
 
 impl AdminOp {
-    pub(super) fn event_name(self) -> &'static str {
+    pub(super) fn event_name(self) -> KmsOp {
         match self {
-            AdminOp::Disable => "DisableKey",
-            AdminOp::Enable => "EnableKey",
-            AdminOp::ScheduleDeletion(_) => "ScheduleKeyDeletion",
-            AdminOp::CancelDeletion => "CancelKeyDeletion",
-            AdminOp::Rotate => "RotateKeyOnDemand",
+            AdminOp::Disable => KmsOp::DisableKey,
+            AdminOp::Enable => KmsOp::EnableKey,
+            AdminOp::ScheduleDeletion(_) => KmsOp::ScheduleKeyDeletion,
+            AdminOp::CancelDeletion => KmsOp::CancelKeyDeletion,
+            AdminOp::Rotate => KmsOp::RotateKeyOnDemand,
         }
     }
 }
@@ -85,7 +86,8 @@ impl Engine {
         let Some(ix) = self.key_ix(key) else {
             return self.refuse(
                 cmd,
-                "NotFoundException",
+                ErrorCode::Kms(KmsErrorCode::NotFoundException),
+                Some(KmsErrorCode::NotFoundException),
                 format!("KMS key {key} does not exist"),
             );
         };
@@ -93,7 +95,8 @@ impl Engine {
         if kind == KeyKind::AwsOwned {
             return self.refuse(
                 cmd,
-                "ValidationException",
+                ErrorCode::Validation,
+                None,
                 "the AWS owned key lives in a DynamoDB service account: no user can manage it"
                     .into(),
             );
@@ -110,7 +113,8 @@ impl Engine {
             );
             return self.refuse(
                 cmd,
-                "AccessDeniedException",
+                ErrorCode::AccessDenied,
+                Some(KmsErrorCode::AccessDeniedException),
                 format!(
                     "{key} is an AWS managed key: AWS manages its state, rotation and deletion"
                 ),
@@ -178,7 +182,7 @@ impl Engine {
                     "admin action",
                 );
                 RequestResult::Error {
-                    error: code.as_str().into(),
+                    error: ErrorCode::from_kms(code),
                     kms_error: Some(code),
                     message,
                 }
@@ -236,14 +240,16 @@ impl Engine {
         let Some(ix) = self.key_ix(key) else {
             return self.refuse(
                 cmd,
-                "NotFoundException",
+                ErrorCode::Kms(KmsErrorCode::NotFoundException),
+                Some(KmsErrorCode::NotFoundException),
                 format!("KMS key {key} does not exist"),
             );
         };
         if self.keys[ix].kind == KeyKind::AwsOwned {
             return self.refuse(
                 cmd,
-                "ValidationException",
+                ErrorCode::Validation,
+                None,
                 "the AWS owned key has no policy you can change".into(),
             );
         }
@@ -251,7 +257,8 @@ impl Engine {
             let arn = self.keys[ix].arn();
             return self.refuse(
                 cmd,
-                "NotFoundException",
+                ErrorCode::Kms(KmsErrorCode::NotFoundException),
+                Some(KmsErrorCode::NotFoundException),
                 format!("Key '{arn}' does not exist"),
             );
         }
@@ -300,15 +307,21 @@ impl Engine {
         );
     }
 
-    pub(super) fn refuse(&mut self, cmd: &Command, error: &str, message: String) -> RequestResult {
+    pub(super) fn refuse(
+        &mut self,
+        cmd: &Command,
+        error: ErrorCode,
+        kms_error: Option<KmsErrorCode>,
+        message: String,
+    ) -> RequestResult {
         self.emit(EventKind::ActionRefused {
             action: cmd.describe(),
-            error: error.into(),
+            error,
             message: message.clone(),
         });
         RequestResult::Error {
-            error: error.into(),
-            kms_error: KmsErrorCode::parse(error),
+            error,
+            kms_error,
             message,
         }
     }

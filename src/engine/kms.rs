@@ -51,12 +51,48 @@ pub enum KeyState {
 impl KeyState {
     /// The scenario-format name: `enabled`, `disabled`, `pending-deletion`, `deleted`.
     pub fn name(self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// The state without its dates, as a scenario's `keys` expectation names it.
+    pub fn kind(self) -> KeyStateKind {
         match self {
-            KeyState::Enabled => "enabled",
-            KeyState::Disabled => "disabled",
-            KeyState::PendingDeletion { .. } => "pending-deletion",
-            KeyState::Deleted { .. } => "deleted",
+            KeyState::Enabled => KeyStateKind::Enabled,
+            KeyState::Disabled => KeyStateKind::Disabled,
+            KeyState::PendingDeletion { .. } => KeyStateKind::PendingDeletion,
+            KeyState::Deleted { .. } => KeyStateKind::Deleted,
         }
+    }
+}
+
+/// A key state without its dates: what a scenario's `keys` expectation compares.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KeyStateKind {
+    Enabled,
+    Disabled,
+    PendingDeletion,
+    Deleted,
+}
+
+impl KeyStateKind {
+    pub const ALL: [KeyStateKind; 4] = [
+        KeyStateKind::Enabled,
+        KeyStateKind::Disabled,
+        KeyStateKind::PendingDeletion,
+        KeyStateKind::Deleted,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            KeyStateKind::Enabled => "enabled",
+            KeyStateKind::Disabled => "disabled",
+            KeyStateKind::PendingDeletion => "pending-deletion",
+            KeyStateKind::Deleted => "deleted",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
     }
 }
 
@@ -74,7 +110,7 @@ impl fmt::Display for KeyState {
 }
 
 /// The KMS error codes the simulator produces (facts 60-63).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum KmsErrorCode {
     DisabledException,
     #[serde(rename = "KMSInvalidStateException")]
@@ -88,7 +124,7 @@ pub enum KmsErrorCode {
 }
 
 impl KmsErrorCode {
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             KmsErrorCode::DisabledException => "DisabledException",
             KmsErrorCode::KmsInvalidStateException => "KMSInvalidStateException",
@@ -115,7 +151,7 @@ impl KmsErrorCode {
 
     /// True when the failure comes from the key itself (its state or existence), not from one
     /// principal's missing permission: such a failure makes DynamoDB mark the table inaccessible.
-    pub fn is_key_failure(self) -> bool {
+    pub const fn is_key_failure(self) -> bool {
         matches!(
             self,
             KmsErrorCode::DisabledException

@@ -20,12 +20,14 @@ pub mod rng;
 pub mod table;
 mod table_lifecycle;
 pub mod time;
+pub mod vocab;
 pub mod world;
 
 use agenda::{QueueEntry, Scheduled};
 pub use audit::{AuditError, Tamper};
 pub use command::Command;
 use key_lifecycle::AdminOp;
+use vocab::{ErrorCode, KmsOp};
 pub use world::{Assumptions, KeySpec, PrincipalSpec, TableSpec, WorldSpec};
 
 use std::cmp::Reverse;
@@ -58,7 +60,7 @@ pub const RANGE_LOG_SIZE: u32 = 1_024;
 /// The "when exactly" answers, recorded as they happen.
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Milestones {
-    pub first_failed_read: Option<(SimTime, PrincipalId, String)>,
+    pub first_failed_read: Option<(SimTime, PrincipalId, ErrorCode)>,
     pub inaccessible_since: Option<SimTime>,
     pub archiving_at: Option<SimTime>,
     pub archived_at: Option<SimTime>,
@@ -242,7 +244,7 @@ impl Engine {
         }
         let kms_id = spec.table.key.clone();
         engine.kms_call(
-            "DescribeKey",
+            KmsOp::DescribeKey,
             &kms_id,
             Caller::Admin,
             None,
@@ -250,7 +252,7 @@ impl Engine {
             "table creation",
         );
         engine.kms_call(
-            "CreateGrant",
+            KmsOp::CreateGrant,
             &kms_id,
             Caller::Admin,
             None,
@@ -258,7 +260,7 @@ impl Engine {
             "table creation",
         );
         engine.kms_call(
-            "GenerateDataKey",
+            KmsOp::GenerateDataKey,
             &kms_id,
             Caller::Service,
             Some(1),

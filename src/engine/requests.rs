@@ -7,6 +7,7 @@ use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
 use super::kms::{KmsBlob, KmsError, KmsErrorCode};
 use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};
 use super::time::SimDuration;
+use super::vocab::{ErrorCode, KmsOp};
 use super::{AdminOp, CacheEntry, Command, Engine, Rng, Scheduled};
 
 impl Engine {
@@ -53,7 +54,7 @@ impl Engine {
         let Some(entry_ix) = self.entry_ix(p, c) else {
             let message = format!("no principal `{p}` with a connection {c}");
             return RequestResult::Error {
-                error: "ValidationException".into(),
+                error: ErrorCode::Validation,
                 kms_error: None,
                 message,
             };
@@ -61,7 +62,7 @@ impl Engine {
         self.cache[entry_ix].requests += 1;
         if self.table.is_archived_or_archiving() {
             let result = RequestResult::Error {
-                error: "TableArchived".into(),
+                error: ErrorCode::TableArchived,
                 kms_error: None,
                 message: format!(
                     "Table {} is {}: restore the archival backup to a new table",
@@ -82,7 +83,7 @@ impl Engine {
                 Ok(bytes) => (bytes, CacheUse::Fetched),
                 Err(e) => {
                     let result = RequestResult::Error {
-                        error: "AccessDeniedException".into(),
+                        error: ErrorCode::AccessDenied,
                         kms_error: Some(e.code),
                         message: format!("KMS key access denied error: {}", e.message),
                     };
@@ -153,7 +154,7 @@ impl Engine {
         let result = match outcome {
             Ok(()) => RequestResult::Ok,
             Err(_) => RequestResult::Error {
-                error: "InternalServerError".into(),
+                error: ErrorCode::InternalServerError,
                 kms_error: None,
                 message: "stored ciphertext failed its integrity check".into(),
             },
@@ -183,8 +184,7 @@ impl Engine {
         if let RequestResult::Error { error, .. } = &result {
             e.failures += 1;
             if !write && self.milestones.first_failed_read.is_none() {
-                self.milestones.first_failed_read =
-                    Some((self.now, principal.clone(), error.clone()));
+                self.milestones.first_failed_read = Some((self.now, principal.clone(), *error));
             }
         }
         let (item, dek) = (target.map(|t| t.0), target.map(|t| t.1));
@@ -235,7 +235,7 @@ impl Engine {
         };
         self.cache[entry_ix].kms_calls += 1;
         self.kms_call(
-            "Decrypt",
+            KmsOp::Decrypt,
             &kms_id,
             Caller::Principal(principal.clone()),
             Some(blob.version),

@@ -8,6 +8,7 @@ use super::ids::{DekId, KmsKeyId, TableKeyId};
 use super::kms::{KeyState, KmsErrorCode};
 use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};
 use super::time::SimDuration;
+use super::vocab::{ErrorCode, KmsOp};
 use super::{Command, Engine, RANGE_LOG_ABOVE, RANGE_LOG_SIZE, Scheduled};
 
 /// Which service-held key of the re-wrap job.
@@ -22,14 +23,14 @@ impl Engine {
         let cmd = Command::ChangeTableKey {
             key: target.clone(),
         };
-        let reject = |this: &mut Self, error: &str, message: String| {
+        let reject = |this: &mut Self, error: ErrorCode, message: String| {
             this.emit(EventKind::TableUpdateRejected {
                 to_key: target.clone(),
-                error: error.into(),
+                error,
                 message: message.clone(),
             });
             RequestResult::Error {
-                error: error.into(),
+                error,
                 kms_error: None,
                 message,
             }
@@ -37,28 +38,29 @@ impl Engine {
         if self.table.is_archived_or_archiving() {
             return reject(
                 self,
-                "TableArchived",
+                ErrorCode::TableArchived,
                 format!("table is {}", self.table.status),
             );
         }
         if self.table.sse == SseStatus::Updating {
             return reject(
                 self,
-                "ValidationException",
+                ErrorCode::Validation,
                 "another key change is in progress (SSEDescription.Status is UPDATING)".into(),
             );
         }
         let Some(tix) = self.key_ix(target) else {
             return self.refuse(
                 &cmd,
-                "ValidationException",
+                ErrorCode::Validation,
+                None,
                 format!("KMS key {target} does not exist"),
             );
         };
         if self.table.current_kms_key() == target {
             return reject(
                 self,
-                "ValidationException",
+                ErrorCode::Validation,
                 format!("the table is already encrypted with {target}"),
             );
         }
@@ -68,7 +70,7 @@ impl Engine {
             // DescribeKey works in every state while the key exists (fact 62); a deleted key
             // is not found (facts 54, 61).
             self.kms_call(
-                "DescribeKey",
+                KmsOp::DescribeKey,
                 target,
                 Caller::Admin,
                 None,
@@ -78,7 +80,7 @@ impl Engine {
             if deleted {
                 let result = reject(
                     self,
-                    "ValidationException",
+                    ErrorCode::Validation,
                     format!("KMS key {target} does not exist (NotFoundException)"),
                 );
                 return match result {
@@ -93,7 +95,7 @@ impl Engine {
             if state != KeyState::Enabled {
                 return reject(
                     self,
-                    "ValidationException",
+                    ErrorCode::Validation,
                     format!(
                         "KMS key {target} is {}: DynamoDB cannot use it",
                         state.name()
@@ -101,7 +103,7 @@ impl Engine {
                 );
             }
             if let Err(message) = self.table.quota.check(self.now, self.table.created_at) {
-                return reject(self, "LimitExceededException", message);
+                return reject(self, ErrorCode::LimitExceeded, message);
             }
         }
         // Accepted.
@@ -120,7 +122,7 @@ impl Engine {
             to: SseStatus::Updating,
         });
         self.kms_call(
-            "CreateGrant",
+            KmsOp::CreateGrant,
             target,
             Caller::Admin,
             None,
@@ -133,7 +135,7 @@ impl Engine {
             Ok(g) => g,
             Err(e) => {
                 self.kms_call(
-                    "GenerateDataKey",
+                    KmsOp::GenerateDataKey,
                     target,
                     Caller::Service,
                     Some(version),
@@ -141,11 +143,11 @@ impl Engine {
                     "new table key",
                 );
                 self.table.sse = SseStatus::Enabled;
-                return reject(self, "ValidationException", e.message);
+                return reject(self, ErrorCode::Validation, e.message);
             }
         };
         self.kms_call(
-            "GenerateDataKey",
+            KmsOp::GenerateDataKey,
             target,
             Caller::Service,
             Some(version),

@@ -21,6 +21,18 @@ pub enum TableStatus {
 }
 
 impl TableStatus {
+    pub const ALL: [TableStatus; 4] = [
+        TableStatus::Active,
+        TableStatus::InaccessibleEncryptionCredentials,
+        TableStatus::Archiving,
+        TableStatus::Archived,
+    ];
+
+    /// The status with this scenario-format name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
     /// The scenario-format name: `active`, `inaccessible`, `archiving`, `archived`.
     pub fn name(self) -> &'static str {
         match self {
@@ -55,6 +67,14 @@ pub enum SseStatus {
 }
 
 impl SseStatus {
+    pub const ALL: [SseStatus; 2] = [SseStatus::Enabled, SseStatus::Updating];
+
+    /// The status with this scenario-format name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The scenario-format name: `enabled`, `updating`.
     pub fn name(self) -> &'static str {
         match self {
             SseStatus::Enabled => "enabled",

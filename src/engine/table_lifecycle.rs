@@ -6,6 +6,7 @@ use super::event::{Caller, EventKind};
 use super::ids::{KmsKeyId, TableKeyId};
 use super::kms::{KmsError, KmsErrorCode};
 use super::table::{ArchivalBackup, TableStatus};
+use super::vocab::KmsOp;
 use super::{BACKGROUND_CHECK, Engine, Scheduled};
 
 impl Engine {
@@ -130,7 +131,7 @@ impl Engine {
             .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
             .and_then(|()| self.keys[ix].decrypt(&blob, &self.context));
         self.kms_call(
-            "Decrypt",
+            KmsOp::Decrypt,
             kms_id,
             Caller::Service,
             Some(blob.version),

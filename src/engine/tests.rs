@@ -134,7 +134,7 @@ fn detection_without_traffic_then_archive_after_seven_days() {
         "disabled, not deleted: the backup can be restored"
     );
     let r = e.apply(&read("app"));
-    assert!(matches!(r, RequestResult::Error { ref error, .. } if error == "TableArchived"));
+    assert!(matches!(r, RequestResult::Error { ref error, .. } if error.name() == "TableArchived"));
 }
 
 #[test]
@@ -323,7 +323,7 @@ fn quota_refuses_the_fifth_change_but_not_aws_owned() {
         },
     );
     assert!(
-        matches!(r, RequestResult::Error { ref error, .. } if error == "LimitExceededException")
+        matches!(r, RequestResult::Error { ref error, .. } if error.name() == "LimitExceededException")
     );
     assert!(
         at(
@@ -360,7 +360,7 @@ fn aws_managed_keys_cannot_be_disabled() {
         key: "aws-dynamodb".into(),
     });
     assert!(
-        matches!(r, RequestResult::Error { ref error, .. } if error == "AccessDeniedException")
+        matches!(r, RequestResult::Error { ref error, .. } if error.name() == "AccessDeniedException")
     );
     assert_eq!(
         e.key(&"aws-dynamodb".into()).unwrap().state,
@@ -510,7 +510,9 @@ fn permission_changes_on_a_deleted_key_are_not_found() {
             Some(KmsErrorCode::NotFoundException),
             "{cmd:?}"
         );
-        assert!(matches!(&r, RequestResult::Error { error, .. } if error == "NotFoundException"));
+        assert!(
+            matches!(&r, RequestResult::Error { error, .. } if error.name() == "NotFoundException")
+        );
     }
 }
 
@@ -535,7 +537,9 @@ fn describe_key_on_a_deleted_target_is_logged_as_not_found() {
         .iter()
         .rev()
         .find_map(|ev| match &ev.kind {
-            EventKind::KmsCall(c) if c.event_name == "DescribeKey" => Some(c.clone()),
+            EventKind::KmsCall(c) if c.event_name == crate::engine::vocab::KmsOp::DescribeKey => {
+                Some(c.clone())
+            }
             _ => None,
         })
         .unwrap();

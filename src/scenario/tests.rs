@@ -1,7 +1,10 @@
 //! Parser tests: the shapes the contract allows, and the extensions.
 
 use super::*;
-use crate::engine::time::{MINUTE, SECOND};
+use crate::engine::Assumptions;
+use crate::engine::ids::{AWS_OWNED, KmsKeyId};
+use crate::engine::kms::{KeyKind, KeyStateKind};
+use crate::engine::time::{MINUTE, SECOND, SimDuration, SimTime};
 
 const BASE: &str = r#"
 title = "t"
@@ -86,7 +89,7 @@ fn expectations_may_name_the_aws_owned_key() {
         s.steps[0]
             .expect
             .iter()
-            .any(|c| c.kind == CheckKind::KeyState(KmsKeyId::new(AWS_OWNED), "enabled"))
+            .any(|c| c.kind == CheckKind::KeyState(KmsKeyId::new(AWS_OWNED), KeyStateKind::Enabled))
     );
 }
 

@@ -3,9 +3,11 @@
 
 use std::fmt::Write as _;
 
-use super::{Action, CheckKind, Repeat, Scenario};
+use super::expect::cached_text;
+use super::{Action, CheckKind, Field, Repeat, Scenario};
 use crate::engine::kms::KeyKind;
 use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::vocab::Verb;
 use crate::engine::{Assumptions, Command};
 
 /// A step to write out.
@@ -121,7 +123,7 @@ fn write_action(out: &mut String, action: &Action) {
         Action::EachConnection {
             principal, write, ..
         } => {
-            let verb = if *write { "write" } else { "read" };
+            let verb = if *write { Verb::Write } else { Verb::Read };
             let _ = writeln!(
                 out,
                 "do = \"{verb}\"\nprincipal = {}\nconnection = \"all\"",
@@ -129,34 +131,26 @@ fn write_action(out: &mut String, action: &Action) {
             );
         }
         Action::Command(c) => {
-            let (verb, key, principal, connection, days) = match c {
+            let verb = c.verb();
+            let (key, principal, connection, days) = match c {
                 Command::Read {
                     principal,
                     connection,
-                } => ("read", None, Some(principal), Some(connection.0), None),
-                Command::Write {
+                }
+                | Command::Write {
                     principal,
                     connection,
-                } => ("write", None, Some(principal), Some(connection.0), None),
-                Command::ChangeTableKey { key } => {
-                    ("change-table-key", Some(key), None, None, None)
+                } => (None, Some(principal), Some(connection.0), None),
+                Command::ScheduleKeyDeletion { key, days } => (Some(key), None, None, Some(*days)),
+                Command::Revoke { key, principal } | Command::Allow { key, principal } => {
+                    (Some(key), Some(principal), None, None)
                 }
-                Command::DisableKey { key } => ("disable-key", Some(key), None, None, None),
-                Command::EnableKey { key } => ("enable-key", Some(key), None, None, None),
-                Command::ScheduleKeyDeletion { key, days } => {
-                    ("schedule-key-deletion", Some(key), None, None, Some(*days))
-                }
-                Command::CancelKeyDeletion { key } => {
-                    ("cancel-key-deletion", Some(key), None, None, None)
-                }
-                Command::RotateKey { key } => ("rotate-key", Some(key), None, None, None),
-                Command::Revoke { key, principal } => {
-                    ("revoke", Some(key), Some(principal), None, None)
-                }
-                Command::Allow { key, principal } => {
-                    ("allow", Some(key), Some(principal), None, None)
-                }
-                Command::Wait => ("wait", None, None, None, None),
+                Command::ChangeTableKey { key }
+                | Command::DisableKey { key }
+                | Command::EnableKey { key }
+                | Command::CancelKeyDeletion { key }
+                | Command::RotateKey { key } => (Some(key), None, None, None),
+                Command::Wait => (None, None, None, None),
             };
             let _ = writeln!(out, "do = \"{verb}\"");
             if let Some(k) = key {
@@ -181,34 +175,32 @@ fn expect_fields(checks: &[CheckKind]) -> String {
     let mut cached: Vec<String> = Vec::new();
     let mut calls: Vec<String> = Vec::new();
     for c in checks {
+        let f = c.field();
         match c {
-            CheckKind::Outcome(ok) => fields.push(format!(
-                "outcome = \"{}\"",
-                if *ok { "ok" } else { "error" }
-            )),
-            CheckKind::Error(e) => fields.push(format!("error = {}", q(e))),
-            CheckKind::KmsError(e) => fields.push(format!("kms_error = {}", q(e.as_str()))),
-            CheckKind::Table(t) => fields.push(format!("table = {}", q(t))),
-            CheckKind::Sse(s) => fields.push(format!("sse = {}", q(s))),
-            CheckKind::WrappedBy(k) => fields.push(format!("wrapped_by = {}", q(k.as_str()))),
-            CheckKind::KeyState(k, s) => keys.push(format!("{} = {}", q(k.as_str()), q(s))),
-            CheckKind::Cached(p, left) => cached.push(format!(
-                "{} = {}",
-                q(p.as_str()),
-                left.map_or_else(|| q("none"), dur)
-            )),
-            CheckKind::Recoverable(r) => fields.push(format!("recoverable = {r}")),
+            CheckKind::Outcome(ok) => {
+                fields.push(format!("{f} = {}", q(if *ok { "ok" } else { "error" })));
+            }
+            CheckKind::Error(e) => fields.push(format!("{f} = {}", q(e.name()))),
+            CheckKind::KmsError(e) => fields.push(format!("{f} = {}", q(e.as_str()))),
+            CheckKind::Table(t) => fields.push(format!("{f} = {}", q(t.name()))),
+            CheckKind::Sse(s) => fields.push(format!("{f} = {}", q(s.name()))),
+            CheckKind::WrappedBy(k) => fields.push(format!("{f} = {}", q(k.as_str()))),
+            CheckKind::KeyState(k, s) => keys.push(format!("{} = {}", q(k.as_str()), q(s.name()))),
+            CheckKind::Cached(p, left) => {
+                cached.push(format!("{} = {}", q(p.as_str()), q(&cached_text(*left))));
+            }
+            CheckKind::Recoverable(r) => fields.push(format!("{f} = {r}")),
             CheckKind::KmsCalls(p, n) => calls.push(format!("{} = {n}", q(p.as_str()))),
         }
     }
-    if !keys.is_empty() {
-        fields.push(format!("keys = {{ {} }}", keys.join(", ")));
-    }
-    if !cached.is_empty() {
-        fields.push(format!("cached = {{ {} }}", cached.join(", ")));
-    }
-    if !calls.is_empty() {
-        fields.push(format!("kms_calls = {{ {} }}", calls.join(", ")));
+    for (field, list) in [
+        (Field::Keys, keys),
+        (Field::Cached, cached),
+        (Field::KmsCalls, calls),
+    ] {
+        if !list.is_empty() {
+            fields.push(format!("{field} = {{ {} }}", list.join(", ")));
+        }
     }
     fields.join(", ")
 }

@@ -1,0 +1,266 @@
+//! The typed vocabulary: actions (`do = "..."`), KMS operations and the error codes a caller
+//! sees, each an enum with one name table. The parser, the runner, the writer (`w`), the
+//! reports and the TUI all read names from here; adding an action means adding a variant
+//! here and giving it meaning where the compiler asks, never another list of strings.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::command::Command;
+use super::kms::KmsErrorCode;
+
+/// What a scenario step does (`do = "..."`), and what a live action is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verb {
+    Read,
+    Write,
+    ChangeTableKey,
+    DisableKey,
+    EnableKey,
+    ScheduleKeyDeletion,
+    CancelKeyDeletion,
+    RotateKey,
+    Revoke,
+    Allow,
+    Wait,
+}
+
+impl Verb {
+    /// Every action, in the order the format page lists them.
+    pub const ALL: [Verb; 11] = [
+        Verb::Read,
+        Verb::Write,
+        Verb::ChangeTableKey,
+        Verb::DisableKey,
+        Verb::EnableKey,
+        Verb::ScheduleKeyDeletion,
+        Verb::CancelKeyDeletion,
+        Verb::RotateKey,
+        Verb::Revoke,
+        Verb::Allow,
+        Verb::Wait,
+    ];
+
+    /// The name a scenario file uses.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verb::Read => "read",
+            Verb::Write => "write",
+            Verb::ChangeTableKey => "change-table-key",
+            Verb::DisableKey => "disable-key",
+            Verb::EnableKey => "enable-key",
+            Verb::ScheduleKeyDeletion => "schedule-key-deletion",
+            Verb::CancelKeyDeletion => "cancel-key-deletion",
+            Verb::RotateKey => "rotate-key",
+            Verb::Revoke => "revoke",
+            Verb::Allow => "allow",
+            Verb::Wait => "wait",
+        }
+    }
+
+    /// The verb with this name, if any (no fallback: an unknown name is an error upstream).
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// Read and write act as a principal; revoke and allow name one.
+    pub const fn needs_principal(self) -> bool {
+        matches!(self, Verb::Read | Verb::Write | Verb::Revoke | Verb::Allow)
+    }
+
+    /// Every key action and the key change name a KMS key.
+    pub const fn needs_key(self) -> bool {
+        !matches!(self, Verb::Read | Verb::Write | Verb::Wait)
+    }
+
+    pub const fn takes_connection(self) -> bool {
+        matches!(self, Verb::Read | Verb::Write)
+    }
+
+    pub const fn takes_days(self) -> bool {
+        matches!(self, Verb::ScheduleKeyDeletion)
+    }
+
+    /// Only a key change may name the AWS owned key: no user can manage that key (fact 53).
+    pub const fn may_name_aws_owned(self) -> bool {
+        matches!(self, Verb::ChangeTableKey)
+    }
+}
+
+impl fmt::Display for Verb {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Command {
+    /// The action this command performs.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::Read { .. } => Verb::Read,
+            Command::Write { .. } => Verb::Write,
+            Command::ChangeTableKey { .. } => Verb::ChangeTableKey,
+            Command::DisableKey { .. } => Verb::DisableKey,
+            Command::EnableKey { .. } => Verb::EnableKey,
+            Command::ScheduleKeyDeletion { .. } => Verb::ScheduleKeyDeletion,
+            Command::CancelKeyDeletion { .. } => Verb::CancelKeyDeletion,
+            Command::RotateKey { .. } => Verb::RotateKey,
+            Command::Revoke { .. } => Verb::Revoke,
+            Command::Allow { .. } => Verb::Allow,
+            Command::Wait => Verb::Wait,
+        }
+    }
+}
+
+/// A KMS API operation, as CloudTrail names it (`eventName`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum KmsOp {
+    Decrypt,
+    GenerateDataKey,
+    CreateGrant,
+    DescribeKey,
+    DisableKey,
+    EnableKey,
+    ScheduleKeyDeletion,
+    CancelKeyDeletion,
+    RotateKeyOnDemand,
+}
+
+impl KmsOp {
+    pub const fn name(self) -> &'static str {
+        match self {
+            KmsOp::Decrypt => "Decrypt",
+            KmsOp::GenerateDataKey => "GenerateDataKey",
+            KmsOp::CreateGrant => "CreateGrant",
+            KmsOp::DescribeKey => "DescribeKey",
+            KmsOp::DisableKey => "DisableKey",
+            KmsOp::EnableKey => "EnableKey",
+            KmsOp::ScheduleKeyDeletion => "ScheduleKeyDeletion",
+            KmsOp::CancelKeyDeletion => "CancelKeyDeletion",
+            KmsOp::RotateKeyOnDemand => "RotateKeyOnDemand",
+        }
+    }
+
+    /// Calls the administrator makes directly (console or CLI); DynamoDB makes the others.
+    pub const fn is_direct_admin(self) -> bool {
+        matches!(
+            self,
+            KmsOp::DisableKey
+                | KmsOp::EnableKey
+                | KmsOp::ScheduleKeyDeletion
+                | KmsOp::CancelKeyDeletion
+                | KmsOp::RotateKeyOnDemand
+        )
+    }
+
+    /// Calls that carry the table's encryption context (fact 75).
+    pub const fn carries_context(self) -> bool {
+        matches!(
+            self,
+            KmsOp::Decrypt | KmsOp::GenerateDataKey | KmsOp::CreateGrant
+        )
+    }
+}
+
+impl fmt::Display for KmsOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for KmsOp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+/// The error a caller sees (`error` in a scenario's `expect`): DynamoDB's own errors, or the
+/// KMS error of a key action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCode {
+    /// DynamoDB could not use the table key: KMS refused (fact 50). Also KMS's own
+    /// AccessDeniedException for an admin call: the two share the name.
+    AccessDenied,
+    TableArchived,
+    LimitExceeded,
+    Validation,
+    /// A stored ciphertext failed its integrity check (never in a healthy world).
+    InternalServerError,
+    /// A KMS error returned to a key action (`disable-key` on a key pending deletion, ...).
+    Kms(KmsErrorCode),
+}
+
+impl ErrorCode {
+    /// The errors a scenario may expect, in the order the format page lists them.
+    pub const EXPECTABLE: [ErrorCode; 7] = [
+        ErrorCode::AccessDenied,
+        ErrorCode::TableArchived,
+        ErrorCode::LimitExceeded,
+        ErrorCode::Validation,
+        ErrorCode::Kms(KmsErrorCode::DisabledException),
+        ErrorCode::Kms(KmsErrorCode::KmsInvalidStateException),
+        ErrorCode::Kms(KmsErrorCode::NotFoundException),
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            ErrorCode::AccessDenied => "AccessDeniedException",
+            ErrorCode::TableArchived => "TableArchived",
+            ErrorCode::LimitExceeded => "LimitExceededException",
+            ErrorCode::Validation => "ValidationException",
+            ErrorCode::InternalServerError => "InternalServerError",
+            ErrorCode::Kms(k) => k.as_str(),
+        }
+    }
+
+    /// The code a KMS error surfaces as (KMS's AccessDeniedException reads as DynamoDB's).
+    pub const fn from_kms(k: KmsErrorCode) -> Self {
+        match k {
+            KmsErrorCode::AccessDeniedException => ErrorCode::AccessDenied,
+            KmsErrorCode::LimitExceededException => ErrorCode::LimitExceeded,
+            other => ErrorCode::Kms(other),
+        }
+    }
+
+    /// The KMS error behind this code, when it is one.
+    pub const fn kms(self) -> Option<KmsErrorCode> {
+        match self {
+            ErrorCode::Kms(k) => Some(k),
+            _ => None,
+        }
+    }
+
+    /// An expectable code by name.
+    pub fn parse_expectable(name: &str) -> Option<Self> {
+        Self::EXPECTABLE.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for ErrorCode {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_parses_back_to_its_value() {
+        for v in Verb::ALL {
+            assert_eq!(Verb::parse(v.name()), Some(v));
+        }
+        assert_eq!(Verb::parse("destroy-key"), None, "no fallback");
+        for c in ErrorCode::EXPECTABLE {
+            assert_eq!(ErrorCode::parse_expectable(c.name()), Some(c));
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The scenarios shipped in the binary, and loading `FILE|NAME` (a file read with a bound, or a
+//! built-in by name).
+
+use super::diag::Diagnostic;
+use super::{Scenario, limits, parse};
+
+/// Embed `assets/scenarios/NAME.toml` under its name.
+macro_rules! builtin {
+    ($name:literal) => {
+        Builtin {
+            name: $name,
+            text: include_str!(concat!("../../assets/scenarios/", $name, ".toml")),
+        }
+    };
+}
+
+/// A scenario embedded in the binary.
+pub struct Builtin {
+    pub name: &'static str,
+    pub text: &'static str,
+}
+
+/// The shipped scenarios, in teaching order; the first is the default.
+pub const BUILTINS: &[Builtin] = &[
+    builtin!("change-table-key"),
+    builtin!("disable-current-key"),
+    builtin!("delete-current-key"),
+    builtin!("rotation-is-not-rewrap"),
+    builtin!("cancel-is-not-enable"),
+    builtin!("revoke-one-principal"),
+    builtin!("key-change-quota"),
+    builtin!("old-key-disabled-mid-rewrap"),
+    builtin!("many-connections"),
+    builtin!("aws-managed-key"),
+    builtin!("restore-within-grace"),
+];
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("{0}")]
+    Invalid(Box<Diagnostic>),
+    #[error("cannot read `{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "no scenario file or built-in scenario named `{0}` (run `rewrap list` to see the built-in ones)"
+    )]
+    NotFound(String),
+}
+
+/// Load `FILE|NAME`: an existing path, else a built-in scenario by name.
+pub fn load(spec: &str) -> Result<Scenario, LoadError> {
+    let path = std::path::Path::new(spec);
+    if path.exists() {
+        let text = read_bounded(path).map_err(|source| LoadError::Io {
+            path: spec.to_string(),
+            source,
+        })?;
+        return parse(spec, &text).map_err(|d| LoadError::Invalid(Box::new(d)));
+    }
+    let name = spec.strip_prefix("builtin:").unwrap_or(spec);
+    let name = name.strip_suffix(".toml").unwrap_or(name);
+    match BUILTINS.iter().find(|b| b.name == name) {
+        Some(b) => parse(&format!("builtin:{}", b.name), b.text)
+            .map_err(|d| LoadError::Invalid(Box::new(d))),
+        None => Err(LoadError::NotFound(spec.to_string())),
+    }
+}
+
+/// Read at most `limits::MAX_FILE_BYTES` of a scenario file (a device such as /dev/zero or
+/// a huge file is refused instead of read without end).
+fn read_bounded(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read as _;
+    let file = std::fs::File::open(path)?;
+    if file.metadata()?.is_dir() {
+        return Err(std::io::Error::other(
+            "it is a directory, not a scenario file",
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(limits::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limits::MAX_FILE_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {} KiB: a scenario file is at most {} bytes",
+            limits::MAX_FILE_BYTES / 1024,
+            limits::MAX_FILE_BYTES
+        )));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        std::io::Error::other(format!(
+            "not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })
+}
+
+/// The default scenario (the seed story).
+pub fn default_scenario() -> Scenario {
+    // The built-ins are validated by the test suite; a broken one is a build defect.
+    load(BUILTINS[0].name).expect("the default built-in scenario is valid")
+}

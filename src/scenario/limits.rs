@@ -1,0 +1,21 @@
+//! What a scenario may ask for, checked at load so every accepted file runs in bounded time
+//! and memory (docs/scenario-format.md, "Limits").
+
+use crate::engine::time::SimDuration;
+
+/// Largest scenario file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+/// Latest simulated instant a step, `until` or `end` may name: 100 years.
+pub const MAX_SPAN: SimDuration = SimDuration::from_days(36_500);
+/// Actions after expanding repeated steps and `connection = "all"`.
+pub const MAX_ACTIONS: u64 = 250_000;
+/// Declared KMS keys.
+pub const MAX_KEYS: usize = 100;
+/// Declared principals.
+pub const MAX_PRINCIPALS: usize = 100;
+/// Connections of one principal.
+pub const MAX_CONNECTIONS_EACH: i64 = 1_000;
+/// Connections over all principals (each holds its own cache entry).
+pub const MAX_CONNECTIONS: u64 = 10_000;
+/// Steps in a file.
+pub const MAX_STEPS: usize = 10_000;

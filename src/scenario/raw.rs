@@ -1,0 +1,102 @@
+//! The raw shape of a scenario file, as serde reads it: every field optional where the format
+//! allows, unknown fields refused, and spans kept for file:line:col diagnostics.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawScenario {
+    pub(super) title: Option<Spanned<String>>,
+    pub(super) summary: Option<String>,
+    pub(super) seed: Option<Spanned<i64>>,
+    pub(super) end: Option<Spanned<String>>,
+    pub(super) assumptions: Option<RawAssumptions>,
+    #[serde(default)]
+    pub(super) key: Vec<RawKey>,
+    pub(super) table: Option<Spanned<RawTable>>,
+    #[serde(default)]
+    pub(super) principal: Vec<RawPrincipal>,
+    #[serde(default)]
+    pub(super) step: Vec<Spanned<RawStep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAssumptions {
+    pub(super) cache_refresh: Option<Spanned<String>>,
+    pub(super) detection: Option<Spanned<String>>,
+    pub(super) archive_after: Option<Spanned<String>>,
+    pub(super) archive_duration: Option<Spanned<String>>,
+    pub(super) rewrap_per_dek: Option<Spanned<String>>,
+    pub(super) deletion_delay: Option<Spanned<String>>,
+    pub(super) propagation: Option<Spanned<String>>,
+    pub(super) pending_deletion_error: Option<Spanned<String>>,
+    pub(super) on_demand_rotation_limit: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawKey {
+    pub(super) id: Spanned<String>,
+    pub(super) kind: Option<Spanned<String>>,
+    pub(super) state: Option<Spanned<String>>,
+    pub(super) rotation_days: Option<Spanned<i64>>,
+    pub(super) allow: Option<Spanned<Vec<Spanned<String>>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTable {
+    pub(super) name: Option<Spanned<String>>,
+    pub(super) key: Spanned<String>,
+    pub(super) deks: Option<Spanned<i64>>,
+    pub(super) items: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPrincipal {
+    pub(super) name: Spanned<String>,
+    pub(super) connections: Option<Spanned<i64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawConnection {
+    Number(i64),
+    Word(String),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStep {
+    pub(super) at: Spanned<String>,
+    #[serde(rename = "do")]
+    pub(super) action: Spanned<String>,
+    pub(super) principal: Option<Spanned<String>>,
+    pub(super) connection: Option<Spanned<RawConnection>>,
+    pub(super) key: Option<Spanned<String>>,
+    pub(super) days: Option<Spanned<i64>>,
+    pub(super) note: Option<String>,
+    pub(super) every: Option<Spanned<String>>,
+    pub(super) until: Option<Spanned<String>>,
+    pub(super) expect: Option<Spanned<RawExpect>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawExpect {
+    pub(super) outcome: Option<Spanned<String>>,
+    pub(super) error: Option<Spanned<String>>,
+    pub(super) kms_error: Option<Spanned<String>>,
+    pub(super) table: Option<Spanned<String>>,
+    pub(super) sse: Option<Spanned<String>>,
+    pub(super) wrapped_by: Option<Spanned<String>>,
+    pub(super) keys: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    pub(super) cached: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    pub(super) recoverable: Option<Spanned<bool>>,
+    pub(super) kms_calls: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+}

@@ -1,0 +1,251 @@
+//! `[[step]]`s: when each runs (`at`, repeats with `every`/`until`), what it does (`do` and its
+//! fields, checked against the action's needs) and what it expects.
+
+use toml::Spanned;
+
+use super::cx::{Ctx, Declared, instant};
+use super::diag::Diagnostic;
+use super::expect::parse_expect;
+use super::limits;
+use super::names::printable;
+use super::raw::{RawConnection, RawStep};
+use super::{Action, Repeat, Step};
+use crate::engine::Command;
+use crate::engine::ids::ConnectionId;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::vocab::Verb;
+
+/// Every step, in file order, with the limits on their number and on the actions they
+/// expand to.
+pub(super) fn parse_steps(
+    cx: &Ctx<'_>,
+    raw: &[Spanned<RawStep>],
+    declared: &Declared<'_>,
+) -> Result<Vec<Step>, Diagnostic> {
+    if let Some(extra) = raw.get(limits::MAX_STEPS) {
+        return Err(cx.err(extra.span(), "too many steps").help(format!(
+            "a scenario has at most {} [[step]]s; use `every`/`until` to repeat one",
+            limits::MAX_STEPS
+        )));
+    }
+    let mut steps: Vec<Step> = Vec::with_capacity(raw.len());
+    let mut actions: u64 = 0;
+    for (i, raw_step) in raw.iter().enumerate() {
+        let prev_at = steps.last().map_or(SimTime::ZERO, |s| s.at);
+        let step = parse_step(cx, raw_step, i + 1, prev_at, declared)?;
+        let runs = step.repeat.map_or(1, |r| {
+            r.until.since(step.at).as_millis() / r.every.as_millis() + 1
+        });
+        actions = actions.saturating_add(runs.saturating_mul(step.action.command_count()));
+        if actions > limits::MAX_ACTIONS {
+            return Err(cx
+                .err(raw_step.get_ref().action.span(), "the scenario expands to too many actions")
+                .label("repetitions x connections, counted over all steps up to here")
+                .help(format!(
+                    "at most {} actions in all; use a longer `every`, an earlier `until` or fewer connections",
+                    limits::MAX_ACTIONS
+                )));
+        }
+        steps.push(step);
+    }
+    Ok(steps)
+}
+
+fn parse_step(
+    cx: &Ctx<'_>,
+    raw_step: &Spanned<RawStep>,
+    number: usize,
+    prev_at: SimTime,
+    declared: &Declared<'_>,
+) -> Result<Step, Diagnostic> {
+    let rs = raw_step.get_ref();
+    let at = instant(cx, &rs.at, "at", prev_at)?;
+    if at < prev_at {
+        return Err(cx
+            .err(
+                rs.at.span(),
+                format!("step {number} at {at} goes back in time"),
+            )
+            .label(format!("the previous step is at {prev_at}"))
+            .help(
+                "steps must be in time order; use \"+5m\" for a time relative to the previous step",
+            ));
+    }
+    let action = parse_action(cx, rs, declared)?;
+    let repeat = parse_repeat(cx, rs, at)?;
+    let expect = match &rs.expect {
+        Some(e) => parse_expect(cx, e, declared)?,
+        None => Vec::new(),
+    };
+    Ok(Step {
+        number,
+        line: cx.line(&raw_step.span()),
+        at,
+        action,
+        note: rs.note.as_deref().map(|n| printable(n, true)),
+        expect,
+        repeat,
+    })
+}
+
+/// Extension: `every` + `until` repeat a step's action.
+fn parse_repeat(cx: &Ctx<'_>, rs: &RawStep, at: SimTime) -> Result<Option<Repeat>, Diagnostic> {
+    match (&rs.every, &rs.until) {
+        (None, None) => Ok(None),
+        (Some(e), Some(u)) => {
+            let every = cx.duration(e, "every")?;
+            if every == SimDuration::ZERO {
+                return Err(cx.err(e.span(), "`every` must be longer than 0s"));
+            }
+            let until = instant(cx, u, "until", at)?;
+            if until < at {
+                return Err(cx
+                    .err(
+                        u.span(),
+                        format!("`until` ({until}) is before the step's time ({at})"),
+                    )
+                    .help("`until` is an absolute time, or \"+30d\" relative to `at`"));
+            }
+            Ok(Some(Repeat { every, until }))
+        }
+        (Some(e), None) => Err(cx
+            .err(e.span(), "`every` needs `until`")
+            .help("e.g. every = \"1m\", until = \"30d\"")),
+        (None, Some(u)) => Err(cx
+            .err(u.span(), "`until` needs `every`")
+            .help("e.g. every = \"1m\", until = \"30d\"")),
+    }
+}
+
+/// `do` and the fields it takes. Each verb says what it needs (`Verb::needs_key`, ...); a field
+/// it does not take is an error, and so is an unknown verb (there is no fallback).
+fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<Action, Diagnostic> {
+    let name = rs.action.get_ref().as_str();
+    let Some(verb) = Verb::parse(name) else {
+        let all: Vec<&str> = Verb::ALL.iter().map(|v| v.name()).collect();
+        return Err(cx
+            .err(rs.action.span(), format!("unknown action `{name}`"))
+            .help(format!("`do` is one of {}", all.join(", "))));
+    };
+    let not_for = |span: std::ops::Range<usize>, field: &str| {
+        cx.err(span, format!("`{field}` does not apply to `{verb}`"))
+            .label("remove this field")
+    };
+    if !verb.needs_principal()
+        && let Some(p) = &rs.principal
+    {
+        return Err(not_for(p.span(), "principal"));
+    }
+    if !verb.needs_key()
+        && let Some(k) = &rs.key
+    {
+        return Err(not_for(k.span(), "key"));
+    }
+    if !verb.takes_connection()
+        && let Some(c) = &rs.connection
+    {
+        return Err(not_for(c.span(), "connection"));
+    }
+    if !verb.takes_days()
+        && let Some(d) = &rs.days
+    {
+        return Err(not_for(d.span(), "days"));
+    }
+    let missing = |field: &str| {
+        cx.err(rs.action.span(), format!("`{verb}` needs `{field}`"))
+            .help(format!("add {field} = \"...\" to this step"))
+    };
+    let principal = match &rs.principal {
+        Some(p) if verb.needs_principal() => Some(declared.principal(p)?),
+        None if verb.needs_principal() => {
+            let mut e = missing("principal");
+            if let Some(first) = declared.principals.first() {
+                e = e.help(format!(
+                    "add principal = \"{}\" (declared: {})",
+                    first.id,
+                    declared
+                        .principals
+                        .iter()
+                        .map(|p| p.id.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            return Err(e);
+        }
+        _ => None,
+    };
+    let key = match &rs.key {
+        Some(k) if verb.needs_key() => Some(declared.key(k, verb.may_name_aws_owned())?),
+        None if verb.needs_key() => return Err(missing("key")),
+        _ => None,
+    };
+    let key = || key.clone().ok_or_else(|| missing("key"));
+    let principal_id = || {
+        principal
+            .map(|p| p.id.clone())
+            .ok_or_else(|| missing("principal"))
+    };
+    let cmd = match verb {
+        Verb::Read | Verb::Write => {
+            let p = principal.ok_or_else(|| missing("principal"))?;
+            let write = verb == Verb::Write;
+            match rs.connection.as_ref() {
+                None => Command::request(p.id.clone(), ConnectionId(1), write),
+                Some(c) => match c.get_ref() {
+                    RawConnection::Number(n) => {
+                        if *n < 1 || *n > i64::from(p.connections) {
+                            return Err(cx
+                                .err(c.span(), format!("`{}` has no connection {n}", p.id))
+                                .label(format!("connections are numbered 1..={}", p.connections))
+                                .help("raise `connections` in its [[principal]], or use connection = \"all\""));
+                        }
+                        Command::request(p.id.clone(), ConnectionId(*n as u32), write)
+                    }
+                    RawConnection::Word(w) if w == "all" => {
+                        return Ok(Action::EachConnection {
+                            principal: p.id.clone(),
+                            connections: p.connections,
+                            write,
+                        });
+                    }
+                    RawConnection::Word(w) => {
+                        return Err(cx
+                            .err(c.span(), format!("bad connection `{w}`"))
+                            .help("a connection number (1, 2, ...) or \"all\""));
+                    }
+                },
+            }
+        }
+        Verb::ChangeTableKey => Command::ChangeTableKey { key: key()? },
+        Verb::DisableKey => Command::DisableKey { key: key()? },
+        Verb::EnableKey => Command::EnableKey { key: key()? },
+        Verb::ScheduleKeyDeletion => {
+            let days = match &rs.days {
+                Some(d) => {
+                    let n = *d.get_ref();
+                    if !(7..=30).contains(&n) {
+                        return Err(cx
+                            .err(d.span(), format!("`days` = {n} is out of range"))
+                            .label("KMS waits 7 to 30 days before deleting a key"));
+                    }
+                    n as u32
+                }
+                None => 30,
+            };
+            Command::ScheduleKeyDeletion { key: key()?, days }
+        }
+        Verb::CancelKeyDeletion => Command::CancelKeyDeletion { key: key()? },
+        Verb::RotateKey => Command::RotateKey { key: key()? },
+        Verb::Revoke => Command::Revoke {
+            key: key()?,
+            principal: principal_id()?,
+        },
+        Verb::Allow => Command::Allow {
+            key: key()?,
+            principal: principal_id()?,
+        },
+        Verb::Wait => Command::Wait,
+    };
+    Ok(Action::Command(cmd))
+}

@@ -1,0 +1,367 @@
+//! The starting world of a scenario file: assumptions, principals, KMS keys and the table,
+//! each value checked against its range and each reference against what is declared.
+
+use std::collections::BTreeSet;
+
+use toml::Spanned;
+
+use super::cx::{Ctx, Declared};
+use super::diag::Diagnostic;
+use super::limits;
+use super::names::{is_id, one_of};
+use super::raw::{RawAssumptions, RawKey, RawPrincipal, RawTable};
+use crate::engine::ids::{AWS_OWNED, KmsKeyId, PrincipalId};
+use crate::engine::kms::{KeyKind, PendingDeletionError};
+use crate::engine::time::SimDuration;
+use crate::engine::{Assumptions, KeySpec, PrincipalSpec, TableSpec};
+
+type DurationField<'a> = (
+    &'static str,
+    &'a Option<Spanned<String>>,
+    &'a mut SimDuration,
+    SimDuration,
+    SimDuration,
+);
+pub(super) fn parse_assumptions(
+    cx: &Ctx<'_>,
+    raw: Option<&RawAssumptions>,
+) -> Result<(Assumptions, BTreeSet<&'static str>), Diagnostic> {
+    let mut a = Assumptions::default();
+    let mut set = BTreeSet::new();
+    let Some(r) = raw else {
+        return Ok((a, set));
+    };
+    let s = SimDuration::from_secs;
+    let d = SimDuration::from_days;
+    let fields: [DurationField<'_>; 7] = [
+        (
+            "cache_refresh",
+            &r.cache_refresh,
+            &mut a.cache_refresh,
+            s(1),
+            SimDuration::from_hours(24),
+        ),
+        ("detection", &r.detection, &mut a.detection, s(0), d(1)),
+        (
+            "archive_after",
+            &r.archive_after,
+            &mut a.archive_after,
+            s(1),
+            d(365),
+        ),
+        (
+            "archive_duration",
+            &r.archive_duration,
+            &mut a.archive_duration,
+            s(0),
+            d(7),
+        ),
+        (
+            "rewrap_per_dek",
+            &r.rewrap_per_dek,
+            &mut a.rewrap_per_dek,
+            s(0),
+            SimDuration::from_hours(1),
+        ),
+        (
+            "deletion_delay",
+            &r.deletion_delay,
+            &mut a.deletion_delay,
+            s(0),
+            SimDuration::from_hours(24),
+        ),
+        (
+            "propagation",
+            &r.propagation,
+            &mut a.propagation,
+            s(0),
+            SimDuration::from_hours(1),
+        ),
+    ];
+    for (name, value, slot, min, max) in fields {
+        if let Some(v) = value {
+            *slot = cx.duration_in(v, name, min, max)?;
+            set.insert(name);
+        }
+    }
+    if let Some(v) = &r.pending_deletion_error {
+        a.pending_deletion_error = match v.get_ref().as_str() {
+            "KMSInvalidStateException" => PendingDeletionError::KmsInvalidStateException,
+            "DisabledException" => PendingDeletionError::DisabledException,
+            other => {
+                return Err(cx
+                    .err(
+                        v.span(),
+                        format!("unknown `pending_deletion_error` `{other}`"),
+                    )
+                    .help(format!(
+                        "one of {}",
+                        one_of(&["KMSInvalidStateException", "DisabledException"])
+                    )));
+            }
+        };
+        set.insert("pending_deletion_error");
+    }
+    if let Some(v) = &r.on_demand_rotation_limit {
+        let n = *v.get_ref();
+        if !(1..=25).contains(&n) {
+            return Err(cx
+                .err(
+                    v.span(),
+                    format!("`on_demand_rotation_limit` = {n} is out of range"),
+                )
+                .label("must be between 1 and 25 (the docs say 10 or 25)"));
+        }
+        a.on_demand_rotation_limit = n as u32;
+        set.insert("on_demand_rotation_limit");
+    }
+    Ok((a, set))
+}
+
+/// `[[principal]]`: names, connections, and the limits on both.
+pub(super) fn parse_principals(
+    cx: &Ctx<'_>,
+    raw: &[RawPrincipal],
+) -> Result<Vec<PrincipalSpec>, Diagnostic> {
+    let mut principals: Vec<PrincipalSpec> = Vec::new();
+    let mut total_connections: u64 = 0;
+    if let Some(p) = raw.get(limits::MAX_PRINCIPALS) {
+        return Err(cx
+            .err(p.name.span(), "too many principals")
+            .label(format!("principal number {}", limits::MAX_PRINCIPALS + 1))
+            .help(format!(
+                "a scenario declares at most {} [[principal]]s",
+                limits::MAX_PRINCIPALS
+            )));
+    }
+    for p in raw {
+        let name = p.name.get_ref();
+        if name.is_empty()
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.@".contains(&b))
+        {
+            return Err(cx
+                .err(p.name.span(), format!("bad principal name `{name}`"))
+                .label("use letters, digits, - _ . @"));
+        }
+        if principals.iter().any(|q| q.id.as_str() == name) {
+            return Err(cx.err(
+                p.name.span(),
+                format!("principal `{name}` is declared twice"),
+            ));
+        }
+        let connections = match &p.connections {
+            Some(c) => {
+                let n = *c.get_ref();
+                if !(1..=limits::MAX_CONNECTIONS_EACH).contains(&n) {
+                    return Err(cx
+                        .err(c.span(), format!("`connections` = {n} is out of range"))
+                        .label(format!(
+                            "must be between 1 and {}",
+                            limits::MAX_CONNECTIONS_EACH
+                        )));
+                }
+                n as u32
+            }
+            None => 1,
+        };
+        total_connections += u64::from(connections);
+        if total_connections > limits::MAX_CONNECTIONS {
+            let span = p.connections.as_ref().map_or(p.name.span(), Spanned::span);
+            return Err(cx
+                .err(span, "too many connections in all")
+                .label(format!("brings the total to {total_connections}"))
+                .help(format!(
+                    "all principals together may open at most {} connections",
+                    limits::MAX_CONNECTIONS
+                )));
+        }
+        principals.push(PrincipalSpec {
+            id: PrincipalId::new(name),
+            connections,
+        });
+    }
+    Ok(principals)
+}
+
+/// `[[key]]`: ids, kinds, starting states, rotation and the principals allowed to decrypt.
+pub(super) fn parse_keys(
+    cx: &Ctx<'_>,
+    raw: &[RawKey],
+    principals: &[PrincipalSpec],
+) -> Result<Vec<KeySpec>, Diagnostic> {
+    let mut keys: Vec<KeySpec> = Vec::new();
+    if let Some(k) = raw.get(limits::MAX_KEYS) {
+        return Err(cx
+            .err(k.id.span(), "too many KMS keys")
+            .label(format!("key number {}", limits::MAX_KEYS + 1))
+            .help(format!(
+                "a scenario declares at most {} [[key]]s",
+                limits::MAX_KEYS
+            )));
+    }
+    let declared = Declared {
+        cx,
+        principals,
+        keys: &[],
+    };
+    for k in raw {
+        keys.push(parse_key(cx, k, &keys, &declared)?);
+    }
+    Ok(keys)
+}
+
+fn parse_key(
+    cx: &Ctx<'_>,
+    k: &RawKey,
+    earlier: &[KeySpec],
+    declared: &Declared<'_>,
+) -> Result<KeySpec, Diagnostic> {
+    let id = k.id.get_ref();
+    if id == AWS_OWNED {
+        return Err(cx
+            .err(k.id.span(), "`aws-owned` is reserved for the AWS owned key")
+            .label("choose another id")
+            .help("the AWS owned key always exists: use key = \"aws-owned\" in [table] or change-table-key"));
+    }
+    if !is_id(id) {
+        return Err(cx
+            .err(k.id.span(), format!("bad key id `{id}`"))
+            .label("use lowercase letters, digits and -"));
+    }
+    if earlier.iter().any(|q| q.id.as_str() == id) {
+        return Err(cx.err(k.id.span(), format!("key `{id}` is declared twice")));
+    }
+    let kind = match k.kind.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("customer-managed", _)) => KeyKind::CustomerManaged,
+        Some(("aws-managed", _)) => KeyKind::AwsManaged,
+        Some((other, span)) => {
+            return Err(cx
+                .err(span, format!("unknown key kind `{other}`"))
+                .help(format!(
+                    "kind is one of {}",
+                    one_of(&["customer-managed", "aws-managed"])
+                )));
+        }
+    };
+    let enabled = match k.state.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("enabled", _)) => true,
+        Some(("disabled", span)) => {
+            if kind == KeyKind::AwsManaged {
+                return Err(cx
+                    .err(span, "an AWS managed key cannot be disabled")
+                    .help("only customer managed keys can be disabled (fact 53)"));
+            }
+            false
+        }
+        Some((other, span)) => {
+            return Err(cx
+                .err(span, format!("unknown starting state `{other}`"))
+                .help(format!(
+                    "state is one of {}",
+                    one_of(&["enabled", "disabled"])
+                )));
+        }
+    };
+    let rotation_days = match &k.rotation_days {
+        Some(r) => {
+            if kind == KeyKind::AwsManaged {
+                return Err(cx
+                    .err(
+                        r.span(),
+                        "AWS managed keys rotate every year; `rotation_days` cannot be set",
+                    )
+                    .help("remove rotation_days, or make the key customer-managed"));
+            }
+            let d = *r.get_ref();
+            if !(90..=2560).contains(&d) {
+                return Err(cx
+                    .err(r.span(), format!("`rotation_days` = {d} is out of range"))
+                    .label("must be between 90 and 2560"));
+            }
+            Some(d as u32)
+        }
+        None => None,
+    };
+    let allow = match &k.allow {
+        Some(list) => {
+            let mut v = Vec::new();
+            for p in list.get_ref() {
+                v.push(declared.principal(p)?.id.clone());
+            }
+            Some(v)
+        }
+        None => None,
+    };
+    Ok(KeySpec {
+        id: KmsKeyId::new(id),
+        kind,
+        enabled,
+        rotation_days,
+        allow,
+    })
+}
+
+/// `[table]`: name, key, DEKs and items.
+pub(super) fn parse_table(
+    cx: &Ctx<'_>,
+    raw: Option<&Spanned<RawTable>>,
+    declared: &Declared<'_>,
+) -> Result<TableSpec, Diagnostic> {
+    let rt = raw
+        .ok_or_else(|| {
+            cx.err(0..0, "missing [table]")
+                .help("add a [table] section with at least key = \"<a [[key]] id or aws-owned>\"")
+        })?
+        .get_ref();
+    let name = match &rt.name {
+        Some(n) => {
+            let s = n.get_ref();
+            if !(3..=100).contains(&s.len())
+                || !s
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_-.".contains(&b))
+            {
+                return Err(cx
+                    .err(n.span(), format!("bad table name `{s}`"))
+                    .label("3 to 100 characters: letters, digits, _ - ."));
+            }
+            s.clone()
+        }
+        None => "Orders".to_string(),
+    };
+    let key = declared.key(&rt.key, true)?;
+    if let Some(k) = declared.keys.iter().find(|k| k.id == key)
+        && !k.enabled
+    {
+        return Err(cx
+            .err(
+                rt.key.span(),
+                format!("the table's key `{key}` starts disabled"),
+            )
+            .label("a table cannot be created under a disabled key")
+            .help("start the key enabled and add a disable-key step"));
+    }
+    let count = |v: &Option<Spanned<i64>>, field: &str, max: i64, min: i64, default: i64| match v {
+        Some(d) => {
+            let n = *d.get_ref();
+            if (min..=max).contains(&n) {
+                Ok(n)
+            } else {
+                Err(cx
+                    .err(d.span(), format!("`{field}` = {n} is out of range"))
+                    .label(format!("must be between {min} and {max}")))
+            }
+        }
+        None => Ok(default),
+    };
+    let deks = count(&rt.deks, "deks", 1_000_000, 1, 8)? as u32;
+    let items = count(&rt.items, "items", 5_000_000, 0, 64)? as u64;
+    Ok(TableSpec {
+        name,
+        key,
+        deks,
+        items,
+    })
+}
