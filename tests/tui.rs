@@ -503,3 +503,37 @@ mod saved_sessions {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// The cache panel reads what the next request will do from the engine: at step 6 of
+/// `aws-managed-key` the app's cached T1 was replaced and kms-1 (T2's key) is disabled, so the
+/// row must say the next fetch fails, and a read then does fail (it once said "next fetches
+/// T2" while the read failed).
+#[test]
+fn the_cache_row_tells_what_the_next_request_does() {
+    use rewrap::engine::ids::ConnectionId;
+    use rewrap::engine::kms::KmsErrorCode;
+    use rewrap::engine::view::NextRequest;
+    let mut a = app("aws-managed-key");
+    steps(&mut a, 6);
+    let e = a.runner().engine();
+    let next = e.next_request(&"app".into(), ConnectionId(1)).unwrap();
+    assert!(
+        matches!(
+            next,
+            NextRequest::Fetches {
+                outcome: Err(KmsErrorCode::DisabledException),
+                ..
+            }
+        ),
+        "{next:?}"
+    );
+    let screen = text(&draw(&a, 120, 36));
+    assert!(screen.contains("next fails: DisabledException"), "{screen}");
+    a.update(Msg::FocusNext);
+    a.update(Msg::Read);
+    let toast = a.toast.clone().unwrap();
+    assert!(
+        toast.error && toast.text.contains("is disabled"),
+        "{toast:?}"
+    );
+}

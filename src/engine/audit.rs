@@ -158,6 +158,14 @@ impl Engine {
             table_name: self.table.name.clone(),
             subscriber_id: self.table.account.clone(),
         });
+        if !key.is_aws_owned() {
+            let total = self
+                .kms_totals
+                .entry((event_name, key.clone()))
+                .or_insert((0, 0));
+            total.0 += 1;
+            total.1 += u32::from(error_code.is_some());
+        }
         self.emit(EventKind::KmsCall(KmsCall {
             event_name,
             key: key.clone(),

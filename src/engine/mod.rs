@@ -20,6 +20,7 @@ pub mod rng;
 pub mod table;
 mod table_lifecycle;
 pub mod time;
+pub mod view;
 pub mod vocab;
 pub mod world;
 
@@ -99,6 +100,8 @@ pub struct Engine {
     context: Vec<u8>,
     /// Key changes made so far (numbers the changes that spread with `propagation`).
     key_changes: u64,
+    /// KMS calls in your CloudTrail by (operation, key): (calls, failed).
+    kms_totals: std::collections::BTreeMap<(KmsOp, KmsKeyId), (u32, u32)>,
 }
 
 impl Engine {
@@ -218,6 +221,7 @@ impl Engine {
             milestones: Milestones::default(),
             context,
             key_changes: 0,
+            kms_totals: std::collections::BTreeMap::new(),
         };
         for ix in 0..engine.keys.len() {
             let k = &engine.keys[ix];

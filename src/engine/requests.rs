@@ -7,6 +7,7 @@ use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
 use super::kms::{KmsBlob, KmsError, KmsErrorCode};
 use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};
 use super::time::SimDuration;
+use super::view::NextRequest;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{AdminOp, CacheEntry, Command, Engine, Rng, Scheduled};
 
@@ -60,7 +61,9 @@ impl Engine {
             };
         };
         self.cache[entry_ix].requests += 1;
-        if self.table.is_archived_or_archiving() {
+        // The rule the panels read (`next_request`) decides what this request does.
+        let plan = self.next_request(p, c);
+        if matches!(plan, Some(NextRequest::TableArchived)) {
             let result = RequestResult::Error {
                 error: ErrorCode::TableArchived,
                 kms_error: None,
@@ -73,13 +76,16 @@ impl Engine {
             return result;
         }
         let tk = self.table.current;
-        let (tk_plain, cache_use) = match self.cache[entry_ix].held.as_ref() {
-            Some(h) if h.table_key == tk => {
-                let bytes = h.bytes.clone();
+        let held = match (&plan, self.cache[entry_ix].held.as_ref()) {
+            (Some(NextRequest::FromCache { .. }), Some(h)) => Some(h.bytes.clone()),
+            _ => None,
+        };
+        let (tk_plain, cache_use) = match held {
+            Some(bytes) => {
                 self.cache[entry_ix].last_used_at = Some(self.now);
                 (bytes, CacheUse::Hit)
             }
-            _ => match self.fetch_for(entry_ix, tk) {
+            None => match self.fetch_for(entry_ix, tk) {
                 Ok(bytes) => (bytes, CacheUse::Fetched),
                 Err(e) => {
                     let result = RequestResult::Error {
@@ -221,18 +227,14 @@ impl Engine {
         let connection = self.cache[entry_ix].connection;
         let blob: KmsBlob = self.table.table_key(tk).wrapped.clone();
         let kms_id = blob.key.clone();
-        let result = match self.key_ix(&kms_id) {
-            Some(ix) => self.keys[ix]
-                .check_crypto(
-                    &Caller::Principal(principal.clone()),
-                    self.assumptions.pending_deletion_error,
-                )
-                .and_then(|()| self.keys[ix].decrypt(&blob, &self.context)),
-            None => Err(KmsError {
-                code: KmsErrorCode::NotFoundException,
-                message: format!("{kms_id} not found"),
-            }),
-        };
+        let result = self.fetch_verdict(&principal, tk).and_then(|()| {
+            self.key(&kms_id)
+                .ok_or_else(|| KmsError {
+                    code: KmsErrorCode::NotFoundException,
+                    message: format!("{kms_id} not found"),
+                })?
+                .decrypt(&blob, &self.context)
+        });
         self.cache[entry_ix].kms_calls += 1;
         self.kms_call(
             KmsOp::Decrypt,
@@ -324,20 +326,8 @@ impl Engine {
     }
 
     /// Would a request by `p` on connection `c` reach its item right now? (The rule the
-    /// property tests check every read against.)
+    /// property tests check every read against: the same one requests follow.)
     pub fn chain_usable_for(&self, p: &PrincipalId, c: ConnectionId) -> bool {
-        if self.table.is_archived_or_archiving() {
-            return false;
-        }
-        if self.cached_time_left(p, c).is_some() {
-            return true;
-        }
-        self.key(self.table.current_kms_key()).is_some_and(|k| {
-            k.check_crypto(
-                &Caller::Principal(p.clone()),
-                self.assumptions.pending_deletion_error,
-            )
-            .is_ok()
-        })
+        self.next_request(p, c).is_some_and(|n| n.succeeds())
     }
 }

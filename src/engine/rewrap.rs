@@ -174,7 +174,6 @@ impl Engine {
             new_plain: Some(ServiceKey {
                 table_key: new_tk,
                 cipher: crypto::cipher(&plain),
-                bytes: plain,
                 fetched_at: self.now,
             }),
             stalled: None,
@@ -228,7 +227,6 @@ impl Engine {
                     let held = Some(ServiceKey {
                         table_key: tk,
                         cipher: crypto::cipher(&bytes),
-                        bytes,
                         fetched_at: now,
                     });
                     match which {

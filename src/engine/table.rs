@@ -237,9 +237,9 @@ impl Quota {
 #[derive(Clone)]
 pub struct ServiceKey {
     pub table_key: TableKeyId,
-    pub bytes: KeyBytes,
-    /// The AES-GCM instance for `bytes`, built once per fetch (zeroized on drop).
-    pub cipher: aes_gcm::Aes256Gcm,
+    /// The AES-GCM instance for the table key, built once per fetch (its round keys are
+    /// zeroized on drop; the plaintext bytes themselves are not kept). Engine-only.
+    pub(in crate::engine) cipher: aes_gcm::Aes256Gcm,
     pub fetched_at: SimTime,
 }
 
@@ -287,7 +287,8 @@ pub struct RewrapJob {
 #[derive(Clone)]
 pub struct HeldKey {
     pub table_key: TableKeyId,
-    pub bytes: KeyBytes,
+    /// Plaintext: reachable only inside the engine.
+    pub(in crate::engine) bytes: KeyBytes,
     pub fetched_at: SimTime,
     pub expires_at: SimTime,
 }

@@ -8,9 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
 use crate::app::{App, Focus};
-use crate::engine::event::Caller;
-use crate::engine::kms::KeyState;
-use crate::engine::table::CacheEntry;
+use crate::engine::view::{CacheRow, NextRequest};
 
 const BAR: usize = 8;
 
@@ -20,75 +18,69 @@ fn bar(fraction: f64) -> String {
 }
 
 /// The parts of one entry's row that fit in `width` columns: the countdown and what the next
-/// request will do always; idle time, key state and call count when there is room.
-pub fn row(app: &App, entry: &CacheEntry, width: usize) -> Vec<(String, Tone)> {
+/// request will do always; idle time, key state and call count when there is room. Every
+/// verdict comes from the engine's read model (`CacheRow`), never re-derived here.
+pub fn row(app: &App, r: &CacheRow, width: usize) -> Vec<(String, Tone)> {
     let e = app.runner().engine();
-    let t = e.table();
-    let now = e.now();
     let refresh = e.assumptions().cache_refresh.as_millis().max(1);
     // (text, tone, optional)
-    let mut parts: Vec<(String, Tone, bool)> =
-        vec![(format!("{:<8}", entry.label()), Tone::Strong, false)];
-    let kms_id = t.current_kms_key();
-    let key = e.key(kms_id);
-    match &entry.held {
-        Some(h) if h.table_key == t.current => {
-            let left = h.expires_at.since(now);
-            parts.push((format!(" {} ", h.table_key), Tone::Accent, false));
+    let label = format!("{}#{}", r.principal, r.connection);
+    let mut parts: Vec<(String, Tone, bool)> = vec![(format!("{label:<8}"), Tone::Strong, false)];
+    match &r.next {
+        NextRequest::FromCache { table_key, .. } => {
+            parts.push((format!(" {table_key} "), Tone::Accent, false));
             parts.push((
-                bar(left.as_millis() as f64 / refresh as f64),
+                bar(r.time_left.as_millis() as f64 / refresh as f64),
                 Tone::Ok,
                 false,
             ));
-            parts.push((format!(" {:>5}", left.countdown()), Tone::Strong, false));
-            let usable =
-                key.is_some_and(|k| k.state == KeyState::Enabled && k.is_allowed(&entry.principal));
-            if usable {
-                if let Some(used) = entry.last_used_at {
-                    parts.push((
-                        format!(" idle {}", now.since(used).countdown()),
-                        Tone::Dim,
-                        true,
-                    ));
-                }
-                parts.push((format!(" · {kms_id} ok"), Tone::Dim, true));
-            } else {
+            parts.push((
+                format!(" {:>5}", r.time_left.countdown()),
+                Tone::Strong,
+                false,
+            ));
+            let kms_id = e.table().current_kms_key();
+            if let Some(Err(code)) = r.after_expiry {
                 parts.push((
-                    format!(" works for {} more", left.countdown()),
+                    format!(" works for {} more", r.time_left.countdown()),
                     Tone::Warn,
                     false,
                 ));
-                parts.push((format!(", then {kms_id} refuses"), Tone::Warn, true));
+                parts.push((format!(", then {kms_id} gives {code}"), Tone::Warn, true));
+            } else {
+                if let Some(idle) = r.idle {
+                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, true));
+                }
+                parts.push((format!(" · {kms_id} ok"), Tone::Dim, true));
             }
         }
-        Some(h) => {
-            parts.push((format!(" {} replaced:", h.table_key), Tone::Dim, false));
-            parts.push((format!(" next fetches {}", t.current), Tone::Warn, false));
+        NextRequest::TableArchived => {
+            parts.push((" next: TableArchived".into(), Tone::Bad, false));
         }
-        None => {
-            parts.push((" expired/empty:".into(), Tone::Dim, false));
-            let verdict = key.map(|k| {
-                k.check_crypto(
-                    &Caller::Principal(entry.principal.clone()),
-                    e.assumptions().pending_deletion_error,
-                )
-            });
-            match verdict {
-                _ if t.is_archived_or_archiving() => {
-                    parts.push((" next: TableArchived".into(), Tone::Bad, false));
+        NextRequest::Fetches {
+            table_key,
+            kms_key,
+            outcome,
+        } => {
+            match r.held {
+                Some((old, _)) => {
+                    parts.push((format!(" {old} replaced:"), Tone::Dim, false));
                 }
-                Some(Ok(())) => {
-                    parts.push((" next: Decrypt".into(), Tone::Dim, false));
-                    parts.push((format!(" via {kms_id}"), Tone::Dim, true));
+                None => parts.push((" expired/empty:".into(), Tone::Dim, false)),
+            }
+            match outcome {
+                Ok(()) => {
+                    parts.push((format!(" next: Decrypt via {kms_key}"), Tone::Dim, false));
+                    parts.push((format!(" for {table_key}"), Tone::Dim, true));
                 }
-                Some(Err(err)) => {
-                    parts.push((format!(" next fails: {}", err.code), Tone::Bad, false));
+                Err(code) => {
+                    parts.push((format!(" next fails: {code}"), Tone::Bad, false));
+                    parts.push((format!(" ({kms_key})"), Tone::Dim, true));
                 }
-                None => {}
             }
         }
     }
-    parts.push((format!(" · {} calls", entry.kms_calls), Tone::Dim, true));
+    parts.push((format!(" · {} calls", r.kms_calls), Tone::Dim, true));
     let len = |p: &[(String, Tone, bool)]| p.iter().map(|x| x.0.chars().count()).sum::<usize>();
     while len(&parts) > width {
         match parts.iter().rposition(|p| p.2) {
@@ -104,11 +96,11 @@ pub fn row(app: &App, entry: &CacheEntry, width: usize) -> Vec<(String, Tone)> {
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Cache;
     let e = app.runner().engine();
-    let entries = e.cache_entries();
+    let count = e.cache_entries().len();
     let block = Block::bordered()
         .title(format!(
             " Table-key cache · {} conn · refresh {} ",
-            entries.len(),
+            count,
             e.assumptions().cache_refresh
         ))
         .border_style(theme.border(focused));
@@ -137,17 +129,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 .collect::<Vec<_>>(),
         ));
     }
-    if entries.is_empty() {
+    if count == 0 {
         lines.push(Line::styled(
             "no principals in this scenario",
             theme.style(Tone::Dim),
         ));
     }
     let room = h.saturating_sub(lines.len());
-    let selected = app.cache.selected.min(entries.len().saturating_sub(1));
+    let selected = app.cache.selected.min(count.saturating_sub(1));
     let offset = selected.saturating_sub(room.saturating_sub(1));
-    for (i, entry) in entries.iter().enumerate().skip(offset).take(room) {
-        let spans: Vec<Span> = row(app, entry, inner.width as usize)
+    // Only the visible rows are built (thousands of connections cost nothing off screen).
+    for (i, entry) in e.cache_rows().enumerate().skip(offset).take(room) {
+        let spans: Vec<Span> = row(app, &entry, inner.width as usize)
             .into_iter()
             .map(|(s, t)| Span::styled(s, theme.style(t)))
             .collect();

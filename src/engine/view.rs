@@ -1,0 +1,226 @@
+//! The read model: what the panels, reports and checks read from the engine, without reaching
+//! its internals. No plaintext key bytes are reachable from here (they live in fields private
+//! to the engine); rules the engine applies (what the next request on a connection will do,
+//! how much of the key-change quota is left) are computed here once and only read elsewhere.
+
+use super::Engine;
+use super::event::Caller;
+use super::ids::{ConnectionId, KmsKeyId, PrincipalId, TableKeyId};
+use super::kms::{KeyState, KmsError, KmsErrorCode};
+use super::table::{QUOTA_FREE_CHANGES, QUOTA_SPACING};
+use super::time::{DAY, SimDuration, SimTime};
+use super::vocab::KmsOp;
+
+/// What the next read or write on a connection will do, if it came now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextRequest {
+    /// The table is ARCHIVING or ARCHIVED: `TableArchived`, no KMS call.
+    TableArchived,
+    /// The cached plaintext of the current table key serves it: no KMS call until `until`.
+    FromCache {
+        table_key: TableKeyId,
+        until: SimTime,
+    },
+    /// KMS Decrypt of the current table key as the principal (nothing cached, the entry ran
+    /// out, or it holds a table key a key change replaced), with the answer KMS gives now.
+    Fetches {
+        table_key: TableKeyId,
+        kms_key: KmsKeyId,
+        outcome: Result<(), KmsErrorCode>,
+    },
+}
+
+impl NextRequest {
+    /// Would the request succeed?
+    pub fn succeeds(&self) -> bool {
+        match self {
+            NextRequest::TableArchived => false,
+            NextRequest::FromCache { .. } => true,
+            NextRequest::Fetches { outcome, .. } => outcome.is_ok(),
+        }
+    }
+}
+
+/// One connection's table-key cache, as a panel shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CacheRow {
+    pub principal: PrincipalId,
+    pub connection: ConnectionId,
+    /// The table key it holds and when that copy must be re-fetched, if it holds one.
+    pub held: Option<(TableKeyId, SimTime)>,
+    /// Time before the held copy runs out (zero if none).
+    pub time_left: SimDuration,
+    /// Time since the entry last served a request.
+    pub idle: Option<SimDuration>,
+    /// What the next request does now.
+    pub next: NextRequest,
+    /// What the first request after the held copy runs out will do (`None` if nothing held):
+    /// `Err` when the KMS key would refuse it then, as things stand.
+    pub after_expiry: Option<Result<(), KmsErrorCode>>,
+    pub kms_calls: u32,
+    pub requests: u32,
+    pub failures: u32,
+}
+
+/// The key-change quota of fact 32, as it stands now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuotaView {
+    /// Changes made in the current 24-hour window (windows start at table creation).
+    pub used_in_window: usize,
+    /// Changes still free in this window before the 6-hour spacing applies.
+    pub free_left: usize,
+    /// When the window ends.
+    pub window_ends: SimTime,
+    /// The earliest time the next change to a KMS key is allowed (now if allowed now).
+    pub next_allowed: SimTime,
+}
+
+/// A clock that changes an outcome when it runs out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Countdown {
+    /// A connection's cached copy runs out and its next request will fail.
+    CacheRunsOut {
+        principal: PrincipalId,
+        connection: ConnectionId,
+        at: SimTime,
+    },
+    /// The table is archived unless access comes back (InaccessibleEncryptionDateTime + 7 d).
+    Archive { at: SimTime },
+    /// A KMS key's material is destroyed.
+    KeyDeletion { key: KmsKeyId, at: SimTime },
+}
+
+impl Countdown {
+    pub fn at(&self) -> SimTime {
+        match self {
+            Countdown::CacheRunsOut { at, .. }
+            | Countdown::Archive { at }
+            | Countdown::KeyDeletion { at, .. } => *at,
+        }
+    }
+}
+
+impl Engine {
+    /// Would KMS decrypt the table key `tk` for principal `p` right now? The same check a
+    /// request's fetch makes (state, as it has spread, and the key policy).
+    pub(super) fn fetch_verdict(&self, p: &PrincipalId, tk: TableKeyId) -> Result<(), KmsError> {
+        let kms_id = &self.table.table_key(tk).kms_key;
+        match self.key(kms_id) {
+            Some(k) => k.check_crypto(
+                &Caller::Principal(p.clone()),
+                self.assumptions.pending_deletion_error,
+            ),
+            None => Err(KmsError {
+                code: KmsErrorCode::NotFoundException,
+                message: format!("{kms_id} not found"),
+            }),
+        }
+    }
+
+    /// What the next request by `p` on connection `c` would do now (the one rule: requests
+    /// follow it, panels read it).
+    pub fn next_request(&self, p: &PrincipalId, c: ConnectionId) -> Option<NextRequest> {
+        let entry = self.cache_entry(p, c)?;
+        if self.table.is_archived_or_archiving() {
+            return Some(NextRequest::TableArchived);
+        }
+        let tk = self.table.current;
+        Some(match &entry.held {
+            Some(h) if h.table_key == tk => NextRequest::FromCache {
+                table_key: tk,
+                until: h.expires_at,
+            },
+            _ => NextRequest::Fetches {
+                table_key: tk,
+                kms_key: self.table.current_kms_key().clone(),
+                outcome: self.fetch_verdict(p, tk).map_err(|e| e.code),
+            },
+        })
+    }
+
+    /// Every connection's cache, in declaration order.
+    pub fn cache_rows(&self) -> impl Iterator<Item = CacheRow> + '_ {
+        self.cache.iter().map(|e| {
+            let next = self
+                .next_request(&e.principal, e.connection)
+                .unwrap_or(NextRequest::TableArchived);
+            let held = e.held.as_ref().map(|h| (h.table_key, h.expires_at));
+            CacheRow {
+                principal: e.principal.clone(),
+                connection: e.connection,
+                held,
+                time_left: held.map_or(SimDuration::ZERO, |(_, at)| at.since(self.now)),
+                idle: e.last_used_at.map(|t| self.now.since(t)),
+                after_expiry: held.map(|_| {
+                    self.fetch_verdict(&e.principal, self.table.current)
+                        .map_err(|err| err.code)
+                }),
+                next,
+                kms_calls: e.kms_calls,
+                requests: e.requests,
+                failures: e.failures,
+            }
+        })
+    }
+
+    /// The key-change quota now (fact 32).
+    pub fn quota(&self) -> QuotaView {
+        let q = &self.table.quota;
+        let created = self.table.created_at;
+        let window = self.now.since(created).as_millis() / DAY.as_millis();
+        let window_start = created + SimDuration(window * DAY.as_millis());
+        let window_ends = window_start + DAY;
+        let used = q
+            .changes
+            .iter()
+            .filter(|t| **t >= window_start && **t < window_ends)
+            .count();
+        let next_allowed = if used < QUOTA_FREE_CHANGES {
+            self.now
+        } else {
+            q.changes
+                .last()
+                .map_or(self.now, |last| (*last + QUOTA_SPACING).max(self.now))
+        };
+        QuotaView {
+            used_in_window: used,
+            free_left: QUOTA_FREE_CHANGES.saturating_sub(used),
+            window_ends,
+            next_allowed,
+        }
+    }
+
+    /// The clocks that change an outcome, soonest first: cache copies whose next fetch would
+    /// fail, the archive deadline, key deletions.
+    pub fn countdowns(&self) -> Vec<Countdown> {
+        let mut out: Vec<Countdown> = self
+            .cache_rows()
+            .filter(|r| matches!(r.after_expiry, Some(Err(_))))
+            .filter_map(|r| {
+                r.held.map(|(_, at)| Countdown::CacheRunsOut {
+                    principal: r.principal,
+                    connection: r.connection,
+                    at,
+                })
+            })
+            .collect();
+        if let Some(at) = self.table.archive_at {
+            out.push(Countdown::Archive { at });
+        }
+        for k in &self.keys {
+            if let KeyState::PendingDeletion { deletion_at } = k.state {
+                out.push(Countdown::KeyDeletion {
+                    key: k.id.clone(),
+                    at: deletion_at,
+                });
+            }
+        }
+        out.sort_by_key(Countdown::at);
+        out
+    }
+
+    /// KMS calls in your CloudTrail so far, by operation and key: (calls, failed).
+    pub fn kms_call_totals(&self) -> &std::collections::BTreeMap<(KmsOp, KmsKeyId), (u32, u32)> {
+        &self.kms_totals
+    }
+}
