@@ -4,8 +4,8 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::Arc;
 
 use crate::report;
-use crate::runner::Runner;
 use crate::scenario::{self, BUILTINS, LoadError, Scenario};
+use crate::session::Session;
 
 /// Exit codes: 0 all good, 1 an expectation failed, 2 bad input.
 pub const EXIT_OK: i32 = 0;
@@ -47,8 +47,8 @@ pub fn load_or_report(spec: &str) -> Result<Arc<Scenario>, i32> {
     })
 }
 
-fn runner_or_report(s: &Arc<Scenario>) -> Result<Runner, i32> {
-    Runner::new(s.clone()).map_err(|e| {
+fn session_or_report(s: &Arc<Scenario>) -> Result<Session, i32> {
+    Session::new(s.clone()).map_err(|e| {
         eprintln!("error: {}: {e}", s.file);
         EXIT_INVALID
     })
@@ -60,11 +60,12 @@ pub fn run(spec: &str, json: bool) -> i32 {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let mut runner = match runner_or_report(&scenario) {
+    let mut session = match session_or_report(&scenario) {
         Ok(r) => r,
         Err(code) => return code,
     };
-    runner.run_to_end();
+    session.run_to_end();
+    let runner = session.runner();
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let engine = runner.engine();
@@ -124,14 +125,15 @@ pub fn check(specs: &[String]) -> i32 {
                 continue;
             }
         };
-        let mut runner = match runner_or_report(&scenario) {
+        let mut session = match session_or_report(&scenario) {
             Ok(r) => r,
             Err(code) => {
                 worst = worst.max(code);
                 continue;
             }
         };
-        runner.run_to_end();
+        session.run_to_end();
+        let runner = session.runner();
         let checks: usize = scenario
             .steps
             .iter()

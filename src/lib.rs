@@ -45,5 +45,6 @@ pub mod engine;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod session;
 pub mod tui;
 pub mod ui;

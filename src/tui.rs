@@ -11,7 +11,7 @@ use signal_hook::consts::signal::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGSTOP, SIG
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::time::{MissedTickBehavior, interval};
 
-use crate::app::{App, FRAME, Msg};
+use crate::app::{App, Effect, FRAME, Msg};
 use crate::ui;
 
 /// How the live view ended.
@@ -93,6 +93,27 @@ fn resume(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
     terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
+/// Whether the loop goes on after the effects were performed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Performed {
+    Continue,
+    Quit,
+}
+
+/// Carry out what `App::update` asked for: write files, quit. The model never does I/O itself.
+pub fn perform(app: &mut App, effects: Vec<Effect>) -> Performed {
+    for effect in effects {
+        match effect {
+            Effect::Quit => return Performed::Quit,
+            Effect::Save { dir, stem, text } => {
+                let result = crate::app::write_new_file(&dir, &stem, &text);
+                app.saved(result, &stem);
+            }
+        }
+    }
+    Performed::Continue
+}
+
 fn is_ctrl_z(key: &KeyEvent) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('z' | 'Z'))
 }
@@ -118,7 +139,10 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io
                     if is_ctrl_z(&key) {
                         suspend(terminal)?;
                     } else {
-                        app.handle_key(&key);
+                        let effects = app.handle_key(&key);
+                        if perform(&mut app, effects) == Performed::Quit {
+                            return Ok(Ending::Quit);
+                        }
                     }
                     dirty = true;
                 }
@@ -141,9 +165,6 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io
                 resume(terminal)?;
                 dirty = true;
             }
-        }
-        if app.quit {
-            return Ok(Ending::Quit);
         }
         if dirty {
             terminal.draw(|f| ui::render(f, &app))?;

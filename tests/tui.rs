@@ -489,7 +489,8 @@ mod saved_sessions {
         std::os::unix::fs::symlink(&target, dir.join("change-table-key-explored.toml")).unwrap();
         let mut a = app("change-table-key").with_save_dir(dir.clone());
         a.update(Msg::NextStep);
-        a.update(Msg::SaveScenario);
+        let effects = a.update(Msg::SaveScenario);
+        rewrap::tui::perform(&mut a, effects);
         assert!(!target.exists(), "the dangling link was followed");
         let saved = a.saved.clone().expect("saved under another name");
         assert_eq!(saved, dir.join("change-table-key-explored-2.toml"));

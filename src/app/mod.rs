@@ -1,10 +1,12 @@
 //! The TUI's state: the running scenario plus view state, and `update(Msg)`.
 //!
-//! Rendering (`crate::ui`) only reads an `App`. Logical time advances by the fixed frame
+//! Rendering (`crate::ui`) only reads an `App`; `app` never imports `ui`. Logical time advances by the fixed frame
 //! period times the speed, so a sequence of messages always produces the same state.
 
 pub mod keys;
 pub mod timeline;
+pub mod tone;
+pub mod tree;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -14,9 +16,9 @@ use crate::engine::event::RequestResult;
 use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId, TableKeyId};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::{Command, EngineError};
-use crate::runner::{Runner, Source};
-use crate::scenario::write::{self, StepOut};
-use crate::scenario::{Action, Repeat, Scenario};
+use crate::runner::Runner;
+use crate::scenario::Scenario;
+use crate::session::Session;
 use timeline::Timeline;
 
 /// The fixed frame period: 30 frames per second.
@@ -33,15 +35,6 @@ pub const SPEEDS: &[(u64, &str)] = &[
     (86_400_000, "1 day/s"),
 ];
 const DEFAULT_SPEED: usize = 2;
-
-/// Tables larger than this are not snapshotted for step-back; they are replayed instead.
-const SNAPSHOT_LIMIT: usize = 200_000;
-/// A snapshot is kept at every this many checkpoints; step-back replays from the nearest
-/// earlier one (the engine is deterministic, so replay is exact).
-const SNAPSHOT_EVERY: usize = 16;
-/// At most this many snapshots are kept: past it every other older one is dropped, so the
-/// spacing grows with the session and memory stays flat however long it lasts.
-const MAX_SNAPSHOTS: usize = 48;
 
 /// Everything the user can ask for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +73,20 @@ pub enum Msg {
     Tick,
 }
 
+/// What `update` asks the outside world to do: the terminal loop (or a test) performs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    /// Leave the live view.
+    Quit,
+    /// Write `text` to a new file `STEM-explored.toml` in `dir` (see `write_new_file`), then
+    /// report back with `App::saved`.
+    Save {
+        dir: PathBuf,
+        stem: String,
+        text: String,
+    },
+}
+
 /// Which panel has the keyboard.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Focus {
@@ -101,22 +108,6 @@ pub struct Toast {
     pub text: String,
     pub error: bool,
     pub frames_left: u32,
-}
-
-/// What the user did, so any earlier moment can be rebuilt exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Input {
-    AdvanceTo(SimTime),
-    Live(Command),
-}
-
-/// A moment step-back can return to.
-#[derive(Clone, Debug)]
-struct Checkpoint {
-    /// How many inputs lead here.
-    inputs: usize,
-    /// The runner at that moment, when it is small enough to keep.
-    snapshot: Option<Box<Runner>>,
 }
 
 /// A scrolling request for the focused panel.
@@ -147,9 +138,7 @@ pub struct ListState {
 /// The TUI model.
 #[derive(Clone, Debug)]
 pub struct App {
-    runner: Runner,
-    inputs: Vec<Input>,
-    checkpoints: Vec<Checkpoint>,
+    session: Session,
     pub paused: bool,
     pub speed: usize,
     pub focus: Focus,
@@ -164,11 +153,7 @@ pub struct App {
     pub timeline_zoom: usize,
     pub prompt: Option<Prompt>,
     pub toast: Option<Toast>,
-    pub quit: bool,
     pub no_color: bool,
-    live_actions: usize,
-    /// Tables with more items + DEKs than this are replayed for step-back, not snapshotted.
-    snapshot_limit: usize,
     save_dir: PathBuf,
     timeline: Timeline,
     /// The last file written with `w`.
@@ -177,11 +162,8 @@ pub struct App {
 
 impl App {
     pub fn new(scenario: Arc<Scenario>) -> Result<Self, EngineError> {
-        let runner = Runner::new(scenario)?;
         let mut app = Self {
-            runner,
-            inputs: Vec::new(),
-            checkpoints: Vec::new(),
+            session: Session::new(scenario)?,
             paused: true,
             speed: DEFAULT_SPEED,
             focus: Focus::Tree,
@@ -194,15 +176,11 @@ impl App {
             timeline_zoom: 0,
             prompt: None,
             toast: None,
-            quit: false,
             no_color: false,
-            live_actions: 0,
-            snapshot_limit: SNAPSHOT_LIMIT,
             save_dir: PathBuf::from("."),
             timeline: Timeline::default(),
             saved: None,
         };
-        app.push_checkpoint();
         app.refresh_derived();
         Ok(app)
     }
@@ -210,8 +188,7 @@ impl App {
     /// Never snapshot: step-back always replays (tests use it to check replay is exact).
     #[must_use]
     pub fn without_snapshots(mut self) -> Self {
-        self.snapshot_limit = 0;
-        self.checkpoints[0].snapshot = None;
+        self.session = self.session.without_snapshots();
         self
     }
 
@@ -223,10 +200,13 @@ impl App {
     }
 
     pub fn runner(&self) -> &Runner {
-        &self.runner
+        self.session.runner()
+    }
+    pub fn session(&self) -> &Session {
+        &self.session
     }
     pub fn scenario(&self) -> &Scenario {
-        &self.runner.scenario
+        self.session.scenario()
     }
     pub fn timeline(&self) -> &Timeline {
         &self.timeline
@@ -235,7 +215,12 @@ impl App {
         SPEEDS[self.speed].1
     }
     pub fn live_actions(&self) -> usize {
-        self.live_actions
+        self.session.live_actions()
+    }
+
+    /// How many snapshots step-back holds now (for the long-session memory test).
+    pub fn snapshots_held(&self) -> usize {
+        self.session.snapshots_held()
     }
 
     /// True when the screen changes on its own (the clock runs or a toast is counting down).
@@ -244,12 +229,12 @@ impl App {
     }
 
     /// The message for a key press, given the modal state.
-    pub fn handle_key(&mut self, ev: &crossterm::event::KeyEvent) {
+    pub fn handle_key(&mut self, ev: &crossterm::event::KeyEvent) -> Vec<Effect> {
         use crossterm::event::{KeyCode, KeyModifiers};
         if let Some(Prompt::DeletionDays { input, .. }) = &mut self.prompt {
             match ev.code {
                 KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.quit = true;
+                    return vec![Effect::Quit];
                 }
                 KeyCode::Char(c) if c.is_ascii_digit() && input.len() < 2 => input.push(c),
                 KeyCode::Backspace => {
@@ -262,23 +247,23 @@ impl App {
                 }
                 _ => {}
             }
-            return;
+            return Vec::new();
         }
         if self.show_help && ev.code == KeyCode::Esc {
             self.show_help = false;
-            return;
+            return Vec::new();
         }
-        if let Some(msg) = keys::lookup(ev) {
-            self.update(msg);
-        }
+        keys::lookup(ev).map_or_else(Vec::new, |msg| self.update(msg))
     }
 
-    pub fn update(&mut self, msg: Msg) {
+    /// Apply a message; what must happen outside the model (quit, write a file) comes back as
+    /// effects for the terminal loop to perform.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Tick => self.tick(),
             Msg::TogglePause => {
                 self.paused = !self.paused;
-                if !self.paused && self.runner.next_event_at().is_none() {
+                if !self.paused && self.runner().next_event_at().is_none() {
                     self.toast(
                         "nothing is scheduled: the clock runs on, use the sandbox keys to act",
                         false,
@@ -316,7 +301,7 @@ impl App {
                 self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
             }
             Msg::ToggleHelp => self.show_help = !self.show_help,
-            Msg::Quit => self.quit = true,
+            Msg::Quit => return vec![Effect::Quit],
             Msg::Read | Msg::Write => self.live_request(msg == Msg::Write),
             Msg::DisableKey => self.live_key(|key| Command::DisableKey { key }),
             Msg::EnableKey => self.live_key(|key| Command::EnableKey { key }),
@@ -340,7 +325,7 @@ impl App {
                         "select a key in the tree and a principal in the cache panel (tab)",
                         true,
                     );
-                    return;
+                    return Vec::new();
                 };
                 let cmd = if msg == Msg::Revoke {
                     Command::Revoke { key, principal }
@@ -349,8 +334,9 @@ impl App {
                 };
                 self.live(&cmd);
             }
-            Msg::SaveScenario => self.save(),
+            Msg::SaveScenario => return vec![self.save()],
         }
+        Vec::new()
     }
 
     fn toast(&mut self, text: impl Into<String>, error: bool) {
@@ -374,170 +360,54 @@ impl App {
             return;
         }
         let per_frame = SPEEDS[self.speed].0 * FRAME.as_millis() as u64 / 1_000;
-        let target = self.runner.engine().now() + SimDuration(per_frame);
+        let target = self.runner().engine().now() + SimDuration(per_frame);
         // Stop at the next new step so its narration can be read.
-        if let Some((_, at)) = self.runner.next_step_at()
+        if let Some((_, at)) = self.runner().next_step_at()
             && at <= target
         {
             self.advance_to(at);
-            self.push_checkpoint();
+            self.session.checkpoint();
             self.paused = true;
             return;
         }
         self.advance_to(target);
     }
 
-    /// Advance the clock to `t` (or run what is due now, if `t` is not later), recording it.
+    /// Advance the clock to `t`, recording it in the session.
     fn advance_to(&mut self, t: SimTime) {
-        let t = t.max(self.runner.engine().now());
-        self.runner.advance_to(t);
-        let since_checkpoint = self.checkpoints.last().map_or(0, |c| c.inputs);
-        let may_collapse = self.inputs.len() > since_checkpoint;
-        match self.inputs.last_mut() {
-            // Consecutive advances collapse (advancing to a then b equals advancing to b), but
-            // never across a checkpoint, which must keep pointing at its own prefix.
-            Some(Input::AdvanceTo(last)) if may_collapse => *last = t,
-            _ => self.inputs.push(Input::AdvanceTo(t)),
-        }
+        self.session.advance_to(t);
         self.refresh_derived();
     }
 
     fn next_step(&mut self) {
-        match self.runner.next_step_at() {
-            Some((_, at)) => {
-                self.advance_to(at);
-                self.push_checkpoint();
-            }
-            None => self.toast(
+        if self.session.next_step() {
+            self.refresh_derived();
+        } else {
+            self.toast(
                 "that was the last step: play on, or use the sandbox keys",
                 false,
-            ),
+            );
         }
     }
 
     fn jump_next_event(&mut self) {
-        match self.runner.next_event_at() {
-            Some(at) => {
-                let steps_before = self.runner.steps_started();
-                self.advance_to(at);
-                if self.runner.steps_started() > steps_before {
-                    self.push_checkpoint();
-                }
-            }
-            None => self.toast("nothing is scheduled", false),
-        }
-    }
-
-    fn push_checkpoint(&mut self) {
-        let small = self.runner.engine().table().items.len()
-            + self.runner.engine().table().deks.len()
-            <= self.snapshot_limit;
-        let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);
-        self.checkpoints.push(Checkpoint {
-            inputs: self.inputs.len(),
-            snapshot: keep.then(|| Box::new(self.runner.clone())),
-        });
-        if keep {
-            self.thin_snapshots();
-        }
-    }
-
-    /// Past `MAX_SNAPSHOTS`, drop every other snapshot (never the first nor the newest).
-    fn thin_snapshots(&mut self) {
-        let with: Vec<usize> = self
-            .checkpoints
-            .iter()
-            .enumerate()
-            .skip(1)
-            .filter(|(_, c)| c.snapshot.is_some())
-            .map(|(i, _)| i)
-            .collect();
-        if with.len() <= MAX_SNAPSHOTS {
-            return;
-        }
-        let newest = with.len() - 1;
-        for (k, ix) in with.into_iter().enumerate() {
-            if (newest - k) % 2 == 1 {
-                self.checkpoints[ix].snapshot = None;
-            }
-        }
-    }
-
-    /// How many snapshots step-back holds now (for the long-session memory test).
-    pub fn snapshots_held(&self) -> usize {
-        self.checkpoints
-            .iter()
-            .filter(|c| c.snapshot.is_some())
-            .count()
-    }
-
-    /// Go back to the previous checkpoint (or to the start of the current one if time moved).
-    fn prev_step(&mut self) {
-        let here = self.inputs.len();
-        let Some(last) = self.checkpoints.last() else {
-            return;
-        };
-        let target = if last.inputs < here || self.checkpoints.len() == 1 {
-            // Time moved since the last checkpoint: back to it.
-            self.checkpoints.len() - 1
+        if self.session.jump_next_event() {
+            self.refresh_derived();
         } else {
-            self.checkpoints.pop();
-            self.checkpoints.len() - 1
-        };
-        let upto = self.checkpoints[target].inputs;
-        self.runner = self.rebuild(target);
-        self.inputs.truncate(upto);
-        self.live_actions = self
-            .inputs
-            .iter()
-            .filter(|i| matches!(i, Input::Live(_)))
-            .count();
+            self.toast("nothing is scheduled", false);
+        }
+    }
+
+    /// Go back to the previous step (or to the start of the current one if time moved).
+    fn prev_step(&mut self) {
+        self.session.back();
         self.paused = true;
         self.timeline = Timeline::default();
         self.refresh_derived();
     }
 
-    /// The runner at checkpoint `target`: the nearest earlier snapshot, then the inputs
-    /// after it re-applied (the engine is deterministic, so this is exact).
-    fn rebuild(&self, target: usize) -> Runner {
-        let upto = self.checkpoints[target].inputs;
-        let base = self.checkpoints[..=target]
-            .iter()
-            .rev()
-            .find_map(|c| c.snapshot.as_ref().map(|r| (c.inputs, r)));
-        match base {
-            Some((from, r)) => self.replay_onto((**r).clone(), from, upto),
-            None => self.replay(upto),
-        }
-    }
-
-    /// Rebuild the runner from the start by re-applying the first `n` inputs.
-    fn replay(&self, n: usize) -> Runner {
-        let r = Runner::new(self.runner.scenario.clone())
-            .expect("the scenario built a runner once, so it builds again");
-        self.replay_onto(r, 0, n)
-    }
-
-    /// Re-apply inputs `from..to` to a runner that is at input `from`.
-    fn replay_onto(&self, mut r: Runner, from: usize, to: usize) -> Runner {
-        let mut live = self.inputs[..from]
-            .iter()
-            .filter(|i| matches!(i, Input::Live(_)))
-            .count();
-        for input in &self.inputs[from..to] {
-            match input {
-                Input::AdvanceTo(t) => r.advance_to(*t),
-                Input::Live(cmd) => {
-                    live += 1;
-                    r.apply_live(1000 + live, cmd);
-                }
-            }
-        }
-        r
-    }
-
     fn refresh_derived(&mut self) {
-        self.timeline.update(self.runner.engine().log());
+        self.timeline.update(self.session.runner().engine().log());
     }
 
     // ----- selection ---------------------------------------------------------------------------
@@ -555,16 +425,16 @@ impl App {
         };
         match self.focus {
             Focus::Tree => {
-                let len = crate::ui::tree::rows(self).len();
+                let len = tree::rows(self).len();
                 self.tree.selected = list(self.tree.selected, len);
             }
             Focus::Cache => {
-                let len = self.runner.engine().cache_entries().len();
+                let len = self.runner().engine().cache_entries().len();
                 self.cache.selected = list(self.cache.selected, len);
             }
             Focus::Log => {
                 // The log counts lines back from the newest: `Up` goes back in time.
-                let len = self.runner.engine().log().len();
+                let len = self.runner().engine().log().len();
                 self.log_scroll = match by {
                     Scroll::Up(n) => (self.log_scroll + n).min(len),
                     Scroll::Down(n) => self.log_scroll.saturating_sub(n),
@@ -579,7 +449,7 @@ impl App {
         if self.focus != Focus::Tree {
             return;
         }
-        let rows = crate::ui::tree::rows(self);
+        let rows = tree::rows(self);
         if let Some(row) = rows.get(self.tree.selected)
             && row.foldable
             && !self.collapsed.remove(&row.id)
@@ -590,14 +460,14 @@ impl App {
 
     /// The KMS key of the selected tree row.
     pub fn selected_key(&self) -> Option<KmsKeyId> {
-        let rows = crate::ui::tree::rows(self);
+        let rows = tree::rows(self);
         rows.get(self.tree.selected.min(rows.len().saturating_sub(1)))
             .and_then(|r| r.key.clone())
     }
 
     /// The principal and connection of the selected cache row.
     pub fn selected_connection(&self) -> Option<(PrincipalId, ConnectionId)> {
-        let entries = self.runner.engine().cache_entries();
+        let entries = self.runner().engine().cache_entries();
         entries
             .get(self.cache.selected.min(entries.len().saturating_sub(1)))
             .map(|e| (e.principal.clone(), e.connection))
@@ -638,13 +508,7 @@ impl App {
             );
             return;
         }
-        let now = self.runner.engine().now().as_millis();
-        let whole = SimTime(now.div_ceil(1_000) * 1_000);
-        self.advance_to(whole);
-        self.live_actions += 1;
-        let result = self.runner.apply_live(1000 + self.live_actions, cmd);
-        self.inputs.push(Input::Live(cmd.clone()));
-        self.push_checkpoint();
+        let result = self.session.live(cmd);
         self.refresh_derived();
         self.log_scroll = 0;
         match result {
@@ -680,72 +544,26 @@ impl App {
 
     /// The scenario text `w` writes: everything that ran so far, with what it observed.
     pub fn exploration_toml(&self) -> String {
-        let s = self.scenario();
-        let now = self.runner.engine().now();
-        let mut steps: Vec<StepOut> = Vec::new();
-        for ex in self.runner.executed() {
-            match &ex.source {
-                Source::Scripted { step } => {
-                    let st = &s.steps[*step];
-                    let repeat = st.repeat.map(|r| Repeat {
-                        every: r.every,
-                        until: self
-                            .runner
-                            .occurrences_run(*step)
-                            .last()
-                            .map_or(st.at, |o| o.at)
-                            .min(r.until),
-                    });
-                    let expect = if repeat.is_some() {
-                        if self.runner.step_failed(*step) {
-                            Vec::new()
-                        } else {
-                            st.expect.iter().map(|c| c.kind.clone()).collect()
-                        }
-                    } else {
-                        ex.observed.clone()
-                    };
-                    steps.push(StepOut {
-                        at: ex.at,
-                        action: st.action.clone(),
-                        note: st.note.clone(),
-                        expect,
-                        repeat,
-                    });
-                }
-                Source::Live { cmd } => steps.push(StepOut {
-                    at: ex.at,
-                    action: Action::Command(cmd.clone()),
-                    note: Some(format!("Live action at {}: {}", ex.at, cmd.describe())),
-                    expect: ex.observed.clone(),
-                    repeat: None,
-                }),
-            }
-        }
-        let mut base = s.clone();
-        base.end = Some(now);
-        let summary = format!(
-            "Explored in the rewrap TUI from `{}`: {} scripted step(s) and {} live action(s), up to {now}.",
-            s.file,
-            self.runner.steps_started(),
-            self.live_actions
-        );
-        write::to_toml(
-            &base,
-            &format!("{} (explored)", s.title),
-            Some(&summary),
-            &steps,
-        )
+        self.session.exploration_toml()
     }
 
-    fn save(&mut self) {
-        let text = self.exploration_toml();
+    /// `w`: the file to write, as an effect the terminal loop performs.
+    fn save(&self) -> Effect {
         let stem: String = std::path::Path::new(&self.scenario().file)
             .file_stem()
             .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
             .replace("builtin:", "");
         let stem = stem.rsplit(':').next().unwrap_or("scenario").to_string();
-        match write_new_file(&self.save_dir, &stem, &text) {
+        Effect::Save {
+            dir: self.save_dir.clone(),
+            stem,
+            text: self.exploration_toml(),
+        }
+    }
+
+    /// Report how a save went (called by whoever performed `Effect::Save`).
+    pub fn saved(&mut self, result: std::io::Result<PathBuf>, stem: &str) {
+        match result {
             Ok(path) => {
                 self.toast(
                     format!(
@@ -789,7 +607,7 @@ fn managed_key(cmd: &Command) -> Option<&KmsKeyId> {
 /// Write `text` to `STEM-explored.toml` in `dir`, or `STEM-explored-N.toml` if taken. Each
 /// name is created new (O_CREAT|O_EXCL): an existing file is never overwritten and a symlink
 /// at the name, dangling or not, is never followed.
-fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io::Result<PathBuf> {
+pub fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io::Result<PathBuf> {
     use std::io::Write as _;
     for n in 1..=999 {
         let name = if n == 1 {

@@ -2,19 +2,7 @@
 
 use ratatui::style::{Color, Modifier, Style};
 
-/// What a piece of text means; the theme decides how it looks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tone {
-    Normal,
-    Dim,
-    Strong,
-    Ok,
-    Warn,
-    Bad,
-    Accent,
-    /// The DEK that is moving right now.
-    Moving,
-}
+pub use crate::app::tone::Tone;
 
 /// A style per tone; built once per frame from `no_color`.
 #[derive(Clone, Copy, Debug)]

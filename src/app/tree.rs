@@ -1,0 +1,293 @@
+//! The key hierarchy's rows (the view model the tree panel draws and the selection walks):
+//! KMS keys -> the table keys each wraps -> DEKs -> items.
+//!
+//! Rows are data (`rows(&App)`), built from the engine each frame; many DEKs are grouped into
+//! ranges, so the row count stays small at any table size. During a key change the DEKs already
+//! re-wrapped sit under the new table key, the rest under the old one, and the one moving now
+//! is highlighted; item ciphertext never changes, so the items row never moves.
+
+use super::tone::Tone;
+use super::{App, NodeId};
+use crate::engine::ids::{DekId, KmsKeyId, TableKeyId};
+use crate::engine::kms::{KeyKind, KeyState};
+
+/// DEKs under one table key are listed one per row up to this many, then grouped.
+pub const LIST_LIMIT: u32 = 12;
+
+/// One row of the tree.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TreeRow {
+    pub id: NodeId,
+    pub depth: u16,
+    /// The KMS key sandbox actions use when this row is selected.
+    pub key: Option<KmsKeyId>,
+    pub foldable: bool,
+    pub collapsed: bool,
+    pub parts: Vec<(String, Tone)>,
+}
+
+impl TreeRow {
+    pub fn text(&self) -> String {
+        self.parts.iter().map(|(s, _)| s.as_str()).collect()
+    }
+}
+
+fn state_tone(s: KeyState) -> Tone {
+    match s {
+        KeyState::Enabled => Tone::Ok,
+        KeyState::Disabled => Tone::Warn,
+        KeyState::PendingDeletion { .. } | KeyState::Deleted { .. } => Tone::Bad,
+    }
+}
+
+/// Every visible row, top to bottom.
+pub fn rows(app: &App) -> Vec<TreeRow> {
+    let e = app.runner().engine();
+    let t = e.table();
+    let now = e.now();
+    let job = t.job.as_ref();
+    let mut out = Vec::new();
+    for k in e.keys() {
+        let used = t.table_keys.iter().any(|tk| tk.kms_key == k.id);
+        let kid = NodeId::Kms(k.id.clone());
+        let collapsed = app.collapsed.contains(&kid);
+        let mut parts = vec![
+            (
+                if k.is_deleted() { "✗ " } else { "◆ " }.to_string(),
+                state_tone(k.state),
+            ),
+            (k.id.to_string(), Tone::Strong),
+            (
+                format!(
+                    " {} ",
+                    match k.kind {
+                        KeyKind::CustomerManaged => "CMK",
+                        KeyKind::AwsManaged => "AWS managed",
+                        KeyKind::AwsOwned => "AWS owned",
+                    }
+                ),
+                Tone::Dim,
+            ),
+        ];
+        match k.state {
+            KeyState::Enabled => parts.push(("Enabled".into(), Tone::Ok)),
+            KeyState::Disabled => parts.push(("Disabled".into(), Tone::Warn)),
+            KeyState::PendingDeletion { deletion_at } => parts.push((
+                format!(
+                    "PendingDeletion, gone in {}",
+                    deletion_at.since(now).countdown()
+                ),
+                Tone::Bad,
+            )),
+            KeyState::Deleted { .. } => {
+                parts.push(("DELETED: material destroyed".into(), Tone::Bad));
+            }
+        }
+        if !k.is_deleted() {
+            let v = k.versions_created;
+            let mat = if v == 1 {
+                " · material v1".to_string()
+            } else {
+                format!(" · material v1..v{v}")
+            };
+            parts.push((mat, Tone::Dim));
+        }
+        if k.kind == KeyKind::AwsOwned {
+            parts.push((" · not in your account".into(), Tone::Dim));
+        }
+        out.push(TreeRow {
+            id: kid,
+            depth: 0,
+            key: Some(k.id.clone()),
+            foldable: used,
+            collapsed,
+            parts,
+        });
+        if collapsed {
+            continue;
+        }
+        for tk in t.table_keys.iter().filter(|tk| tk.kms_key == k.id) {
+            let tid = NodeId::TableKey(tk.id);
+            let tk_collapsed = app.collapsed.contains(&tid);
+            let mut parts = vec![(format!("{}", tk.id), Tone::Strong)];
+            let is_new = job.is_some_and(|j| j.to == tk.id);
+            if k.is_deleted() && tk.retired_at.is_none() {
+                parts.push((" LOST: its KMS key no longer exists".into(), Tone::Bad));
+            } else if let Some(r) = tk.retired_at {
+                parts.push((
+                    format!(" retired at {r} · not needed by the live table"),
+                    Tone::Dim,
+                ));
+            } else if is_new {
+                let j = job.expect("is_new implies a job");
+                parts.push((
+                    format!(" new · re-wrapping {}/{}", j.done, j.total),
+                    Tone::Warn,
+                ));
+                if let Some(st) = &j.stalled {
+                    parts.push((format!(" STALLED: {} {}", st.key, st.kms_error), Tone::Bad));
+                }
+            } else if tk.id == t.current {
+                parts.push((" current".into(), Tone::Accent));
+            }
+            parts.push((format!(" · under v{}", tk.wrapped.version), Tone::Dim));
+            let deks = dek_range(app, tk.id);
+            out.push(TreeRow {
+                id: tid,
+                depth: 1,
+                key: Some(k.id.clone()),
+                foldable: deks.is_some(),
+                collapsed: tk_collapsed,
+                parts,
+            });
+            if tk_collapsed || tk.retired_at.is_some() {
+                continue;
+            }
+            if let Some((lo, hi)) = deks {
+                dek_rows(app, &mut out, &k.id, tk.id, lo, hi, k.is_deleted());
+            }
+        }
+    }
+    let items = t.items.len();
+    let fp = t
+        .items
+        .first()
+        .map_or_else(|| "-".to_string(), |i| i.sealed.fingerprint().to_string());
+    out.push(TreeRow {
+        id: NodeId::Items,
+        depth: 0,
+        key: None,
+        foldable: false,
+        collapsed: false,
+        parts: vec![
+            ("▣ ".into(), Tone::Accent),
+            (format!("{items} items"), Tone::Strong),
+            (
+                format!(
+                    " under {} DEKs · item-0000000 ciphertext {fp}",
+                    t.deks.len()
+                ),
+                Tone::Dim,
+            ),
+            (" · never re-encrypted by a key change".into(), Tone::Dim),
+        ],
+    });
+    out
+}
+
+/// The DEK indices shown under a table key: `[lo, hi)`.
+fn dek_range(app: &App, tk: TableKeyId) -> Option<(u32, u32)> {
+    let t = app.runner().engine().table();
+    let n = t.deks.len() as u32;
+    match t.job.as_ref() {
+        Some(j) if j.from == tk => Some((j.done, n)),
+        Some(j) if j.to == tk => (j.done > 0).then_some((0, j.done)),
+        _ => (t.current == tk).then_some((0, n)),
+    }
+}
+
+fn dek_rows(
+    app: &App,
+    out: &mut Vec<TreeRow>,
+    kms: &KmsKeyId,
+    tk: TableKeyId,
+    lo: u32,
+    hi: u32,
+    lost: bool,
+) {
+    let e = app.runner().engine();
+    let t = e.table();
+    let job = t.job.as_ref();
+    // The DEK that just landed under the new table key, and the one about to leave the old one.
+    let landed = job.filter(|j| j.to == tk && j.done > 0).map(|j| j.done - 1);
+    let leaving = job
+        .filter(|j| j.from == tk && j.done < j.total && j.stalled.is_none())
+        .map(|j| j.done);
+    let progress = job.and_then(|j| {
+        let next = j.next_at?;
+        let per = e.assumptions().rewrap_per_dek.as_millis().max(1);
+        let left = next.since(e.now()).as_millis().min(per);
+        Some(1.0 - left as f64 / per as f64)
+    });
+    let row = |i: u32, parts: Vec<(String, Tone)>| TreeRow {
+        id: NodeId::Deks(tk, i),
+        depth: 2,
+        key: Some(kms.clone()),
+        foldable: false,
+        collapsed: false,
+        parts,
+    };
+    let single = |i: u32| {
+        let d = &t.deks[i as usize];
+        let wrapped = if Some(tk) == job.map(|j| j.to) {
+            d.staged.as_ref().map_or_else(
+                || d.wrapped.fingerprint(),
+                crate::engine::crypto::SealedKey::fingerprint,
+            )
+        } else {
+            d.wrapped.fingerprint()
+        };
+        let name = format!("{}", DekId(i));
+        let detail = (format!(" {wrapped} · {} items", d.items), Tone::Dim);
+        if lost {
+            return vec![
+                (name, Tone::Bad),
+                (" unrecoverable".into(), Tone::Bad),
+                detail,
+            ];
+        }
+        if Some(i) == landed {
+            return vec![
+                (name, Tone::Moving),
+                (format!(" ✓ landed under {tk}"), Tone::Ok),
+                detail,
+            ];
+        }
+        if Some(i) == leaving {
+            let bar = progress.map_or(String::new(), |p| {
+                let filled = ((p * 4.0).round() as usize).min(4);
+                format!(" {}{}", "▰".repeat(filled), "▱".repeat(4 - filled))
+            });
+            return vec![
+                (name, Tone::Moving),
+                (format!(" ⇢ moving{bar}"), Tone::Warn),
+                detail,
+            ];
+        }
+        let parts = vec![(name, Tone::Normal), detail];
+        parts
+    };
+    if hi - lo <= LIST_LIMIT {
+        for i in lo..hi {
+            out.push(row(i, single(i)));
+        }
+        return;
+    }
+    // Grouped: the highlighted DEK on its own, the rest as ranges.
+    let special = [landed, leaving]
+        .into_iter()
+        .flatten()
+        .filter(|i| (lo..hi).contains(i))
+        .collect::<Vec<_>>();
+    let mut start = lo;
+    for s in special.iter().copied().chain(std::iter::once(hi)) {
+        if s > start {
+            let items: u64 = t.deks[start as usize..s as usize]
+                .iter()
+                .map(|d| u64::from(d.items))
+                .sum();
+            let tone = if lost { Tone::Bad } else { Tone::Normal };
+            out.push(row(
+                start,
+                vec![
+                    (format!("{} … {}", DekId(start), DekId(s - 1)), tone),
+                    (format!(" ({} DEKs, {items} items)", s - start), Tone::Dim),
+                ],
+            ));
+        }
+        if s < hi {
+            out.push(row(s, single(s)));
+        }
+        start = s + 1;
+    }
+}

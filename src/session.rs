@@ -1,0 +1,314 @@
+//! A session: a scenario being played, with the scripted steps, the live actions taken on the
+//! way, and the history that makes every earlier moment reachable again exactly.
+//!
+//! Every front end drives one: the TUI (step, back, play, sandbox actions), `run` and `check`
+//! (to the end), and next the presenter, the speaker notes and the recorder. History costs
+//! O(changes): inputs are recorded (an advance of the clock or a live command), a snapshot of
+//! the runner is kept at every `SNAPSHOT_EVERY`-th checkpoint (at most `MAX_SNAPSHOTS`,
+//! thinned as the session grows), and going back replays from the nearest earlier snapshot.
+//! The engine is deterministic, so replay is exact.
+
+use std::sync::Arc;
+
+use crate::engine::event::RequestResult;
+use crate::engine::time::SimTime;
+use crate::engine::{Command, EngineError};
+use crate::runner::{Runner, Source};
+use crate::scenario::write::{self, StepOut};
+use crate::scenario::{Action, Repeat, Scenario};
+
+/// Tables larger than this are not snapshotted; going back replays them from the start.
+const SNAPSHOT_LIMIT: usize = 200_000;
+/// A snapshot is kept at every this many checkpoints.
+const SNAPSHOT_EVERY: usize = 16;
+/// At most this many snapshots are kept: past it every other older one is dropped, so the
+/// spacing grows with the session and memory stays flat however long it lasts.
+const MAX_SNAPSHOTS: usize = 48;
+
+/// What the user did, so any earlier moment can be rebuilt exactly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Input {
+    AdvanceTo(SimTime),
+    Live(Command),
+}
+
+/// A moment going back can return to (the start, each step reached, each live action).
+#[derive(Clone, Debug)]
+struct Checkpoint {
+    /// How many inputs lead here.
+    inputs: usize,
+    /// The runner at that moment, when kept.
+    snapshot: Option<Box<Runner>>,
+}
+
+/// A scenario being played, with its history (see the module docs).
+#[derive(Clone, Debug)]
+pub struct Session {
+    runner: Runner,
+    inputs: Vec<Input>,
+    checkpoints: Vec<Checkpoint>,
+    snapshot_limit: usize,
+    live_actions: usize,
+}
+
+impl Session {
+    pub fn new(scenario: Arc<Scenario>) -> Result<Self, EngineError> {
+        let mut s = Self {
+            runner: Runner::new(scenario)?,
+            inputs: Vec::new(),
+            checkpoints: Vec::new(),
+            snapshot_limit: SNAPSHOT_LIMIT,
+            live_actions: 0,
+        };
+        s.checkpoint();
+        Ok(s)
+    }
+
+    /// Never snapshot: going back always replays from the start (tests use it to check that
+    /// replay is exact).
+    #[must_use]
+    pub fn without_snapshots(mut self) -> Self {
+        self.snapshot_limit = 0;
+        for c in &mut self.checkpoints {
+            c.snapshot = None;
+        }
+        self
+    }
+
+    pub fn runner(&self) -> &Runner {
+        &self.runner
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.runner.scenario
+    }
+
+    /// Live (sandbox) actions taken so far on the way to this moment.
+    pub fn live_actions(&self) -> usize {
+        self.live_actions
+    }
+
+    /// How many snapshots the history holds now (for the long-session memory test).
+    pub fn snapshots_held(&self) -> usize {
+        self.checkpoints
+            .iter()
+            .filter(|c| c.snapshot.is_some())
+            .count()
+    }
+
+    /// Run every scripted step to the end of the scenario (what `run` and `check` do).
+    pub fn run_to_end(&mut self) {
+        let end = self.runner.end_time();
+        self.advance_to(end);
+    }
+
+    /// Advance the clock to `t` (or run what is due now, if `t` is not later), recording it.
+    pub fn advance_to(&mut self, t: SimTime) {
+        let t = t.max(self.runner.engine().now());
+        self.runner.advance_to(t);
+        let since_checkpoint = self.checkpoints.last().map_or(0, |c| c.inputs);
+        let may_collapse = self.inputs.len() > since_checkpoint;
+        match self.inputs.last_mut() {
+            // Consecutive advances collapse (advancing to a then b equals advancing to b), but
+            // never across a checkpoint, which must keep pointing at its own prefix.
+            Some(Input::AdvanceTo(last)) if may_collapse => *last = t,
+            _ => self.inputs.push(Input::AdvanceTo(t)),
+        }
+    }
+
+    /// Go to the next scripted step and mark it; false when there is none left.
+    pub fn next_step(&mut self) -> bool {
+        match self.runner.next_step_at() {
+            Some((_, at)) => {
+                self.advance_to(at);
+                self.checkpoint();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Jump to the next scheduled event (scripted or the engine's own); false when nothing
+    /// is scheduled. A step reached on the way is marked.
+    pub fn jump_next_event(&mut self) -> bool {
+        match self.runner.next_event_at() {
+            Some(at) => {
+                let steps_before = self.runner.steps_started();
+                self.advance_to(at);
+                if self.runner.steps_started() > steps_before {
+                    self.checkpoint();
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Mark this moment as one going back returns to.
+    pub fn checkpoint(&mut self) {
+        let small = self.runner.engine().table().items.len()
+            + self.runner.engine().table().deks.len()
+            <= self.snapshot_limit;
+        let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);
+        self.checkpoints.push(Checkpoint {
+            inputs: self.inputs.len(),
+            snapshot: keep.then(|| Box::new(self.runner.clone())),
+        });
+        if keep {
+            self.thin_snapshots();
+        }
+    }
+
+    /// Past `MAX_SNAPSHOTS`, drop every other snapshot (never the first nor the newest).
+    fn thin_snapshots(&mut self) {
+        let with: Vec<usize> = self
+            .checkpoints
+            .iter()
+            .enumerate()
+            .skip(1)
+            .filter(|(_, c)| c.snapshot.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        if with.len() <= MAX_SNAPSHOTS {
+            return;
+        }
+        let newest = with.len() - 1;
+        for (k, ix) in with.into_iter().enumerate() {
+            if (newest - k) % 2 == 1 {
+                self.checkpoints[ix].snapshot = None;
+            }
+        }
+    }
+
+    /// Go back to the last marked moment (or to the start of the current one if the clock
+    /// moved since it), exactly as it was.
+    pub fn back(&mut self) {
+        let here = self.inputs.len();
+        let Some(last) = self.checkpoints.last() else {
+            return;
+        };
+        let target = if last.inputs < here || self.checkpoints.len() == 1 {
+            self.checkpoints.len() - 1
+        } else {
+            self.checkpoints.pop();
+            self.checkpoints.len() - 1
+        };
+        let upto = self.checkpoints[target].inputs;
+        self.runner = self.rebuild(target);
+        self.inputs.truncate(upto);
+        self.live_actions = self
+            .inputs
+            .iter()
+            .filter(|i| matches!(i, Input::Live(_)))
+            .count();
+    }
+
+    /// Apply a live action at the current moment, rounded up to a whole second so that the
+    /// scenario `exploration_toml` writes replays it exactly; the moment after it is marked.
+    pub fn live(&mut self, cmd: &Command) -> RequestResult {
+        let now = self.runner.engine().now().as_millis();
+        let whole = SimTime(now.div_ceil(1_000) * 1_000);
+        self.advance_to(whole);
+        self.live_actions += 1;
+        let result = self.runner.apply_live(1000 + self.live_actions, cmd);
+        self.inputs.push(Input::Live(cmd.clone()));
+        self.checkpoint();
+        result
+    }
+
+    /// The runner at checkpoint `target`: the nearest earlier snapshot, then the inputs after
+    /// it re-applied.
+    fn rebuild(&self, target: usize) -> Runner {
+        let upto = self.checkpoints[target].inputs;
+        let base = self.checkpoints[..=target]
+            .iter()
+            .rev()
+            .find_map(|c| c.snapshot.as_ref().map(|r| (c.inputs, r)));
+        if let Some((from, r)) = base {
+            self.replay_onto((**r).clone(), from, upto)
+        } else {
+            let r = Runner::new(self.runner.scenario.clone())
+                .expect("the scenario built a runner once, so it builds again");
+            self.replay_onto(r, 0, upto)
+        }
+    }
+
+    /// Re-apply inputs `from..to` to a runner that is at input `from`.
+    fn replay_onto(&self, mut r: Runner, from: usize, to: usize) -> Runner {
+        let mut live = self.inputs[..from]
+            .iter()
+            .filter(|i| matches!(i, Input::Live(_)))
+            .count();
+        for input in &self.inputs[from..to] {
+            match input {
+                Input::AdvanceTo(t) => r.advance_to(*t),
+                Input::Live(cmd) => {
+                    live += 1;
+                    r.apply_live(1000 + live, cmd);
+                }
+            }
+        }
+        r
+    }
+
+    /// The scenario text that replays this session: everything that ran so far (scripted steps
+    /// and live actions, with what they observed), up to now.
+    pub fn exploration_toml(&self) -> String {
+        let s = self.scenario();
+        let now = self.runner.engine().now();
+        let mut steps: Vec<StepOut> = Vec::new();
+        for ex in self.runner.executed() {
+            match &ex.source {
+                Source::Scripted { step } => {
+                    let st = &s.steps[*step];
+                    let repeat = st.repeat.map(|r| Repeat {
+                        every: r.every,
+                        until: self
+                            .runner
+                            .occurrences_run(*step)
+                            .last()
+                            .map_or(st.at, |o| o.at)
+                            .min(r.until),
+                    });
+                    let expect = if repeat.is_some() {
+                        if self.runner.step_failed(*step) {
+                            Vec::new()
+                        } else {
+                            st.expect.iter().map(|c| c.kind.clone()).collect()
+                        }
+                    } else {
+                        ex.observed.clone()
+                    };
+                    steps.push(StepOut {
+                        at: ex.at,
+                        action: st.action.clone(),
+                        note: st.note.clone(),
+                        expect,
+                        repeat,
+                    });
+                }
+                Source::Live { cmd } => steps.push(StepOut {
+                    at: ex.at,
+                    action: Action::Command(cmd.clone()),
+                    note: Some(format!("Live action at {}: {}", ex.at, cmd.describe())),
+                    expect: ex.observed.clone(),
+                    repeat: None,
+                }),
+            }
+        }
+        let mut base = s.clone();
+        base.end = Some(now);
+        let summary = format!(
+            "Explored in the rewrap TUI from `{}`: {} scripted step(s) and {} live action(s), up to {now}.",
+            s.file,
+            self.runner.steps_started(),
+            self.live_actions
+        );
+        write::to_toml(
+            &base,
+            &format!("{} (explored)", s.title),
+            Some(&summary),
+            &steps,
+        )
+    }
+}
