@@ -5,6 +5,7 @@ use super::crypto::{self};
 use super::event::{Caller, DYNAMODB_SERVICE, EncryptionContext, EventKind, KmsCall};
 use super::ids::{DekId, ItemId, KmsKeyId, TableKeyId};
 use super::kms::KmsErrorCode;
+use super::table::table_key_aad;
 use super::table::{dek_aad, item_aad, item_plaintext};
 use super::vocab::KmsOp;
 use super::{ARCHIVE_CHECK, BACKGROUND_CHECK, Engine, Event};
@@ -57,7 +58,7 @@ impl Engine {
             .key(&tk.kms_key)
             .ok_or_else(|| AuditError::TableKey(tk.id, "unknown KMS key".into()))?;
         let mut blob = tk.wrapped.clone();
-        let mut ctx = self.context.clone();
+        let mut ctx = table_key_aad(&self.context, tk.id);
         match tamper {
             Some(Tamper::TableKeyBlob(n)) => flip(&mut blob.sealed, n),
             Some(Tamper::TableKeyContext) => ctx.extend_from_slice(b"-restored"),

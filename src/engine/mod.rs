@@ -159,7 +159,7 @@ impl Engine {
         )
         .into_bytes();
         let (t1_plain, t1_blob) = keys[table_kms]
-            .generate_data_key(&mut rng, &context)
+            .generate_data_key(&mut rng, &table::table_key_aad(&context, TableKeyId(1)))
             .map_err(|_| EngineError::TableKeyUnusable(spec.table.key.clone(), "unusable"))?;
         let t1 = TableKeyId(1);
         let (deks, items) = Self::build_deks_and_items(

@@ -5,6 +5,7 @@ use super::crypto::{self, KeyBytes};
 use super::event::{CacheUse, Caller, EventKind, RequestResult};
 use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
 use super::kms::{KmsBlob, KmsError, KmsErrorCode};
+use super::table::table_key_aad;
 use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};
 use super::time::SimDuration;
 use super::view::NextRequest;
@@ -233,7 +234,7 @@ impl Engine {
                     code: KmsErrorCode::NotFoundException,
                     message: format!("{kms_id} not found"),
                 })?
-                .decrypt(&blob, &self.context)
+                .decrypt(&blob, &table_key_aad(&self.context, tk))
         });
         self.cache[entry_ix].kms_calls += 1;
         self.kms_call(

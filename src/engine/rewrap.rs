@@ -6,6 +6,7 @@ use super::crypto::{self};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{DekId, KmsKeyId, TableKeyId};
 use super::kms::{KeyState, KmsErrorCode};
+use super::table::table_key_aad;
 use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};
 use super::time::SimDuration;
 use super::vocab::{ErrorCode, KmsOp};
@@ -129,7 +130,8 @@ impl Engine {
             None,
             "grant for the table on the new key",
         );
-        let generated = self.keys[tix].generate_data_key(&mut self.rng, &self.context);
+        let generated =
+            self.keys[tix].generate_data_key(&mut self.rng, &table_key_aad(&self.context, new_tk));
         let version = self.keys[tix].current_version();
         let (plain, blob) = match generated {
             Ok(g) => g,

@@ -438,6 +438,17 @@ impl AadBuf {
     }
 }
 
+/// AAD of a wrapped table key: the KMS encryption context (fact 75) bound to the table key's
+/// id, as `context | 0x00 | "T" tk_le32`, so a table-key blob copied to another table key's
+/// place fails its tag check, as DEK and item blobs do.
+pub fn table_key_aad(context: &[u8], tk: TableKeyId) -> Vec<u8> {
+    let mut aad = Vec::with_capacity(context.len() + 6);
+    aad.extend_from_slice(context);
+    aad.extend_from_slice(b"\0T");
+    aad.extend_from_slice(&tk.0.to_le_bytes());
+    aad
+}
+
 /// AAD of a wrapped DEK: table id, table-key id and DEK id (fact 91), as
 /// `table_id | 0x00 | "T" tk_le32 | "D" dek_le32`.
 pub fn dek_aad(table_id: &str, tk: TableKeyId, dek: DekId) -> AadBuf {

@@ -5,6 +5,7 @@ use super::crypto::KeyBytes;
 use super::event::{Caller, EventKind};
 use super::ids::{KmsKeyId, TableKeyId};
 use super::kms::{KmsError, KmsErrorCode};
+use super::table::table_key_aad;
 use super::table::{ArchivalBackup, TableStatus};
 use super::vocab::KmsOp;
 use super::{BACKGROUND_CHECK, Engine, Scheduled};
@@ -129,7 +130,7 @@ impl Engine {
         let blob = self.table.table_key(tk).wrapped.clone();
         let result = self.keys[ix]
             .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
-            .and_then(|()| self.keys[ix].decrypt(&blob, &self.context));
+            .and_then(|()| self.keys[ix].decrypt(&blob, &table_key_aad(&self.context, tk)));
         self.kms_call(
             KmsOp::Decrypt,
             kms_id,

@@ -554,7 +554,9 @@ fn decrypt_under_the_wrong_key_is_incorrect_key() {
     let e = Engine::new(&world(4, 16)).unwrap();
     let blob = e.table().table_key(TableKeyId(1)).wrapped.clone();
     let other = e.key(&"kms-2".into()).unwrap();
-    let err = other.decrypt(&blob, &e.context).unwrap_err();
+    let err = other
+        .decrypt(&blob, &table::table_key_aad(&e.context, TableKeyId(1)))
+        .unwrap_err();
     assert_eq!(err.code, KmsErrorCode::IncorrectKeyException);
 }
 
@@ -705,4 +707,36 @@ fn a_large_rewrap_logs_ranges_that_cover_every_dek_once() {
     }
     assert_eq!(next, 5_000);
     assert_eq!(e.table().current, TableKeyId(2));
+}
+
+#[test]
+fn a_table_key_blob_is_bound_to_its_table_key_id() {
+    let mut e = Engine::new(&world(4, 16)).unwrap();
+    at(
+        &mut e,
+        mins(1),
+        &Command::ChangeTableKey {
+            key: "kms-1".into(),
+        },
+    );
+    // kms-1 -> kms-1 is refused; use kms-2 and look at T1's blob under T2's id.
+    at(
+        &mut e,
+        mins(2),
+        &Command::ChangeTableKey {
+            key: "kms-2".into(),
+        },
+    );
+    let blob = e.table().table_key(TableKeyId(1)).wrapped.clone();
+    let kms1 = e.key(&"kms-1".into()).unwrap();
+    assert!(
+        kms1.decrypt(&blob, &table::table_key_aad(&e.context, TableKeyId(1)))
+            .is_ok()
+    );
+    assert_eq!(
+        kms1.decrypt(&blob, &table::table_key_aad(&e.context, TableKeyId(2)))
+            .unwrap_err()
+            .code,
+        KmsErrorCode::InvalidCiphertextException
+    );
 }
