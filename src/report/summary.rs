@@ -1,0 +1,288 @@
+//! The end-of-run summary: built once from the engine's read model (`Summary::of`), then
+//! printed for people (`text`) or as the last JSON line (`json`), so the two never disagree.
+
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::engine::Engine;
+use crate::engine::kms::KeyState;
+use crate::engine::time::SimTime;
+use crate::engine::vocab::ErrorCode;
+use crate::scenario::Scenario;
+
+/// Everything the summary says.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub title: String,
+    pub end: SimTime,
+    pub first_failed_read: Option<(SimTime, String, ErrorCode)>,
+    pub inaccessible_since: Option<SimTime>,
+    pub archiving_at: Option<SimTime>,
+    pub archived_at: Option<SimTime>,
+    /// The archive deadline still running at the end, if any.
+    pub archive_due: Option<SimTime>,
+    pub keys_deleted: Vec<(String, SimTime)>,
+    /// Keys still waiting for deletion at the end: (key, date).
+    pub deletions_due: Vec<(String, SimTime)>,
+    pub unrecoverable_from: Option<SimTime>,
+    pub status_aws: &'static str,
+    pub status: String,
+    pub sse: String,
+    pub table_key: String,
+    pub wrapped_by: String,
+    pub recoverable: bool,
+    /// Sampled items that decrypt through the chain: (ok, checked, first failure).
+    pub chain: (usize, usize, Option<String>),
+    /// KMS calls in your CloudTrail, sorted by (event name, key): (name, key, calls, failed).
+    pub kms_calls: Vec<(String, String, u32, u32)>,
+    /// Decrypt calls per principal.
+    pub by_principal: Vec<(String, u32)>,
+    /// (name, value, source, documented).
+    pub assumptions: Vec<(&'static str, String, &'static str, bool)>,
+}
+
+/// Rows of the assumptions table: name, value, where it came from, documented or not.
+pub fn assumption_rows(scenario: &Scenario) -> Vec<(&'static str, String, &'static str, bool)> {
+    let a = &scenario.world.assumptions;
+    let src = |n: &str| {
+        if scenario.assumptions_set.contains(n) {
+            "set by scenario"
+        } else {
+            "default"
+        }
+    };
+    let mut rows: Vec<_> = a
+        .durations()
+        .into_iter()
+        .map(|(name, value, documented)| (name, value.to_exact_string(), src(name), documented))
+        .collect();
+    rows.push((
+        "pending_deletion_error",
+        a.pending_deletion_error_name().to_string(),
+        src("pending_deletion_error"),
+        false,
+    ));
+    rows.push((
+        "on_demand_rotation_limit",
+        a.on_demand_rotation_limit.to_string(),
+        src("on_demand_rotation_limit"),
+        false,
+    ));
+    rows
+}
+
+impl Summary {
+    /// Read the summary off the engine at the end of a run.
+    pub fn of(scenario: &Scenario, engine: &Engine) -> Self {
+        let m = engine.milestones();
+        let t = engine.table();
+        let (ok, checked, first_err) = engine.audit_sample(2_000);
+        let mut kms_calls: Vec<(String, String, u32, u32)> = engine
+            .kms_call_totals()
+            .iter()
+            .map(|((op, key), (n, f))| (op.name().to_string(), key.to_string(), *n, *f))
+            .collect();
+        kms_calls.sort();
+        Self {
+            title: scenario.title.clone(),
+            end: engine.now(),
+            first_failed_read: m
+                .first_failed_read
+                .as_ref()
+                .map(|(t, p, e)| (*t, p.to_string(), *e)),
+            inaccessible_since: m.inaccessible_since,
+            archiving_at: m.archiving_at,
+            archived_at: m.archived_at,
+            archive_due: t.archive_at,
+            keys_deleted: m
+                .keys_deleted
+                .iter()
+                .map(|(k, t)| (k.to_string(), *t))
+                .collect(),
+            deletions_due: engine
+                .keys()
+                .iter()
+                .filter_map(|k| match k.state {
+                    KeyState::PendingDeletion { deletion_at } => {
+                        Some((k.id.to_string(), deletion_at))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            unrecoverable_from: m.unrecoverable_from,
+            status_aws: t.status.aws_name(),
+            status: t.status.to_string(),
+            sse: t.sse.to_string(),
+            table_key: t.current.to_string(),
+            wrapped_by: t.current_kms_key().to_string(),
+            recoverable: engine.recoverable(),
+            chain: (ok, checked, first_err.map(|e| e.to_string())),
+            kms_calls,
+            by_principal: engine
+                .principals()
+                .iter()
+                .map(|p| (p.id.to_string(), engine.decrypt_calls_by(&p.id)))
+                .collect(),
+            assumptions: assumption_rows(scenario),
+        }
+    }
+
+    /// The human summary printed after `rewrap run`.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        let none = "never";
+        let _ = writeln!(s, "\n== Summary: {} ==", self.title);
+        let _ = writeln!(s, "Milestones");
+        let _ = writeln!(
+            s,
+            "  first failed read   {}",
+            self.first_failed_read
+                .as_ref()
+                .map_or(none.to_string(), |(t, p, e)| format!("{t}  ({p}: {e})"))
+        );
+        let _ = writeln!(
+            s,
+            "  inaccessible since  {}",
+            self.inaccessible_since
+                .map_or(none.to_string(), |t| t.to_string())
+        );
+        let archive = match (self.archiving_at, self.archived_at, self.archive_due) {
+            (Some(a), Some(b), _) => format!("{a} ARCHIVING, {b} ARCHIVED"),
+            (Some(a), None, _) => format!("{a} ARCHIVING"),
+            (None, _, Some(due)) => format!("due {due} if access is not restored"),
+            _ => none.to_string(),
+        };
+        let _ = writeln!(s, "  archive at          {archive}");
+        let deleted = if self.keys_deleted.is_empty() {
+            if self.deletions_due.is_empty() {
+                none.to_string()
+            } else {
+                let pending: Vec<String> = self
+                    .deletions_due
+                    .iter()
+                    .map(|(k, t)| format!("{k} due {t}"))
+                    .collect();
+                format!("none yet ({})", pending.join(", "))
+            }
+        } else {
+            self.keys_deleted
+                .iter()
+                .map(|(k, t)| format!("{k} at {t}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let _ = writeln!(s, "  key deleted         {deleted}");
+        let _ = writeln!(
+            s,
+            "  unrecoverable from  {}",
+            self.unrecoverable_from.map_or_else(
+                || "never (the data is recoverable)".to_string(),
+                |t| t.to_string()
+            )
+        );
+        let _ = writeln!(
+            s,
+            "At the end ({}): TableStatus {}, SSE {}, table key {} wrapped by {}, recoverable: {}",
+            self.end,
+            self.status,
+            self.sse,
+            self.table_key,
+            self.wrapped_by,
+            if self.recoverable { "yes" } else { "NO" }
+        );
+        let (ok, checked, first_err) = &self.chain;
+        let _ = write!(
+            s,
+            "Chain check (with the key material itself, as a restore would): {ok} of {checked} sampled items decrypt to what was written"
+        );
+        if let Some(e) = first_err {
+            let _ = write!(s, " (first failure: {e})");
+        }
+        let _ = writeln!(s);
+        self.kms_text(&mut s);
+        let _ = writeln!(s, "Assumptions used");
+        for (name, value, src, documented) in &self.assumptions {
+            let doc = if *documented {
+                "documented"
+            } else {
+                "ASSUMPTION (undocumented)"
+            };
+            let _ = writeln!(s, "  {name:<25} {value:<26} {src:<16} {doc}");
+        }
+        s
+    }
+
+    fn kms_text(&self, s: &mut String) {
+        let total: u32 = self.kms_calls.iter().map(|c| c.2).sum();
+        let failed: u32 = self.kms_calls.iter().map(|c| c.3).sum();
+        let _ = writeln!(s, "KMS calls in your CloudTrail: {total} ({failed} failed)");
+        for (name, key, n, f) in &self.kms_calls {
+            let fail = if *f > 0 {
+                format!(" ({f} failed)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "  {name:<20} {key:<14} {n:>6}{fail}");
+        }
+        if !self.by_principal.is_empty() {
+            let per: Vec<String> = self
+                .by_principal
+                .iter()
+                .map(|(p, n)| format!("{p} {n}"))
+                .collect();
+            let _ = writeln!(s, "  Decrypt calls by principal: {}", per.join(", "));
+        }
+    }
+
+    /// The summary as one JSON object (the last line of `rewrap run --json`).
+    pub fn json(&self) -> String {
+        let ms = |t: Option<SimTime>| t.map(SimTime::as_millis);
+        let counts: Vec<Value> = self
+            .kms_calls
+            .iter()
+            .map(|(name, key, n, f)| json!({"event_name": name, "key": key, "calls": n, "failed": f}))
+            .collect();
+        let assumptions: Vec<Value> = self
+            .assumptions
+            .iter()
+            .map(
+                |(n, v, src, doc)| json!({"name": n, "value": v, "source": src, "documented": doc}),
+            )
+            .collect();
+        json!({
+            "kind": "summary",
+            "title": self.title,
+            "end_ms": self.end.as_millis(),
+            "milestones": {
+                "first_failed_read_ms": self.first_failed_read.as_ref().map(|f| f.0.as_millis()),
+                "inaccessible_since_ms": ms(self.inaccessible_since),
+                "archiving_at_ms": ms(self.archiving_at),
+                "archived_at_ms": ms(self.archived_at),
+                "keys_deleted": self.keys_deleted.iter().map(|(k, t)| json!({"key": k, "at_ms": t.as_millis()})).collect::<Vec<_>>(),
+                "unrecoverable_from_ms": ms(self.unrecoverable_from),
+            },
+            "table": {
+                "status": self.status_aws,
+                "sse": self.sse,
+                "table_key": self.table_key,
+                "wrapped_by": self.wrapped_by,
+                "recoverable": self.recoverable,
+            },
+            "chain_check": {"ok": self.chain.0, "checked": self.chain.1},
+            "kms_calls": counts,
+            "assumptions": assumptions,
+        })
+        .to_string()
+    }
+}
+
+/// The human summary printed after `rewrap run`.
+pub fn summary_text(scenario: &Scenario, engine: &Engine) -> String {
+    Summary::of(scenario, engine).text()
+}
+
+/// The summary as one JSON object (the last line of `rewrap run --json`).
+pub fn summary_json(scenario: &Scenario, engine: &Engine) -> String {
+    Summary::of(scenario, engine).json()
+}
