@@ -9,7 +9,9 @@
 use super::tone::Tone;
 use super::{App, NodeId};
 use crate::engine::ids::{DekId, KmsKeyId, TableKeyId};
-use crate::engine::kms::{KeyKind, KeyState};
+use crate::engine::kms::{KeyKind, KeyState, KmsKey};
+use crate::engine::table::{Table, TableKey};
+use crate::engine::time::SimTime;
 
 /// DEKs under one table key are listed one per row up to this many, then grouped.
 pub const LIST_LIMIT: u32 = 12;
@@ -45,56 +47,12 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
     let e = app.runner().engine();
     let t = e.table();
     let now = e.now();
-    let job = t.job.as_ref();
     let mut out = Vec::new();
     for k in e.keys() {
         let used = t.table_keys.iter().any(|tk| tk.kms_key == k.id);
         let kid = NodeId::Kms(k.id.clone());
         let collapsed = app.collapsed.contains(&kid);
-        let mut parts = vec![
-            (
-                if k.is_deleted() { "✗ " } else { "◆ " }.to_string(),
-                state_tone(k.state),
-            ),
-            (k.id.to_string(), Tone::Strong),
-            (
-                format!(
-                    " {} ",
-                    match k.kind {
-                        KeyKind::CustomerManaged => "CMK",
-                        KeyKind::AwsManaged => "AWS managed",
-                        KeyKind::AwsOwned => "AWS owned",
-                    }
-                ),
-                Tone::Dim,
-            ),
-        ];
-        match k.state {
-            KeyState::Enabled => parts.push(("Enabled".into(), Tone::Ok)),
-            KeyState::Disabled => parts.push(("Disabled".into(), Tone::Warn)),
-            KeyState::PendingDeletion { deletion_at } => parts.push((
-                format!(
-                    "PendingDeletion, gone in {}",
-                    deletion_at.since(now).countdown()
-                ),
-                Tone::Bad,
-            )),
-            KeyState::Deleted { .. } => {
-                parts.push(("DELETED: material destroyed".into(), Tone::Bad));
-            }
-        }
-        if !k.is_deleted() {
-            let v = k.versions_created;
-            let mat = if v == 1 {
-                " · material v1".to_string()
-            } else {
-                format!(" · material v1..v{v}")
-            };
-            parts.push((mat, Tone::Dim));
-        }
-        if k.kind == KeyKind::AwsOwned {
-            parts.push((" · not in your account".into(), Tone::Dim));
-        }
+        let parts = key_parts(k, now);
         out.push(TreeRow {
             id: kid,
             depth: 0,
@@ -109,28 +67,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         for tk in t.table_keys.iter().filter(|tk| tk.kms_key == k.id) {
             let tid = NodeId::TableKey(tk.id);
             let tk_collapsed = app.collapsed.contains(&tid);
-            let mut parts = vec![(format!("{}", tk.id), Tone::Strong)];
-            let is_new = job.is_some_and(|j| j.to == tk.id);
-            if k.is_deleted() && tk.retired_at.is_none() {
-                parts.push((" LOST: its KMS key no longer exists".into(), Tone::Bad));
-            } else if let Some(r) = tk.retired_at {
-                parts.push((
-                    format!(" retired at {r} · not needed by the live table"),
-                    Tone::Dim,
-                ));
-            } else if is_new {
-                let j = job.expect("is_new implies a job");
-                parts.push((
-                    format!(" new · re-wrapping {}/{}", j.done, j.total),
-                    Tone::Warn,
-                ));
-                if let Some(st) = &j.stalled {
-                    parts.push((format!(" STALLED: {} {}", st.key, st.kms_error), Tone::Bad));
-                }
-            } else if tk.id == t.current {
-                parts.push((" current".into(), Tone::Accent));
-            }
-            parts.push((format!(" · under v{}", tk.wrapped.version), Tone::Dim));
+            let parts = table_key_parts(k, tk, t);
             let deks = dek_range(app, tk.id);
             out.push(TreeRow {
                 id: tid,
@@ -148,12 +85,95 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
             }
         }
     }
+    out.push(items_row(t));
+    out
+}
+
+/// A KMS key's row: glyph, id, kind, state (with the deletion countdown), material versions.
+fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
+    let mut parts = vec![
+        (
+            if k.is_deleted() { "✗ " } else { "◆ " }.to_string(),
+            state_tone(k.state),
+        ),
+        (k.id.to_string(), Tone::Strong),
+        (
+            format!(
+                " {} ",
+                match k.kind {
+                    KeyKind::CustomerManaged => "CMK",
+                    KeyKind::AwsManaged => "AWS managed",
+                    KeyKind::AwsOwned => "AWS owned",
+                }
+            ),
+            Tone::Dim,
+        ),
+    ];
+    match k.state {
+        KeyState::Enabled => parts.push(("Enabled".into(), Tone::Ok)),
+        KeyState::Disabled => parts.push(("Disabled".into(), Tone::Warn)),
+        KeyState::PendingDeletion { deletion_at } => parts.push((
+            format!(
+                "PendingDeletion, gone in {}",
+                deletion_at.since(now).countdown()
+            ),
+            Tone::Bad,
+        )),
+        KeyState::Deleted { .. } => {
+            parts.push(("DELETED: material destroyed".into(), Tone::Bad));
+        }
+    }
+    if !k.is_deleted() {
+        let v = k.versions_created;
+        let mat = if v == 1 {
+            " · material v1".to_string()
+        } else {
+            format!(" · material v1..v{v}")
+        };
+        parts.push((mat, Tone::Dim));
+    }
+    if k.kind == KeyKind::AwsOwned {
+        parts.push((" · not in your account".into(), Tone::Dim));
+    }
+    parts
+}
+
+/// A table key's row: lost, retired, being filled by a re-wrap, or current.
+fn table_key_parts(k: &KmsKey, tk: &TableKey, t: &Table) -> Vec<(String, Tone)> {
+    let job = t.job.as_ref();
+    let mut parts = vec![(format!("{}", tk.id), Tone::Strong)];
+    let is_new = job.is_some_and(|j| j.to == tk.id);
+    if k.is_deleted() && tk.retired_at.is_none() {
+        parts.push((" LOST: its KMS key no longer exists".into(), Tone::Bad));
+    } else if let Some(r) = tk.retired_at {
+        parts.push((
+            format!(" retired at {r} · not needed by the live table"),
+            Tone::Dim,
+        ));
+    } else if is_new {
+        let j = job.expect("is_new implies a job");
+        parts.push((
+            format!(" new · re-wrapping {}/{}", j.done, j.total),
+            Tone::Warn,
+        ));
+        if let Some(st) = &j.stalled {
+            parts.push((format!(" STALLED: {} {}", st.key, st.kms_error), Tone::Bad));
+        }
+    } else if tk.id == t.current {
+        parts.push((" current".into(), Tone::Accent));
+    }
+    parts.push((format!(" · under v{}", tk.wrapped.version), Tone::Dim));
+    parts
+}
+
+/// The items row: never re-encrypted by a key change.
+fn items_row(t: &Table) -> TreeRow {
     let items = t.items.len();
     let fp = t
         .items
         .first()
         .map_or_else(|| "-".to_string(), |i| i.sealed.fingerprint().to_string());
-    out.push(TreeRow {
+    TreeRow {
         id: NodeId::Items,
         depth: 0,
         key: None,
@@ -171,8 +191,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
             ),
             (" · never re-encrypted by a key change".into(), Tone::Dim),
         ],
-    });
-    out
+    }
 }
 
 /// The DEK indices shown under a table key: `[lo, hi)`.

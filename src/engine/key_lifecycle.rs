@@ -121,8 +121,44 @@ impl Engine {
             );
         }
         let from = self.keys[ix].state;
+        let outcome = self.admin_outcome(ix, op);
+        match outcome {
+            Err((code, message)) => {
+                self.kms_call(
+                    event_name,
+                    key,
+                    Caller::Admin,
+                    None,
+                    Some(code),
+                    "admin action",
+                );
+                RequestResult::Error {
+                    error: ErrorCode::from_kms(code),
+                    kms_error: Some(code),
+                    message,
+                }
+            }
+            Ok(new_state) => {
+                self.kms_call(event_name, key, Caller::Admin, None, None, "admin action");
+                match new_state {
+                    Some(to) => self.change_key_state(ix, from, to),
+                    None => self.rotate_on_demand(ix),
+                }
+                RequestResult::Ok
+            }
+        }
+    }
+
+    /// What an admin operation does to key `ix` in its current state (the KMS key-state
+    /// table, facts 56-62, 69): the new state (`None` for a rotation), or the KMS error.
+    fn admin_outcome(
+        &self,
+        ix: usize,
+        op: AdminOp,
+    ) -> Result<Option<KeyState>, (KmsErrorCode, String)> {
+        let from = self.keys[ix].state;
         let arn = self.keys[ix].arn();
-        let outcome: Result<Option<KeyState>, (KmsErrorCode, String)> = match (op, from) {
+        match (op, from) {
             (_, KeyState::Deleted { .. }) => Err((
                 KmsErrorCode::NotFoundException,
                 format!("Key '{arn}' does not exist"),
@@ -170,64 +206,50 @@ impl Engine {
                     Ok(None)
                 }
             }
-        };
-        match outcome {
-            Err((code, message)) => {
-                self.kms_call(
-                    event_name,
-                    key,
-                    Caller::Admin,
-                    None,
-                    Some(code),
-                    "admin action",
-                );
-                RequestResult::Error {
-                    error: ErrorCode::from_kms(code),
-                    kms_error: Some(code),
-                    message,
-                }
-            }
-            Ok(new_state) => {
-                self.kms_call(event_name, key, Caller::Admin, None, None, "admin action");
-                if let Some(to) = new_state {
-                    let spreads = to != from && self.hold_view(ix);
-                    self.keys[ix].state = to;
-                    if to != from {
-                        self.emit(EventKind::KeyStateChanged {
-                            key: key.clone(),
-                            from,
-                            to,
-                        });
-                    }
-                    if let KeyState::PendingDeletion { deletion_at } = to {
-                        self.schedule(deletion_at, Scheduled::KeyDeletion { key: ix });
-                    }
-                    if to == KeyState::Enabled
-                        && from != KeyState::Enabled
-                        && self.keys[ix]
-                            .rotation
-                            .is_some_and(|r| r.next_at <= self.now)
-                    {
-                        // Overdue rotation runs at once on re-enable (fact 68).
-                        self.rotate_automatically(ix);
-                    }
-                    if spreads {
-                        self.queue_view(ix);
-                    } else if to != from {
-                        self.key_changed(key);
-                    }
-                } else {
-                    let version = self.keys[ix].rotate(self.now, &mut self.rng);
-                    self.keys[ix].on_demand_rotations += 1;
-                    self.emit(EventKind::KeyRotated {
-                        key: key.clone(),
-                        version,
-                        on_demand: true,
-                    });
-                }
-                RequestResult::Ok
-            }
         }
+    }
+
+    /// Key `ix` goes from `from` to `to`: the event, a deletion date, an overdue rotation on
+    /// re-enable (fact 68), and DynamoDB noticing (now, or once the change has spread).
+    fn change_key_state(&mut self, ix: usize, from: KeyState, to: KeyState) {
+        let key = self.keys[ix].id.clone();
+        let spreads = to != from && self.hold_view(ix);
+        self.keys[ix].state = to;
+        if to != from {
+            self.emit(EventKind::KeyStateChanged {
+                key: key.clone(),
+                from,
+                to,
+            });
+        }
+        if let KeyState::PendingDeletion { deletion_at } = to {
+            self.schedule(deletion_at, Scheduled::KeyDeletion { key: ix });
+        }
+        if to == KeyState::Enabled
+            && from != KeyState::Enabled
+            && self.keys[ix]
+                .rotation
+                .is_some_and(|r| r.next_at <= self.now)
+        {
+            // Overdue rotation runs at once on re-enable (fact 68).
+            self.rotate_automatically(ix);
+        }
+        if spreads {
+            self.queue_view(ix);
+        } else if to != from {
+            self.key_changed(&key);
+        }
+    }
+
+    /// RotateKeyOnDemand: a new material version; nothing re-encrypted (facts 65, 66, 69).
+    fn rotate_on_demand(&mut self, ix: usize) {
+        let version = self.keys[ix].rotate(self.now, &mut self.rng);
+        self.keys[ix].on_demand_rotations += 1;
+        self.emit(EventKind::KeyRotated {
+            key: self.keys[ix].id.clone(),
+            version,
+            on_demand: true,
+        });
     }
 
     pub(super) fn set_permission(

@@ -80,6 +80,9 @@ pub enum EngineError {
     TableKeyUnusable(KmsKeyId, &'static str),
 }
 
+/// Where each principal's connections start in the cache, and how many it has.
+type CacheSlots = std::collections::BTreeMap<PrincipalId, (usize, u32)>;
+
 /// The simulated world.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -92,7 +95,7 @@ pub struct Engine {
     cache: Vec<CacheEntry>,
     /// Where each principal's connections start in `cache`, and how many it has: finding a
     /// connection's entry is O(log principals), never a scan.
-    cache_slots: std::collections::BTreeMap<PrincipalId, (usize, u32)>,
+    cache_slots: CacheSlots,
     queue: BinaryHeap<Reverse<QueueEntry>>,
     seq: u64,
     log: log::Chunked<Event>,
@@ -111,35 +114,7 @@ impl Engine {
             return Err(EngineError::NoDeks);
         }
         let mut rng = SimRng::seed_from_u64(spec.seed);
-        let mut keys = Vec::with_capacity(spec.keys.len() + 1);
-        for k in &spec.keys {
-            let rotation = match k.kind {
-                KeyKind::AwsManaged => Some(365),
-                _ => k.rotation_days,
-            };
-            keys.push(KmsKey::new(
-                k.id.clone(),
-                k.kind,
-                if k.enabled {
-                    KeyState::Enabled
-                } else {
-                    KeyState::Disabled
-                },
-                rotation,
-                k.allow
-                    .as_ref()
-                    .map(|v| v.iter().cloned().collect::<BTreeSet<_>>()),
-                &mut rng,
-            ));
-        }
-        keys.push(KmsKey::new(
-            KmsKeyId::new(AWS_OWNED),
-            KeyKind::AwsOwned,
-            KeyState::Enabled,
-            Some(365),
-            None,
-            &mut rng,
-        ));
+        let keys = Self::build_keys(spec, &mut rng);
         let table_kms = keys
             .iter()
             .position(|k| k.id == spec.table.key)
@@ -196,16 +171,7 @@ impl Engine {
             quota: Quota::default(),
             job: None,
         };
-        let mut cache = Vec::new();
-        let mut cache_slots = std::collections::BTreeMap::new();
-        for p in &spec.principals {
-            cache_slots
-                .entry(p.id.clone())
-                .or_insert((cache.len(), p.connections));
-            cache.extend(
-                (1..=p.connections).map(|c| CacheEntry::new(p.id.clone(), ConnectionId(c))),
-            );
-        }
+        let (cache, cache_slots) = Self::build_cache(&spec.principals);
         let mut engine = Self {
             now: SimTime::ZERO,
             rng,
@@ -223,8 +189,64 @@ impl Engine {
             key_changes: 0,
             kms_totals: std::collections::BTreeMap::new(),
         };
-        for ix in 0..engine.keys.len() {
-            let k = &engine.keys[ix];
+        engine.announce_world(spec, t1);
+        Ok(engine)
+    }
+
+    /// The declared KMS keys, then the AWS owned key, each with its first material version.
+    fn build_keys(spec: &WorldSpec, rng: &mut SimRng) -> Vec<KmsKey> {
+        let mut keys = Vec::with_capacity(spec.keys.len() + 1);
+        for k in &spec.keys {
+            let rotation = match k.kind {
+                KeyKind::AwsManaged => Some(365),
+                _ => k.rotation_days,
+            };
+            keys.push(KmsKey::new(
+                k.id.clone(),
+                k.kind,
+                if k.enabled {
+                    KeyState::Enabled
+                } else {
+                    KeyState::Disabled
+                },
+                rotation,
+                k.allow
+                    .as_ref()
+                    .map(|v| v.iter().cloned().collect::<BTreeSet<_>>()),
+                rng,
+            ));
+        }
+        keys.push(KmsKey::new(
+            KmsKeyId::new(AWS_OWNED),
+            KeyKind::AwsOwned,
+            KeyState::Enabled,
+            Some(365),
+            None,
+            rng,
+        ));
+        keys
+    }
+
+    /// One cache entry per (principal, connection), and where each principal's entries start.
+    fn build_cache(principals: &[PrincipalSpec]) -> (Vec<CacheEntry>, CacheSlots) {
+        let mut cache = Vec::new();
+        let mut cache_slots = std::collections::BTreeMap::new();
+        for p in principals {
+            cache_slots
+                .entry(p.id.clone())
+                .or_insert((cache.len(), p.connections));
+            cache.extend(
+                (1..=p.connections).map(|c| CacheEntry::new(p.id.clone(), ConnectionId(c))),
+            );
+        }
+        (cache, cache_slots)
+    }
+
+    /// The creation events: keys (the AWS owned key only if the table uses it), their rotation
+    /// schedules, and the KMS calls of CreateTable.
+    fn announce_world(&mut self, spec: &WorldSpec, t1: TableKeyId) {
+        for ix in 0..self.keys.len() {
+            let k = &self.keys[ix];
             let created = EventKind::KeyCreated {
                 key: k.id.clone(),
                 key_kind: k.kind.label(),
@@ -234,10 +256,10 @@ impl Engine {
             let visible = k.kind != KeyKind::AwsOwned || k.id == spec.table.key;
             let rotation = k.rotation;
             if visible {
-                engine.emit(created);
+                self.emit(created);
             }
             if let Some(r) = rotation {
-                engine.schedule(
+                self.schedule(
                     r.next_at,
                     Scheduled::Rotation {
                         key: ix,
@@ -247,7 +269,7 @@ impl Engine {
             }
         }
         let kms_id = spec.table.key.clone();
-        engine.kms_call(
+        self.kms_call(
             KmsOp::DescribeKey,
             &kms_id,
             Caller::Admin,
@@ -255,7 +277,7 @@ impl Engine {
             None,
             "table creation",
         );
-        engine.kms_call(
+        self.kms_call(
             KmsOp::CreateGrant,
             &kms_id,
             Caller::Admin,
@@ -263,7 +285,7 @@ impl Engine {
             None,
             "table creation",
         );
-        engine.kms_call(
+        self.kms_call(
             KmsOp::GenerateDataKey,
             &kms_id,
             Caller::Service,
@@ -271,14 +293,13 @@ impl Engine {
             None,
             "new table key T1",
         );
-        engine.emit(EventKind::TableCreated {
+        self.emit(EventKind::TableCreated {
             table: spec.table.name.clone(),
             key: kms_id,
             table_key: t1,
             deks: spec.table.deks,
             items: spec.table.items,
         });
-        Ok(engine)
     }
 
     /// DEKs wrapped under the table key, and items spread over them (item i uses DEK i mod n).

@@ -106,7 +106,19 @@ impl Engine {
                 }
             },
         };
-        let tk_cipher = crypto::cipher(&tk_plain);
+        let (target, result) = self.use_item(&tk_plain, write);
+        self.finish_request(entry_ix, write, target, Some(tk), cache_use, result.clone());
+        result
+    }
+
+    /// With the plaintext table key in hand: unwrap the DEK of a random item and decrypt it
+    /// (read), or seal a new item under a random DEK (write).
+    fn use_item(
+        &mut self,
+        tk_plain: &KeyBytes,
+        write: bool,
+    ) -> (Option<(ItemId, DekId)>, RequestResult) {
+        let tk_cipher = crypto::cipher(tk_plain);
         let n_items = self.table.items.len() as u64;
         let n_deks = self.table.deks.len() as u64;
         let (item, dek_id) = if write {
@@ -115,15 +127,7 @@ impl Engine {
                 DekId((self.rng.next_u64() % n_deks) as u32),
             )
         } else if n_items == 0 {
-            self.finish_request(
-                entry_ix,
-                write,
-                None,
-                Some(tk),
-                cache_use,
-                RequestResult::Ok,
-            );
-            return RequestResult::Ok;
+            return (None, RequestResult::Ok);
         } else {
             let id = ItemId(self.rng.next_u64() % n_items);
             (id, self.table.items[id.0 as usize].dek)
@@ -166,15 +170,7 @@ impl Engine {
                 message: "stored ciphertext failed its integrity check".into(),
             },
         };
-        self.finish_request(
-            entry_ix,
-            write,
-            Some((item, dek_id)),
-            Some(tk),
-            cache_use,
-            result.clone(),
-        );
-        result
+        (Some((item, dek_id)), result)
     }
 
     pub(super) fn finish_request(

@@ -20,21 +20,43 @@ pub(super) enum JobKey {
 }
 
 impl Engine {
+    /// UpdateTable with a new SSE key: checked (state, quota, nothing in progress), then a new
+    /// table key and the re-wrap job (facts 25-33).
     pub(super) fn change_table_key(&mut self, target: &KmsKeyId) -> RequestResult {
+        match self.validate_key_change(target) {
+            Ok(tix) => self.start_key_change(tix, target),
+            Err(refused) => refused,
+        }
+    }
+
+    /// UpdateTable refused: the event and what the caller sees.
+    fn reject_update(
+        &mut self,
+        target: &KmsKeyId,
+        error: ErrorCode,
+        kms_error: Option<KmsErrorCode>,
+        message: String,
+    ) -> RequestResult {
+        self.emit(EventKind::TableUpdateRejected {
+            to_key: target.clone(),
+            error,
+            message: message.clone(),
+        });
+        RequestResult::Error {
+            error,
+            kms_error,
+            message,
+        }
+    }
+
+    /// Everything that can refuse a key change, in the order DynamoDB checks it; the index of
+    /// the target key when the change is accepted.
+    fn validate_key_change(&mut self, target: &KmsKeyId) -> Result<usize, RequestResult> {
         let cmd = Command::ChangeTableKey {
             key: target.clone(),
         };
         let reject = |this: &mut Self, error: ErrorCode, message: String| {
-            this.emit(EventKind::TableUpdateRejected {
-                to_key: target.clone(),
-                error,
-                message: message.clone(),
-            });
-            RequestResult::Error {
-                error,
-                kms_error: None,
-                message,
-            }
+            Err(this.reject_update(target, error, None, message))
         };
         if self.table.is_archived_or_archiving() {
             return reject(
@@ -51,12 +73,12 @@ impl Engine {
             );
         }
         let Some(tix) = self.key_ix(target) else {
-            return self.refuse(
+            return Err(self.refuse(
                 &cmd,
                 ErrorCode::Validation,
                 None,
                 format!("KMS key {target} does not exist"),
-            );
+            ));
         };
         if self.table.current_kms_key() == target {
             return reject(
@@ -79,19 +101,12 @@ impl Engine {
                 "UpdateTable validates the new key",
             );
             if deleted {
-                let result = reject(
-                    self,
+                return Err(self.reject_update(
+                    target,
                     ErrorCode::Validation,
+                    Some(KmsErrorCode::NotFoundException),
                     format!("KMS key {target} does not exist (NotFoundException)"),
-                );
-                return match result {
-                    RequestResult::Error { error, message, .. } => RequestResult::Error {
-                        error,
-                        kms_error: Some(KmsErrorCode::NotFoundException),
-                        message,
-                    },
-                    ok @ RequestResult::Ok => ok,
-                };
+                ));
             }
             if state != KeyState::Enabled {
                 return reject(
@@ -107,6 +122,12 @@ impl Engine {
                 return reject(self, ErrorCode::LimitExceeded, message);
             }
         }
+        Ok(tix)
+    }
+
+    /// The change is accepted: SSE UPDATING, DynamoDB's grant on the new key, the new table
+    /// key from GenerateDataKey, and the re-wrap job under way.
+    fn start_key_change(&mut self, tix: usize, target: &KmsKeyId) -> RequestResult {
         // Accepted.
         self.table.quota.changes.push(self.now);
         let from_tk = self.table.current;
@@ -145,7 +166,7 @@ impl Engine {
                     "new table key",
                 );
                 self.table.sse = SseStatus::Enabled;
-                return reject(self, ErrorCode::Validation, e.message);
+                return self.reject_update(target, ErrorCode::Validation, None, e.message);
             }
         };
         self.kms_call(

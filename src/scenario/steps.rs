@@ -127,30 +127,7 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
             .err(rs.action.span(), format!("unknown action `{name}`"))
             .help(format!("`do` is one of {}", all.join(", "))));
     };
-    let not_for = |span: std::ops::Range<usize>, field: &str| {
-        cx.err(span, format!("`{field}` does not apply to `{verb}`"))
-            .label("remove this field")
-    };
-    if !verb.needs_principal()
-        && let Some(p) = &rs.principal
-    {
-        return Err(not_for(p.span(), "principal"));
-    }
-    if !verb.needs_key()
-        && let Some(k) = &rs.key
-    {
-        return Err(not_for(k.span(), "key"));
-    }
-    if !verb.takes_connection()
-        && let Some(c) = &rs.connection
-    {
-        return Err(not_for(c.span(), "connection"));
-    }
-    if !verb.takes_days()
-        && let Some(d) = &rs.days
-    {
-        return Err(not_for(d.span(), "days"));
-    }
+    refuse_fields_not_for(cx, rs, verb)?;
     let missing = |field: &str| {
         cx.err(rs.action.span(), format!("`{verb}` needs `{field}`"))
             .help(format!("add {field} = \"...\" to this step"))
@@ -189,33 +166,7 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
     let cmd = match verb {
         Verb::Read | Verb::Write => {
             let p = principal.ok_or_else(|| missing("principal"))?;
-            let write = verb == Verb::Write;
-            match rs.connection.as_ref() {
-                None => Command::request(p.id.clone(), ConnectionId(1), write),
-                Some(c) => match c.get_ref() {
-                    RawConnection::Number(n) => {
-                        if *n < 1 || *n > i64::from(p.connections) {
-                            return Err(cx
-                                .err(c.span(), format!("`{}` has no connection {n}", p.id))
-                                .label(format!("connections are numbered 1..={}", p.connections))
-                                .help("raise `connections` in its [[principal]], or use connection = \"all\""));
-                        }
-                        Command::request(p.id.clone(), ConnectionId(*n as u32), write)
-                    }
-                    RawConnection::Word(w) if w == "all" => {
-                        return Ok(Action::EachConnection {
-                            principal: p.id.clone(),
-                            connections: p.connections,
-                            write,
-                        });
-                    }
-                    RawConnection::Word(w) => {
-                        return Err(cx
-                            .err(c.span(), format!("bad connection `{w}`"))
-                            .help("a connection number (1, 2, ...) or \"all\""));
-                    }
-                },
-            }
+            return parse_request(cx, rs, p, verb == Verb::Write);
         }
         Verb::ChangeTableKey => Command::ChangeTableKey { key: key()? },
         Verb::DisableKey => Command::DisableKey { key: key()? },
@@ -246,6 +197,74 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
             principal: principal_id()?,
         },
         Verb::Wait => Command::Wait,
+    };
+    Ok(Action::Command(cmd))
+}
+
+/// A field the verb does not take is an error that points at the field.
+fn refuse_fields_not_for(cx: &Ctx<'_>, rs: &RawStep, verb: Verb) -> Result<(), Diagnostic> {
+    let not_for = |span: std::ops::Range<usize>, field: &str| {
+        Err(cx
+            .err(span, format!("`{field}` does not apply to `{verb}`"))
+            .label("remove this field"))
+    };
+    if !verb.needs_principal()
+        && let Some(p) = &rs.principal
+    {
+        return not_for(p.span(), "principal");
+    }
+    if !verb.needs_key()
+        && let Some(k) = &rs.key
+    {
+        return not_for(k.span(), "key");
+    }
+    if !verb.takes_connection()
+        && let Some(c) = &rs.connection
+    {
+        return not_for(c.span(), "connection");
+    }
+    if !verb.takes_days()
+        && let Some(d) = &rs.days
+    {
+        return not_for(d.span(), "days");
+    }
+    Ok(())
+}
+
+/// `read` / `write`: one connection (default 1) or, with `connection = "all"`, every one.
+fn parse_request(
+    cx: &Ctx<'_>,
+    rs: &RawStep,
+    p: &crate::engine::PrincipalSpec,
+    write: bool,
+) -> Result<Action, Diagnostic> {
+    let cmd = match rs.connection.as_ref() {
+        None => Command::request(p.id.clone(), ConnectionId(1), write),
+        Some(c) => {
+            match c.get_ref() {
+                RawConnection::Number(n) => {
+                    if *n < 1 || *n > i64::from(p.connections) {
+                        return Err(cx
+                        .err(c.span(), format!("`{}` has no connection {n}", p.id))
+                        .label(format!("connections are numbered 1..={}", p.connections))
+                        .help("raise `connections` in its [[principal]], or use connection = \"all\""));
+                    }
+                    Command::request(p.id.clone(), ConnectionId(*n as u32), write)
+                }
+                RawConnection::Word(w) if w == "all" => {
+                    return Ok(Action::EachConnection {
+                        principal: p.id.clone(),
+                        connections: p.connections,
+                        write,
+                    });
+                }
+                RawConnection::Word(w) => {
+                    return Err(cx
+                        .err(c.span(), format!("bad connection `{w}`"))
+                        .help("a connection number (1, 2, ...) or \"all\""));
+                }
+            }
+        }
     };
     Ok(Action::Command(cmd))
 }

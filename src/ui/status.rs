@@ -17,37 +17,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     let t = e.table();
     let now = e.now();
     let mut out = Vec::new();
-    let status_tone = match t.status {
-        TableStatus::Active => Tone::Ok,
-        _ => Tone::Bad,
-    };
-    out.push(vec![
-        ("Table ".into(), Tone::Dim),
-        (t.name.clone(), Tone::Strong),
-        ("  ".into(), Tone::Normal),
-        (t.status.aws_name().into(), status_tone),
-    ]);
-    let mut sse = vec![
-        ("SSE ".into(), Tone::Dim),
-        (
-            t.sse.to_string(),
-            if t.sse == SseStatus::Enabled {
-                Tone::Ok
-            } else {
-                Tone::Warn
-            },
-        ),
-    ];
-    if let Some(j) = &t.job {
-        sse.push((
-            format!(" re-wrap {}/{} → {} ({})", j.done, j.total, j.to, j.new_kms),
-            Tone::Warn,
-        ));
-    }
-    sse.push((" · ".into(), Tone::Dim));
-    sse.push((t.current_kms_key().to_string(), Tone::Strong));
-    sse.push((format!(" wraps {}", t.current), Tone::Dim));
-    out.push(sse);
+    out.extend(table_and_sse(app));
     if let Some(st) = t.job.as_ref().and_then(|j| j.stalled.as_ref()) {
         out.push(vec![(
             format!(
@@ -57,30 +27,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             Tone::Bad,
         )]);
     }
-    if let Some(key) = t.job.as_ref().and_then(|j| j.cannot_finish.as_ref()) {
-        out.push(vec![(
-            format!("Re-wrap can NEVER finish: {key} is deleted; SSE may stay UPDATING for good (undocumented)"),
-            Tone::Bad,
-        )]);
-    }
-    for k in e.keys().iter().filter(|k| k.is_spreading()) {
-        let text = if k.state == k.effective_state() {
-            format!(
-                "{}: a permission change is still spreading (propagation {})",
-                k.id,
-                e.assumptions().propagation
-            )
-        } else {
-            format!(
-                "{} is {} but DynamoDB's calls still see {} (propagation {})",
-                k.id,
-                k.state.name(),
-                k.effective_state().name(),
-                e.assumptions().propagation
-            )
-        };
-        out.push(vec![(text, Tone::Warn)]);
-    }
+    out.extend(warnings(app));
     match t.status {
         TableStatus::InaccessibleEncryptionCredentials => {
             let mut l = vec![(
@@ -153,6 +100,77 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
         ),
         Tone::Dim,
     )]);
+    out
+}
+
+/// The table's status, and SSE with the key behind the current table key.
+fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
+    let t = app.runner().engine().table();
+    let mut out = Vec::new();
+    let status_tone = match t.status {
+        TableStatus::Active => Tone::Ok,
+        _ => Tone::Bad,
+    };
+    out.push(vec![
+        ("Table ".into(), Tone::Dim),
+        (t.name.clone(), Tone::Strong),
+        ("  ".into(), Tone::Normal),
+        (t.status.aws_name().into(), status_tone),
+    ]);
+    let mut sse = vec![
+        ("SSE ".into(), Tone::Dim),
+        (
+            t.sse.to_string(),
+            if t.sse == SseStatus::Enabled {
+                Tone::Ok
+            } else {
+                Tone::Warn
+            },
+        ),
+    ];
+    if let Some(j) = &t.job {
+        sse.push((
+            format!(" re-wrap {}/{} → {} ({})", j.done, j.total, j.to, j.new_kms),
+            Tone::Warn,
+        ));
+    }
+    sse.push((" · ".into(), Tone::Dim));
+    sse.push((t.current_kms_key().to_string(), Tone::Strong));
+    sse.push((format!(" wraps {}", t.current), Tone::Dim));
+    out.push(sse);
+    out
+}
+
+/// Lines that warn about undocumented or transient states: a re-wrap that can never finish,
+/// key changes still spreading through KMS.
+fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
+    let e = app.runner().engine();
+    let t = e.table();
+    let mut out = Vec::new();
+    if let Some(key) = t.job.as_ref().and_then(|j| j.cannot_finish.as_ref()) {
+        out.push(vec![(
+            format!("Re-wrap can NEVER finish: {key} is deleted; SSE may stay UPDATING for good (undocumented)"),
+            Tone::Bad,
+        )]);
+    }
+    for k in e.keys().iter().filter(|k| k.is_spreading()) {
+        let text = if k.state == k.effective_state() {
+            format!(
+                "{}: a permission change is still spreading (propagation {})",
+                k.id,
+                e.assumptions().propagation
+            )
+        } else {
+            format!(
+                "{} is {} but DynamoDB's calls still see {} (propagation {})",
+                k.id,
+                k.state.name(),
+                k.effective_state().name(),
+                e.assumptions().propagation
+            )
+        };
+        out.push(vec![(text, Tone::Warn)]);
+    }
     out
 }
 

@@ -56,54 +56,104 @@ fn label(s: &str) -> Span<'static> {
     Span::raw(s)
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let (from, to) = window(app);
+/// One span per run of cells with the same tone, not one per cell.
+fn strip(cells: Vec<(char, Tone)>, theme: Theme) -> Vec<Span<'static>> {
+    let mut spans: Vec<Span<'static>> = Vec::new();
+    let mut run = String::new();
+    let mut tone: Option<Tone> = None;
+    for (c, t) in cells {
+        if let Some(prev) = tone
+            && prev != t
+        {
+            spans.push(Span::styled(std::mem::take(&mut run), theme.style(prev)));
+        }
+        tone = Some(t);
+        run.push(c);
+    }
+    if let Some(t) = tone {
+        spans.push(Span::styled(run, theme.style(t)));
+    }
+    spans
+}
+
+/// The milestones to mark: (time, glyph, legend text).
+fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
+    let e = app.runner().engine();
+    let m = e.milestones();
+    let mut marks: Vec<(SimTime, char, String)> = Vec::new();
+    if let Some((t, p, err)) = &m.first_failed_read {
+        let _ = err;
+        marks.push((*t, 'F', format!("F first failed read {t} ({p})")));
+    }
+    if let Some(t) = m.inaccessible_since {
+        marks.push((t, 'I', format!("I inaccessible {t}")));
+    }
+    if let Some(t) = m.archiving_at {
+        marks.push((t, 'A', format!("A archiving {t}")));
+    } else if let Some(t) = e.table().archive_at {
+        marks.push((t, 'a', format!("a archive due {t}")));
+    }
+    for (k, t) in &m.keys_deleted {
+        marks.push((*t, 'D', format!("D {k} deleted {t}")));
+    }
+    for k in e.keys() {
+        if let KeyState::PendingDeletion { deletion_at } = k.state {
+            marks.push((
+                deletion_at,
+                'd',
+                format!("d {} deletes {deletion_at}", k.id),
+            ));
+        }
+    }
+    if let Some(t) = m.unrecoverable_from {
+        marks.push((t, 'U', format!("U unrecoverable {t}")));
+    }
+    marks
+}
+
+/// The glyph key, then the milestones wrapped to `width`.
+fn legend_lines(
+    marks: &mut [(SimTime, char, String)],
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let mut legend = vec![Line::styled(
+        "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future",
+        theme.style(Tone::Dim),
+    )];
+    marks.sort_by_key(|m| m.0);
+    let mut line = String::new();
+    for (_, _, text) in marks.iter() {
+        if !line.is_empty() && line.chars().count() + 3 + text.chars().count() > width {
+            legend.push(Line::styled(
+                std::mem::take(&mut line),
+                theme.style(Tone::Warn),
+            ));
+        }
+        if !line.is_empty() {
+            line.push_str(" · ");
+        }
+        line.push_str(text);
+    }
+    if !line.is_empty() {
+        legend.push(Line::styled(line, theme.style(Tone::Warn)));
+    }
+    legend
+}
+
+/// One row per KMS key, the table, SSE and each principal's reads, `width` cells each.
+fn state_rows(
+    app: &App,
+    (from, to): (SimTime, SimTime),
+    width: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
     let e = app.runner().engine();
     let now = e.now();
-    let block = Block::bordered()
-        .title(format!(
-            " Timeline · {} · {from} → {to} · z zoom · t back ",
-            ZOOMS[app.timeline_zoom].1
-        ))
-        .border_style(theme.border(true));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let width = (inner.width as usize).saturating_sub(LABEL);
-    if width < 10 || inner.height < 4 {
-        return;
-    }
     let tl = app.timeline();
     let future = |t: SimTime| t > now;
-    let mut lines: Vec<Line> = Vec::new();
-    let now_col = col_of(from, to, width, now);
-    let mut axis = vec![label("")];
-    let mut marks = String::new();
-    for c in 0..width {
-        marks.push(if Some(c) == now_col { '▼' } else { ' ' });
-    }
-    axis.push(Span::styled(marks, theme.style(Tone::Accent)));
-    axis.push(Span::styled(" now", theme.style(Tone::Dim)));
-    lines.push(Line::from(axis));
-
-    // One span per run of cells with the same tone, not one per cell.
-    let strip = |cells: Vec<(char, Tone)>| -> Vec<Span<'static>> {
-        let mut spans: Vec<Span<'static>> = Vec::new();
-        let mut run = String::new();
-        let mut tone: Option<Tone> = None;
-        for (c, t) in cells {
-            if let Some(prev) = tone
-                && prev != t
-            {
-                spans.push(Span::styled(std::mem::take(&mut run), theme.style(prev)));
-            }
-            tone = Some(t);
-            run.push(c);
-        }
-        if let Some(t) = tone {
-            spans.push(Span::styled(run, theme.style(t)));
-        }
-        spans
-    };
+    let strip = |cells: Vec<(char, Tone)>| strip(cells, theme);
+    let mut lines: Vec<Line<'static>> = Vec::new();
     for (key, changes) in &tl.keys {
         let cells = (0..width)
             .map(|c| {
@@ -177,36 +227,41 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         lines.push(Line::from(spans));
     }
 
-    // Milestones.
-    let m = e.milestones();
-    let mut marks: Vec<(SimTime, char, String)> = Vec::new();
-    if let Some((t, p, err)) = &m.first_failed_read {
-        let _ = err;
-        marks.push((*t, 'F', format!("F first failed read {t} ({p})")));
+    lines
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let (from, to) = window(app);
+    let e = app.runner().engine();
+    let now = e.now();
+    let block = Block::bordered()
+        .title(format!(
+            " Timeline · {} · {from} → {to} · z zoom · t back ",
+            ZOOMS[app.timeline_zoom].1
+        ))
+        .border_style(theme.border(true));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    let width = (inner.width as usize).saturating_sub(LABEL);
+    if width < 10 || inner.height < 4 {
+        return;
     }
-    if let Some(t) = m.inaccessible_since {
-        marks.push((t, 'I', format!("I inaccessible {t}")));
+    let tl = app.timeline();
+    let future = |t: SimTime| t > now;
+    let mut lines: Vec<Line> = Vec::new();
+    let now_col = col_of(from, to, width, now);
+    let mut axis = vec![label("")];
+    let mut marks = String::new();
+    for c in 0..width {
+        marks.push(if Some(c) == now_col { '▼' } else { ' ' });
     }
-    if let Some(t) = m.archiving_at {
-        marks.push((t, 'A', format!("A archiving {t}")));
-    } else if let Some(t) = e.table().archive_at {
-        marks.push((t, 'a', format!("a archive due {t}")));
-    }
-    for (k, t) in &m.keys_deleted {
-        marks.push((*t, 'D', format!("D {k} deleted {t}")));
-    }
-    for k in e.keys() {
-        if let KeyState::PendingDeletion { deletion_at } = k.state {
-            marks.push((
-                deletion_at,
-                'd',
-                format!("d {} deletes {deletion_at}", k.id),
-            ));
-        }
-    }
-    if let Some(t) = m.unrecoverable_from {
-        marks.push((t, 'U', format!("U unrecoverable {t}")));
-    }
+    axis.push(Span::styled(marks, theme.style(Tone::Accent)));
+    axis.push(Span::styled(" now", theme.style(Tone::Dim)));
+    lines.push(Line::from(axis));
+
+    let strip = |cells: Vec<(char, Tone)>| strip(cells, theme);
+    lines.extend(state_rows(app, (from, to), width, theme));
+    let mut marks = milestone_marks(app);
     let mut row = vec![(' ', Tone::Dim); width];
     for (t, ch, _) in &marks {
         if let Some(c) = col_of(from, to, width, *t) {
@@ -217,30 +272,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     spans.extend(strip(row));
     lines.push(Line::from(spans));
 
-    // The legends: the glyph key, then the milestones wrapped to the width.
-    let mut legend = vec![Line::styled(
-        "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future",
-        theme.style(Tone::Dim),
-    )];
-    marks.sort_by_key(|m| m.0);
-    let mut line = String::new();
-    for (_, _, text) in &marks {
-        if !line.is_empty()
-            && line.chars().count() + 3 + text.chars().count() > inner.width as usize
-        {
-            legend.push(Line::styled(
-                std::mem::take(&mut line),
-                theme.style(Tone::Warn),
-            ));
-        }
-        if !line.is_empty() {
-            line.push_str(" · ");
-        }
-        line.push_str(text);
-    }
-    if !line.is_empty() {
-        legend.push(Line::styled(line, theme.style(Tone::Warn)));
-    }
+    let mut legend = legend_lines(&mut marks, inner.width as usize, theme);
     // Short of rows, the milestones matter more than the glyph key.
     if lines.len() + legend.len() > inner.height as usize && legend.len() > 1 {
         legend.remove(0);
