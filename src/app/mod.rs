@@ -4,15 +4,17 @@
 //! period times the speed, so a sequence of messages always produces the same state.
 
 pub mod keys;
+mod sandbox;
 pub mod timeline;
 pub mod tone;
 pub mod tree;
+
+pub use sandbox::write_new_file;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::event::RequestResult;
 use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId, TableKeyId};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::{Command, EngineError};
@@ -472,168 +474,4 @@ impl App {
             .get(self.cache.selected.min(entries.len().saturating_sub(1)))
             .map(|e| (e.principal.clone(), e.connection))
     }
-
-    // ----- sandbox -------------------------------------------------------------------------------
-
-    fn live_key(&mut self, make: impl FnOnce(KmsKeyId) -> Command) {
-        match self.selected_key() {
-            Some(key) => self.live(&make(key)),
-            None => self.toast("select a KMS key in the tree first (tab to focus it)", true),
-        }
-    }
-
-    fn live_request(&mut self, write: bool) {
-        let Some((principal, connection)) = self.selected_connection() else {
-            self.toast("this scenario declares no [[principal]] to read as", true);
-            return;
-        };
-        self.live(&Command::request(principal, connection, write));
-    }
-
-    /// Apply a live action at the current moment, rounded up to a whole second so that the
-    /// scenario `w` writes replays it exactly.
-    fn live(&mut self, cmd: &Command) {
-        // The AWS owned key lives in a DynamoDB service account: no user can manage it, and a
-        // scenario cannot say so either (`rewrap check` refuses such a step), so the sandbox
-        // explains instead of recording an action a saved file could not replay.
-        if let Some(key) = managed_key(cmd)
-            && key.is_aws_owned()
-        {
-            self.toast(
-                format!(
-                    "{}: refused — the AWS owned key lives in a DynamoDB service account; no user can manage it (fact 53)",
-                    cmd.describe()
-                ),
-                true,
-            );
-            return;
-        }
-        let result = self.session.live(cmd);
-        self.refresh_derived();
-        self.log_scroll = 0;
-        match result {
-            RequestResult::Ok => self.toast(format!("{}: ok", cmd.describe()), false),
-            RequestResult::Error { error, message, .. } => {
-                self.toast(format!("{}: {error}: {message}", cmd.describe()), true);
-            }
-        }
-    }
-
-    fn confirm_prompt(&mut self) {
-        let Some(Prompt::DeletionDays { key, input }) = self.prompt.take() else {
-            return;
-        };
-        let days = if input.is_empty() {
-            30
-        } else {
-            input.parse().unwrap_or(0)
-        };
-        if !(7..=30).contains(&days) {
-            self.toast(
-                format!("{days} days is out of range: KMS waits 7 to 30 days"),
-                true,
-            );
-            self.prompt = Some(Prompt::DeletionDays {
-                key,
-                input: String::new(),
-            });
-            return;
-        }
-        self.live(&Command::ScheduleKeyDeletion { key, days });
-    }
-
-    /// The scenario text `w` writes: everything that ran so far, with what it observed.
-    pub fn exploration_toml(&self) -> String {
-        self.session.exploration_toml()
-    }
-
-    /// `w`: the file to write, as an effect the terminal loop performs.
-    fn save(&self) -> Effect {
-        let stem: String = std::path::Path::new(&self.scenario().file)
-            .file_stem()
-            .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
-            .replace("builtin:", "");
-        let stem = stem.rsplit(':').next().unwrap_or("scenario").to_string();
-        Effect::Save {
-            dir: self.save_dir.clone(),
-            stem,
-            text: self.exploration_toml(),
-        }
-    }
-
-    /// Report how a save went (called by whoever performed `Effect::Save`).
-    pub fn saved(&mut self, result: std::io::Result<PathBuf>, stem: &str) {
-        match result {
-            Ok(path) => {
-                self.toast(
-                    format!(
-                        "wrote {} (replay: rewrap check {})",
-                        path.display(),
-                        path.display()
-                    ),
-                    false,
-                );
-                self.saved = Some(path);
-            }
-            Err(e) => self.toast(
-                format!(
-                    "could not write {stem}-explored.toml in {}: {e}",
-                    self.save_dir.display()
-                ),
-                true,
-            ),
-        }
-    }
 }
-
-/// The KMS key a key-management command acts on (not a table-key change, which may target
-/// the AWS owned key).
-fn managed_key(cmd: &Command) -> Option<&KmsKeyId> {
-    match cmd {
-        Command::DisableKey { key }
-        | Command::EnableKey { key }
-        | Command::ScheduleKeyDeletion { key, .. }
-        | Command::CancelKeyDeletion { key }
-        | Command::RotateKey { key }
-        | Command::Revoke { key, .. }
-        | Command::Allow { key, .. } => Some(key),
-        Command::Read { .. }
-        | Command::Write { .. }
-        | Command::ChangeTableKey { .. }
-        | Command::Wait => None,
-    }
-}
-
-/// Write `text` to `STEM-explored.toml` in `dir`, or `STEM-explored-N.toml` if taken. Each
-/// name is created new (O_CREAT|O_EXCL): an existing file is never overwritten and a symlink
-/// at the name, dangling or not, is never followed.
-pub fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io::Result<PathBuf> {
-    use std::io::Write as _;
-    for n in 1..=999 {
-        let name = if n == 1 {
-            format!("{stem}-explored.toml")
-        } else {
-            format!("{stem}-explored-{n}.toml")
-        };
-        let path = dir.join(name);
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut f) => {
-                f.write_all(text.as_bytes())?;
-                f.sync_all()?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Err(std::io::Error::other(
-        "999 saved explorations already exist here: move some away",
-    ))
-}
-
-#[cfg(test)]
-mod tests;

@@ -7,6 +7,7 @@
 
 mod agenda;
 mod audit;
+pub mod binding;
 pub mod command;
 pub mod crypto;
 pub mod event;
@@ -407,5 +408,7 @@ impl Engine {
     }
 }
 
+#[cfg(test)]
+mod fidelity_tests;
 #[cfg(test)]
 mod tests;
