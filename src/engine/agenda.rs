@@ -7,6 +7,7 @@ use std::cmp::Reverse;
 use super::event::EventKind;
 use super::ids::TableKeyId;
 use super::kms::KeyState;
+use super::table::TableIx;
 use super::table::TableStatus;
 use super::time::{SimDuration, SimTime};
 use super::{ARCHIVE_CHECK, Engine};
@@ -15,19 +16,28 @@ use super::{ARCHIVE_CHECK, Engine};
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Scheduled {
     CacheExpiry {
+        table: TableIx,
         entry: usize,
         generation: u64,
     },
     ServiceKeyExpiry {
+        table: TableIx,
         table_key: TableKeyId,
         fetched_at: SimTime,
     },
-    RewrapStep,
-    DetectionCheck,
+    RewrapStep {
+        table: TableIx,
+    },
+    DetectionCheck {
+        table: TableIx,
+    },
     ArchiveStart {
+        table: TableIx,
         since: SimTime,
     },
-    ArchiveComplete,
+    ArchiveComplete {
+        table: TableIx,
+    },
     KeyDeletion {
         key: usize,
     },
@@ -93,8 +103,12 @@ impl Engine {
 
     pub(super) fn handle(&mut self, what: &Scheduled) {
         match *what {
-            Scheduled::CacheExpiry { entry, generation } => {
-                let e = &mut self.cache[entry];
+            Scheduled::CacheExpiry {
+                table: tx,
+                entry,
+                generation,
+            } => {
+                let e = &mut self.tables[tx.0].cache[entry];
                 if e.generation == generation
                     && let Some(held) = e.held.take()
                 {
@@ -108,10 +122,11 @@ impl Engine {
                 }
             }
             Scheduled::ServiceKeyExpiry {
+                table: tx,
                 table_key,
                 fetched_at,
             } => {
-                if let Some(job) = self.table.job.as_mut() {
+                if let Some(job) = self.tables[tx.0].job.as_mut() {
                     let mut expired = false;
                     for slot in [&mut job.old_plain, &mut job.new_plain] {
                         if slot
@@ -127,37 +142,37 @@ impl Engine {
                     }
                 }
             }
-            Scheduled::RewrapStep => {
-                if self
-                    .table
+            Scheduled::RewrapStep { table: tx } => {
+                if self.tables[tx.0]
                     .job
                     .as_ref()
                     .is_some_and(|j| j.stalled.is_none() && j.next_at == Some(self.now))
                 {
-                    self.job_progress(true);
+                    self.job_progress(tx, true);
                 }
             }
-            Scheduled::DetectionCheck => self.background_check(),
-            Scheduled::ArchiveStart { since } => {
-                if self.table.status == TableStatus::InaccessibleEncryptionCredentials
-                    && self.table.inaccessible_since == Some(since)
+            Scheduled::DetectionCheck { table: tx } => self.background_check(tx),
+            Scheduled::ArchiveStart { table: tx, since } => {
+                if self.tables[tx.0].status == TableStatus::InaccessibleEncryptionCredentials
+                    && self.tables[tx.0].inaccessible_since == Some(since)
                 {
                     // Archived only if access is *still* missing (facts 42, 44): DynamoDB
                     // tries the key once more at the deadline.
-                    if self.dynamodb_check(ARCHIVE_CHECK) {
+                    if self.dynamodb_check(tx, ARCHIVE_CHECK) {
                         self.restore_active(
+                            tx,
                             "at the archive deadline DynamoDB reached the key again".into(),
                         );
-                        self.resume_stalled_job();
+                        self.resume_stalled_job(tx);
                     } else {
-                        self.start_archive();
+                        self.start_archive(tx);
                     }
                 }
             }
-            Scheduled::ArchiveComplete => {
-                if self.table.status == TableStatus::Archiving {
-                    self.set_status(TableStatus::Archived, "archival backup complete".into());
-                    self.table.archived_at = Some(self.now);
+            Scheduled::ArchiveComplete { table: tx } => {
+                if self.tables[tx.0].status == TableStatus::Archiving {
+                    self.set_status(tx, TableStatus::Archived, "archival backup complete".into());
+                    self.tables[tx.0].archived_at = Some(self.now);
                     self.milestones.archived_at.get_or_insert(self.now);
                 }
             }

@@ -5,6 +5,7 @@ use super::crypto::{self};
 use super::event::{Caller, DYNAMODB_SERVICE, EncryptionContext, EventKind, KmsCall};
 use super::ids::{DekId, ItemId, KmsKeyId, TableKeyId};
 use super::kms::KmsErrorCode;
+use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{dek_aad, item_aad, item_plaintext};
 use super::vocab::KmsOp;
@@ -47,18 +48,18 @@ impl Engine {
     /// caches and permissions: "could anyone with access still read this?". `tamper` corrupts
     /// one blob or AAD on the way, which must make the check fail.
     pub fn audit_item(&self, id: ItemId, tamper: Option<Tamper>) -> Result<Vec<u8>, AuditError> {
-        let item = self
-            .table
+        let tx = TableIx::FIRST;
+        let item = self.tables[tx.0]
             .items
             .get(id.0 as usize)
             .ok_or(AuditError::NoSuchItem)?;
-        let dek = &self.table.deks[item.dek.0 as usize];
-        let tk = self.table.table_key(dek.under);
+        let dek = &self.tables[tx.0].deks[item.dek.0 as usize];
+        let tk = self.tables[tx.0].table_key(dek.under);
         let kms = self
             .key(&tk.kms_key)
             .ok_or_else(|| AuditError::TableKey(tk.id, "unknown KMS key".into()))?;
         let mut blob = tk.wrapped.clone();
-        let mut ctx = table_key_aad(&self.context, tk.id);
+        let mut ctx = table_key_aad(&self.tables[tx.0].context, tk.id);
         match tamper {
             Some(Tamper::TableKeyBlob(n)) => flip(&mut blob.sealed, n),
             Some(Tamper::TableKeyContext) => ctx.extend_from_slice(b"-restored"),
@@ -77,7 +78,7 @@ impl Engine {
         let dek_plain = crypto::open_key(
             &crypto::cipher(&tk_plain),
             &wrapped,
-            dek_aad(&self.table.table_id, dek.under, aad_dek).as_bytes(),
+            dek_aad(&self.tables[tx.0].table_id, dek.under, aad_dek).as_bytes(),
         )
         .map_err(|_| AuditError::Dek(dek.id))?;
         let mut sealed = item.sealed.clone();
@@ -100,7 +101,7 @@ impl Engine {
         let pt = crypto::open_item(
             &crypto::cipher(&dek_plain),
             &sealed,
-            item_aad(&self.table.name, aad_item, dek.id).as_bytes(),
+            item_aad(&self.tables[tx.0].name, aad_item, dek.id).as_bytes(),
         )
         .map_err(|_| AuditError::Item(id))?;
         if pt != item_plaintext(id) {
@@ -112,7 +113,8 @@ impl Engine {
     /// How many items decrypt through the chain right now (checks at most `limit` items,
     /// spread evenly), and the first failure.
     pub fn audit_sample(&self, limit: usize) -> (usize, usize, Option<AuditError>) {
-        let n = self.table.items.len();
+        let tx = TableIx::FIRST;
+        let n = self.tables[tx.0].items.len();
         if n == 0 {
             return (0, 0, None);
         }
@@ -144,8 +146,11 @@ impl Engine {
     }
 
     /// Log a CloudTrail-shaped KMS call at the current time.
+    // One argument per field of the CloudTrail record it writes.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn kms_call(
         &mut self,
+        table: Option<TableIx>,
         event_name: KmsOp,
         key: &KmsKeyId,
         user: Caller,
@@ -155,10 +160,14 @@ impl Engine {
     ) {
         // Direct admin calls come from the console or CLI; everything else DynamoDB makes.
         let direct_admin = event_name.is_direct_admin();
-        let encryption_context = event_name.carries_context().then(|| EncryptionContext {
-            table_name: self.table.name.clone(),
-            subscriber_id: self.table.account.clone(),
-        });
+        // The table's encryption context (fact 75) rides on the calls made for a table.
+        let encryption_context =
+            table
+                .filter(|_| event_name.carries_context())
+                .map(|tx| EncryptionContext {
+                    table_name: self.tables[tx.0].name.clone(),
+                    subscriber_id: self.tables[tx.0].account.clone(),
+                });
         if !key.is_aws_owned() {
             let total = self
                 .kms_totals

@@ -140,7 +140,10 @@ fn decrypt_under_the_wrong_key_is_incorrect_key() {
     let blob = e.table().table_key(TableKeyId(1)).wrapped.clone();
     let other = e.key(&"kms-2".into()).unwrap();
     let err = other
-        .decrypt(&blob, &table::table_key_aad(&e.context, TableKeyId(1)))
+        .decrypt(
+            &blob,
+            &table::table_key_aad(&e.table().context, TableKeyId(1)),
+        )
         .unwrap_err();
     assert_eq!(err.code, KmsErrorCode::IncorrectKeyException);
 }
@@ -315,13 +318,19 @@ fn a_table_key_blob_is_bound_to_its_table_key_id() {
     let blob = e.table().table_key(TableKeyId(1)).wrapped.clone();
     let kms1 = e.key(&"kms-1".into()).unwrap();
     assert!(
-        kms1.decrypt(&blob, &table::table_key_aad(&e.context, TableKeyId(1)))
-            .is_ok()
+        kms1.decrypt(
+            &blob,
+            &table::table_key_aad(&e.table().context, TableKeyId(1))
+        )
+        .is_ok()
     );
     assert_eq!(
-        kms1.decrypt(&blob, &table::table_key_aad(&e.context, TableKeyId(2)))
-            .unwrap_err()
-            .code,
+        kms1.decrypt(
+            &blob,
+            &table::table_key_aad(&e.table().context, TableKeyId(2))
+        )
+        .unwrap_err()
+        .code,
         KmsErrorCode::InvalidCiphertextException
     );
 }

@@ -5,6 +5,7 @@
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{KmsKeyId, PrincipalId};
 use super::kms::{KeyKind, KeyState, KmsErrorCode};
+use super::table::TableIx;
 use super::time::SimDuration;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{BTreeSet, Command, Engine, Scheduled};
@@ -61,23 +62,26 @@ impl Engine {
             versions,
         });
         self.milestones.keys_deleted.push((id.clone(), self.now));
-        if !self.recoverable() && self.milestones.unrecoverable_from.is_none() {
+        let unrecoverable = (0..self.tables.len()).any(|t| !self.recoverable_in(TableIx(t)));
+        if unrecoverable && self.milestones.unrecoverable_from.is_none() {
             self.milestones.unrecoverable_from = Some(self.now);
             self.emit(EventKind::DataUnrecoverable { key: id.clone() });
         }
-        if let Some(job) = self.table.job.as_mut()
-            && (job.new_kms == id || job.old_kms == id)
-            && job.cannot_finish.is_none()
-        {
-            job.cannot_finish = Some(id.clone());
-            let (done, total) = (job.done, job.total);
-            let new_key = job.new_kms == id;
-            self.emit(EventKind::RewrapCannotFinish {
-                key: id.clone(),
-                new_key,
-                done,
-                total,
-            });
+        for t in 0..self.tables.len() {
+            if let Some(job) = self.tables[t].job.as_mut()
+                && (job.new_kms == id || job.old_kms == id)
+                && job.cannot_finish.is_none()
+            {
+                job.cannot_finish = Some(id.clone());
+                let (done, total) = (job.done, job.total);
+                let new_key = job.new_kms == id;
+                self.emit(EventKind::RewrapCannotFinish {
+                    key: id.clone(),
+                    new_key,
+                    done,
+                    total,
+                });
+            }
         }
         self.key_changed(&id);
     }
@@ -104,6 +108,7 @@ impl Engine {
         let event_name = op.event_name();
         if kind == KeyKind::AwsManaged {
             self.kms_call(
+                None,
                 event_name,
                 key,
                 Caller::Admin,
@@ -125,6 +130,7 @@ impl Engine {
         match outcome {
             Err((code, message)) => {
                 self.kms_call(
+                    None,
                     event_name,
                     key,
                     Caller::Admin,
@@ -139,7 +145,15 @@ impl Engine {
                 }
             }
             Ok(new_state) => {
-                self.kms_call(event_name, key, Caller::Admin, None, None, "admin action");
+                self.kms_call(
+                    None,
+                    event_name,
+                    key,
+                    Caller::Admin,
+                    None,
+                    None,
+                    "admin action",
+                );
                 match new_state {
                     Some(to) => self.change_key_state(ix, from, to),
                     None => self.rotate_on_demand(ix),

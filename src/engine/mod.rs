@@ -29,6 +29,7 @@ use agenda::{QueueEntry, Scheduled};
 pub use audit::{AuditError, Tamper};
 pub use command::Command;
 use key_lifecycle::AdminOp;
+use table::{CacheSlots, TableIx};
 use vocab::{ErrorCode, KmsOp};
 pub use world::{Assumptions, KeySpec, PrincipalSpec, TableSpec, WorldSpec};
 
@@ -81,9 +82,6 @@ pub enum EngineError {
     TableKeyUnusable(KmsKeyId, &'static str),
 }
 
-/// Where each principal's connections start in the cache, and how many it has.
-type CacheSlots = std::collections::BTreeMap<PrincipalId, (usize, u32)>;
-
 /// The simulated world.
 #[derive(Clone, Debug)]
 pub struct Engine {
@@ -92,16 +90,13 @@ pub struct Engine {
     assumptions: Assumptions,
     keys: Vec<KmsKey>,
     principals: Vec<PrincipalSpec>,
-    table: Table,
-    cache: Vec<CacheEntry>,
-    /// Where each principal's connections start in `cache`, and how many it has: finding a
-    /// connection's entry is O(log principals), never a scan.
-    cache_slots: CacheSlots,
+    /// The tables of the world, each with its table keys, DEKs, items, caches and clocks.
+    /// Today a scenario declares one (`TableIx(0)`); scheduled work names its table.
+    tables: Vec<Table>,
     queue: BinaryHeap<Reverse<QueueEntry>>,
     seq: u64,
     log: log::Chunked<Event>,
     milestones: Milestones,
-    context: Vec<u8>,
     /// Key changes made so far (numbers the changes that spread with `propagation`).
     key_changes: u64,
     /// KMS calls in your CloudTrail by (operation, key): (calls, failed).
@@ -148,6 +143,7 @@ impl Engine {
         );
         drop(t1_plain);
 
+        let (cache, cache_slots) = Self::build_cache(&spec.principals);
         let table = Table {
             name: spec.table.name.clone(),
             account,
@@ -171,22 +167,21 @@ impl Engine {
             items,
             quota: Quota::default(),
             job: None,
+            cache,
+            cache_slots,
+            context,
         };
-        let (cache, cache_slots) = Self::build_cache(&spec.principals);
         let mut engine = Self {
             now: SimTime::ZERO,
             rng,
             assumptions: spec.assumptions.clone(),
             keys,
             principals: spec.principals.clone(),
-            table,
-            cache,
-            cache_slots,
+            tables: vec![table],
             queue: BinaryHeap::new(),
             seq: 0,
             log: log::Chunked::new(),
             milestones: Milestones::default(),
-            context,
             key_changes: 0,
             kms_totals: std::collections::BTreeMap::new(),
         };
@@ -271,6 +266,7 @@ impl Engine {
         }
         let kms_id = spec.table.key.clone();
         self.kms_call(
+            Some(TableIx::FIRST),
             KmsOp::DescribeKey,
             &kms_id,
             Caller::Admin,
@@ -279,6 +275,7 @@ impl Engine {
             "table creation",
         );
         self.kms_call(
+            Some(TableIx::FIRST),
             KmsOp::CreateGrant,
             &kms_id,
             Caller::Admin,
@@ -287,6 +284,7 @@ impl Engine {
             "table creation",
         );
         self.kms_call(
+            Some(TableIx::FIRST),
             KmsOp::GenerateDataKey,
             &kms_id,
             Caller::Service,
@@ -373,8 +371,14 @@ impl Engine {
     pub fn assumptions(&self) -> &Assumptions {
         &self.assumptions
     }
+    /// The first (today: the only) table.
     pub fn table(&self) -> &Table {
-        &self.table
+        &self.tables[0]
+    }
+
+    /// Every table of the world.
+    pub fn tables(&self) -> &[Table] {
+        &self.tables
     }
     /// The KMS keys, in declaration order, then the AWS owned key.
     pub fn keys(&self) -> &[KmsKey] {
@@ -387,7 +391,8 @@ impl Engine {
         &self.principals
     }
     pub fn cache_entries(&self) -> &[CacheEntry] {
-        &self.cache
+        let tx = TableIx::FIRST;
+        &self.tables[tx.0].cache
     }
     pub fn milestones(&self) -> &Milestones {
         &self.milestones
@@ -396,7 +401,13 @@ impl Engine {
     /// True while some sequence of user actions could still bring every item back: the key
     /// material that wraps the table's current table key still exists.
     pub fn recoverable(&self) -> bool {
-        self.material_alive(self.table.current_kms_key())
+        self.recoverable_in(TableIx::FIRST)
+    }
+
+    /// Is table `tx`'s data still recoverable (the material wrapping its current table key
+    /// exists)?
+    pub fn recoverable_in(&self, tx: TableIx) -> bool {
+        self.material_alive(self.tables[tx.0].current_kms_key())
     }
 
     fn material_alive(&self, id: &KmsKeyId) -> bool {

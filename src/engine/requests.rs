@@ -5,6 +5,7 @@ use super::crypto::{self, KeyBytes};
 use super::event::{CacheUse, Caller, EventKind, RequestResult};
 use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
 use super::kms::{KmsBlob, KmsError, KmsErrorCode};
+use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};
 use super::time::SimDuration;
@@ -23,16 +24,18 @@ impl Engine {
     }
 
     pub(super) fn apply_now(&mut self, cmd: &Command) -> RequestResult {
+        // Commands name no table yet (version 1 files have one): they act on the first.
+        let tx = TableIx::FIRST;
         match cmd {
             Command::Read {
                 principal,
                 connection,
-            } => self.request(principal, *connection, false),
+            } => self.request(tx, principal, *connection, false),
             Command::Write {
                 principal,
                 connection,
-            } => self.request(principal, *connection, true),
-            Command::ChangeTableKey { key } => self.change_table_key(key),
+            } => self.request(tx, principal, *connection, true),
+            Command::ChangeTableKey { key } => self.change_table_key(tx, key),
             Command::DisableKey { key } => self.admin(cmd, key, AdminOp::Disable),
             Command::EnableKey { key } => self.admin(cmd, key, AdminOp::Enable),
             Command::ScheduleKeyDeletion { key, days } => {
@@ -49,11 +52,12 @@ impl Engine {
     /// GetItem / PutItem: find the table key (cache or KMS), unwrap the DEK, decrypt/encrypt.
     pub(super) fn request(
         &mut self,
+        tx: TableIx,
         p: &PrincipalId,
         c: ConnectionId,
         write: bool,
     ) -> RequestResult {
-        let Some(entry_ix) = self.entry_ix(p, c) else {
+        let Some(entry_ix) = self.entry_ix(tx, p, c) else {
             let message = format!("no principal `{p}` with a connection {c}");
             return RequestResult::Error {
                 error: ErrorCode::Validation,
@@ -61,7 +65,7 @@ impl Engine {
                 message,
             };
         };
-        self.cache[entry_ix].requests += 1;
+        self.tables[tx.0].cache[entry_ix].requests += 1;
         // The rule the panels read (`next_request`) decides what this request does.
         let plan = self.next_request(p, c);
         if matches!(plan, Some(NextRequest::TableArchived)) {
@@ -70,23 +74,31 @@ impl Engine {
                 kms_error: None,
                 message: format!(
                     "Table {} is {}: restore the archival backup to a new table",
-                    self.table.name, self.table.status
+                    self.tables[tx.0].name, self.tables[tx.0].status
                 ),
             };
-            self.finish_request(entry_ix, write, None, None, CacheUse::None, result.clone());
+            self.finish_request(
+                tx,
+                entry_ix,
+                write,
+                None,
+                None,
+                CacheUse::None,
+                result.clone(),
+            );
             return result;
         }
-        let tk = self.table.current;
-        let held = match (&plan, self.cache[entry_ix].held.as_ref()) {
+        let tk = self.tables[tx.0].current;
+        let held = match (&plan, self.tables[tx.0].cache[entry_ix].held.as_ref()) {
             (Some(NextRequest::FromCache { .. }), Some(h)) => Some(h.bytes.clone()),
             _ => None,
         };
         let (tk_plain, cache_use) = match held {
             Some(bytes) => {
-                self.cache[entry_ix].last_used_at = Some(self.now);
+                self.tables[tx.0].cache[entry_ix].last_used_at = Some(self.now);
                 (bytes, CacheUse::Hit)
             }
-            None => match self.fetch_for(entry_ix, tk) {
+            None => match self.fetch_for(tx, entry_ix, tk) {
                 Ok(bytes) => (bytes, CacheUse::Fetched),
                 Err(e) => {
                     let result = RequestResult::Error {
@@ -95,6 +107,7 @@ impl Engine {
                         message: format!("KMS key access denied error: {}", e.message),
                     };
                     self.finish_request(
+                        tx,
                         entry_ix,
                         write,
                         None,
@@ -106,8 +119,16 @@ impl Engine {
                 }
             },
         };
-        let (target, result) = self.use_item(&tk_plain, write);
-        self.finish_request(entry_ix, write, target, Some(tk), cache_use, result.clone());
+        let (target, result) = self.use_item(tx, &tk_plain, write);
+        self.finish_request(
+            tx,
+            entry_ix,
+            write,
+            target,
+            Some(tk),
+            cache_use,
+            result.clone(),
+        );
         result
     }
 
@@ -115,12 +136,13 @@ impl Engine {
     /// (read), or seal a new item under a random DEK (write).
     fn use_item(
         &mut self,
+        tx: TableIx,
         tk_plain: &KeyBytes,
         write: bool,
     ) -> (Option<(ItemId, DekId)>, RequestResult) {
         let tk_cipher = crypto::cipher(tk_plain);
-        let n_items = self.table.items.len() as u64;
-        let n_deks = self.table.deks.len() as u64;
+        let n_items = self.tables[tx.0].items.len() as u64;
+        let n_deks = self.tables[tx.0].deks.len() as u64;
         let (item, dek_id) = if write {
             (
                 ItemId(n_items),
@@ -130,29 +152,29 @@ impl Engine {
             return (None, RequestResult::Ok);
         } else {
             let id = ItemId(self.rng.next_u64() % n_items);
-            (id, self.table.items[id.0 as usize].dek)
+            (id, self.tables[tx.0].items[id.0 as usize].dek)
         };
-        let dek = &self.table.deks[dek_id.0 as usize];
+        let dek = &self.tables[tx.0].deks[dek_id.0 as usize];
         let dek_plain = crypto::open_key(
             &tk_cipher,
             &dek.wrapped,
-            dek_aad(&self.table.table_id, dek.under, dek.id).as_bytes(),
+            dek_aad(&self.tables[tx.0].table_id, dek.under, dek.id).as_bytes(),
         );
         let outcome = dek_plain.map(|dp| crypto::cipher(&dp)).and_then(|dc| {
-            let aad = item_aad(&self.table.name, item, dek_id);
+            let aad = item_aad(&self.tables[tx.0].name, item, dek_id);
             if write {
                 let sealed =
                     crypto::seal_item(&dc, &mut self.rng, &item_plaintext(item), aad.as_bytes());
-                self.table.items.push(Item {
+                self.tables[tx.0].items.push(Item {
                     dek: dek_id,
                     sealed,
                 });
-                self.table.deks[dek_id.0 as usize].items += 1;
+                self.tables[tx.0].deks[dek_id.0 as usize].items += 1;
                 Ok(())
             } else {
                 let pt = crypto::open_item(
                     &dc,
-                    &self.table.items[item.0 as usize].sealed,
+                    &self.tables[tx.0].items[item.0 as usize].sealed,
                     aad.as_bytes(),
                 )?;
                 if pt == item_plaintext(item) {
@@ -173,8 +195,11 @@ impl Engine {
         (Some((item, dek_id)), result)
     }
 
+    // One argument per field of the request event it writes.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn finish_request(
         &mut self,
+        tx: TableIx,
         entry_ix: usize,
         write: bool,
         target: Option<(ItemId, DekId)>,
@@ -182,7 +207,7 @@ impl Engine {
         cache: CacheUse,
         result: RequestResult,
     ) {
-        let e = &mut self.cache[entry_ix];
+        let e = &mut self.tables[tx.0].cache[entry_ix];
         let (principal, connection) = (e.principal.clone(), e.connection);
         if let RequestResult::Error { error, .. } = &result {
             e.failures += 1;
@@ -217,23 +242,25 @@ impl Engine {
     /// KMS Decrypt of the table key as the connection's principal; fills the cache entry.
     pub(super) fn fetch_for(
         &mut self,
+        tx: TableIx,
         entry_ix: usize,
         tk: TableKeyId,
     ) -> Result<KeyBytes, KmsError> {
-        let principal = self.cache[entry_ix].principal.clone();
-        let connection = self.cache[entry_ix].connection;
-        let blob: KmsBlob = self.table.table_key(tk).wrapped.clone();
+        let principal = self.tables[tx.0].cache[entry_ix].principal.clone();
+        let connection = self.tables[tx.0].cache[entry_ix].connection;
+        let blob: KmsBlob = self.tables[tx.0].table_key(tk).wrapped.clone();
         let kms_id = blob.key.clone();
-        let result = self.fetch_verdict(&principal, tk).and_then(|()| {
+        let result = self.fetch_verdict(tx, &principal, tk).and_then(|()| {
             self.key(&kms_id)
                 .ok_or_else(|| KmsError {
                     code: KmsErrorCode::NotFoundException,
                     message: format!("{kms_id} not found"),
                 })?
-                .decrypt(&blob, &table_key_aad(&self.context, tk))
+                .decrypt(&blob, &table_key_aad(&self.tables[tx.0].context, tk))
         });
-        self.cache[entry_ix].kms_calls += 1;
+        self.tables[tx.0].cache[entry_ix].kms_calls += 1;
         self.kms_call(
+            Some(tx),
             KmsOp::Decrypt,
             &kms_id,
             Caller::Principal(principal.clone()),
@@ -244,7 +271,7 @@ impl Engine {
         match result {
             Ok(bytes) => {
                 let expires_at = self.now + self.assumptions.cache_refresh;
-                let e = &mut self.cache[entry_ix];
+                let e = &mut self.tables[tx.0].cache[entry_ix];
                 e.generation += 1;
                 e.held = Some(HeldKey {
                     table_key: tk,
@@ -262,6 +289,7 @@ impl Engine {
                 self.schedule(
                     expires_at,
                     Scheduled::CacheExpiry {
+                        table: tx,
                         entry: entry_ix,
                         generation,
                     },
@@ -272,20 +300,26 @@ impl Engine {
                     table_key: tk,
                     expires_at,
                 });
-                self.restore_active(format!("a KMS Decrypt through {kms_id} succeeded again"));
+                self.restore_active(
+                    tx,
+                    format!("a KMS Decrypt through {kms_id} succeeded again"),
+                );
                 Ok(bytes)
             }
             Err(err) => {
-                let e = &mut self.cache[entry_ix];
+                let e = &mut self.tables[tx.0].cache[entry_ix];
                 e.last_fetch = Some(LastFetch::Failed {
                     at: self.now,
                     kms_error: err.code,
                 });
                 if err.code.is_key_failure() {
-                    self.mark_inaccessible(format!(
-                        "{principal}#{connection}'s KMS Decrypt got {} from {kms_id}",
-                        err.code
-                    ));
+                    self.mark_inaccessible(
+                        tx,
+                        format!(
+                            "{principal}#{connection}'s KMS Decrypt got {} from {kms_id}",
+                            err.code
+                        ),
+                    );
                 }
                 Err(err)
             }
@@ -293,12 +327,14 @@ impl Engine {
     }
 
     pub fn cache_entry(&self, p: &PrincipalId, c: ConnectionId) -> Option<&CacheEntry> {
-        self.entry_ix(p, c).map(|ix| &self.cache[ix])
+        let tx = TableIx::FIRST;
+        self.entry_ix(tx, p, c)
+            .map(|ix| &self.tables[tx.0].cache[ix])
     }
 
     /// Index of the cache entry of principal `p`'s connection `c` (connections count from 1).
-    pub(super) fn entry_ix(&self, p: &PrincipalId, c: ConnectionId) -> Option<usize> {
-        let &(start, count) = self.cache_slots.get(p)?;
+    pub(super) fn entry_ix(&self, tx: TableIx, p: &PrincipalId, c: ConnectionId) -> Option<usize> {
+        let &(start, count) = self.tables[tx.0].cache_slots.get(p)?;
         (1..=count)
             .contains(&c.0)
             .then(|| start + (c.0 - 1) as usize)
@@ -307,19 +343,24 @@ impl Engine {
     /// Time before this connection must re-fetch the current table key; `None` if it holds no
     /// usable cached key (nothing cached, expired, or holding a replaced table key).
     pub fn cached_time_left(&self, p: &PrincipalId, c: ConnectionId) -> Option<SimDuration> {
+        let tx = TableIx::FIRST;
         let e = self.cache_entry(p, c)?;
         let h = e.held.as_ref()?;
-        (h.table_key == self.table.current).then(|| h.expires_at.since(self.now))
+        (h.table_key == self.tables[tx.0].current).then(|| h.expires_at.since(self.now))
     }
 
     /// KMS Decrypt calls made as this principal so far (one per cache fill attempt).
     pub fn decrypt_calls_by(&self, p: &PrincipalId) -> u32 {
-        self.cache_slots.get(p).map_or(0, |&(start, count)| {
-            self.cache[start..start + count as usize]
-                .iter()
-                .map(|e| e.kms_calls)
-                .sum()
-        })
+        let tx = TableIx::FIRST;
+        self.tables[tx.0]
+            .cache_slots
+            .get(p)
+            .map_or(0, |&(start, count)| {
+                self.tables[tx.0].cache[start..start + count as usize]
+                    .iter()
+                    .map(|e| e.kms_calls)
+                    .sum()
+            })
     }
 
     /// Would a request by `p` on connection `c` reach its item right now? (The rule the

@@ -6,6 +6,7 @@ use super::crypto::{self};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{DekId, KmsKeyId, TableKeyId};
 use super::kms::{KeyState, KmsErrorCode};
+use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};
 use super::time::SimDuration;
@@ -22,9 +23,9 @@ pub(super) enum JobKey {
 impl Engine {
     /// UpdateTable with a new SSE key: checked (state, quota, nothing in progress), then a new
     /// table key and the re-wrap job (facts 25-33).
-    pub(super) fn change_table_key(&mut self, target: &KmsKeyId) -> RequestResult {
-        match self.validate_key_change(target) {
-            Ok(tix) => self.start_key_change(tix, target),
+    pub(super) fn change_table_key(&mut self, tx: TableIx, target: &KmsKeyId) -> RequestResult {
+        match self.validate_key_change(tx, target) {
+            Ok(tix) => self.start_key_change(tx, tix, target),
             Err(refused) => refused,
         }
     }
@@ -51,21 +52,25 @@ impl Engine {
 
     /// Everything that can refuse a key change, in the order DynamoDB checks it; the index of
     /// the target key when the change is accepted.
-    fn validate_key_change(&mut self, target: &KmsKeyId) -> Result<usize, RequestResult> {
+    fn validate_key_change(
+        &mut self,
+        tx: TableIx,
+        target: &KmsKeyId,
+    ) -> Result<usize, RequestResult> {
         let cmd = Command::ChangeTableKey {
             key: target.clone(),
         };
         let reject = |this: &mut Self, error: ErrorCode, message: String| {
             Err(this.reject_update(target, error, None, message))
         };
-        if self.table.is_archived_or_archiving() {
+        if self.tables[tx.0].is_archived_or_archiving() {
             return reject(
                 self,
                 ErrorCode::TableArchived,
-                format!("table is {}", self.table.status),
+                format!("table is {}", self.tables[tx.0].status),
             );
         }
-        if self.table.sse == SseStatus::Updating {
+        if self.tables[tx.0].sse == SseStatus::Updating {
             return reject(
                 self,
                 ErrorCode::Validation,
@@ -80,7 +85,7 @@ impl Engine {
                 format!("KMS key {target} does not exist"),
             ));
         };
-        if self.table.current_kms_key() == target {
+        if self.tables[tx.0].current_kms_key() == target {
             return reject(
                 self,
                 ErrorCode::Validation,
@@ -93,6 +98,7 @@ impl Engine {
             // DescribeKey works in every state while the key exists (fact 62); a deleted key
             // is not found (facts 54, 61).
             self.kms_call(
+                Some(tx),
                 KmsOp::DescribeKey,
                 target,
                 Caller::Admin,
@@ -118,7 +124,10 @@ impl Engine {
                     ),
                 );
             }
-            if let Err(message) = self.table.quota.check(self.now, self.table.created_at) {
+            if let Err(message) = self.tables[tx.0]
+                .quota
+                .check(self.now, self.tables[tx.0].created_at)
+            {
                 return reject(self, ErrorCode::LimitExceeded, message);
             }
         }
@@ -127,23 +136,24 @@ impl Engine {
 
     /// The change is accepted: SSE UPDATING, DynamoDB's grant on the new key, the new table
     /// key from GenerateDataKey, and the re-wrap job under way.
-    fn start_key_change(&mut self, tix: usize, target: &KmsKeyId) -> RequestResult {
+    fn start_key_change(&mut self, tx: TableIx, tix: usize, target: &KmsKeyId) -> RequestResult {
         // Accepted.
-        self.table.quota.changes.push(self.now);
-        let from_tk = self.table.current;
-        let old_kms = self.table.current_kms_key().clone();
-        let new_tk = TableKeyId(self.table.table_keys.len() as u32 + 1);
+        self.tables[tx.0].quota.changes.push(self.now);
+        let from_tk = self.tables[tx.0].current;
+        let old_kms = self.tables[tx.0].current_kms_key().clone();
+        let new_tk = TableKeyId(self.tables[tx.0].table_keys.len() as u32 + 1);
         self.emit(EventKind::TableUpdateAccepted {
             from_key: old_kms.clone(),
             to_key: target.clone(),
             new_table_key: new_tk,
         });
-        self.table.sse = SseStatus::Updating;
+        self.tables[tx.0].sse = SseStatus::Updating;
         self.emit(EventKind::SseStatusChanged {
             from: SseStatus::Enabled,
             to: SseStatus::Updating,
         });
         self.kms_call(
+            Some(tx),
             KmsOp::CreateGrant,
             target,
             Caller::Admin,
@@ -151,13 +161,16 @@ impl Engine {
             None,
             "grant for the table on the new key",
         );
-        let generated =
-            self.keys[tix].generate_data_key(&mut self.rng, &table_key_aad(&self.context, new_tk));
+        let generated = self.keys[tix].generate_data_key(
+            &mut self.rng,
+            &table_key_aad(&self.tables[tx.0].context, new_tk),
+        );
         let version = self.keys[tix].current_version();
         let (plain, blob) = match generated {
             Ok(g) => g,
             Err(e) => {
                 self.kms_call(
+                    Some(tx),
                     KmsOp::GenerateDataKey,
                     target,
                     Caller::Service,
@@ -165,11 +178,12 @@ impl Engine {
                     Some(e.code),
                     "new table key",
                 );
-                self.table.sse = SseStatus::Enabled;
+                self.tables[tx.0].sse = SseStatus::Enabled;
                 return self.reject_update(target, ErrorCode::Validation, None, e.message);
             }
         };
         self.kms_call(
+            Some(tx),
             KmsOp::GenerateDataKey,
             target,
             Caller::Service,
@@ -177,15 +191,15 @@ impl Engine {
             None,
             "new table key",
         );
-        self.table.table_keys.push(TableKey {
+        self.tables[tx.0].table_keys.push(TableKey {
             id: new_tk,
             kms_key: target.clone(),
             wrapped: blob,
             created_at: self.now,
             retired_at: None,
         });
-        let total = self.table.deks.len() as u32;
-        self.table.job = Some(RewrapJob {
+        let total = self.tables[tx.0].deks.len() as u32;
+        self.tables[tx.0].job = Some(RewrapJob {
             from: from_tk,
             to: new_tk,
             old_kms,
@@ -207,6 +221,7 @@ impl Engine {
         self.schedule(
             self.now + self.assumptions.cache_refresh,
             Scheduled::ServiceKeyExpiry {
+                table: tx,
                 table_key: new_tk,
                 fetched_at: self.now,
             },
@@ -216,15 +231,19 @@ impl Engine {
             to: new_tk,
             deks: total,
         });
-        self.job_progress(false);
+        self.job_progress(tx, false);
         RequestResult::Ok
     }
 
     /// Make sure the job holds a fresh plaintext of one of its table keys; fetch it if not.
-    pub(super) fn job_key(&mut self, which: JobKey) -> Result<(), (KmsKeyId, KmsErrorCode)> {
+    pub(super) fn job_key(
+        &mut self,
+        tx: TableIx,
+        which: JobKey,
+    ) -> Result<(), (KmsKeyId, KmsErrorCode)> {
         let refresh = self.assumptions.cache_refresh;
         let now = self.now;
-        let Some(job) = self.table.job.as_ref() else {
+        let Some(job) = self.tables[tx.0].job.as_ref() else {
             return Ok(());
         };
         let (slot, tk, kms_id, purpose) = match which {
@@ -244,9 +263,9 @@ impl Engine {
         if slot.as_ref().is_some_and(|k| k.fetched_at + refresh > now) {
             return Ok(());
         }
-        match self.service_decrypt(&kms_id, tk, purpose) {
+        match self.service_decrypt(tx, &kms_id, tk, purpose) {
             Ok(bytes) => {
-                if let Some(job) = self.table.job.as_mut() {
+                if let Some(job) = self.tables[tx.0].job.as_mut() {
                     let held = Some(ServiceKey {
                         table_key: tk,
                         cipher: crypto::cipher(&bytes),
@@ -260,6 +279,7 @@ impl Engine {
                 self.schedule(
                     now + refresh,
                     Scheduled::ServiceKeyExpiry {
+                        table: tx,
                         table_key: tk,
                         fetched_at: now,
                     },
@@ -272,16 +292,16 @@ impl Engine {
 
     /// Advance the job: refresh its keys if needed, re-wrap one DEK if `rewrap_one`, and
     /// schedule the next step, or stall if a key it needs is unusable.
-    pub(super) fn job_progress(&mut self, rewrap_one: bool) {
+    pub(super) fn job_progress(&mut self, tx: TableIx, rewrap_one: bool) {
         let mut rewrap_one = rewrap_one;
         loop {
             for which in [JobKey::Old, JobKey::New] {
-                if let Err((key, code)) = self.job_key(which) {
-                    self.stall_job(&key, code);
+                if let Err((key, code)) = self.job_key(tx, which) {
+                    self.stall_job(tx, &key, code);
                     return;
                 }
             }
-            let Some(job) = self.table.job.as_mut() else {
+            let Some(job) = self.tables[tx.0].job.as_mut() else {
                 return;
             };
             if let Some(stall) = job.stalled.take() {
@@ -290,13 +310,13 @@ impl Engine {
                 self.emit(EventKind::RewrapResumed { done, total });
             }
             if rewrap_one {
-                self.rewrap_next_dek();
+                self.rewrap_next_dek(tx);
             }
-            let Some(job) = self.table.job.as_mut() else {
+            let Some(job) = self.tables[tx.0].job.as_mut() else {
                 return;
             };
             if job.done >= job.total {
-                self.complete_job();
+                self.complete_job(tx);
                 return;
             }
             let per = self.assumptions.rewrap_per_dek;
@@ -306,15 +326,15 @@ impl Engine {
             }
             let next = self.now + per;
             job.next_at = Some(next);
-            self.schedule(next, Scheduled::RewrapStep);
+            self.schedule(next, Scheduled::RewrapStep { table: tx });
             return;
         }
     }
 
-    pub(super) fn stall_job(&mut self, key: &KmsKeyId, code: KmsErrorCode) {
-        self.log_rewrapped_range();
+    pub(super) fn stall_job(&mut self, tx: TableIx, key: &KmsKeyId, code: KmsErrorCode) {
+        self.log_rewrapped_range(tx);
         let now = self.now;
-        let Some(job) = self.table.job.as_mut() else {
+        let Some(job) = self.tables[tx.0].job.as_mut() else {
             return;
         };
         job.next_at = None;
@@ -336,14 +356,16 @@ impl Engine {
             });
         }
         if *key == old_kms && code.is_key_failure() {
-            self.mark_inaccessible(format!(
-                "the re-wrap job could not decrypt the old table key: {key} gave {code}"
-            ));
+            self.mark_inaccessible(
+                tx,
+                format!("the re-wrap job could not decrypt the old table key: {key} gave {code}"),
+            );
         }
     }
 
-    pub(super) fn rewrap_next_dek(&mut self) {
-        let Some(job) = self.table.job.as_mut() else {
+    pub(super) fn rewrap_next_dek(&mut self, tx: TableIx) {
+        let table = &mut self.tables[tx.0];
+        let Some(job) = table.job.as_mut() else {
             return;
         };
         let (Some(old), Some(new)) = (job.old_plain.as_ref(), job.new_plain.as_ref()) else {
@@ -352,9 +374,9 @@ impl Engine {
         let ix = job.done as usize;
         let (from, to) = (job.from, job.to);
         let (from_c, to_c) = (&old.cipher, &new.cipher);
-        let dek = &mut self.table.deks[ix];
+        let dek = &mut table.deks[ix];
         let before = dek.wrapped.fingerprint();
-        let table_id = &self.table.table_id;
+        let table_id = &table.table_id;
         let result = crypto::rewrap_key(
             from_c,
             dek_aad(table_id, from, dek.id).as_bytes(),
@@ -366,7 +388,7 @@ impl Engine {
         let Ok(sealed) = result else {
             // Unreachable unless stored bytes were corrupted; stall rather than panic.
             let key = job.old_kms.clone();
-            self.stall_job(&key, KmsErrorCode::InvalidCiphertextException);
+            self.stall_job(tx, &key, KmsErrorCode::InvalidCiphertextException);
             return;
         };
         let after = sealed.fingerprint();
@@ -376,7 +398,7 @@ impl Engine {
         let (done, total) = (job.done, job.total);
         if total > RANGE_LOG_ABOVE {
             if done - job.logged >= RANGE_LOG_SIZE {
-                self.log_rewrapped_range();
+                self.log_rewrapped_range(tx);
             }
         } else {
             job.logged = done;
@@ -394,8 +416,8 @@ impl Engine {
 
     /// Large re-wraps log their DEKs as ranges: one line for the DEKs re-wrapped since the
     /// last one, stamped with the time of the last DEK in it.
-    pub(super) fn log_rewrapped_range(&mut self) {
-        let Some(job) = self.table.job.as_mut() else {
+    pub(super) fn log_rewrapped_range(&mut self, tx: TableIx) {
+        let Some(job) = self.tables[tx.0].job.as_mut() else {
             return;
         };
         if job.logged >= job.done {
@@ -413,20 +435,20 @@ impl Engine {
         self.emit(event);
     }
 
-    pub(super) fn complete_job(&mut self) {
-        self.log_rewrapped_range();
-        let Some(job) = self.table.job.take() else {
+    pub(super) fn complete_job(&mut self, tx: TableIx) {
+        self.log_rewrapped_range(tx);
+        let Some(job) = self.tables[tx.0].job.take() else {
             return;
         };
-        for dek in &mut self.table.deks {
+        for dek in &mut self.tables[tx.0].deks {
             if let Some(s) = dek.staged.take() {
                 dek.wrapped = s;
                 dek.under = job.to;
             }
         }
-        self.table.current = job.to;
-        self.table.table_key_mut(job.from).retired_at = Some(self.now);
-        self.table.sse = SseStatus::Enabled;
+        self.tables[tx.0].current = job.to;
+        self.tables[tx.0].table_key_mut(job.from).retired_at = Some(self.now);
+        self.tables[tx.0].sse = SseStatus::Enabled;
         self.emit(EventKind::TableKeySwitched {
             from: job.from,
             to: job.to,

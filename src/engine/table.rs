@@ -319,6 +319,27 @@ pub struct Table {
     pub items: Vec<Item>,
     pub quota: Quota,
     pub job: Option<RewrapJob>,
+    /// The table-key cache: one entry per (principal, connection) for this table (fact 16).
+    pub cache: Vec<CacheEntry>,
+    /// Where each principal's connections start in `cache`, and how many it has: finding a
+    /// connection's entry is O(log principals), never a scan.
+    pub(crate) cache_slots: CacheSlots,
+    /// The encryption context of every KMS call for this table (fact 75), as AAD bytes.
+    pub(crate) context: Vec<u8>,
+}
+
+/// Where each principal's connections start in a table's cache, and how many it has.
+pub(crate) type CacheSlots = std::collections::BTreeMap<PrincipalId, (usize, u32)>;
+
+/// Which table of the world something concerns: its index in the engine's tables. Scheduled
+/// work names its table, so a world can hold several (the bigger-world issue adds them).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TableIx(pub usize);
+
+impl TableIx {
+    /// The first table a scenario declares (today the only one).
+    pub const FIRST: TableIx = TableIx(0);
 }
 
 impl Table {
@@ -343,6 +364,14 @@ impl Table {
             self.account, self.name
         )
         .into_bytes()
+    }
+
+    /// Index of the cache entry of principal `p`'s connection `c` (connections count from 1).
+    pub fn entry_ix(&self, p: &PrincipalId, c: ConnectionId) -> Option<usize> {
+        let &(start, count) = self.cache_slots.get(p)?;
+        (1..=count)
+            .contains(&c.0)
+            .then(|| start + (c.0 - 1) as usize)
     }
 
     pub fn is_archived_or_archiving(&self) -> bool {

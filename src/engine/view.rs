@@ -7,6 +7,7 @@ use super::Engine;
 use super::event::Caller;
 use super::ids::{ConnectionId, KmsKeyId, PrincipalId, TableKeyId};
 use super::kms::{KeyState, KmsError, KmsErrorCode};
+use super::table::TableIx;
 use super::table::{QUOTA_FREE_CHANGES, QUOTA_SPACING};
 use super::time::{DAY, SimDuration, SimTime};
 use super::vocab::KmsOp;
@@ -103,8 +104,13 @@ impl Countdown {
 impl Engine {
     /// Would KMS decrypt the table key `tk` for principal `p` right now? The same check a
     /// request's fetch makes (state, as it has spread, and the key policy).
-    pub(super) fn fetch_verdict(&self, p: &PrincipalId, tk: TableKeyId) -> Result<(), KmsError> {
-        let kms_id = &self.table.table_key(tk).kms_key;
+    pub(super) fn fetch_verdict(
+        &self,
+        tx: TableIx,
+        p: &PrincipalId,
+        tk: TableKeyId,
+    ) -> Result<(), KmsError> {
+        let kms_id = &self.tables[tx.0].table_key(tk).kms_key;
         match self.key(kms_id) {
             Some(k) => k.check_crypto(
                 &Caller::Principal(p.clone()),
@@ -120,11 +126,21 @@ impl Engine {
     /// What the next request by `p` on connection `c` would do now (the one rule: requests
     /// follow it, panels read it).
     pub fn next_request(&self, p: &PrincipalId, c: ConnectionId) -> Option<NextRequest> {
+        self.next_request_in(TableIx::FIRST, p, c)
+    }
+
+    /// What the next request on table `tx` by `p` on connection `c` would do now.
+    pub fn next_request_in(
+        &self,
+        tx: TableIx,
+        p: &PrincipalId,
+        c: ConnectionId,
+    ) -> Option<NextRequest> {
         let entry = self.cache_entry(p, c)?;
-        if self.table.is_archived_or_archiving() {
+        if self.tables[tx.0].is_archived_or_archiving() {
             return Some(NextRequest::TableArchived);
         }
-        let tk = self.table.current;
+        let tk = self.tables[tx.0].current;
         Some(match &entry.held {
             Some(h) if h.table_key == tk => NextRequest::FromCache {
                 table_key: tk,
@@ -132,15 +148,16 @@ impl Engine {
             },
             _ => NextRequest::Fetches {
                 table_key: tk,
-                kms_key: self.table.current_kms_key().clone(),
-                outcome: self.fetch_verdict(p, tk).map_err(|e| e.code),
+                kms_key: self.tables[tx.0].current_kms_key().clone(),
+                outcome: self.fetch_verdict(tx, p, tk).map_err(|e| e.code),
             },
         })
     }
 
     /// Every connection's cache, in declaration order.
     pub fn cache_rows(&self) -> impl Iterator<Item = CacheRow> + '_ {
-        self.cache.iter().map(|e| {
+        let tx = TableIx::FIRST;
+        self.tables[tx.0].cache.iter().map(move |e| {
             let next = self
                 .next_request(&e.principal, e.connection)
                 .unwrap_or(NextRequest::TableArchived);
@@ -152,7 +169,7 @@ impl Engine {
                 time_left: held.map_or(SimDuration::ZERO, |(_, at)| at.since(self.now)),
                 idle: e.last_used_at.map(|t| self.now.since(t)),
                 after_expiry: held.map(|_| {
-                    self.fetch_verdict(&e.principal, self.table.current)
+                    self.fetch_verdict(tx, &e.principal, self.tables[tx.0].current)
                         .map_err(|err| err.code)
                 }),
                 next,
@@ -165,8 +182,9 @@ impl Engine {
 
     /// The key-change quota now (fact 32).
     pub fn quota(&self) -> QuotaView {
-        let q = &self.table.quota;
-        let created = self.table.created_at;
+        let tx = TableIx::FIRST;
+        let q = &self.tables[tx.0].quota;
+        let created = self.tables[tx.0].created_at;
         let window = self.now.since(created).as_millis() / DAY.as_millis();
         let window_start = created + SimDuration(window * DAY.as_millis());
         let window_ends = window_start + DAY;
@@ -193,6 +211,7 @@ impl Engine {
     /// The clocks that change an outcome, soonest first: cache copies whose next fetch would
     /// fail, the archive deadline, key deletions.
     pub fn countdowns(&self) -> Vec<Countdown> {
+        let tx = TableIx::FIRST;
         let mut out: Vec<Countdown> = self
             .cache_rows()
             .filter(|r| matches!(r.after_expiry, Some(Err(_))))
@@ -204,7 +223,7 @@ impl Engine {
                 })
             })
             .collect();
-        if let Some(at) = self.table.archive_at {
+        if let Some(at) = self.tables[tx.0].archive_at {
             out.push(Countdown::Archive { at });
         }
         for k in &self.keys {
