@@ -152,7 +152,12 @@ impl Session {
         let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);
         self.checkpoints.push(Checkpoint {
             inputs: self.inputs.len(),
-            snapshot: keep.then(|| Box::new(self.runner.clone())),
+            snapshot: keep.then(|| {
+                // The history keeps no key bytes: they are re-derived when the snapshot is used.
+                let mut r = self.runner.clone();
+                r.engine_mut().strip_secrets();
+                Box::new(r)
+            }),
         });
         if keep {
             self.thin_snapshots();
@@ -225,7 +230,9 @@ impl Session {
             .rev()
             .find_map(|c| c.snapshot.as_ref().map(|r| (c.inputs, r)));
         if let Some((from, r)) = base {
-            self.replay_onto((**r).clone(), from, upto)
+            let mut r = (**r).clone();
+            r.engine_mut().restore_secrets();
+            self.replay_onto(r, from, upto)
         } else {
             let r = Runner::new(self.runner.scenario.clone())
                 .expect("the scenario built a runner once, so it builds again");

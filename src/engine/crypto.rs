@@ -125,6 +125,40 @@ pub fn random_key(rng: &mut impl Rng) -> KeyBytes {
     k
 }
 
+/// Overwrite the stack below the caller's frame. Key bytes pass through stack temporaries
+/// that no destructor sees (the AES key schedule is built from a by-value copy of the key;
+/// generators keep output blocks): after work with key material, the frames it used are
+/// overwritten so no copy outlives the key.
+#[inline(never)]
+pub fn scrub_stack() {
+    let mut area = [0u8; 16 * 1024];
+    zeroize::Zeroize::zeroize(&mut area[..]);
+    std::hint::black_box(&area);
+}
+
+/// Key material derived from the scenario's seed, the key's id and the material version: a
+/// teaching simulator's keys are reproducible by design (same file, same keys), which also lets
+/// step-back history keep no key bytes at all and re-derive them when it needs them.
+pub fn derive_material(seed: u64, key: &str, version: u32) -> KeyBytes {
+    use rand::SeedableRng;
+    // FNV-1a of the id, mixed with the seed and the version (not a KDF for real secrets: the
+    // seed is in the scenario file).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mix = seed ^ h.rotate_left(17) ^ u64::from(version).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mut rng = rand::rngs::ChaCha12Rng::seed_from_u64(mix);
+    let key = random_key(&mut rng);
+    // The generator keeps a block of output in its buffer: use it up and make it refill, so
+    // no copy of the key bytes stays behind in the dropped generator.
+    let mut spill = [0u8; 256];
+    rng.fill_bytes(&mut spill);
+    zeroize::Zeroize::zeroize(&mut spill);
+    key
+}
+
 /// An AES-256-GCM instance for this key (its round keys are zeroized on drop).
 pub fn cipher(key: &[u8; 32]) -> Aes256Gcm {
     // A 32-byte slice is always a valid AES-256 key length.

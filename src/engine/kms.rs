@@ -179,7 +179,8 @@ pub struct KmsError {
 pub struct Material {
     pub version: u32,
     pub created_at: SimTime,
-    bytes: KeyBytes,
+    /// `None` only in a step-back snapshot, which keeps no key bytes (see `strip_secrets`).
+    bytes: Option<KeyBytes>,
 }
 
 impl fmt::Debug for Material {
@@ -216,6 +217,8 @@ pub struct KmsKey {
     pub on_demand_rotations: u32,
     /// Principals allowed kms:Decrypt through DynamoDB; `None` = everyone.
     pub allow: Option<BTreeSet<PrincipalId>>,
+    /// The scenario's seed: material versions derive from it (see `crypto::derive_material`).
+    seed: u64,
     /// What cryptographic calls see while a change is still spreading through KMS
     /// (assumption `propagation`, fact 24); `None` = they see `state` and `allow`.
     seen: Option<Seen>,
@@ -245,12 +248,14 @@ impl KmsKey {
         state: KeyState,
         rotation_days: Option<u32>,
         allow: Option<BTreeSet<PrincipalId>>,
+        seed: u64,
         rng: &mut impl Rng,
     ) -> Self {
         let rotation = rotation_days.map(|d| AutoRotation {
             period_days: d,
             next_at: SimTime::ZERO + super::time::SimDuration::from_days(u64::from(d)),
         });
+        let first = Self::new_material(seed, &id, 1, rng);
         Self {
             id,
             kind,
@@ -258,12 +263,13 @@ impl KmsKey {
             materials: vec![Material {
                 version: 1,
                 created_at: SimTime::ZERO,
-                bytes: crypto::random_key(rng),
+                bytes: Some(first),
             }],
             versions_created: 1,
             rotation,
             on_demand_rotations: 0,
             allow,
+            seed,
             seen: None,
             spreading: std::collections::VecDeque::new(),
         }
@@ -404,10 +410,21 @@ impl KmsKey {
         rng: &mut impl Rng,
         context: &[u8],
     ) -> Result<(KeyBytes, KmsBlob), KmsError> {
+        let out = self.generate_data_key_inner(rng, context);
+        crypto::scrub_stack();
+        out
+    }
+
+    fn generate_data_key_inner(
+        &self,
+        rng: &mut impl Rng,
+        context: &[u8],
+    ) -> Result<(KeyBytes, KmsBlob), KmsError> {
         let material = self.materials.last().ok_or_else(|| self.gone())?;
+        let bytes = material.bytes.as_ref().ok_or_else(|| self.gone())?;
         let plaintext = crypto::random_key(rng);
         let aad = kms_aad(context, &self.id, material.version);
-        let sealed = crypto::seal_key(&crypto::cipher(&material.bytes), rng, &plaintext, &aad);
+        let sealed = crypto::seal_key(&crypto::cipher(bytes), rng, &plaintext, &aad);
         Ok((
             plaintext,
             KmsBlob {
@@ -420,6 +437,12 @@ impl KmsKey {
 
     /// Decrypt with the material version that made the blob (rotation keeps old versions).
     pub fn decrypt(&self, blob: &KmsBlob, context: &[u8]) -> Result<KeyBytes, KmsError> {
+        let out = self.decrypt_inner(blob, context);
+        crypto::scrub_stack();
+        out
+    }
+
+    fn decrypt_inner(&self, blob: &KmsBlob, context: &[u8]) -> Result<KeyBytes, KmsError> {
         if blob.key != self.id {
             return Err(KmsError {
                 code: KmsErrorCode::IncorrectKeyException,
@@ -435,11 +458,10 @@ impl KmsKey {
             .find(|m| m.version == blob.version)
             .ok_or_else(|| self.gone())?;
         let aad = kms_aad(context, &self.id, blob.version);
-        crypto::open_key(&crypto::cipher(&material.bytes), &blob.sealed, &aad).map_err(|_| {
-            KmsError {
-                code: KmsErrorCode::InvalidCiphertextException,
-                message: "the ciphertext or its encryption context does not match".into(),
-            }
+        let bytes = material.bytes.as_ref().ok_or_else(|| self.gone())?;
+        crypto::open_key(&crypto::cipher(bytes), &blob.sealed, &aad).map_err(|_| KmsError {
+            code: KmsErrorCode::InvalidCiphertextException,
+            message: "the ciphertext or its encryption context does not match".into(),
         })
     }
 
@@ -454,12 +476,55 @@ impl KmsKey {
     pub fn rotate(&mut self, now: SimTime, rng: &mut impl Rng) -> u32 {
         self.versions_created += 1;
         let version = self.versions_created;
+        let bytes = Self::new_material(self.seed, &self.id, version, rng);
         self.materials.push(Material {
             version,
             created_at: now,
-            bytes: crypto::random_key(rng),
+            bytes: Some(bytes),
         });
         version
+    }
+
+    /// Material for a new version: derived from the seed; the engine's RNG still advances by
+    /// the 32 bytes it always drew here, so every later nonce and choice stays the same.
+    fn new_material(seed: u64, id: &KmsKeyId, version: u32, rng: &mut impl Rng) -> KeyBytes {
+        let mut skipped = [0u8; 32];
+        rng.fill_bytes(&mut skipped);
+        let key = crypto::derive_material(seed, id.as_str(), version);
+        crypto::scrub_stack();
+        key
+    }
+
+    /// Drop every material's bytes (zeroized): for a step-back snapshot.
+    pub(crate) fn strip_material(&mut self) {
+        for m in &mut self.materials {
+            m.bytes = None;
+        }
+    }
+
+    /// Re-derive every material's bytes dropped by `strip_material`.
+    pub(crate) fn restore_material(&mut self) {
+        for m in &mut self.materials {
+            if m.bytes.is_none() {
+                m.bytes = Some(crypto::derive_material(
+                    self.seed,
+                    self.id.as_str(),
+                    m.version,
+                ));
+            }
+        }
+        crypto::scrub_stack();
+    }
+
+    /// Decrypt a blob with re-derived material, whatever the key's state (rebuilding a
+    /// snapshot's cached plaintexts, never a KMS call).
+    pub(crate) fn rederive_plaintext(&self, blob: &KmsBlob, context: &[u8]) -> Option<KeyBytes> {
+        let material = crypto::derive_material(self.seed, self.id.as_str(), blob.version);
+        let aad = kms_aad(context, &self.id, blob.version);
+        let plain = crypto::open_key(&crypto::cipher(&material), &blob.sealed, &aad).ok();
+        drop(material);
+        crypto::scrub_stack();
+        plain
     }
 
     /// The waiting period ran out: drop every material version (the bytes are zeroized on drop).

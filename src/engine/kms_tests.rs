@@ -12,6 +12,7 @@ fn key(state: KeyState) -> (KmsKey, StdRng) {
         state,
         None,
         Some(["app".into()].into_iter().collect()),
+        9,
         &mut rng,
     );
     (k, rng)

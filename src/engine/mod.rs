@@ -18,6 +18,7 @@ pub mod log;
 mod requests;
 mod rewrap;
 pub mod rng;
+mod secrets;
 pub mod table;
 mod table_lifecycle;
 pub mod time;
@@ -209,6 +210,7 @@ impl Engine {
                 k.allow
                     .as_ref()
                     .map(|v| v.iter().cloned().collect::<BTreeSet<_>>()),
+                spec.seed,
                 rng,
             ));
         }
@@ -218,6 +220,7 @@ impl Engine {
             KeyState::Enabled,
             Some(365),
             None,
+            spec.seed,
             rng,
         ));
         keys

@@ -90,7 +90,7 @@ impl Engine {
         }
         let tk = self.tables[tx.0].current;
         let held = match (&plan, self.tables[tx.0].cache[entry_ix].held.as_ref()) {
-            (Some(NextRequest::FromCache { .. }), Some(h)) => Some(h.bytes.clone()),
+            (Some(NextRequest::FromCache { .. }), Some(h)) => h.bytes.clone(),
             _ => None,
         };
         let (tk_plain, cache_use) = match held {
@@ -275,7 +275,7 @@ impl Engine {
                 e.generation += 1;
                 e.held = Some(HeldKey {
                     table_key: tk,
-                    bytes: bytes.clone(),
+                    bytes: Some(bytes.clone()),
                     fetched_at: self.now,
                     expires_at,
                 });

@@ -210,7 +210,7 @@ impl Engine {
             old_plain: None,
             new_plain: Some(ServiceKey {
                 table_key: new_tk,
-                cipher: crypto::cipher(&plain),
+                cipher: Some(crypto::cipher(&plain)),
                 fetched_at: self.now,
             }),
             stalled: None,
@@ -268,7 +268,7 @@ impl Engine {
                 if let Some(job) = self.tables[tx.0].job.as_mut() {
                     let held = Some(ServiceKey {
                         table_key: tk,
-                        cipher: crypto::cipher(&bytes),
+                        cipher: Some(crypto::cipher(&bytes)),
                         fetched_at: now,
                     });
                     match which {
@@ -373,7 +373,9 @@ impl Engine {
         };
         let ix = job.done as usize;
         let (from, to) = (job.from, job.to);
-        let (from_c, to_c) = (&old.cipher, &new.cipher);
+        let (Some(from_c), Some(to_c)) = (&old.cipher, &new.cipher) else {
+            return;
+        };
         let dek = &mut table.deks[ix];
         let before = dek.wrapped.fingerprint();
         let table_id = &table.table_id;

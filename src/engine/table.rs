@@ -177,7 +177,8 @@ pub struct ServiceKey {
     pub table_key: TableKeyId,
     /// The AES-GCM instance for the table key, built once per fetch (its round keys are
     /// zeroized on drop; the plaintext bytes themselves are not kept). Engine-only.
-    pub(in crate::engine) cipher: aes_gcm::Aes256Gcm,
+    /// `None` only in a step-back snapshot, which keeps no key material.
+    pub(in crate::engine) cipher: Option<aes_gcm::Aes256Gcm>,
     pub fetched_at: SimTime,
 }
 
@@ -225,8 +226,8 @@ pub struct RewrapJob {
 #[derive(Clone)]
 pub struct HeldKey {
     pub table_key: TableKeyId,
-    /// Plaintext: reachable only inside the engine.
-    pub(in crate::engine) bytes: KeyBytes,
+    /// Plaintext: reachable only inside the engine; `None` only in a step-back snapshot.
+    pub(in crate::engine) bytes: Option<KeyBytes>,
     pub fetched_at: SimTime,
     pub expires_at: SimTime,
 }
