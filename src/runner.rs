@@ -197,6 +197,24 @@ impl Runner {
         self.engine.advance_to(t);
     }
 
+    /// Run everything before step `step` (an index) and the step itself, and stop there: steps
+    /// that share its time but come later in the file wait for the next call. Engine events due
+    /// at its time happen before it, as the format says.
+    pub fn advance_through_step(&mut self, step: usize) {
+        let Some(at) = self.scenario.steps.get(step).map(|s| s.at) else {
+            return;
+        };
+        while let Some(o) = self.next_occurrence() {
+            if o.at > at || (o.at == at && o.step > step) {
+                break;
+            }
+            self.engine.advance_to(o.at);
+            self.next += 1;
+            self.run_occurrence(o);
+        }
+        self.engine.advance_to(at);
+    }
+
     /// Run to the end of the scenario.
     pub fn run_to_end(&mut self) {
         let end = self.end_time();

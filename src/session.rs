@@ -29,6 +29,8 @@ const MAX_SNAPSHOTS: usize = 48;
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Input {
     AdvanceTo(SimTime),
+    /// Up to and including this scripted step (an index), not the steps after it at its time.
+    ThroughStep(usize),
     Live(Command),
 }
 
@@ -116,11 +118,12 @@ impl Session {
         }
     }
 
-    /// Go to the next scripted step and mark it; false when there is none left.
+    /// Go to the next scripted step and mark it; false when there is none left. Every step is
+    /// visited, in file order, even when several share a time.
     pub fn next_step(&mut self) -> bool {
         match self.runner.next_step_at() {
-            Some((_, at)) => {
-                self.advance_to(at);
+            Some((step, _)) => {
+                self.through_step(step);
                 self.checkpoint();
                 true
             }
@@ -128,10 +131,20 @@ impl Session {
         }
     }
 
+    /// Run up to and including step `step` (an index), recording it.
+    pub fn through_step(&mut self, step: usize) {
+        self.runner.advance_through_step(step);
+        self.inputs.push(Input::ThroughStep(step));
+    }
+
     /// Jump to the next scheduled event (scripted or the engine's own); false when nothing
     /// is scheduled. A step reached on the way is marked.
     pub fn jump_next_event(&mut self) -> bool {
         match self.runner.next_event_at() {
+            // The next thing is a new step: stop at it alone, as stepping does.
+            Some(at) if self.runner.next_step_at().is_some_and(|(_, s)| s == at) => {
+                self.next_step()
+            }
             Some(at) => {
                 let steps_before = self.runner.steps_started();
                 self.advance_to(at);
@@ -249,6 +262,7 @@ impl Session {
         for input in &self.inputs[from..to] {
             match input {
                 Input::AdvanceTo(t) => r.advance_to(*t),
+                Input::ThroughStep(step) => r.advance_through_step(*step),
                 Input::Live(cmd) => {
                     live += 1;
                     r.apply_live(1000 + live, cmd);

@@ -538,3 +538,51 @@ fn the_cache_row_tells_what_the_next_request_does() {
         "{toast:?}"
     );
 }
+
+/// `n` visits every step of every shipped scenario, in file order, one at a time, even when
+/// several steps share a time (`revoke-one-principal` step 5, `many-connections` step 1);
+/// `p` goes back one step at a time.
+#[test]
+fn stepping_visits_every_step_of_every_shipped_scenario() {
+    for b in scenario::BUILTINS {
+        let mut a = app(b.name);
+        let n = a.scenario().steps.len();
+        for k in 1..=n {
+            a.update(Msg::NextStep);
+            assert_eq!(
+                a.runner().steps_started(),
+                k,
+                "{} after {k} presses",
+                b.name
+            );
+        }
+        for k in (0..n).rev().take(3) {
+            a.update(Msg::PrevStep);
+            assert_eq!(a.runner().steps_started(), k, "{} back to {k}", b.name);
+        }
+    }
+}
+
+/// A step that shares its time with the one before shows its own narration and runs only
+/// its own action when reached.
+#[test]
+fn a_step_at_the_same_time_as_the_previous_one_is_shown_on_its_own() {
+    let mut a = app("revoke-one-principal");
+    steps(&mut a, 4);
+    let before = a.runner().executed().len();
+    a.update(Msg::NextStep);
+    assert_eq!(a.runner().steps_started(), 5);
+    assert_eq!(a.runner().executed().len(), before + 1, "only step 5 ran");
+    let screen = text(&draw(&a, 120, 36));
+    assert!(screen.contains("Step 5/8"), "{screen}");
+}
+
+/// The log's kind column always leaves a space before the text (`REFUSED` is 7 letters).
+#[test]
+fn the_log_kind_column_never_runs_into_the_text() {
+    let mut a = app("aws-managed-key");
+    steps(&mut a, 2);
+    let screen = text(&draw(&a, 120, 36));
+    assert!(screen.contains("REFUSED disable"), "{screen}");
+    assert!(!screen.contains("REFUSEDdisable"), "{screen}");
+}

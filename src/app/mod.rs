@@ -363,12 +363,14 @@ impl App {
         }
         let per_frame = SPEEDS[self.speed].0 * FRAME.as_millis() as u64 / 1_000;
         let target = self.runner().engine().now() + SimDuration(per_frame);
-        // Stop at the next new step so its narration can be read.
-        if let Some((_, at)) = self.runner().next_step_at()
+        // Stop at the next new step (one at a time, even when several share a time) so its
+        // narration can be read.
+        if let Some((step, at)) = self.runner().next_step_at()
             && at <= target
         {
-            self.advance_to(at);
+            self.session.through_step(step);
             self.session.checkpoint();
+            self.refresh_derived();
             self.paused = true;
             return;
         }
@@ -402,6 +404,8 @@ impl App {
 
     /// Go back to the previous step (or to the start of the current one if time moved).
     fn prev_step(&mut self) {
+        // Feedback belongs to the moment it was given.
+        self.toast = None;
         self.session.back();
         self.paused = true;
         self.timeline = Timeline::default();

@@ -43,7 +43,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::from(vec![
                 Span::styled(format!("{} ", e.at), theme.style(Tone::Dim)),
                 Span::styled(
-                    format!("{:<7}", report::tag(&e.kind)),
+                    format!("{:<8}", report::tag(&e.kind)),
                     theme.style(Tone::Strong),
                 ),
                 Span::styled(report::describe(&e.kind), theme.style(tone)),
