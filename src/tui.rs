@@ -7,8 +7,11 @@ use std::io::{self, Write as _};
 use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use crossterm::{cursor, execute, terminal};
 use futures::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use signal_hook::consts::signal::{SIGCONT, SIGHUP, SIGINT, SIGQUIT, SIGSTOP, SIGTERM, SIGTSTP};
 use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{MissedTickBehavior, interval};
 
 use crate::app::{App, Effect, FRAME, Msg};
@@ -36,12 +39,18 @@ impl Ending {
 /// Run the TUI until the user quits or a signal ends it. The terminal is restored however
 /// this returns; a panic restores it too (ratatui's panic hook).
 pub fn run(app: App) -> io::Result<Ending> {
+    run_with(app, None)
+}
+
+/// `run`, with a second source of input besides the keyboard: messages sent on `extra` are
+/// applied exactly like key presses (the presenter's channel, a scripted driver).
+pub fn run_with(app: App, extra: Option<UnboundedReceiver<Msg>>) -> io::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .enable_io()
         .build()?;
     let mut terminal = ratatui::init();
-    let result = runtime.block_on(event_loop(&mut terminal, app));
+    let result = runtime.block_on(event_loop(&mut terminal, app, extra));
     ratatui::restore();
     let _ = execute!(io::stdout(), cursor::Show);
     result
@@ -73,7 +82,7 @@ impl Signals {
 
 /// Leave the screen as the shell had it, stop the process (job control), and take the screen
 /// back when the shell continues it.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+fn suspend<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Result<()> {
     ratatui::restore();
     let _ = execute!(io::stdout(), cursor::Show);
     let _ = io::stdout().flush();
@@ -83,7 +92,7 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
 }
 
 /// Raw mode, the alternate screen and a hidden cursor again, and a full redraw.
-fn resume(terminal: &mut ratatui::DefaultTerminal) -> io::Result<()> {
+fn resume<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Result<()> {
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
     // Not `Terminal::clear`: it asks the terminal for the cursor position, and the answer
@@ -114,11 +123,28 @@ pub fn perform(app: &mut App, effects: Vec<Effect>) -> Performed {
     Performed::Continue
 }
 
+/// The next message from the extra source; pending forever when there is none (or it closed).
+async fn next_extra(extra: &mut Option<UnboundedReceiver<Msg>>) -> Option<Msg> {
+    if let Some(rx) = extra {
+        if let Some(msg) = rx.recv().await {
+            return Some(msg);
+        }
+        *extra = None;
+    }
+    std::future::pending().await
+}
+
 fn is_ctrl_z(key: &KeyEvent) -> bool {
     key.modifiers.contains(KeyModifiers::CONTROL) && matches!(key.code, KeyCode::Char('z' | 'Z'))
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io::Result<Ending> {
+/// The loop: frames, keyboard, the extra input source, signals. It draws on any ratatui
+/// backend that writes to this process's terminal.
+async fn event_loop<B: Backend<Error = io::Error>>(
+    terminal: &mut Terminal<B>,
+    mut app: App,
+    mut extra: Option<UnboundedReceiver<Msg>>,
+) -> io::Result<Ending> {
     let mut signals = Signals::new()?;
     let mut events = EventStream::new();
     let mut ticks = interval(FRAME);
@@ -151,6 +177,13 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, mut app: App) -> io
                 Some(Err(e)) => return Err(e),
                 None => return Ok(Ending::Quit),
             },
+            Some(msg) = next_extra(&mut extra) => {
+                let effects = app.update(msg);
+                if perform(&mut app, effects) == Performed::Quit {
+                    return Ok(Ending::Quit);
+                }
+                dirty = true;
+            }
             _ = signals.term.recv() => return Ok(Ending::Signal(SIGTERM)),
             _ = signals.hup.recv() => return Ok(Ending::Signal(SIGHUP)),
             _ = signals.int.recv() => return Ok(Ending::Signal(SIGINT)),
