@@ -260,6 +260,28 @@ pub fn seal_item(dek: &Aes256Gcm, rng: &mut impl Rng, plaintext: &[u8], aad: &[u
     }
 }
 
+/// Encrypt an item with a nonce drawn beforehand (the table build draws nonces in order, then
+/// seals in parallel).
+pub fn seal_item_with_nonce(
+    dek: &Aes256Gcm,
+    nonce: [u8; 12],
+    plaintext: &[u8],
+    aad: &[u8],
+) -> SealedItem {
+    let len = plaintext.len().min(ITEM_MAX);
+    let mut ct = [0u8; ITEM_MAX];
+    ct[..len].copy_from_slice(&plaintext[..len]);
+    let tag = dek
+        .encrypt_in_place_detached(GcmNonce::from_slice(&nonce), aad, &mut ct[..len])
+        .expect("item plaintext is within AES-GCM limits");
+    SealedItem {
+        nonce,
+        tag: tag.into(),
+        len: len as u8,
+        ct,
+    }
+}
+
 /// Decrypt an item.
 pub fn open_item(dek: &Aes256Gcm, sealed: &SealedItem, aad: &[u8]) -> Result<Vec<u8>, OpenError> {
     let len = sealed.len as usize;

@@ -315,16 +315,10 @@ impl Engine {
     ) -> (Vec<Dek>, Vec<Item>) {
         let tk = crypto::cipher(table_key);
         let mut deks = Vec::with_capacity(n_deks as usize);
-        let placeholder = Item {
-            dek: DekId(0),
-            sealed: crypto::SealedItem {
-                nonce: [0; 12],
-                tag: [0; 16],
-                len: 0,
-                ct: [0; crypto::ITEM_MAX],
-            },
-        };
-        let mut items = vec![placeholder; n_items as usize];
+        let mut ciphers = Vec::with_capacity(n_deks as usize);
+        // Pass 1, in the RNG's order (DEK key, its wrapping nonce, then its items' nonces):
+        // every random byte is drawn exactly as a one-pass build would draw it.
+        let mut nonces = vec![[0u8; 12]; n_items as usize];
         for d in 0..n_deks {
             let id = DekId(d);
             let plain = crypto::random_key(rng);
@@ -334,19 +328,10 @@ impl Engine {
                 &plain,
                 dek_aad(table_id, TableKeyId(1), id).as_bytes(),
             );
-            let dek_cipher = crypto::cipher(&plain);
+            ciphers.push(crypto::cipher(&plain));
             let mut i = u64::from(d);
             while i < n_items {
-                let item = ItemId(i);
-                items[i as usize] = Item {
-                    dek: id,
-                    sealed: crypto::seal_item(
-                        &dek_cipher,
-                        rng,
-                        &item_plaintext(item),
-                        item_aad(table_name, item, id).as_bytes(),
-                    ),
-                };
+                rng.fill_bytes(&mut nonces[i as usize]);
                 i += u64::from(n_deks);
             }
             let items_under = n_items
@@ -359,6 +344,45 @@ impl Engine {
                 staged: None,
                 items: items_under as u32,
             });
+        }
+        // Pass 2: seal the items, on every core (the result does not depend on how many).
+        let seal = |first: usize, out: &mut [Item]| {
+            for (k, slot) in out.iter_mut().enumerate() {
+                let i = first + k;
+                let item = ItemId(i as u64);
+                let dek = DekId((i as u64 % u64::from(n_deks)) as u32);
+                *slot = Item {
+                    dek,
+                    sealed: crypto::seal_item_with_nonce(
+                        &ciphers[dek.0 as usize],
+                        nonces[i],
+                        &item_plaintext(item),
+                        item_aad(table_name, item, dek).as_bytes(),
+                    ),
+                };
+            }
+        };
+        let placeholder = Item {
+            dek: DekId(0),
+            sealed: crypto::SealedItem {
+                nonce: [0; 12],
+                tag: [0; 16],
+                len: 0,
+                ct: [0; crypto::ITEM_MAX],
+            },
+        };
+        let mut items = vec![placeholder; n_items as usize];
+        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        if threads > 1 && items.len() >= 100_000 {
+            let chunk = items.len().div_ceil(threads);
+            std::thread::scope(|scope| {
+                for (c, part) in items.chunks_mut(chunk).enumerate() {
+                    let seal = &seal;
+                    scope.spawn(move || seal(c * chunk, part));
+                }
+            });
+        } else {
+            seal(0, &mut items);
         }
         (deks, items)
     }
