@@ -469,7 +469,7 @@ mod saved_sessions {
                     .is_some_and(rewrap::engine::ids::KmsKeyId::is_aws_owned)
             })
             .expect("aws-owned is in the tree");
-        a.tree.selected = ix;
+        a.select_tree_row(&rows, ix);
         a.update(Msg::DisableKey);
         assert_eq!(a.live_actions(), 0);
         assert!(
@@ -585,4 +585,35 @@ fn the_log_kind_column_never_runs_into_the_text() {
     let screen = text(&draw(&a, 120, 36));
     assert!(screen.contains("REFUSED disable"), "{screen}");
     assert!(!screen.contains("REFUSEDdisable"), "{screen}");
+}
+
+/// A selection follows the entity, not a row number: select the AWS owned key at step 2, step
+/// forward five times (rows appear above it as T2 and DEKs move), and `d` still acts on it
+/// (refused: nobody manages the AWS owned key), never on kms-2, the table's live key.
+#[test]
+fn the_selection_follows_the_key_across_steps_and_d_acts_on_it() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 2);
+    let rows = ui::tree::rows(&a);
+    let ix = rows
+        .iter()
+        .position(|r| r.id == rewrap::app::NodeId::Kms("aws-owned".into()))
+        .expect("aws-owned row");
+    a.select_tree_row(&rows, ix);
+    steps(&mut a, 5);
+    assert_eq!(a.selected_key().unwrap().as_str(), "aws-owned");
+    let screen = text(&draw(&a, 120, 36));
+    assert!(screen.contains("acting on aws-owned · app#1"), "{screen}");
+    let kms2 = a.runner().engine().key(&"kms-2".into()).unwrap().state;
+    a.update(Msg::DisableKey);
+    assert_eq!(
+        a.runner().engine().key(&"kms-2".into()).unwrap().state,
+        kms2
+    );
+    assert_eq!(a.live_actions(), 0, "refused, not recorded");
+    // Folding its parent row and resizing do not move it either.
+    for (w, h) in [(80, 24), (200, 60), (120, 36)] {
+        let _ = draw(&a, w, h);
+        assert_eq!(a.selected_key().unwrap().as_str(), "aws-owned");
+    }
 }

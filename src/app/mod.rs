@@ -145,6 +145,9 @@ pub struct App {
     pub speed: usize,
     pub focus: Focus,
     pub tree: ListState,
+    /// The entity selected in the tree (a KMS key, a table key, a DEK group, the items) and
+    /// its KMS key: the selection follows them across steps, re-layout, folding and resizes.
+    pub tree_node: Option<(NodeId, Option<KmsKeyId>)>,
     /// Tree rows' ids in display order, refreshed by the renderer's row builder.
     pub collapsed: BTreeSet<NodeId>,
     pub cache: ListState,
@@ -170,6 +173,7 @@ impl App {
             speed: DEFAULT_SPEED,
             focus: Focus::Tree,
             tree: ListState::default(),
+            tree_node: None,
             collapsed: BTreeSet::new(),
             cache: ListState::default(),
             log_scroll: 0,
@@ -431,8 +435,9 @@ impl App {
         };
         match self.focus {
             Focus::Tree => {
-                let len = tree::rows(self).len();
-                self.tree.selected = list(self.tree.selected, len);
+                let rows = tree::rows(self);
+                let at = list(self.tree_index(&rows), rows.len());
+                self.select_tree_row(&rows, at);
             }
             Focus::Cache => {
                 let len = self.runner().engine().cache_entries().len();
@@ -456,7 +461,7 @@ impl App {
             return;
         }
         let rows = tree::rows(self);
-        if let Some(row) = rows.get(self.tree.selected)
+        if let Some(row) = rows.get(self.tree_index(&rows))
             && row.foldable
             && !self.collapsed.remove(&row.id)
         {
@@ -467,8 +472,31 @@ impl App {
     /// The KMS key of the selected tree row.
     pub fn selected_key(&self) -> Option<KmsKeyId> {
         let rows = tree::rows(self);
-        rows.get(self.tree.selected.min(rows.len().saturating_sub(1)))
-            .and_then(|r| r.key.clone())
+        rows.get(self.tree_index(&rows)).and_then(|r| r.key.clone())
+    }
+
+    /// Select row `at` of `rows`: remember its entity, not its position.
+    pub fn select_tree_row(&mut self, rows: &[tree::TreeRow], at: usize) {
+        if let Some(row) = rows.get(at) {
+            self.tree.selected = at;
+            self.tree_node = Some((row.id.clone(), row.key.clone()));
+        }
+    }
+
+    /// Where the selected entity is in `rows` now. If it is gone from view (folded, or a DEK
+    /// group whose range moved), the row of its KMS key; failing that, the remembered position.
+    pub fn tree_index(&self, rows: &[tree::TreeRow]) -> usize {
+        let last = rows.len().saturating_sub(1);
+        let Some((node, key)) = &self.tree_node else {
+            return self.tree.selected.min(last);
+        };
+        rows.iter()
+            .position(|r| &r.id == node)
+            .or_else(|| {
+                key.as_ref()
+                    .and_then(|k| rows.iter().position(|r| r.id == NodeId::Kms(k.clone())))
+            })
+            .unwrap_or(self.tree.selected.min(last))
     }
 
     /// The principal and connection of the selected cache row.

@@ -159,12 +159,41 @@ pub fn footer_lines(width: u16) -> Vec<Vec<(String, String)>> {
     lines
 }
 
-pub fn footer(f: &mut Frame, area: Rect, theme: Theme) {
-    let lines: Vec<Line> = footer_lines(area.width)
+/// What the sandbox keys act on now: the selected key and connection.
+pub fn targets(app: &App) -> String {
+    let key = app
+        .selected_key()
+        .map_or_else(|| "no key".to_string(), |k| k.to_string());
+    let conn = app
+        .selected_connection()
+        .map_or_else(|| "no principal".to_string(), |(p, c)| format!("{p}#{c}"));
+    format!("acting on {key} · {conn}")
+}
+
+/// The footer's lines for this app: the sandbox targets first, then the key bindings.
+pub fn footer_rows(app: &App, width: u16) -> Vec<Vec<(String, String)>> {
+    let target = targets(app);
+    let mut lines = footer_lines(width.saturating_sub(target.chars().count() as u16 + 2));
+    if let Some(first) = lines.first_mut() {
+        first.insert(0, (String::new(), target));
+    }
+    lines
+}
+
+pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let lines: Vec<Line> = footer_rows(app, area.width)
         .into_iter()
         .map(|cells| {
             let mut spans = Vec::new();
             for (k, label) in cells {
+                if k.is_empty() {
+                    // The sandbox targets.
+                    spans.push(Span::styled(
+                        format!("{label}  "),
+                        theme.style(Tone::Strong),
+                    ));
+                    continue;
+                }
                 spans.push(Span::styled(k, theme.style(Tone::Accent)));
                 spans.push(Span::styled(format!(" {label}  "), theme.style(Tone::Dim)));
             }

@@ -46,7 +46,7 @@ pub fn render(f: &mut Frame, app: &App) {
         too_small(f, area, theme);
         return;
     }
-    let footer_h = chrome::footer_lines(area.width).len() as u16;
+    let footer_h = chrome::footer_rows(app, area.width).len() as u16;
     let narration_h = (chrome::narration_lines(app, area.width).len() as u16).clamp(1, 5) + 2;
     let rest = area.height.saturating_sub(1 + narration_h + footer_h);
     let log_h = (rest / 3).max(4);
@@ -74,7 +74,7 @@ pub fn render(f: &mut Frame, app: &App) {
         cache::render(f, cache_area, app, theme);
     }
     log::render(f, log_area, app, theme);
-    chrome::footer(f, footer, theme);
+    chrome::footer(f, footer, app, theme);
     if app.show_help {
         chrome::help(f, area, app, theme);
     }

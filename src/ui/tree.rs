@@ -22,7 +22,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if h == 0 {
         return;
     }
-    let selected = app.tree.selected.min(rows.len().saturating_sub(1));
+    let selected = app.tree_index(&rows);
     let offset = selected.saturating_sub(h.saturating_sub(1));
     let lines: Vec<Line> = rows
         .iter()
