@@ -259,9 +259,9 @@ impl Runner {
     }
 
     /// Apply a live (sandbox) command at the current moment, recorded as a step in the log.
-    pub fn apply_live(&mut self, label: usize, cmd: &Command) -> RequestResult {
-        self.engine
-            .record_step(label, format!("live: {}", cmd.describe()), None);
+    /// Apply the `number`-th live (sandbox) action of the session at the current moment.
+    pub fn apply_live(&mut self, number: usize, cmd: &Command) -> RequestResult {
+        self.engine.record_live(number, cmd.describe());
         let result = self.engine.apply(cmd);
         self.executed.push(Executed {
             at: self.engine.now(),

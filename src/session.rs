@@ -228,7 +228,7 @@ impl Session {
         let whole = SimTime(now.div_ceil(1_000) * 1_000);
         self.advance_to(whole);
         self.live_actions += 1;
-        let result = self.runner.apply_live(1000 + self.live_actions, cmd);
+        let result = self.runner.apply_live(self.live_actions, cmd);
         self.inputs.push(Input::Live(cmd.clone()));
         self.checkpoint();
         result
@@ -265,7 +265,7 @@ impl Session {
                 Input::ThroughStep(step) => r.advance_through_step(*step),
                 Input::Live(cmd) => {
                     live += 1;
-                    r.apply_live(1000 + live, cmd);
+                    r.apply_live(live, cmd);
                 }
             }
         }

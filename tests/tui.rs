@@ -617,3 +617,75 @@ fn the_selection_follows_the_key_across_steps_and_d_acts_on_it() {
         assert_eq!(a.selected_key().unwrap().as_str(), "aws-owned");
     }
 }
+
+mod small_things {
+    use super::*;
+
+    /// `Home` in the focused log shows the oldest lines, never an empty panel.
+    #[test]
+    fn home_in_the_log_shows_the_oldest_lines() {
+        let mut a = app("change-table-key");
+        steps(&mut a, 6);
+        a.update(Msg::FocusPrev); // tree -> log
+        a.update(Msg::Home);
+        let screen = text(&draw(&a, 120, 36));
+        assert!(screen.contains("kms-1 created"), "{screen}");
+    }
+
+    /// Live actions read as such in the log, and the narration says the script was left.
+    #[test]
+    fn live_actions_are_named_and_leaving_the_script_is_said() {
+        let mut a = app("change-table-key");
+        steps(&mut a, 2);
+        a.update(Msg::FocusNext);
+        a.update(Msg::Read);
+        let screen = text(&draw(&a, 120, 36));
+        assert!(screen.contains("live action 1: read as app"), "{screen}");
+        assert!(!screen.contains("step 1001"), "{screen}");
+        assert!(screen.contains("off the script"), "{screen}");
+        a.update(Msg::PrevStep);
+        let screen = text(&draw(&a, 120, 36));
+        assert!(!screen.contains("off the script"), "{screen}");
+    }
+
+    /// Cache rows line up and keep their call counts with labels longer than 8 characters.
+    #[test]
+    fn cache_rows_align_with_long_labels() {
+        let mut a = app("many-connections");
+        steps(&mut a, 4);
+        let screen = text(&draw(&a, 200, 60));
+        let col = |needle: &str| {
+            screen
+                .lines()
+                .find(|l| l.contains(needle))
+                .and_then(|l| l.find(" T1 ").map(|i| l[..i].chars().count()))
+        };
+        let (short, long) = (col("fanout#9 "), col("fanout#10 "));
+        assert!(
+            short.is_some() && short == long,
+            "{short:?} {long:?}\n{screen}"
+        );
+        let row10 = screen.lines().find(|l| l.contains("fanout#10 ")).unwrap();
+        assert!(row10.contains("calls"), "{row10}");
+    }
+
+    /// The narration's height does not change from step to step, so the panels stay put.
+    #[test]
+    fn the_panels_do_not_jump_between_steps() {
+        let mut a = app("change-table-key");
+        let height = |a: &App| ui::chrome::narration_height(a, 120, 36);
+        let first = height(&a);
+        for _ in 0..12 {
+            a.update(Msg::NextStep);
+            assert_eq!(height(&a), first);
+        }
+    }
+
+    /// `j` jumps to the next event and `k` is not a scroll key (no vim trap).
+    #[test]
+    fn k_is_not_bound_to_scrolling() {
+        use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+        let k = KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE);
+        assert_ne!(lookup(&k), Some(Msg::Up));
+    }
+}

@@ -149,7 +149,7 @@ pub const BINDINGS: &[Binding] = &[
         msg: Msg::FocusPrev,
     },
     Binding {
-        keys: &[Key::Code(Up), Key::Char('k')],
+        keys: &[Key::Code(Up)],
         label: "↑",
         short: "up",
         help: "select / scroll up in the focused panel",

@@ -137,6 +137,11 @@ impl Engine {
     }
 
     /// Record a scenario step (or live action) in the log at the current time.
+    /// Record a live (sandbox) action in the log at the current time.
+    pub fn record_live(&mut self, number: usize, action: String) {
+        self.emit(EventKind::LiveAction { number, action });
+    }
+
     pub fn record_step(&mut self, step: usize, action: String, note: Option<String>) {
         self.emit(EventKind::Step { step, action, note });
     }

@@ -301,6 +301,11 @@ pub enum EventKind {
     DataUnrecoverable {
         key: KmsKeyId,
     },
+    /// A live (sandbox) action from the TUI begins: the `number`-th of the session.
+    LiveAction {
+        number: usize,
+        action: String,
+    },
     /// An admin action the engine refused before calling anything (e.g. an AWS managed key).
     ActionRefused {
         action: String,

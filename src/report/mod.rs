@@ -38,6 +38,7 @@ pub fn tag(kind: &EventKind) -> &'static str {
         | EventKind::TableKeySwitched { .. }
         | EventKind::TableKeyRetired { .. } => "REWRAP",
         EventKind::ActionRefused { .. } => "REFUSED",
+        EventKind::LiveAction { .. } => "LIVE",
         EventKind::DataUnrecoverable { .. } => "LOST",
         _ => "TABLE",
     }
@@ -88,7 +89,8 @@ pub fn describe(kind: &EventKind) -> String {
         | EventKind::TableStatusChanged { .. }
         | EventKind::ArchivalBackupTaken { .. }
         | EventKind::DataUnrecoverable { .. }
-        | EventKind::ActionRefused { .. } => describe_table(kind),
+        | EventKind::ActionRefused { .. }
+        | EventKind::LiveAction { .. } => describe_table(kind),
     }
 }
 
@@ -236,6 +238,9 @@ fn describe_rewrap(kind: &EventKind) -> String {
 fn describe_table(kind: &EventKind) -> String {
     match kind {
         EventKind::Step { step, action, .. } => format!("step {step}: {action}"),
+        EventKind::LiveAction { number, action } => {
+            format!("live action {number}: {action} (off the script)")
+        }
         EventKind::TableCreated {
             table,
             key,

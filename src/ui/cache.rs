@@ -12,6 +12,10 @@ use crate::engine::view::{CacheRow, NextRequest};
 
 const BAR: usize = 8;
 
+fn digits(n: u32) -> usize {
+    n.checked_ilog10().map_or(1, |d| d as usize + 1)
+}
+
 fn bar(fraction: f64) -> String {
     let filled = ((fraction.clamp(0.0, 1.0)) * BAR as f64).round() as usize;
     format!("{}{}", "█".repeat(filled), "░".repeat(BAR - filled))
@@ -20,42 +24,39 @@ fn bar(fraction: f64) -> String {
 /// The parts of one entry's row that fit in `width` columns: the countdown and what the next
 /// request will do always; idle time, key state and call count when there is room. Every
 /// verdict comes from the engine's read model (`CacheRow`), never re-derived here.
-pub fn row(app: &App, r: &CacheRow, width: usize) -> Vec<(String, Tone)> {
+pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String, Tone)> {
     let e = app.runner().engine();
     let refresh = e.assumptions().cache_refresh.as_millis().max(1);
-    // (text, tone, optional)
+    // (text, tone, drop priority): 0 always stays; when the row is too wide the part with the
+    // highest number goes first (idle time, then the key's name, then the call count).
     let label = format!("{}#{}", r.principal, r.connection);
-    let mut parts: Vec<(String, Tone, bool)> = vec![(format!("{label:<8}"), Tone::Strong, false)];
+    let mut parts: Vec<(String, Tone, u8)> = vec![(format!("{label:<label_w$}"), Tone::Strong, 0)];
     match &r.next {
         NextRequest::FromCache { table_key, .. } => {
-            parts.push((format!(" {table_key} "), Tone::Accent, false));
+            parts.push((format!(" {table_key} "), Tone::Accent, 0));
             parts.push((
                 bar(r.time_left.as_millis() as f64 / refresh as f64),
                 Tone::Ok,
-                false,
+                0,
             ));
-            parts.push((
-                format!(" {:>5}", r.time_left.countdown()),
-                Tone::Strong,
-                false,
-            ));
+            parts.push((format!(" {:>5}", r.time_left.countdown()), Tone::Strong, 0));
             let kms_id = e.table().current_kms_key();
             if let Some(Err(code)) = r.after_expiry {
                 parts.push((
                     format!(" works for {} more", r.time_left.countdown()),
                     Tone::Warn,
-                    false,
+                    0,
                 ));
-                parts.push((format!(", then {kms_id} gives {code}"), Tone::Warn, true));
+                parts.push((format!(", then {kms_id} gives {code}"), Tone::Warn, 1));
             } else {
                 if let Some(idle) = r.idle {
-                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, true));
+                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, 3));
                 }
-                parts.push((format!(" · {kms_id} ok"), Tone::Dim, true));
+                parts.push((format!(" · {kms_id} ok"), Tone::Dim, 2));
             }
         }
         NextRequest::TableArchived => {
-            parts.push((" next: TableArchived".into(), Tone::Bad, false));
+            parts.push((" next: TableArchived".into(), Tone::Bad, 0));
         }
         NextRequest::Fetches {
             table_key,
@@ -64,30 +65,31 @@ pub fn row(app: &App, r: &CacheRow, width: usize) -> Vec<(String, Tone)> {
         } => {
             match r.held {
                 Some((old, _)) => {
-                    parts.push((format!(" {old} replaced:"), Tone::Dim, false));
+                    parts.push((format!(" {old} replaced:"), Tone::Dim, 0));
                 }
-                None => parts.push((" expired/empty:".into(), Tone::Dim, false)),
+                None => parts.push((" expired/empty:".into(), Tone::Dim, 0)),
             }
             match outcome {
                 Ok(()) => {
-                    parts.push((format!(" next: Decrypt via {kms_key}"), Tone::Dim, false));
-                    parts.push((format!(" for {table_key}"), Tone::Dim, true));
+                    parts.push((format!(" next: Decrypt via {kms_key}"), Tone::Dim, 0));
+                    parts.push((format!(" for {table_key}"), Tone::Dim, 2));
                 }
                 Err(code) => {
-                    parts.push((format!(" next fails: {code}"), Tone::Bad, false));
-                    parts.push((format!(" ({kms_key})"), Tone::Dim, true));
+                    parts.push((format!(" next fails: {code}"), Tone::Bad, 0));
+                    parts.push((format!(" ({kms_key})"), Tone::Dim, 2));
                 }
             }
         }
     }
-    parts.push((format!(" · {} calls", r.kms_calls), Tone::Dim, true));
-    let len = |p: &[(String, Tone, bool)]| p.iter().map(|x| x.0.chars().count()).sum::<usize>();
+    parts.push((format!(" · {} calls", r.kms_calls), Tone::Dim, 1));
+    let len = |p: &[(String, Tone, u8)]| p.iter().map(|x| x.0.chars().count()).sum::<usize>();
     while len(&parts) > width {
-        match parts.iter().rposition(|p| p.2) {
-            Some(i) => {
-                parts.remove(i);
-            }
-            None => break,
+        let worst = parts.iter().map(|p| p.2).max().unwrap_or(0);
+        if worst == 0 {
+            break;
+        }
+        if let Some(i) = parts.iter().rposition(|p| p.2 == worst) {
+            parts.remove(i);
         }
     }
     parts.into_iter().map(|(s, t, _)| (s, t)).collect()
@@ -138,9 +140,17 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let room = h.saturating_sub(lines.len());
     let selected = app.cache.selected.min(count.saturating_sub(1));
     let offset = selected.saturating_sub(room.saturating_sub(1));
+    // One label width for every row, so the columns line up (`app#1` next to `fanout#10`).
+    let label_w = e
+        .cache_entries()
+        .iter()
+        .map(|c| c.principal.as_str().chars().count() + 1 + digits(c.connection.0))
+        .max()
+        .unwrap_or(8)
+        .clamp(8, 24);
     // Only the visible rows are built (thousands of connections cost nothing off screen).
     for (i, entry) in e.cache_rows().enumerate().skip(offset).take(room) {
-        let spans: Vec<Span> = row(app, &entry, inner.width as usize)
+        let spans: Vec<Span> = row(app, &entry, inner.width as usize, label_w)
             .into_iter()
             .map(|(s, t)| Span::styled(s, theme.style(t)))
             .collect();

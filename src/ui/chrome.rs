@@ -74,15 +74,43 @@ pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
     for l in wrap(&note, w) {
         lines.push(Line::styled(l, theme.style(Tone::Strong)));
     }
-    if let Some(t) = &app.toast {
-        for l in wrap(&t.text, w) {
-            lines.push(Line::styled(
-                l,
-                theme.style(if t.error { Tone::Bad } else { Tone::Ok }),
-            ));
+    // This step's expectations that did not hold, said where the narration is read.
+    if started > 0 {
+        let number = app.scenario().steps[started - 1].number;
+        for f in app
+            .runner()
+            .failures()
+            .iter()
+            .filter(|f| f.step == number)
+            .take(2)
+        {
+            let text = format!("✗ expected {}, got {} (line {})", f.expected, f.got, f.line);
+            for l in wrap(&text, w) {
+                lines.push(Line::styled(l, theme.style(Tone::Bad)));
+            }
         }
     }
+
     lines
+}
+
+/// The narration panel's height at this width: enough for the longest note of the scenario
+/// plus a line of feedback, so the panels below do not jump from step to step.
+pub fn narration_height(app: &App, width: u16, screen_height: u16) -> u16 {
+    let w = width.saturating_sub(2).max(10) as usize;
+    let s = app.scenario();
+    let longest = s
+        .steps
+        .iter()
+        .filter_map(|st| st.note.as_deref())
+        .chain(s.summary.as_deref())
+        .map(|n| wrap(n, w).len())
+        .max()
+        .unwrap_or(1);
+    let now = narration_lines(app, width).len();
+    // A short screen gives the panels the room; a tall one shows long notes whole.
+    let cap = (screen_height / 8).clamp(3, 6) as usize;
+    longest.max(now).clamp(1, cap) as u16
 }
 
 fn wrap(text: &str, width: usize) -> Vec<String> {
@@ -116,9 +144,25 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             st.action.describe()
         )
     };
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(Span::styled(title, theme.style(Tone::Accent)))
         .border_style(theme.border(false));
+    // Leaving the script is visible where the narration is read: the notes were written for
+    // the scripted world.
+    let live = app.live_actions();
+    if live > 0 {
+        block = block.title(Span::styled(
+            format!(" ⚠ off the script: {live} live action(s); later notes may not hold "),
+            theme.style(Tone::Warn),
+        ));
+    }
+    // Feedback sits on the bottom border, so it never changes the panel's height.
+    if let Some(t) = &app.toast {
+        block = block.title_bottom(Span::styled(
+            format!(" {} ", t.text),
+            theme.style(if t.error { Tone::Bad } else { Tone::Ok }),
+        ));
+    }
     let lines = narration_lines(app, area.width);
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -28,8 +28,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let h = inner.height as usize;
-    let end = log.len().saturating_sub(app.log_scroll);
+    // Scrolled all the way back (Home), the oldest lines fill the panel: never an empty log.
+    let end = log
+        .len()
+        .saturating_sub(app.log_scroll)
+        .max(h.min(log.len()));
     let start = end.saturating_sub(h);
+    // The time column is as wide as the widest time shown, so the kind column never shifts
+    // (`9d 23:59:00` next to `10d 00:00:00`).
+    let time_w = log
+        .range(start..end)
+        .map(|e| e.at.to_string().chars().count())
+        .max()
+        .unwrap_or(0);
     let lines: Vec<Line> = log
         .range(start..end)
         .map(|e| {
@@ -41,7 +52,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Tone::Normal
             };
             Line::from(vec![
-                Span::styled(format!("{} ", e.at), theme.style(Tone::Dim)),
+                Span::styled(
+                    format!("{:>time_w$} ", e.at.to_string()),
+                    theme.style(Tone::Dim),
+                ),
                 Span::styled(
                     format!("{:<8}", report::tag(&e.kind)),
                     theme.style(Tone::Strong),

@@ -47,7 +47,7 @@ pub fn render(f: &mut Frame, app: &App) {
         return;
     }
     let footer_h = chrome::footer_rows(app, area.width).len() as u16;
-    let narration_h = (chrome::narration_lines(app, area.width).len() as u16).clamp(1, 5) + 2;
+    let narration_h = chrome::narration_height(app, area.width, area.height) + 2;
     let rest = area.height.saturating_sub(1 + narration_h + footer_h);
     let log_h = (rest / 3).max(4);
     let [header, narration, main, log_area, footer] = Layout::vertical([
