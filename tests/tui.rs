@@ -242,7 +242,7 @@ fn disabled_key_shows_how_long_the_cache_still_works() {
     let mut a = app("disable-current-key");
     steps(&mut a, 2); // read at 1m, disable at 3m
     let s = text(&draw(&a, 120, 36));
-    assert!(s.contains("works for 3:00 more"), "{s}");
+    assert!(s.contains("works for 3m 00s more"), "{s}");
 }
 
 #[test]

@@ -14,6 +14,7 @@ pub mod event;
 pub mod ids;
 mod key_lifecycle;
 pub mod kms;
+mod kms_state;
 pub mod log;
 mod requests;
 mod rewrap;

@@ -142,16 +142,19 @@ impl SimDuration {
         out
     }
 
-    /// `m:ss` for countdowns shorter than an hour, `h:mm:ss` up to a day, `Nd hh:mm` beyond.
+    /// A span with its units, the one format every countdown uses: `52s`, `4m 52s`,
+    /// `23h 59m`, `6d 23h 55m` (never `1:00`, which could be a minute or an hour).
     pub fn countdown(self) -> String {
         let s = self.0.div_ceil(1_000);
-        if s < 3_600 {
-            format!("{}:{:02}", s / 60, s % 60)
+        if s < 60 {
+            format!("{s}s")
+        } else if s < 3_600 {
+            format!("{}m {:02}s", s / 60, s % 60)
         } else if s < 86_400 {
-            format!("{}:{:02}:{:02}", s / 3_600, (s / 60) % 60, s % 60)
+            format!("{}h {:02}m", s / 3_600, (s / 60) % 60)
         } else {
             format!(
-                "{}d {:02}:{:02}",
+                "{}d {:02}h {:02}m",
                 s / 86_400,
                 (s / 3_600) % 24,
                 (s / 60) % 60
@@ -277,7 +280,14 @@ mod tests {
         assert_eq!(SimDuration::from_secs(150).to_string(), "2m 30s");
         assert_eq!(SimDuration(6 * DAY.0 + 23 * HOUR.0).to_string(), "6d 23h");
         assert_eq!(SimDuration::ZERO.to_string(), "0s");
-        assert_eq!(SimDuration::from_secs(161).countdown(), "2:41");
+        assert_eq!(SimDuration::from_secs(161).countdown(), "2m 41s");
+        assert_eq!(SimDuration::from_secs(7).countdown(), "7s");
+        assert_eq!(SimDuration::from_mins(60).countdown(), "1h 00m");
+        assert_eq!(SimDuration::from_mins(1439).countdown(), "23h 59m");
+        assert_eq!(
+            SimDuration(SimDuration::from_days(6).0 + SimDuration::from_mins(1435).0).countdown(),
+            "6d 23h 55m"
+        );
         assert_eq!(
             SimDuration(DAY.0 + 5 * HOUR.0 + 7 * SECOND.0).to_exact_string(),
             "1d 5h 7s"

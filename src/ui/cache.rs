@@ -39,7 +39,7 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
                 Tone::Ok,
                 0,
             ));
-            parts.push((format!(" {:>5}", r.time_left.countdown()), Tone::Strong, 0));
+            parts.push((format!(" {:>6}", r.time_left.countdown()), Tone::Strong, 0));
             let kms_id = e.table().current_kms_key();
             if let Some(Err(code)) = r.after_expiry {
                 parts.push((
