@@ -242,7 +242,7 @@ fn disabled_key_shows_how_long_the_cache_still_works() {
     let mut a = app("disable-current-key");
     steps(&mut a, 2); // read at 1m, disable at 3m
     let s = text(&draw(&a, 120, 36));
-    assert!(s.contains("works for 3m 00s more"), "{s}");
+    assert!(s.contains("3m 00s then ✗ Disabled"), "{s}");
 }
 
 #[test]
@@ -529,7 +529,7 @@ fn the_cache_row_tells_what_the_next_request_does() {
         "{next:?}"
     );
     let screen = text(&draw(&a, 120, 36));
-    assert!(screen.contains("next fails: DisabledException"), "{screen}");
+    assert!(screen.contains("next: ✗ Disabled"), "{screen}");
     a.update(Msg::FocusNext);
     a.update(Msg::Read);
     let toast = a.toast.clone().unwrap();
@@ -688,4 +688,56 @@ mod small_things {
         let k = KeyEvent::new(KeyCode::Char('k'), KeyModifiers::NONE);
         assert_ne!(lookup(&k), Some(Msg::Up));
     }
+}
+
+/// At 80x24 and 120x36 a cache row's verdict (`✗ Disabled…`) is never cut mid-word: the bar,
+/// idle time and key name give way first, and a narrow panel uses the short error names.
+#[test]
+fn cache_verdicts_are_never_cut() {
+    const NAMES: &[&str] = &[
+        "DisabledException",
+        "KMSInvalidStateException",
+        "NotFoundException",
+        "AccessDeniedException",
+        "TableArchived",
+        "Disabled",
+        "InvalidState",
+        "NotFound",
+        "AccessDenied",
+    ];
+    let mut checked = 0;
+    for name in [
+        "disable-current-key",
+        "delete-current-key",
+        "revoke-one-principal",
+        "cancel-is-not-enable",
+    ] {
+        let mut a = app(name);
+        let n = a.scenario().steps.len();
+        for step in 1..=n {
+            a.update(Msg::NextStep);
+            for (w, h) in [(80, 24), (120, 36)] {
+                let screen = text(&draw(&a, w, h));
+                for line in screen
+                    .lines()
+                    .filter(|l| l.contains("next: ✗ ") || l.contains("then ✗ "))
+                {
+                    let Some(at) = line.rfind("✗ ") else {
+                        continue;
+                    };
+                    let rest = &line[at + "✗ ".len()..];
+                    let word: String = rest
+                        .chars()
+                        .take_while(char::is_ascii_alphanumeric)
+                        .collect();
+                    assert!(
+                        NAMES.contains(&word.as_str()),
+                        "{name} step {step} at {w}x{h}: cut verdict `{word}` in\n{line}"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 20, "verdicts were on screen to check: {checked}");
 }

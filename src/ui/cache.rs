@@ -8,6 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
 use crate::app::{App, Focus};
+use crate::engine::kms::KmsErrorCode;
 use crate::engine::view::{CacheRow, NextRequest};
 
 const BAR: usize = 8;
@@ -21,42 +22,60 @@ fn bar(fraction: f64) -> String {
     format!("{}{}", "█".repeat(filled), "░".repeat(BAR - filled))
 }
 
-/// The parts of one entry's row that fit in `width` columns: the countdown and what the next
-/// request will do always; idle time, key state and call count when there is room. Every
-/// verdict comes from the engine's read model (`CacheRow`), never re-derived here.
+/// A KMS error as short as it can be said in a narrow panel.
+fn short_code(code: KmsErrorCode) -> &'static str {
+    match code {
+        KmsErrorCode::DisabledException => "Disabled",
+        KmsErrorCode::KmsInvalidStateException => "InvalidState",
+        KmsErrorCode::NotFoundException => "NotFound",
+        KmsErrorCode::AccessDeniedException => "AccessDenied",
+        KmsErrorCode::InvalidCiphertextException => "InvalidCiphertext",
+        KmsErrorCode::IncorrectKeyException => "IncorrectKey",
+        KmsErrorCode::LimitExceededException => "LimitExceeded",
+    }
+}
+
+/// The parts of one entry's row that fit in `width` columns. What the next request will do
+/// always stays (with the error's short name in a narrow panel); the bar, idle time, the key's
+/// name and the call count give way first. Every verdict comes from the engine's read model
+/// (`CacheRow`), never re-derived here.
 pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String, Tone)> {
     let e = app.runner().engine();
     let refresh = e.assumptions().cache_refresh.as_millis().max(1);
+    let narrow = width < 56;
+    let code_name = |c: KmsErrorCode| {
+        if narrow {
+            short_code(c).to_string()
+        } else {
+            c.to_string()
+        }
+    };
     // (text, tone, drop priority): 0 always stays; when the row is too wide the part with the
-    // highest number goes first (idle time, then the key's name, then the call count).
+    // highest number goes first.
     let label = format!("{}#{}", r.principal, r.connection);
     let mut parts: Vec<(String, Tone, u8)> = vec![(format!("{label:<label_w$}"), Tone::Strong, 0)];
     match &r.next {
         NextRequest::FromCache { table_key, .. } => {
-            parts.push((format!(" {table_key} "), Tone::Accent, 0));
+            parts.push((format!(" {table_key}"), Tone::Accent, 0));
             parts.push((
-                bar(r.time_left.as_millis() as f64 / refresh as f64),
+                format!(" {}", bar(r.time_left.as_millis() as f64 / refresh as f64)),
                 Tone::Ok,
-                0,
+                4,
             ));
             parts.push((format!(" {:>6}", r.time_left.countdown()), Tone::Strong, 0));
             let kms_id = e.table().current_kms_key();
             if let Some(Err(code)) = r.after_expiry {
-                parts.push((
-                    format!(" works for {} more", r.time_left.countdown()),
-                    Tone::Warn,
-                    0,
-                ));
-                parts.push((format!(", then {kms_id} gives {code}"), Tone::Warn, 1));
+                parts.push((format!(" then ✗ {}", code_name(code)), Tone::Bad, 0));
+                parts.push((format!(" ({kms_id})"), Tone::Dim, 2));
             } else {
                 if let Some(idle) = r.idle {
-                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, 3));
+                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, 5));
                 }
-                parts.push((format!(" · {kms_id} ok"), Tone::Dim, 2));
+                parts.push((format!(" · {kms_id} ok"), Tone::Dim, 3));
             }
         }
         NextRequest::TableArchived => {
-            parts.push((" next: TableArchived".into(), Tone::Bad, 0));
+            parts.push((" next: ✗ TableArchived".into(), Tone::Bad, 0));
         }
         NextRequest::Fetches {
             table_key,
@@ -65,23 +84,24 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
         } => {
             match r.held {
                 Some((old, _)) => {
-                    parts.push((format!(" {old} replaced:"), Tone::Dim, 0));
+                    parts.push((format!(" {old} replaced,"), Tone::Dim, 4));
                 }
-                None => parts.push((" expired/empty:".into(), Tone::Dim, 0)),
+                None => parts.push((" expired,".into(), Tone::Dim, 4)),
             }
             match outcome {
                 Ok(()) => {
                     parts.push((format!(" next: Decrypt via {kms_key}"), Tone::Dim, 0));
-                    parts.push((format!(" for {table_key}"), Tone::Dim, 2));
+                    parts.push((format!(" for {table_key}"), Tone::Dim, 3));
                 }
                 Err(code) => {
-                    parts.push((format!(" next fails: {code}"), Tone::Bad, 0));
+                    parts.push((format!(" next: ✗ {}", code_name(*code)), Tone::Bad, 0));
                     parts.push((format!(" ({kms_key})"), Tone::Dim, 2));
                 }
             }
         }
     }
-    parts.push((format!(" · {} calls", r.kms_calls), Tone::Dim, 1));
+    let calls = if r.kms_calls == 1 { "call" } else { "calls" };
+    parts.push((format!(" · {} {calls}", r.kms_calls), Tone::Dim, 1));
     let len = |p: &[(String, Tone, u8)]| p.iter().map(|x| x.0.chars().count()).sum::<usize>();
     while len(&parts) > width {
         let worst = parts.iter().map(|p| p.2).max().unwrap_or(0);
