@@ -176,7 +176,7 @@ fn ctrl_c_quits_and_restores_the_terminal() {
         "26",
         &script,
     ]);
-    t.wait_for_all(&["before the first step", "w save"]);
+    t.wait_for_all(&["before the first step", "? all keys"]);
     // A resize storm, then a tiny window, then back.
     for (w, h) in [
         ("200", "60"),

@@ -741,3 +741,34 @@ fn cache_verdicts_are_never_cut() {
     }
     assert!(checked > 20, "verdicts were on screen to check: {checked}");
 }
+
+/// At 80x24 the table's status, the archive countdown and `Recoverable` are shown whole: the
+/// status panel wraps its lines and drops the assumptions line first.
+#[test]
+fn the_status_panel_is_never_cut_at_80x24() {
+    let mut a = app("disable-current-key");
+    let n = a.scenario().steps.len();
+    let mut seen_archive = false;
+    for _ in 0..n {
+        a.update(Msg::NextStep);
+        let screen = text(&draw(&a, 80, 24));
+        let flat: String = screen
+            .lines()
+            .map(|l| l.split('│').nth(3).unwrap_or("").trim_end().to_string())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(flat.contains("Recoverable:"), "{screen}");
+        if a.runner().engine().table().status
+            == rewrap::engine::table::TableStatus::InaccessibleEncryptionCredentials
+        {
+            assert!(
+                flat.contains("INACCESSIBLE_ENCRYPTION_ CREDENTIALS")
+                    || flat.contains("INACCESSIBLE_ENCRYPTION_CREDENTIALS"),
+                "{screen}"
+            );
+            assert!(flat.contains("archive in"), "{screen}");
+            seen_archive = true;
+        }
+    }
+    assert!(seen_archive);
+}

@@ -56,11 +56,11 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
     let mut parts: Vec<(String, Tone, u8)> = vec![(format!("{label:<label_w$}"), Tone::Strong, 0)];
     match &r.next {
         NextRequest::FromCache { table_key, .. } => {
-            parts.push((format!(" {table_key}"), Tone::Accent, 0));
+            parts.push((format!(" {table_key}"), Tone::Accent, 4));
             parts.push((
                 format!(" {}", bar(r.time_left.as_millis() as f64 / refresh as f64)),
                 Tone::Ok,
-                4,
+                5,
             ));
             parts.push((format!(" {:>6}", r.time_left.countdown()), Tone::Strong, 0));
             let kms_id = e.table().current_kms_key();
@@ -69,7 +69,7 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
                 parts.push((format!(" ({kms_id})"), Tone::Dim, 2));
             } else {
                 if let Some(idle) = r.idle {
-                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, 5));
+                    parts.push((format!(" idle {}", idle.countdown()), Tone::Dim, 6));
                 }
                 parts.push((format!(" · {kms_id} ok"), Tone::Dim, 3));
             }

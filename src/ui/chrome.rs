@@ -214,9 +214,30 @@ pub fn targets(app: &App) -> String {
     format!("acting on {key} · {conn}")
 }
 
-/// The footer's lines for this app: the sandbox targets first, then the key bindings.
-pub fn footer_rows(app: &App, width: u16) -> Vec<Vec<(String, String)>> {
+/// The footer's lines for this app: the sandbox targets first, then the key bindings. On a
+/// short screen (under 30 rows) one line: the targets and the keys a presenter needs most;
+/// `?` lists every key.
+pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String, String)>> {
     let target = targets(app);
+    if screen_height < 30 {
+        let mut line = vec![(String::new(), target)];
+        let mut used = line[0].1.chars().count() + 2;
+        for (k, label) in [
+            ("?", "all keys"),
+            ("→ ←", "step"),
+            ("spc", "play"),
+            ("tab", "focus"),
+            ("q", "quit"),
+        ] {
+            let cell = k.chars().count() + 1 + label.chars().count() + 2;
+            if used + cell > width as usize {
+                break;
+            }
+            line.push((k.to_string(), label.to_string()));
+            used += cell;
+        }
+        return vec![line];
+    }
     let mut lines = footer_lines(width.saturating_sub(target.chars().count() as u16 + 2));
     if let Some(first) = lines.first_mut() {
         first.insert(0, (String::new(), target));
@@ -225,7 +246,7 @@ pub fn footer_rows(app: &App, width: u16) -> Vec<Vec<(String, String)>> {
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let lines: Vec<Line> = footer_rows(app, area.width)
+    let lines: Vec<Line> = footer_rows(app, area.width, f.area().height)
         .into_iter()
         .map(|cells| {
             let mut spans = Vec::new();

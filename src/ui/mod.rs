@@ -46,7 +46,7 @@ pub fn render(f: &mut Frame, app: &App) {
         too_small(f, area, theme);
         return;
     }
-    let footer_h = chrome::footer_rows(app, area.width).len() as u16;
+    let footer_h = chrome::footer_rows(app, area.width, area.height).len() as u16;
     let narration_h = chrome::narration_height(app, area.width, area.height) + 2;
     let rest = area.height.saturating_sub(1 + narration_h + footer_h);
     let log_h = (rest / 3).max(4);
@@ -66,11 +66,12 @@ pub fn render(f: &mut Frame, app: &App) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(main);
-        let status_h = (status::lines(app).len() as u16 + 2).min(right.height.saturating_sub(3));
+        let status_h =
+            status::height(app, right.width, area.height).min(right.height.saturating_sub(3));
         let [status_area, cache_area] =
             Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(right);
         tree::render(f, left, app, theme);
-        status::render(f, status_area, app, theme);
+        status::render(f, status_area, app, area.height, theme);
         cache::render(f, cache_area, app, theme);
     }
     log::render(f, log_area, app, theme);

@@ -174,11 +174,38 @@ fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
     out
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// The lines to show on a screen `screen_height` rows tall: on a short screen the assumptions
+/// line (the help lists them too) gives way so status, deadlines and `Recoverable` stay.
+fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
+    let mut out = lines(app);
+    if screen_height < 30
+        && out
+            .last()
+            .is_some_and(|l| l.first().is_some_and(|(s, _)| s.starts_with("Assumed")))
+    {
+        out.pop();
+    }
+    out
+}
+
+/// Rows the panel needs at this width (lines wrap rather than being cut), borders included.
+pub fn height(app: &App, width: u16, screen_height: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2).max(1));
+    let rows: usize = shown_lines(app, screen_height)
+        .iter()
+        .map(|l| {
+            let len: usize = l.iter().map(|(s, _)| s.chars().count()).sum();
+            len.div_ceil(inner).max(1)
+        })
+        .sum();
+    rows as u16 + 2
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, screen_height: u16, theme: Theme) {
     let block = Block::bordered()
         .title(" Table & keys ")
         .border_style(theme.border(false));
-    let text: Vec<Line> = lines(app)
+    let text: Vec<Line> = shown_lines(app, screen_height)
         .into_iter()
         .map(|parts| {
             Line::from(
@@ -189,5 +216,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             )
         })
         .collect();
-    f.render_widget(Paragraph::new(text).block(block), area);
+    // Wrapped, never cut: a status line's end is often its point (`archive in 6d 23h 55m`).
+    f.render_widget(
+        Paragraph::new(text)
+            .block(block)
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        area,
+    );
 }
