@@ -772,3 +772,33 @@ fn the_status_panel_is_never_cut_at_80x24() {
     }
     assert!(seen_archive);
 }
+
+/// A title too long for the header is cut at a word with `…`, never mid-word (at 80x24
+/// "The AWS managed key can|not lock the table" read as its opposite).
+#[test]
+fn titles_are_cut_at_words_with_an_ellipsis() {
+    for b in scenario::BUILTINS {
+        let a = app(b.name);
+        for (w, h) in [(80, 24), (120, 36)] {
+            let screen = text(&draw(&a, w, h));
+            let header = screen.lines().next().unwrap().trim_end();
+            let title = &a.scenario().title;
+            if header.ends_with(title.as_str()) {
+                continue;
+            }
+            let shown = header
+                .rsplit(" │ ")
+                .next()
+                .unwrap()
+                .strip_suffix('…')
+                .unwrap_or_else(|| panic!("{}: cut without an ellipsis: {header}", b.name));
+            let words: Vec<&str> = title.split(' ').collect();
+            let shown_words: Vec<&str> = shown.split(' ').collect();
+            assert!(
+                words.starts_with(&shown_words),
+                "{}: `{shown}` is not whole words of `{title}`",
+                b.name
+            );
+        }
+    }
+}

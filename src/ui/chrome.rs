@@ -47,8 +47,10 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ));
     }
     spans.push(Span::styled(" │ ", theme.style(Tone::Dim)));
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(used);
     spans.push(Span::styled(
-        app.scenario().title.clone(),
+        super::fit_words(&app.scenario().title, room),
         theme.style(Tone::Strong),
     ));
     f.render_widget(Paragraph::new(Line::from(spans)), area);

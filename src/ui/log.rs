@@ -60,7 +60,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     format!("{:<8}", report::tag(&e.kind)),
                     theme.style(Tone::Strong),
                 ),
-                Span::styled(report::describe(&e.kind), theme.style(tone)),
+                Span::styled(
+                    super::fit_words(
+                        &report::describe(&e.kind),
+                        (inner.width as usize).saturating_sub(time_w + 9),
+                    ),
+                    theme.style(tone),
+                ),
             ])
         })
         .collect();

@@ -34,6 +34,60 @@ use ratatui::widgets::Paragraph;
 use crate::app::App;
 use theme::{Theme, Tone};
 
+/// `text` cut to at most `width` columns at a word boundary, with `…` when something was cut,
+/// so a cut never leaves half a word that reads as another word (`can` for `cannot`).
+pub fn fit_words(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let budget = width - 1;
+    // Leading spaces (a part's separator) stay.
+    let body = text.trim_start_matches(' ');
+    let lead = text.len() - body.len();
+    let mut out = " ".repeat(lead.min(budget));
+    let mut words = 0;
+    for word in body.split(' ') {
+        let add = if words == 0 {
+            word.chars().count()
+        } else {
+            word.chars().count() + 1
+        };
+        if out.chars().count() + add > budget {
+            break;
+        }
+        if words > 0 {
+            out.push(' ');
+        }
+        out.push_str(word);
+        words += 1;
+    }
+    if words == 0 {
+        out = text.chars().take(budget).collect();
+    }
+    out.push('…');
+    out
+}
+
+/// Parts of a row fitted to `width`: trailing dim annotations give way first, then the last
+/// part left is cut at a word boundary with `…`.
+pub fn fit_parts(mut parts: Vec<(String, Tone)>, width: usize) -> Vec<(String, Tone)> {
+    let len = |p: &[(String, Tone)]| p.iter().map(|(s, _)| s.chars().count()).sum::<usize>();
+    while len(&parts) > width && parts.len() > 2 && parts.last().is_some_and(|p| p.1 == Tone::Dim) {
+        parts.pop();
+    }
+    let total = len(&parts);
+    if total > width
+        && let Some(last) = parts.last_mut()
+    {
+        let room = width.saturating_sub(total - last.0.chars().count());
+        last.0 = fit_words(&last.0, room);
+    }
+    parts
+}
+
 /// The smallest screen the full layout fits.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
@@ -92,4 +146,21 @@ fn too_small(f: &mut Frame, area: Rect, theme: Theme) {
         Line::styled("q quits", theme.style(Tone::Dim)),
     ];
     f.render_widget(Paragraph::new(text), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_words_cuts_at_words_and_keeps_a_leading_space() {
+        assert_eq!(fit_words("short", 10), "short");
+        assert_eq!(
+            fit_words("The AWS managed key cannot lock", 23),
+            "The AWS managed key…"
+        );
+        assert_eq!(fit_words(" retired at 0d 00:10:16", 12), " retired at…");
+        assert_eq!(fit_words("Supercalifragilistic", 6), "Super…");
+        assert_eq!(fit_words("abc", 0), "");
+    }
 }

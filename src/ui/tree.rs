@@ -36,11 +36,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             } else {
                 "  "
             };
-            let mut spans = vec![Span::raw(format!("{indent}{fold}"))];
+            let lead = format!("{indent}{fold}");
+            let room = (inner.width as usize).saturating_sub(lead.chars().count());
+            let mut spans = vec![Span::raw(lead)];
             spans.extend(
-                r.parts
-                    .iter()
-                    .map(|(s, tone)| Span::styled(s.clone(), theme.style(*tone))),
+                super::fit_parts(r.parts.clone(), room)
+                    .into_iter()
+                    .map(|(s, tone)| Span::styled(s, theme.style(tone))),
             );
             let line = Line::from(spans);
             if focused && i == selected {
