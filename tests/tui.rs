@@ -802,3 +802,39 @@ fn titles_are_cut_at_words_with_an_ellipsis() {
         }
     }
 }
+
+mod room_grade {
+    use super::*;
+
+    /// The timeline's glyph key wraps instead of being cut (it ended at `SSE ▒` at 120x36).
+    #[test]
+    fn the_timeline_legend_is_whole_at_120x36() {
+        let mut a = app("disable-current-key");
+        steps(&mut a, 3);
+        a.update(Msg::ToggleTimeline);
+        let screen = text(&draw(&a, 120, 36));
+        assert!(screen.contains("cache ▬ valid"), "{screen}");
+        assert!(screen.contains("future"), "{screen}");
+    }
+
+    /// Cache rows that do not fit are said, not silently dropped.
+    #[test]
+    fn hidden_cache_rows_are_counted() {
+        let mut a = app("many-connections");
+        steps(&mut a, 2);
+        let screen = text(&draw(&a, 120, 36));
+        assert!(screen.contains("of 26 shown"), "{screen}");
+    }
+
+    /// Changing the selection never re-flows the footer (the panels above would jump).
+    #[test]
+    fn the_footer_keeps_its_height_when_the_selection_changes() {
+        let mut a = app("change-table-key");
+        steps(&mut a, 2);
+        let before = ui::chrome::footer_rows(&a, 100, 36).len();
+        let rows = ui::tree::rows(&a);
+        let ix = rows.len() - 2;
+        a.select_tree_row(&rows, ix);
+        assert_eq!(ui::chrome::footer_rows(&a, 100, 36).len(), before);
+    }
+}

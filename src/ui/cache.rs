@@ -119,13 +119,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Cache;
     let e = app.runner().engine();
     let count = e.cache_entries().len();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .title(format!(
             " Table-key cache · {} conn · refresh {} ",
             count,
             e.assumptions().cache_refresh
         ))
         .border_style(theme.border(focused));
+    // Rows that do not fit are said, not silently dropped (tab here and scroll to see them).
+    let rows_room = area.height.saturating_sub(2) as usize
+        - usize::from(e.table().job.is_some() && area.height > 2);
+    if count > rows_room {
+        block = block.title_bottom(format!(
+            " {} of {count} shown · tab, ↑↓ ",
+            rows_room.min(count)
+        ));
+    }
     let inner = block.inner(area);
     f.render_widget(block, area);
     let h = inner.height as usize;

@@ -153,10 +153,12 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // the scripted world.
     let live = app.live_actions();
     if live > 0 {
-        block = block.title(Span::styled(
-            format!(" ⚠ off the script: {live} live action(s); later notes may not hold "),
-            theme.style(Tone::Warn),
-        ));
+        let text = if area.width >= 110 {
+            format!(" ⚠ off the script: {live} live action(s); later notes may not hold ")
+        } else {
+            format!(" ⚠ off script ({live} live) ")
+        };
+        block = block.title(Span::styled(text, theme.style(Tone::Warn)));
     }
     // Feedback sits on the bottom border, so it never changes the panel's height.
     if let Some(t) = &app.toast {
@@ -220,7 +222,21 @@ pub fn targets(app: &App) -> String {
 /// short screen (under 30 rows) one line: the targets and the keys a presenter needs most;
 /// `?` lists every key.
 pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String, String)>> {
-    let target = targets(app);
+    // Padded to the longest it can be, so changing the selection never re-flows the footer.
+    let e = app.runner().engine();
+    let longest = e
+        .keys()
+        .iter()
+        .map(|k| k.id.as_str().len())
+        .max()
+        .unwrap_or(6)
+        + e.cache_entries()
+            .iter()
+            .map(|c| c.principal.as_str().len() + 6)
+            .max()
+            .unwrap_or(12)
+        + "acting on  · ".len();
+    let target = format!("{:<longest$}", targets(app));
     if screen_height < 30 {
         let mut line = vec![(String::new(), target)];
         let mut used = line[0].1.chars().count() + 2;
@@ -240,9 +256,17 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         }
         return vec![line];
     }
-    let mut lines = footer_lines(width.saturating_sub(target.chars().count() as u16 + 2));
-    if let Some(first) = lines.first_mut() {
-        first.insert(0, (String::new(), target));
+    // The targets open the first line; the bindings flow after them, then on full lines.
+    let mut used = target.chars().count() + 2;
+    let mut lines: Vec<Vec<(String, String)>> = vec![vec![(String::new(), target)]];
+    for (k, label) in footer_cells() {
+        let cell = k.chars().count() + 1 + label.chars().count() + 2;
+        if used + cell > width as usize && used > 0 {
+            lines.push(Vec::new());
+            used = 0;
+        }
+        lines.last_mut().expect("one line").push((k, label));
+        used += cell;
     }
     lines
 }
@@ -281,6 +305,13 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
+/// What the tree's and the panels' glyphs mean.
+pub const GLYPHS: &str = "◆ KMS key  ✗ deleted  ▣ items  ⇢ DEK moving  ✓ DEK landed  ▾/▸ fold  █░ cache time left  ✗ next request fails";
+
+fn fit_glyphs(width: u16) -> String {
+    super::fit_words(GLYPHS, width as usize)
+}
+
 /// The help overlay: every binding with its sentence (or, when short of room, two columns of
 /// short labels), then the assumptions.
 pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -294,6 +325,11 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ]));
         }
     }
+    full.push(Line::styled("Glyphs", theme.style(Tone::Accent)));
+    full.push(Line::raw(format!("  {GLYPHS}")));
+    full.push(Line::raw(
+        "  Sandbox keys act on the KMS key selected in the tree and the connection selected in the cache panel (shown in the footer).",
+    ));
     full.push(Line::styled(
         "Assumptions (undocumented ones are yours to change in [assumptions])",
         theme.style(Tone::Accent),
@@ -346,7 +382,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::raw(format!("{left:<col_w$}{right}"))
         })
         .collect();
-    lines.push(Line::raw(""));
+    lines.push(Line::raw(fit_glyphs(inner.width)));
     lines.push(Line::styled(
         "A taller window shows each key's full description and the assumptions.",
         theme.style(Tone::Dim),

@@ -14,8 +14,13 @@ use crate::report;
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Log;
     let log = app.runner().engine().log();
-    let scrolled = if app.log_scroll > 0 {
-        format!(" · scrolled back {} (End to follow)", app.log_scroll)
+    // How far back the view really is (a scroll past the oldest lines shows them, no more).
+    let visible = area.height.saturating_sub(2) as usize;
+    let back = app
+        .log_scroll
+        .min(log.len().saturating_sub(visible.min(log.len())));
+    let scrolled = if back > 0 {
+        format!(" · {back} newer lines below (End to follow)")
     } else {
         String::new()
     };

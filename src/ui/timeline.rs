@@ -116,11 +116,31 @@ fn legend_lines(
     marks: &mut [(SimTime, char, String)],
     width: usize,
     theme: Theme,
-) -> Vec<Line<'static>> {
-    let mut legend = vec![Line::styled(
-        "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future",
-        theme.style(Tone::Dim),
-    )];
+) -> (Vec<Line<'static>>, usize) {
+    // The glyph key, wrapped at its `·` groups so no part of it is cut.
+    let key = "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future";
+    let mut key_lines: Vec<String> = vec![String::new()];
+    for group in key.split(" · ") {
+        let cur = key_lines.last_mut().expect("one line");
+        let add = if cur.is_empty() {
+            group.chars().count()
+        } else {
+            group.chars().count() + 3
+        };
+        if !cur.is_empty() && cur.chars().count() + add > width {
+            key_lines.push(group.to_string());
+        } else {
+            if !cur.is_empty() {
+                cur.push_str(" · ");
+            }
+            cur.push_str(group);
+        }
+    }
+    let mut legend: Vec<Line<'static>> = key_lines
+        .into_iter()
+        .map(|l| Line::styled(l, theme.style(Tone::Dim)))
+        .collect();
+    let key_rows = legend.len();
     marks.sort_by_key(|m| m.0);
     let mut line = String::new();
     for (_, _, text) in marks.iter() {
@@ -138,7 +158,8 @@ fn legend_lines(
     if !line.is_empty() {
         legend.push(Line::styled(line, theme.style(Tone::Warn)));
     }
-    legend
+    let milestone_rows = legend.len() - key_rows;
+    (legend, milestone_rows)
 }
 
 /// One row per KMS key, the table, SSE and each principal's reads, `width` cells each.
@@ -272,10 +293,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     spans.extend(strip(row));
     lines.push(Line::from(spans));
 
-    let mut legend = legend_lines(&mut marks, inner.width as usize, theme);
-    // Short of rows, the milestones matter more than the glyph key.
-    if lines.len() + legend.len() > inner.height as usize && legend.len() > 1 {
-        legend.remove(0);
+    let (mut legend, milestone_rows) = legend_lines(&mut marks, inner.width as usize, theme);
+    // Short of rows, the milestones matter more than the glyph key (which `?` also shows).
+    let key_rows = legend.len() - milestone_rows;
+    if lines.len() + legend.len() > inner.height as usize && milestone_rows > 0 {
+        legend.drain(..key_rows);
     }
     let legend_lines = legend.len();
     let room = (inner.height as usize).saturating_sub(lines.len() + legend_lines);
