@@ -86,14 +86,19 @@ impl Engine {
         self.key_changed(&id);
     }
 
+    /// A command naming a key that was never declared: NotFoundException.
+    fn refuse_unknown_key(&mut self, cmd: &Command, key: &KmsKeyId) -> RequestResult {
+        self.refuse(
+            cmd,
+            ErrorCode::Kms(KmsErrorCode::NotFoundException),
+            Some(KmsErrorCode::NotFoundException),
+            format!("KMS key {key} does not exist"),
+        )
+    }
+
     pub(super) fn admin(&mut self, cmd: &Command, key: &KmsKeyId, op: AdminOp) -> RequestResult {
         let Some(ix) = self.key_ix(key) else {
-            return self.refuse(
-                cmd,
-                ErrorCode::Kms(KmsErrorCode::NotFoundException),
-                Some(KmsErrorCode::NotFoundException),
-                format!("KMS key {key} does not exist"),
-            );
+            return self.refuse_unknown_key(cmd, key);
         };
         let kind = self.keys[ix].kind;
         if kind == KeyKind::AwsOwned {
@@ -274,12 +279,7 @@ impl Engine {
         allowed: bool,
     ) -> RequestResult {
         let Some(ix) = self.key_ix(key) else {
-            return self.refuse(
-                cmd,
-                ErrorCode::Kms(KmsErrorCode::NotFoundException),
-                Some(KmsErrorCode::NotFoundException),
-                format!("KMS key {key} does not exist"),
-            );
+            return self.refuse_unknown_key(cmd, key);
         };
         if self.keys[ix].kind == KeyKind::AwsOwned {
             return self.refuse(

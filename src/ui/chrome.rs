@@ -193,8 +193,17 @@ pub fn footer_cells() -> Vec<(String, String)> {
 
 /// The footer's lines at this width.
 pub fn footer_lines(width: u16) -> Vec<Vec<(String, String)>> {
-    let mut lines: Vec<Vec<(String, String)>> = vec![Vec::new()];
-    let mut used = 0usize;
+    flow(Vec::new(), width)
+}
+
+/// The binding cells flowed after `first` (cells already on the first line) into lines of
+/// `width` columns.
+fn flow(first: Vec<(String, String)>, width: u16) -> Vec<Vec<(String, String)>> {
+    let mut used: usize = first
+        .iter()
+        .map(|(k, l)| k.chars().count() + 1 + l.chars().count() + 2)
+        .sum();
+    let mut lines: Vec<Vec<(String, String)>> = vec![first];
     for (k, label) in footer_cells() {
         let cell = k.chars().count() + 1 + label.chars().count() + 2;
         if used + cell > width as usize && used > 0 {
@@ -257,18 +266,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         return vec![line];
     }
     // The targets open the first line; the bindings flow after them, then on full lines.
-    let mut used = target.chars().count() + 2;
-    let mut lines: Vec<Vec<(String, String)>> = vec![vec![(String::new(), target)]];
-    for (k, label) in footer_cells() {
-        let cell = k.chars().count() + 1 + label.chars().count() + 2;
-        if used + cell > width as usize && used > 0 {
-            lines.push(Vec::new());
-            used = 0;
-        }
-        lines.last_mut().expect("one line").push((k, label));
-        used += cell;
-    }
-    lines
+    flow(vec![(String::new(), target)], width)
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
