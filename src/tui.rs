@@ -153,12 +153,11 @@ async fn event_loop<B: Backend<Error = io::Error>>(
     loop {
         let mut dirty = false;
         tokio::select! {
-            _ = ticks.tick() => {
-                // Paused and idle: no work and no redraw.
-                if app.is_animating() {
-                    app.update(Msg::Tick);
-                    dirty = true;
-                }
+            // Paused with nothing counting down, the frame clock is not polled at all: the
+            // process sleeps until a key, a resize or a signal (no wake-ups while paused).
+            _ = ticks.tick(), if app.is_animating() => {
+                app.update(Msg::Tick);
+                dirty = true;
             }
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => {
