@@ -838,3 +838,18 @@ mod room_grade {
         assert_eq!(ui::chrome::footer_rows(&a, 100, 36).len(), before);
     }
 }
+
+/// The many-connections punchline and the key-change quota are on screen, not only in `run`.
+#[test]
+fn decrypt_totals_and_the_quota_are_on_screen() {
+    let mut a = app("many-connections");
+    steps(&mut a, 4);
+    let screen = text(&draw(&a, 200, 60));
+    assert!(screen.contains("Decrypt calls: pooled"), "{screen}");
+    assert!(screen.contains("fanout 325"), "{screen}");
+    let mut q = app("key-change-quota");
+    steps(&mut q, 5);
+    let screen = text(&draw(&q, 200, 60));
+    assert!(screen.contains("Key changes: "), "{screen}");
+    assert!(screen.contains(" free · next"), "{screen}");
+}

@@ -85,6 +85,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             (format!("NO{since}"), Tone::Bad),
         ]);
     }
+    out.extend(totals(app));
     let a = e.assumptions();
     out.push(vec![(
         format!(
@@ -178,12 +179,53 @@ fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
 /// line (the help lists them too) gives way so status, deadlines and `Recoverable` stay.
 fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
     let mut out = lines(app);
-    if screen_height < 30
-        && out
-            .last()
-            .is_some_and(|l| l.first().is_some_and(|(s, _)| s.starts_with("Assumed")))
-    {
-        out.pop();
+    if screen_height < 30 {
+        // Short screen: the totals and assumptions (also in `rewrap run` and the help) give
+        // way to status, deadlines and Recoverable.
+        out.retain(|l| {
+            l.first().is_none_or(|(s, _)| {
+                !(s.starts_with("Assumed")
+                    || s.starts_with("Decrypt calls")
+                    || s.starts_with("Key changes"))
+            })
+        });
+    }
+    out
+}
+
+/// The KMS Decrypt calls per principal (pooled vs fan-out connections tell their own story)
+/// and, once the table's key was changed, the key-change quota (fact 32).
+fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
+    let e = app.runner().engine();
+    let mut out = Vec::new();
+    let per: Vec<String> = e
+        .principals()
+        .iter()
+        .map(|p| format!("{} {}", p.id, e.decrypt_calls_by(&p.id)))
+        .collect();
+    if !per.is_empty() {
+        out.push(vec![
+            ("Decrypt calls: ".into(), Tone::Dim),
+            (per.join(" · "), Tone::Normal),
+        ]);
+    }
+    if !e.table().quota.changes.is_empty() {
+        let q = e.quota();
+        let next = if q.next_allowed <= e.now() {
+            "next: now".to_string()
+        } else {
+            format!("next: {}", q.next_allowed)
+        };
+        out.push(vec![
+            ("Key changes: ".into(), Tone::Dim),
+            (
+                format!(
+                    "{} in 24 h · {} free · {next}",
+                    q.used_in_window, q.free_left
+                ),
+                Tone::Normal,
+            ),
+        ]);
     }
     out
 }
