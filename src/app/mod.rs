@@ -5,6 +5,7 @@
 
 pub mod keys;
 mod sandbox;
+mod selection;
 pub mod timeline;
 pub mod tone;
 pub mod tree;
@@ -15,7 +16,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId, TableKeyId};
+use crate::engine::ids::{KmsKeyId, TableKeyId};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::{Command, EngineError};
 use crate::runner::Runner;
@@ -418,92 +419,5 @@ impl App {
 
     fn refresh_derived(&mut self) {
         self.timeline.update(self.session.runner().engine().log());
-    }
-
-    // ----- selection ---------------------------------------------------------------------------
-
-    fn scroll(&mut self, by: Scroll) {
-        // Lists: `Up` moves the selection towards the first row.
-        let list = |v: usize, len: usize| -> usize {
-            let last = len.saturating_sub(1);
-            match by {
-                Scroll::Up(n) => v.saturating_sub(n),
-                Scroll::Down(n) => (v + n).min(last),
-                Scroll::Top => 0,
-                Scroll::Bottom => last,
-            }
-        };
-        match self.focus {
-            Focus::Tree => {
-                let rows = tree::rows(self);
-                let at = list(self.tree_index(&rows), rows.len());
-                self.select_tree_row(&rows, at);
-            }
-            Focus::Cache => {
-                let len = self.runner().engine().cache_entries().len();
-                self.cache.selected = list(self.cache.selected, len);
-            }
-            Focus::Log => {
-                // The log counts lines back from the newest: `Up` goes back in time.
-                let len = self.runner().engine().log().len();
-                self.log_scroll = match by {
-                    Scroll::Up(n) => (self.log_scroll + n).min(len),
-                    Scroll::Down(n) => self.log_scroll.saturating_sub(n),
-                    Scroll::Top => len,
-                    Scroll::Bottom => 0,
-                };
-            }
-        }
-    }
-
-    fn toggle_collapse(&mut self) {
-        if self.focus != Focus::Tree {
-            return;
-        }
-        let rows = tree::rows(self);
-        if let Some(row) = rows.get(self.tree_index(&rows))
-            && row.foldable
-            && !self.collapsed.remove(&row.id)
-        {
-            self.collapsed.insert(row.id.clone());
-        }
-    }
-
-    /// The KMS key of the selected tree row.
-    pub fn selected_key(&self) -> Option<KmsKeyId> {
-        let rows = tree::rows(self);
-        rows.get(self.tree_index(&rows)).and_then(|r| r.key.clone())
-    }
-
-    /// Select row `at` of `rows`: remember its entity, not its position.
-    pub fn select_tree_row(&mut self, rows: &[tree::TreeRow], at: usize) {
-        if let Some(row) = rows.get(at) {
-            self.tree.selected = at;
-            self.tree_node = Some((row.id.clone(), row.key.clone()));
-        }
-    }
-
-    /// Where the selected entity is in `rows` now. If it is gone from view (folded, or a DEK
-    /// group whose range moved), the row of its KMS key; failing that, the remembered position.
-    pub fn tree_index(&self, rows: &[tree::TreeRow]) -> usize {
-        let last = rows.len().saturating_sub(1);
-        let Some((node, key)) = &self.tree_node else {
-            return self.tree.selected.min(last);
-        };
-        rows.iter()
-            .position(|r| &r.id == node)
-            .or_else(|| {
-                key.as_ref()
-                    .and_then(|k| rows.iter().position(|r| r.id == NodeId::Kms(k.clone())))
-            })
-            .unwrap_or(self.tree.selected.min(last))
-    }
-
-    /// The principal and connection of the selected cache row.
-    pub fn selected_connection(&self) -> Option<(PrincipalId, ConnectionId)> {
-        let entries = self.runner().engine().cache_entries();
-        entries
-            .get(self.cache.selected.min(entries.len().saturating_sub(1)))
-            .map(|e| (e.principal.clone(), e.connection))
     }
 }

@@ -242,22 +242,12 @@ pub fn rewrap_key(
     })
 }
 
-/// Encrypt an item (at most [`ITEM_MAX`] bytes; longer input is cut, by construction never).
+/// Encrypt an item (at most [`ITEM_MAX`] bytes; longer input is cut, by construction never)
+/// with a fresh nonce from the engine's RNG.
 pub fn seal_item(dek: &Aes256Gcm, rng: &mut impl Rng, plaintext: &[u8], aad: &[u8]) -> SealedItem {
-    let len = plaintext.len().min(ITEM_MAX);
-    let mut ct = [0u8; ITEM_MAX];
-    ct[..len].copy_from_slice(&plaintext[..len]);
     let mut nonce = [0u8; 12];
     rng.fill_bytes(&mut nonce);
-    let tag = dek
-        .encrypt_in_place_detached(GcmNonce::from_slice(&nonce), aad, &mut ct[..len])
-        .expect("item plaintext is within AES-GCM limits");
-    SealedItem {
-        nonce,
-        tag: tag.into(),
-        len: len as u8,
-        ct,
-    }
+    seal_item_with_nonce(dek, nonce, plaintext, aad)
 }
 
 /// Encrypt an item with a nonce drawn beforehand (the table build draws nonces in order, then
