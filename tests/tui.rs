@@ -853,3 +853,26 @@ fn decrypt_totals_and_the_quota_are_on_screen() {
     assert!(screen.contains("Key changes: "), "{screen}");
     assert!(screen.contains(" free · next"), "{screen}");
 }
+
+/// Review fixes: a note longer than the narration panel ends with `…`; at 80x24 the app's
+/// cache row is shown rather than the re-wrap job's (which the status panel also shows).
+#[test]
+fn short_screens_cut_notes_visibly_and_keep_the_connection_rows() {
+    let mut a = app("disable-current-key");
+    steps(&mut a, 4);
+    let screen = text(&draw(&a, 80, 24));
+    let narration: Vec<&str> = screen.lines().skip(2).take(3).collect();
+    assert!(
+        narration[2]
+            .trim_end()
+            .trim_end_matches('│')
+            .trim_end()
+            .ends_with('…'),
+        "{screen}"
+    );
+    let mut b = app("old-key-disabled-mid-rewrap");
+    steps(&mut b, 5);
+    let screen = text(&draw(&b, 80, 24));
+    assert!(screen.contains("app#1"), "{screen}");
+    assert!(!screen.contains("0 of 1 shown"), "{screen}");
+}

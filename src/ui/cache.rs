@@ -119,16 +119,25 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Cache;
     let e = app.runner().engine();
     let count = e.cache_entries().len();
+    let title = format!(
+        " Table-key cache · {} conn · refresh {} ",
+        count,
+        e.assumptions().cache_refresh
+    );
+    let title = if title.chars().count() + 2 > area.width as usize {
+        format!(" Cache · {count} conn ")
+    } else {
+        title
+    };
     let mut block = Block::bordered()
-        .title(format!(
-            " Table-key cache · {} conn · refresh {} ",
-            count,
-            e.assumptions().cache_refresh
-        ))
+        .title(title)
         .border_style(theme.border(focused));
+    // The re-wrap job's row gives way to the connections when there is room for one row only
+    // (the status panel shows the re-wrap too).
+    let inner_h = area.height.saturating_sub(2) as usize;
+    let job_row = e.table().job.is_some() && inner_h >= 2;
     // Rows that do not fit are said, not silently dropped (tab here and scroll to see them).
-    let rows_room = area.height.saturating_sub(2) as usize
-        - usize::from(e.table().job.is_some() && area.height > 2);
+    let rows_room = inner_h - usize::from(job_row);
     if count > rows_room {
         block = block.title_bottom(format!(
             " {} of {count} shown · tab, ↑↓ ",
@@ -142,7 +151,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(j) = &e.table().job {
+    if let Some(j) = e.table().job.as_ref().filter(|_| job_row) {
         let now = e.now();
         let refresh = e.assumptions().cache_refresh;
         let mut parts = vec![("re-wrap job".to_string(), Tone::Strong)];
@@ -151,10 +160,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             parts.push((format!(" {} {}", k.table_key, left.countdown()), Tone::Warn));
         }
         if j.stalled.is_some() {
-            parts.push((" stalled: needs an unusable key".into(), Tone::Bad));
+            parts.push((
+                " stalled: waits for DynamoDB's next check".into(),
+                Tone::Bad,
+            ));
         }
         lines.push(Line::from(
-            parts
+            super::fit_parts(parts, inner.width as usize)
                 .into_iter()
                 .map(|(s, t)| Span::styled(s, theme.style(t)))
                 .collect::<Vec<_>>(),
@@ -179,7 +191,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .clamp(8, 24);
     // Only the visible rows are built (thousands of connections cost nothing off screen).
     for (i, entry) in e.cache_rows().enumerate().skip(offset).take(room) {
-        let spans: Vec<Span> = row(app, &entry, inner.width as usize, label_w)
+        let width = inner.width as usize;
+        let spans: Vec<Span> = super::fit_parts(row(app, &entry, width, label_w), width)
             .into_iter()
             .map(|(s, t)| Span::styled(s, theme.style(t)))
             .collect();

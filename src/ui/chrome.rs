@@ -167,7 +167,24 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             theme.style(if t.error { Tone::Bad } else { Tone::Ok }),
         ));
     }
-    let lines = narration_lines(app, area.width);
+    let mut lines = narration_lines(app, area.width);
+    // A note longer than the panel ends with `…` (a taller window shows it whole; `rewrap run`
+    // prints every note).
+    let room = area.height.saturating_sub(2) as usize;
+    if lines.len() > room && room > 0 {
+        lines.truncate(room);
+        if let Some(last) = lines.last_mut() {
+            let text: String = last.spans.iter().map(|s| s.content.as_ref()).collect();
+            let w = area.width.saturating_sub(2) as usize;
+            let cut = super::fit_words(&format!("{text} …"), w);
+            let cut = if cut.ends_with('…') {
+                cut
+            } else {
+                format!("{text}…")
+            };
+            *last = Line::styled(cut, last.style.patch(theme.style(Tone::Strong)));
+        }
+    }
     f.render_widget(Paragraph::new(lines).block(block), area);
 }
 

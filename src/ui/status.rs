@@ -21,7 +21,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     if let Some(st) = t.job.as_ref().and_then(|j| j.stalled.as_ref()) {
         out.push(vec![(
             format!(
-                "Re-wrap STALLED since {}: {} gives {} (undocumented)",
+                "Re-wrap STALLED since {}: {} gave {}; it waits for DynamoDB's next check (undocumented)",
                 st.since, st.key, st.kms_error
             ),
             Tone::Bad,
