@@ -875,4 +875,11 @@ fn short_screens_cut_notes_visibly_and_keep_the_connection_rows() {
     let screen = text(&draw(&b, 80, 24));
     assert!(screen.contains("app#1"), "{screen}");
     assert!(!screen.contains("0 of 1 shown"), "{screen}");
+    b.update(Msg::NextStep);
+    let screen = text(&draw(&b, 80, 24));
+    assert!(screen.contains("STALLED"), "{screen}");
+    assert!(
+        screen.contains("Recoverable: yes"),
+        "the answers come before the details\n{screen}"
+    );
 }

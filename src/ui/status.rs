@@ -21,7 +21,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     if let Some(st) = t.job.as_ref().and_then(|j| j.stalled.as_ref()) {
         out.push(vec![(
             format!(
-                "Re-wrap STALLED since {}: {} gave {}; it waits for DynamoDB's next check (undocumented)",
+                "Re-wrap STALLED since {}: {} gave {} (undocumented)",
                 st.since, st.key, st.kms_error
             ),
             Tone::Bad,
@@ -179,6 +179,16 @@ fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
 /// line (the help lists them too) gives way so status, deadlines and `Recoverable` stay.
 fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
     let mut out = lines(app);
+    // What matters most comes first, so a short panel cuts the details, not the answers:
+    // the table's status, its deadline, then whether the data is recoverable.
+    let starts =
+        |l: &Vec<(String, Tone)>, p: &str| l.first().is_some_and(|(s, _)| s.starts_with(p));
+    for prefix in ["Recoverable", "Inaccessible since", "Archived backup"] {
+        if let Some(i) = out.iter().position(|l| starts(l, prefix)) {
+            let line = out.remove(i);
+            out.insert(1.min(out.len()), line);
+        }
+    }
     if screen_height < 30 {
         // Short screen: the totals and assumptions (also in `rewrap run` and the help) give
         // way to status, deadlines and Recoverable.
