@@ -53,6 +53,7 @@ fn big_app() -> App {
     let mut app = App::new(s).unwrap();
     for _ in 0..3 {
         app.update(Msg::NextStep);
+        app.settle();
     }
     app
 }

@@ -162,6 +162,11 @@ impl Runner {
         self.occurrences.get(self.next).copied()
     }
 
+    /// How many scripted actions still to run are due strictly before `t`.
+    pub fn repeats_before(&self, t: SimTime) -> usize {
+        self.occurrences[self.next..].partition_point(|o| o.at < t)
+    }
+
     /// When the first occurrence of the next not-yet-started step runs.
     pub fn next_step_at(&self) -> Option<(usize, SimTime)> {
         let s = self.scenario.steps.get(self.steps_started)?;

@@ -100,12 +100,19 @@ fn drive_the_real_binary_in_tmux() {
 
     t.wait_for_all(&["before the first step", "Day 0 00:00:00", "kms-1", "w save"]);
 
-    t.keys(&["n", "n"]);
-    t.wait_for_all(&["Step 2/12", "app#1"]);
+    // Each `n` shows the stretch up to the next step (1-3 s); wait for the step each time.
+    for k in 1..=2 {
+        t.keys(&["n"]);
+        t.wait_for(&format!("Step {k}/12"));
+    }
+    t.wait_for("app#1");
 
     // Through the switch: T2 appears under kms-2.
-    t.keys(&["n", "n", "n", "n"]);
-    t.wait_for_all(&["Step 6/12", "re-wrapping 4/8"]);
+    for k in 3..=6 {
+        t.keys(&["n"]);
+        t.wait_for(&format!("Step {k}/12"));
+    }
+    t.wait_for("re-wrapping 4/8");
 
     // Back one step, exactly.
     t.keys(&["p"]);

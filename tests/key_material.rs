@@ -77,11 +77,13 @@ fn deleted_key_material_leaves_no_copy_even_with_step_back_history() {
     // the scan works.
     for _ in 0..3 {
         a.update(Msg::NextStep);
+        a.settle();
     }
     assert!(occurrences(&kms1) >= 1, "the scanner finds live material");
     // Past the deletion date (7 days), with checkpoints from before it in the history.
     for _ in 0..6 {
         a.update(Msg::NextStep);
+        a.settle();
     }
     assert!(
         a.runner()

@@ -23,6 +23,7 @@ fn an_hour_of_live_actions_keeps_memory_bounded() {
         a.update(Msg::Read);
         if i % 600 == 0 {
             a.update(Msg::NextStep);
+            a.settle();
         }
         if i % 1_000 == 999 {
             a.update(Msg::PrevStep);

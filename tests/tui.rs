@@ -42,6 +42,7 @@ fn text(buf: &Buffer) -> String {
 fn steps(app: &mut App, n: usize) {
     for _ in 0..n {
         app.update(Msg::NextStep);
+        app.settle();
     }
 }
 
@@ -489,6 +490,7 @@ mod saved_sessions {
         std::os::unix::fs::symlink(&target, dir.join("change-table-key-explored.toml")).unwrap();
         let mut a = app("change-table-key").with_save_dir(dir.clone());
         a.update(Msg::NextStep);
+        a.settle();
         let effects = a.update(Msg::SaveScenario);
         rewrap::tui::perform(&mut a, effects);
         assert!(!target.exists(), "the dangling link was followed");
@@ -549,6 +551,7 @@ fn stepping_visits_every_step_of_every_shipped_scenario() {
         let n = a.scenario().steps.len();
         for k in 1..=n {
             a.update(Msg::NextStep);
+            a.settle();
             assert_eq!(
                 a.runner().steps_started(),
                 k,
@@ -571,6 +574,7 @@ fn a_step_at_the_same_time_as_the_previous_one_is_shown_on_its_own() {
     steps(&mut a, 4);
     let before = a.runner().executed().len();
     a.update(Msg::NextStep);
+    a.settle();
     assert_eq!(a.runner().steps_started(), 5);
     assert_eq!(a.runner().executed().len(), before + 1, "only step 5 ran");
     let screen = text(&draw(&a, 120, 36));
@@ -677,6 +681,7 @@ mod small_things {
         let first = height(&a);
         for _ in 0..12 {
             a.update(Msg::NextStep);
+            a.settle();
             assert_eq!(height(&a), first);
         }
     }
@@ -716,6 +721,7 @@ fn cache_verdicts_are_never_cut() {
         let n = a.scenario().steps.len();
         for step in 1..=n {
             a.update(Msg::NextStep);
+            a.settle();
             for (w, h) in [(80, 24), (120, 36)] {
                 let screen = text(&draw(&a, w, h));
                 for line in screen
@@ -751,6 +757,7 @@ fn the_status_panel_is_never_cut_at_80x24() {
     let mut seen_archive = false;
     for _ in 0..n {
         a.update(Msg::NextStep);
+        a.settle();
         let screen = text(&draw(&a, 80, 24));
         let flat: String = screen
             .lines()
@@ -876,6 +883,7 @@ fn short_screens_cut_notes_visibly_and_keep_the_connection_rows() {
     assert!(screen.contains("app#1"), "{screen}");
     assert!(!screen.contains("0 of 1 shown"), "{screen}");
     b.update(Msg::NextStep);
+    b.settle();
     let screen = text(&draw(&b, 80, 24));
     assert!(screen.contains("STALLED"), "{screen}");
     assert!(

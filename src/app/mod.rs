@@ -4,6 +4,7 @@
 //! period times the speed, so a sequence of messages always produces the same state.
 
 pub mod keys;
+pub mod pacing;
 mod sandbox;
 mod selection;
 pub mod timeline;
@@ -22,6 +23,7 @@ use crate::engine::{Command, EngineError};
 use crate::runner::Runner;
 use crate::scenario::Scenario;
 use crate::session::Session;
+use pacing::{Goal, Stretch};
 use timeline::Timeline;
 
 /// The fixed frame period: 30 frames per second.
@@ -47,6 +49,7 @@ pub enum Msg {
     PrevStep,
     SpeedUp,
     SlowDown,
+    AutoPace,
     JumpNextEvent,
     FocusNext,
     FocusPrev,
@@ -143,7 +146,12 @@ pub struct ListState {
 pub struct App {
     session: Session,
     pub paused: bool,
+    /// The manual speed (an index into `SPEEDS`), used when `auto_pace` is off.
     pub speed: usize,
+    /// Play paces itself (see `pacing`): on until a speed key is pressed, back with `0`.
+    pub auto_pace: bool,
+    /// The stretch of time being shown, while stepping or playing at the automatic pace.
+    pub stretch: Option<Stretch>,
     pub focus: Focus,
     pub tree: ListState,
     /// The entity selected in the tree (a KMS key, a table key, a DEK group, the items) and
@@ -172,6 +180,8 @@ impl App {
             session: Session::new(scenario)?,
             paused: true,
             speed: DEFAULT_SPEED,
+            auto_pace: true,
+            stretch: None,
             focus: Focus::Tree,
             tree: ListState::default(),
             tree_node: None,
@@ -219,7 +229,36 @@ impl App {
         &self.timeline
     }
     pub fn speed_label(&self) -> &'static str {
-        SPEEDS[self.speed].1
+        if self.auto_pace {
+            "auto pace"
+        } else {
+            SPEEDS[self.speed].1
+        }
+    }
+
+    /// The step a running stretch is heading for (its number as the file counts), if any.
+    pub fn heading_for(&self) -> Option<usize> {
+        match self.stretch.as_ref()?.goal {
+            Goal::Step(ix, _) => self.scenario().steps.get(ix).map(|s| s.number),
+            Goal::Time(_) => None,
+        }
+    }
+
+    /// Finish a running stretch at once (the second press of `n` does this; tests use it to
+    /// step without animation).
+    pub fn settle(&mut self) {
+        if let Some(stretch) = self.stretch.take() {
+            stretch.finish(&mut self.session);
+            if matches!(stretch.goal, Goal::Step(..)) {
+                self.paused = true;
+            }
+            self.refresh_derived();
+        }
+    }
+
+    /// Stop a running stretch where it is.
+    fn stop_stretch(&mut self) {
+        self.stretch = None;
     }
     pub fn live_actions(&self) -> usize {
         self.session.live_actions()
@@ -232,7 +271,7 @@ impl App {
 
     /// True when the screen changes on its own (the clock runs or a toast is counting down).
     pub fn is_animating(&self) -> bool {
-        !self.paused || self.toast.is_some()
+        !self.paused || self.toast.is_some() || self.stretch.is_some()
     }
 
     /// The message for a key press, given the modal state.
@@ -266,9 +305,36 @@ impl App {
     /// Apply a message; what must happen outside the model (quit, write a file) comes back as
     /// effects for the terminal loop to perform.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        if Self::acts(msg) {
+            // Acting happens at the moment on screen: a stretch being shown stops there.
+            self.stop_stretch();
+        }
+        self.dispatch(msg)
+    }
+
+    /// Does the message act on the world (a sandbox action, or saving it)?
+    fn acts(msg: Msg) -> bool {
+        matches!(
+            msg,
+            Msg::Read
+                | Msg::Write
+                | Msg::DisableKey
+                | Msg::EnableKey
+                | Msg::ScheduleDeletion
+                | Msg::CancelDeletion
+                | Msg::SwitchTableKey
+                | Msg::RotateKey
+                | Msg::Revoke
+                | Msg::Allow
+                | Msg::SaveScenario
+        )
+    }
+
+    fn dispatch(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Tick => self.tick(),
             Msg::TogglePause => {
+                self.stop_stretch();
                 self.paused = !self.paused;
                 if !self.paused && self.runner().next_event_at().is_none() {
                     self.toast(
@@ -279,9 +345,23 @@ impl App {
             }
             Msg::NextStep => self.next_step(),
             Msg::PrevStep => self.prev_step(),
-            Msg::SpeedUp => self.speed = (self.speed + 1).min(SPEEDS.len() - 1),
-            Msg::SlowDown => self.speed = self.speed.saturating_sub(1),
-            Msg::JumpNextEvent => self.jump_next_event(),
+            Msg::SpeedUp | Msg::SlowDown => {
+                self.stop_stretch();
+                if self.auto_pace {
+                    self.auto_pace = false;
+                    self.speed = DEFAULT_SPEED;
+                }
+                self.speed = if msg == Msg::SpeedUp {
+                    (self.speed + 1).min(SPEEDS.len() - 1)
+                } else {
+                    self.speed.saturating_sub(1)
+                };
+            }
+            Msg::AutoPace => self.auto_pace = true,
+            Msg::JumpNextEvent => {
+                self.stop_stretch();
+                self.jump_next_event();
+            }
             Msg::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Tree => Focus::Cache,
@@ -363,7 +443,25 @@ impl App {
                 self.toast = None;
             }
         }
+        if self.stretch_frame() {
+            return;
+        }
         if self.paused {
+            return;
+        }
+        if self.auto_pace
+            && let Some(goal) = self.play_goal()
+        {
+            if let Some(stretch) = Stretch::start(&self.session, goal) {
+                self.stretch = Some(stretch);
+                self.stretch_frame();
+            } else {
+                pacing::reach(goal, &mut self.session);
+                if matches!(goal, Goal::Step(..)) {
+                    self.paused = true;
+                }
+                self.refresh_derived();
+            }
             return;
         }
         let per_frame = SPEEDS[self.speed].0 * FRAME.as_millis() as u64 / 1_000;
@@ -388,7 +486,48 @@ impl App {
         self.refresh_derived();
     }
 
+    /// Where playing at the automatic pace heads next: the next step, or past the last step
+    /// the end of the next burst of engine events (a whole re-wrap at once); `None` when
+    /// nothing is scheduled (then the clock runs at the default speed).
+    fn play_goal(&self) -> Option<Goal> {
+        let runner = self.session.runner();
+        if let Some((step, at)) = runner.next_step_at() {
+            return Some(Goal::Step(step, at));
+        }
+        let next = runner.next_event_at()?;
+        let burst = runner.engine().rewrap_due_until().unwrap_or(next);
+        Some(Goal::Time(next.max(burst)))
+    }
+
+    /// Show one frame of the running stretch; false when none runs.
+    fn stretch_frame(&mut self) -> bool {
+        let Some(mut stretch) = self.stretch.take() else {
+            return false;
+        };
+        if stretch.frame(&mut self.session) {
+            if matches!(stretch.goal, Goal::Step(..)) {
+                // Playing pauses at each new step, so its narration can be read.
+                self.paused = true;
+            }
+        } else {
+            self.stretch = Some(stretch);
+        }
+        self.refresh_derived();
+        true
+    }
+
     fn next_step(&mut self) {
+        if self.stretch.is_some() {
+            // A second press finishes the stretch being shown at once.
+            self.settle();
+            return;
+        }
+        if let Some((step, at)) = self.session.runner().next_step_at()
+            && let Some(stretch) = Stretch::start(&self.session, Goal::Step(step, at))
+        {
+            self.stretch = Some(stretch);
+            return;
+        }
         if self.session.next_step() {
             self.refresh_derived();
         } else {
@@ -411,6 +550,7 @@ impl App {
     fn prev_step(&mut self) {
         // Feedback belongs to the moment it was given.
         self.toast = None;
+        self.stop_stretch();
         self.session.back();
         self.paused = true;
         self.timeline = Timeline::default();

@@ -19,10 +19,11 @@ pub fn clock(t: SimTime) -> String {
 pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let e = app.runner().engine();
     let steps = app.scenario().steps.len();
-    let state = if app.paused {
-        ("⏸ paused", Tone::Warn)
-    } else {
-        ("▶ playing", Tone::Ok)
+    let heading = app.heading_for().map(|n| format!("▶ to step {n}"));
+    let state = match (&heading, app.paused) {
+        (Some(to), true) => (to.as_str(), Tone::Ok),
+        (_, true) => ("⏸ paused", Tone::Warn),
+        (_, false) => ("▶ playing", Tone::Ok),
     };
     let mut spans = vec![
         Span::styled(" rewrap ", theme.style(Tone::Accent)),
