@@ -1,4 +1,5 @@
-//! Render cost of a whole frame at 10k DEKs / 1M items, mid re-wrap, with the log full.
+//! Render cost of a whole frame at 10k DEKs / 1M items, mid re-wrap, with the log full: the list
+//! view, the diagram view (160x48 and up) and the timeline.
 //!
 //! Run: `cargo bench --bench render`. Target: at most 1 ms per frame.
 
@@ -63,13 +64,23 @@ fn main() {
     let app = big_app();
     assert!(app.runner().engine().table().job.is_some(), "mid re-wrap");
     let mut group = c.benchmark_group("render_frame_10k_deks_1m_items");
-    for (w, h) in [(80u16, 24u16), (160, 48)] {
+    // 80x24 draws the list; 160x48 and 200x60 the diagram (and the list with `g`).
+    for (w, h) in [(80u16, 24u16), (160, 48), (200, 60)] {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         group.bench_function(format!("{w}x{h}"), |b| {
             b.iter(|| {
                 term.draw(|f| ui::render(f, black_box(&app))).unwrap();
             });
         });
+        if w >= 160 {
+            let mut list = app.clone();
+            list.update(Msg::ToggleView);
+            group.bench_function(format!("{w}x{h}_list"), |b| {
+                b.iter(|| {
+                    term.draw(|f| ui::render(f, black_box(&list))).unwrap();
+                });
+            });
+        }
         let mut timeline = app.clone();
         timeline.update(Msg::ToggleTimeline);
         group.bench_function(format!("{w}x{h}_timeline"), |b| {

@@ -182,11 +182,24 @@ fn every_json_event_kind_is_documented() {
 
 #[test]
 fn the_readme_capture_is_the_current_screen() {
+    // Each `<!-- capture: NAME -->` in the README is followed by the body of snapshot NAME.
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let snap = std::fs::read_to_string("tests/snapshots/tui__snapshot_mid_rewrap.snap").unwrap();
-    let body = snap.splitn(3, "---").nth(2).unwrap().trim_matches('\n');
-    assert!(
-        readme.contains(body),
-        "README.md's screen capture is stale: paste tests/snapshots/tui__snapshot_mid_rewrap.snap"
-    );
+    let mut found = 0;
+    for part in readme.split("<!-- capture: ").skip(1) {
+        let name = part.split(" -->").next().unwrap();
+        let snap = std::fs::read_to_string(format!("tests/snapshots/{name}.snap")).unwrap();
+        let body = snap.splitn(3, "---").nth(2).unwrap().trim_matches('\n');
+        let block = part
+            .split("```text\n")
+            .nth(1)
+            .and_then(|b| b.split("```").next())
+            .unwrap()
+            .trim_matches('\n');
+        assert_eq!(
+            block, body,
+            "README.md's capture {name} is stale: paste tests/snapshots/{name}.snap"
+        );
+        found += 1;
+    }
+    assert!(found >= 2, "the README shows the list view and the diagram");
 }

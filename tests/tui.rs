@@ -96,14 +96,14 @@ fn every_binding_reaches_its_message_and_keys_are_unique() {
 #[test]
 fn footer_and_help_list_every_binding() {
     let a = app("change-table-key");
-    let footer = ui::chrome::footer_cells()
+    let footer = ui::chrome::footer_cells(true)
         .iter()
         .fold(String::new(), |acc, (k, l)| acc + k + " " + l + " ");
     for b in BINDINGS {
         assert!(footer.contains(b.label), "footer lacks {}", b.label);
     }
     let screen = text(&draw(&a, 200, 60));
-    for line in ui::chrome::footer_lines(200) {
+    for line in ui::chrome::footer_lines(200, true) {
         for (k, _) in line {
             assert!(screen.contains(&k), "footer on screen lacks {k}");
         }

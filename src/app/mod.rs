@@ -61,6 +61,7 @@ pub enum Msg {
     End,
     ToggleCollapse,
     ToggleTimeline,
+    ToggleView,
     ZoomTimeline,
     ToggleHelp,
     Quit,
@@ -163,7 +164,11 @@ pub struct App {
     /// Lines scrolled up from the newest log line (0 = follow).
     pub log_scroll: usize,
     pub show_help: bool,
+    /// The timeline's visibility flipped from the layout's default (hidden on small screens,
+    /// beside the log on large ones).
     pub show_timeline: bool,
+    /// On large screens, the list instead of the diagram (`g`).
+    pub prefer_list: bool,
     pub timeline_zoom: usize,
     pub prompt: Option<Prompt>,
     pub toast: Option<Toast>,
@@ -190,6 +195,7 @@ impl App {
             log_scroll: 0,
             show_help: false,
             show_timeline: false,
+            prefer_list: false,
             timeline_zoom: 0,
             prompt: None,
             toast: None,
@@ -384,6 +390,7 @@ impl App {
             Msg::End => self.scroll(Scroll::Bottom),
             Msg::ToggleCollapse => self.toggle_collapse(),
             Msg::ToggleTimeline => self.show_timeline = !self.show_timeline,
+            Msg::ToggleView => self.prefer_list = !self.prefer_list,
             Msg::ZoomTimeline => {
                 self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
             }

@@ -195,7 +195,7 @@ fn items_row(t: &Table) -> TreeRow {
 }
 
 /// The DEK indices shown under a table key: `[lo, hi)`.
-fn dek_range(app: &App, tk: TableKeyId) -> Option<(u32, u32)> {
+pub fn dek_range(app: &App, tk: TableKeyId) -> Option<(u32, u32)> {
     let t = app.runner().engine().table();
     let n = t.deks.len() as u32;
     match t.job.as_ref() {

@@ -116,7 +116,7 @@ pub fn narration_height(app: &App, width: u16, screen_height: u16) -> u16 {
     longest.max(now).clamp(1, cap) as u16
 }
 
-fn wrap(text: &str, width: usize) -> Vec<String> {
+pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
     for word in text.split_whitespace() {
@@ -191,9 +191,13 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// Footer cells: every binding's key, with bindings of one footer group merged into one cell
 /// (`+ - speed`).
-pub fn footer_cells() -> Vec<(String, String)> {
+pub fn footer_cells(large: bool) -> Vec<(String, String)> {
     let mut cells: Vec<(String, String, Option<&str>)> = Vec::new();
-    for b in BINDINGS {
+    // `g` (diagram or list) only means something on a large screen.
+    for b in BINDINGS
+        .iter()
+        .filter(|b| large || b.msg != crate::app::Msg::ToggleView)
+    {
         match (cells.last_mut(), b.footer_group) {
             (Some((keys, _, Some(g))), Some(bg)) if *g == bg => {
                 keys.push(' ');
@@ -209,20 +213,20 @@ pub fn footer_cells() -> Vec<(String, String)> {
     cells.into_iter().map(|(k, l, _)| (k, l)).collect()
 }
 
-/// The footer's lines at this width.
-pub fn footer_lines(width: u16) -> Vec<Vec<(String, String)>> {
-    flow(Vec::new(), width)
+/// The footer's lines at this width (`large`: a screen the diagram fits, see `diagram`).
+pub fn footer_lines(width: u16, large: bool) -> Vec<Vec<(String, String)>> {
+    flow(Vec::new(), width, large)
 }
 
 /// The binding cells flowed after `first` (cells already on the first line) into lines of
 /// `width` columns.
-fn flow(first: Vec<(String, String)>, width: u16) -> Vec<Vec<(String, String)>> {
+fn flow(first: Vec<(String, String)>, width: u16, large: bool) -> Vec<Vec<(String, String)>> {
     let mut used: usize = first
         .iter()
         .map(|(k, l)| k.chars().count() + 1 + l.chars().count() + 2)
         .sum();
     let mut lines: Vec<Vec<(String, String)>> = vec![first];
-    for (k, label) in footer_cells() {
+    for (k, label) in footer_cells(large) {
         let cell = k.chars().count() + 1 + label.chars().count() + 2;
         if used + cell > width as usize && used > 0 {
             lines.push(Vec::new());
@@ -284,7 +288,8 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         return vec![line];
     }
     // The targets open the first line; the bindings flow after them, then on full lines.
-    flow(vec![(String::new(), target)], width)
+    let large = super::diagram::is_large(Rect::new(0, 0, width, screen_height));
+    flow(vec![(String::new(), target)], width, large)
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -46,34 +46,61 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .map(|e| e.at.to_string().chars().count())
         .max()
         .unwrap_or(0);
-    let lines: Vec<Line> = log
-        .range(start..end)
-        .map(|e| {
-            let tone = if e.kind.is_failure() {
-                Tone::Bad
-            } else if matches!(e.kind, EventKind::Step { .. }) {
-                Tone::Accent
-            } else {
-                Tone::Normal
-            };
-            Line::from(vec![
-                Span::styled(
-                    format!("{:>time_w$} ", e.at.to_string()),
-                    theme.style(Tone::Dim),
-                ),
-                Span::styled(
-                    format!("{:<8}", report::tag(&e.kind)),
-                    theme.style(Tone::Strong),
-                ),
-                Span::styled(
-                    super::fit_words(
-                        &report::describe(&e.kind),
-                        (inner.width as usize).saturating_sub(time_w + 9),
-                    ),
-                    theme.style(tone),
-                ),
-            ])
-        })
-        .collect();
+    // Long lines wrap under the text column (nothing is cut); the newest event stays at the
+    // bottom, so the oldest shown may lose its first lines when the panel is full.
+    let text_w = (inner.width as usize).saturating_sub(time_w + 9).max(10);
+    let indent = " ".repeat(time_w + 9);
+    let event_lines = |e: &crate::engine::event::Event| -> Vec<Line> {
+        let tone = if e.kind.is_failure() {
+            Tone::Bad
+        } else if matches!(e.kind, EventKind::Step { .. }) {
+            Tone::Accent
+        } else {
+            Tone::Normal
+        };
+        let parts = super::chrome::wrap(&report::describe(&e.kind), text_w);
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(k, part)| {
+                let mut spans = if k == 0 {
+                    vec![
+                        Span::styled(
+                            format!("{:>time_w$} ", e.at.to_string()),
+                            theme.style(Tone::Dim),
+                        ),
+                        Span::styled(
+                            format!("{:<8}", report::tag(&e.kind)),
+                            theme.style(Tone::Strong),
+                        ),
+                    ]
+                } else {
+                    vec![Span::raw(indent.clone())]
+                };
+                spans.push(Span::styled(part, theme.style(tone)));
+                Line::from(spans)
+            })
+            .collect()
+    };
+    let lines: Vec<Line> = if app.log_scroll > 0 {
+        // Scrolled back: the first event shown starts at the top.
+        log.range(start..end)
+            .flat_map(event_lines)
+            .take(h)
+            .collect()
+    } else {
+        // Following: the newest event ends at the bottom.
+        let mut newest_first: Vec<Line> = Vec::new();
+        for e in log.range(start..end).rev() {
+            let lines = event_lines(e);
+            // An event that no longer fits whole is left out rather than shown as a tail.
+            if newest_first.len() + lines.len() > h {
+                break;
+            }
+            newest_first.extend(lines.into_iter().rev());
+        }
+        newest_first.reverse();
+        newest_first
+    };
     f.render_widget(Paragraph::new(lines), inner);
 }

@@ -18,8 +18,10 @@
 //! ```
 //! The timeline (`t`) replaces the middle row; help (`?`) and the deletion prompt overlay it.
 
+pub mod bigclock;
 pub mod cache;
 pub mod chrome;
+pub mod diagram;
 pub mod log;
 pub mod status;
 pub mod theme;
@@ -103,7 +105,12 @@ pub fn render(f: &mut Frame, app: &App) {
     let footer_h = chrome::footer_rows(app, area.width, area.height).len() as u16;
     let narration_h = chrome::narration_height(app, area.width, area.height) + 2;
     let rest = area.height.saturating_sub(1 + narration_h + footer_h);
-    let log_h = (rest / 3).max(4);
+    // Large windows give the bottom row (log and timeline) more room.
+    let log_h = if diagram::is_large(area) {
+        (rest * 2 / 5).max(4)
+    } else {
+        (rest / 3).max(4)
+    };
     let [header, narration, main, log_area, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(narration_h),
@@ -114,26 +121,61 @@ pub fn render(f: &mut Frame, app: &App) {
     .areas(area);
     chrome::header(f, header, app, theme);
     chrome::narration(f, narration, app, theme);
-    if app.show_timeline {
-        timeline::render(f, main, app, theme);
+    if diagram::is_large(area) {
+        large_body(f, main, log_area, app, theme);
     } else {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-                .areas(main);
-        let status_h =
-            status::height(app, right.width, area.height).min(right.height.saturating_sub(3));
-        let [status_area, cache_area] =
-            Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(right);
-        tree::render(f, left, app, theme);
-        status::render(f, status_area, app, area.height, theme);
-        cache::render(f, cache_area, app, theme);
+        if app.show_timeline {
+            timeline::render(f, main, app, theme, false);
+        } else {
+            let [left, right] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .areas(main);
+            tree::render(f, left, app, theme);
+            side_panels(f, right, app, area.height, theme, false);
+        }
+        log::render(f, log_area, app, theme);
     }
-    log::render(f, log_area, app, theme);
     chrome::footer(f, footer, app, theme);
     if app.show_help {
         chrome::help(f, area, app, theme);
     }
     chrome::prompt(f, area, app, theme);
+}
+
+/// The status and cache panels, one above the other (the big clock on top on large screens).
+fn side_panels(f: &mut Frame, area: Rect, app: &App, screen_h: u16, theme: Theme, big: bool) {
+    let clock_h = if big { bigclock::HEIGHT } else { 0 };
+    let [clock, rest] =
+        Layout::vertical([Constraint::Length(clock_h), Constraint::Min(3)]).areas(area);
+    if big {
+        bigclock::render(f, clock, app, theme);
+    }
+    let status_h = status::height(app, rest.width, screen_h).min(rest.height.saturating_sub(3));
+    let [status_area, cache_area] =
+        Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(rest);
+    status::render(f, status_area, app, screen_h, theme);
+    cache::render(f, cache_area, app, theme);
+}
+
+/// Large windows: the key hierarchy as a diagram (or the list, `g`) beside the big clock,
+/// status and cache; the timeline beside the log (`t` hides it).
+fn large_body(f: &mut Frame, main: Rect, log_area: Rect, app: &App, theme: Theme) {
+    let right_w = (main.width * 38 / 100).max(60);
+    let [left, right] =
+        Layout::horizontal([Constraint::Min(40), Constraint::Length(right_w)]).areas(main);
+    if app.prefer_list || !diagram::render(f, left, app, theme) {
+        tree::render(f, left, app, theme);
+    }
+    side_panels(f, right, app, main.height + log_area.height, theme, true);
+    if app.show_timeline {
+        log::render(f, log_area, app, theme);
+    } else {
+        let [log_half, timeline_half] =
+            Layout::horizontal([Constraint::Percentage(56), Constraint::Percentage(44)])
+                .areas(log_area);
+        log::render(f, log_half, app, theme);
+        timeline::render(f, timeline_half, app, theme, true);
+    }
 }
 
 fn too_small(f: &mut Frame, area: Rect, theme: Theme) {

@@ -251,16 +251,19 @@ fn state_rows(
     lines
 }
 
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+/// Draw the timeline; `beside` when it sits beside the log on a large screen (`t` hides it)
+/// rather than in place of the panels (`t` goes back to them).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) {
     let (from, to) = window(app);
     let e = app.runner().engine();
     let now = e.now();
     let block = Block::bordered()
         .title(format!(
-            " Timeline · {} · {from} → {to} · z zoom · t back ",
-            ZOOMS[app.timeline_zoom].1
+            " Timeline · {} · {from} → {to} · z zoom · t {} ",
+            ZOOMS[app.timeline_zoom].1,
+            if beside { "hide" } else { "back" }
         ))
-        .border_style(theme.border(true));
+        .border_style(theme.border(!beside));
     let inner = block.inner(area);
     f.render_widget(block, area);
     let width = (inner.width as usize).saturating_sub(LABEL);

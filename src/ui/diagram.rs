@@ -1,0 +1,529 @@
+//! The key hierarchy as a diagram, for large windows (`LARGE_W`×`LARGE_H` and up):
+//!
+//! ```text
+//! ┌ ◆ kms-1 CMK ──────┐            ┌ ◆ kms-2 CMK ──────┐    ┌ ◆ aws-owned ─┐
+//! │ Enabled · v1      │            │ Enabled · v1      │    │ Enabled      │
+//! └────────┬──────────┘            └────────┬──────────┘    └──────────────┘
+//!          │ wraps                          │ wraps
+//! ┌ T1 table key ─────┐            ┌ T2 table key ─────┐
+//! │ current           │            │ new · 4/8         │
+//! └────────┬──────────┘            └────────┬──────────┘
+//!          │ wraps                          │ wraps
+//! ┌ DEKs under T1 (3) ┐            ┌ DEKs under T2 (4) ┐
+//! │ DEK-5 DEK-6 DEK-7 │ DEK-4 ━━▶  │ DEK-0 DEK-1 DEK-2 │
+//! └────────┬──────────┘            └────────┬──────────┘
+//! ┌ ▣ 64 items: encrypted under their DEKs, never touched by a key change ─────┐
+//! ```
+//!
+//! One column per table key (the newest three), under the KMS key that wraps it; KMS keys that
+//! wrap none stand on the right. During a re-wrap the DEK in flight travels across the gap
+//! from the old table key's box to the new one's; lost material is crossed out. The box of
+//! the selected entity (what the sandbox keys act on) is marked. Huge tables group their DEKs
+//! into ranges, so drawing costs the same at any size.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::theme::{Theme, Tone};
+use crate::app::{App, Focus, NodeId};
+use crate::engine::Engine;
+use crate::engine::ids::{DekId, TableKeyId};
+use crate::engine::kms::{KeyKind, KeyState, KmsKey};
+use crate::engine::table::{Table, TableKey};
+
+/// The diagram (and big clock, and the timeline beside the log) from this size up.
+pub const LARGE_W: u16 = 160;
+pub const LARGE_H: u16 = 48;
+
+/// Is the window large enough for the diagram layout?
+pub fn is_large(area: Rect) -> bool {
+    area.width >= LARGE_W && area.height >= LARGE_H
+}
+
+const KMS_H: u16 = 4;
+const TK_H: u16 = 4;
+const LINK_H: u16 = 2;
+const ITEMS_H: u16 = 3;
+const MAX_COL_W: u16 = 34;
+const MIN_COL_W: u16 = 20;
+const GAP: u16 = 14;
+const SPARE_W: u16 = 30;
+/// The most table keys drawn (the newest).
+const MAX_COLUMNS: usize = 3;
+
+/// Draw the diagram panel; false if the area is too small for it (the caller draws the list).
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
+    let focused = app.focus == Focus::Tree;
+    let e = app.runner().engine();
+    let t = e.table();
+    let Some((cols, spare, hidden)) = layout(e, t, area) else {
+        return false;
+    };
+    let shown = cols.len();
+    let title = if hidden > 0 {
+        format!(
+            " Keys: KMS key → table key → DEKs → items · {hidden} older table key{} not drawn · g: list ",
+            if hidden == 1 { "" } else { "s" }
+        )
+    } else {
+        " Keys: KMS key → table key → DEKs → items · g: list ".to_string()
+    };
+    let block = Block::bordered()
+        .title(title)
+        .border_style(theme.border(focused));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+
+    let spare_w = if spare.is_empty() { 0 } else { SPARE_W + 2 };
+    let n = shown as u16;
+    let col_w = ((inner.width - spare_w - n.saturating_sub(1) * GAP) / n).min(MAX_COL_W);
+    let rows = crate::app::tree::rows(app);
+    let selected = rows.get(app.tree_index(&rows)).map(|r| r.id.clone());
+    let d = Draw {
+        selected,
+        e,
+        t,
+        theme,
+        focused,
+    };
+    let x_of = |i: u16| inner.x + i * (col_w + GAP);
+    let y_kms = inner.y;
+    let y_tk = y_kms + KMS_H + LINK_H;
+    let y_dek = y_tk + TK_H + LINK_H;
+    // As tall as the longest DEK list needs, within the room left.
+    let per_line = (col_w.saturating_sub(2) / 8).max(1) as usize;
+    let need = cols
+        .iter()
+        .filter_map(|tk| crate::app::tree::dek_range(app, tk.id))
+        .map(|(lo, hi)| (hi - lo) as usize)
+        .max()
+        .unwrap_or(0)
+        .div_ceil(per_line) as u16
+        + 2;
+    let dek_h = inner
+        .height
+        .saturating_sub(KMS_H + TK_H + 2 * LINK_H + LINK_H + ITEMS_H)
+        .min(need.clamp(4, 12));
+    let y_items = y_dek + dek_h + LINK_H;
+    let mut dek_boxes: Vec<(TableKeyId, Rect)> = Vec::new();
+    for (i, tk) in cols.iter().enumerate() {
+        let x = x_of(i as u16);
+        let Some(kms) = e.key(&tk.kms_key) else {
+            continue;
+        };
+        let kms_box = Rect::new(x, y_kms, col_w, KMS_H);
+        d.kms_box(f, kms_box, kms);
+        d.link(f, kms_box, y_tk, "wraps");
+        d.table_key_box(f, Rect::new(x, y_tk, col_w, TK_H), kms, tk);
+        if let Some((lo, hi)) = crate::app::tree::dek_range(app, tk.id) {
+            d.link(f, Rect::new(x, y_tk, col_w, TK_H), y_dek, "wraps");
+            let r = Rect::new(x, y_dek, col_w, dek_h);
+            d.dek_box(f, r, kms, tk.id, lo, hi);
+            dek_boxes.push((tk.id, r));
+        }
+    }
+    // KMS keys that wrap no table key drawn here, stacked on the right.
+    let spare_x = inner.x + inner.width - SPARE_W;
+    for (i, k) in spare.iter().enumerate() {
+        let y = y_kms + i as u16 * KMS_H;
+        if y + KMS_H > y_items {
+            break;
+        }
+        d.kms_box(f, Rect::new(spare_x, y, SPARE_W, KMS_H), k);
+    }
+    d.travelling_dek(f, &dek_boxes);
+    // The items, under every DEK box, across every table-key column so the sentence has room.
+    for (_, r) in &dek_boxes {
+        d.link(f, *r, y_items, "");
+    }
+    let x1 = (x_of(n - 1) + col_w).max(inner.x + 40.min(inner.width));
+    d.items_box(f, Rect::new(inner.x, y_items, x1 - inner.x, ITEMS_H));
+    true
+}
+
+/// The table keys drawn (the newest that fit), the KMS keys that wrap none of them, and how
+/// many older table keys are left out; `None` when the area is too small for the diagram.
+fn layout<'a>(
+    e: &'a Engine,
+    t: &'a Table,
+    area: Rect,
+) -> Option<(Vec<&'a TableKey>, Vec<&'a KmsKey>, usize)> {
+    let inner_w = area.width.saturating_sub(2);
+    let all: Vec<&TableKey> = t.table_keys.iter().collect();
+    let spare_keys = |shown: usize| -> Vec<&KmsKey> {
+        let cols = &all[all.len() - shown..];
+        e.keys()
+            .iter()
+            .filter(|k| !cols.iter().any(|tk| tk.kms_key == k.id))
+            .collect()
+    };
+    let fits = |n: usize, spare: usize| {
+        let spare_w = if spare > 0 { SPARE_W + 2 } else { 0 };
+        let n = n as u16;
+        n * MIN_COL_W + n.saturating_sub(1) * GAP + spare_w <= inner_w
+    };
+    let mut shown = all.len().min(MAX_COLUMNS);
+    while shown > 1 && !fits(shown, spare_keys(shown).len()) {
+        shown -= 1;
+    }
+    let spare = spare_keys(shown);
+    let inner_h = area.height.saturating_sub(2);
+    if !fits(shown, spare.len()) || inner_h < KMS_H + TK_H + 2 * LINK_H + 3 + LINK_H + ITEMS_H {
+        return None;
+    }
+    Some((all[all.len() - shown..].to_vec(), spare, all.len() - shown))
+}
+
+struct Draw<'a> {
+    /// The selected tree row's entity.
+    selected: Option<NodeId>,
+    e: &'a Engine,
+    t: &'a Table,
+    theme: Theme,
+    focused: bool,
+}
+
+impl Draw<'_> {
+    fn selected(&self, id: &NodeId) -> bool {
+        self.selected.as_ref().is_some_and(|n| match (n, id) {
+            (NodeId::Deks(a, _), NodeId::Deks(b, _)) => a == b,
+            _ => n == id,
+        })
+    }
+
+    /// A box with a title; the selected entity's box is marked (▶, and bold when the panel
+    /// has focus), lost material has a crossed-out title.
+    fn boxed(
+        &self,
+        f: &mut Frame,
+        r: Rect,
+        title: Vec<Span<'static>>,
+        tone: Tone,
+        id: &NodeId,
+        lines: Vec<Line<'static>>,
+    ) {
+        let selected = self.selected(id);
+        let mut border = self.theme.style(tone);
+        if selected {
+            border = border.add_modifier(Modifier::BOLD);
+            if self.focused {
+                border = border.add_modifier(Modifier::REVERSED);
+            }
+        }
+        let mut spans = vec![Span::styled(
+            if selected { "▶ " } else { " " },
+            self.theme.style(Tone::Accent),
+        )];
+        spans.extend(title);
+        spans.push(Span::raw(" "));
+        let block = Block::bordered()
+            .title(Line::from(spans))
+            .border_style(border);
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        f.render_widget(Paragraph::new(lines), inner);
+    }
+
+    fn text(&self, s: impl Into<String>, tone: Tone, width: u16) -> Span<'static> {
+        Span::styled(
+            super::fit_words(&s.into(), width as usize),
+            self.theme.style(tone),
+        )
+    }
+
+    fn crossed(&self, s: impl Into<String>, tone: Tone, width: u16) -> Span<'static> {
+        Span::styled(
+            super::fit_words(&s.into(), width as usize),
+            self.theme.style(tone).add_modifier(Modifier::CROSSED_OUT),
+        )
+    }
+
+    fn kms_box(&self, f: &mut Frame, r: Rect, k: &KmsKey) {
+        let w = r.width.saturating_sub(2);
+        let kind = match k.kind {
+            KeyKind::CustomerManaged => "CMK",
+            KeyKind::AwsManaged => "AWS managed",
+            KeyKind::AwsOwned => "AWS owned",
+        };
+        let now = self.e.now();
+        let (glyph, tone, state) = match k.state {
+            KeyState::Enabled => ("◆", Tone::Ok, "Enabled".to_string()),
+            KeyState::Disabled => ("⏸", Tone::Warn, "Disabled: Decrypt refused".to_string()),
+            KeyState::PendingDeletion { deletion_at } => (
+                "⌛",
+                Tone::Bad,
+                format!(
+                    "PendingDeletion · gone in {}",
+                    deletion_at.since(now).countdown()
+                ),
+            ),
+            KeyState::Deleted { .. } => ("✗", Tone::Bad, "DELETED".into()),
+        };
+        let id = if k.is_deleted() {
+            self.crossed(k.id.to_string(), Tone::Bad, w)
+        } else {
+            Span::styled(k.id.to_string(), self.theme.style(Tone::Strong))
+        };
+        let title = vec![
+            Span::styled(format!("{glyph} "), self.theme.style(tone)),
+            id,
+        ];
+        let mut second = String::new();
+        if !k.is_deleted() {
+            let v = k.versions_created;
+            second = if v == 1 {
+                "material v1".into()
+            } else {
+                format!("material v1..v{v}")
+            };
+        }
+        if k.kind == KeyKind::AwsOwned {
+            second = "not in your account".into();
+        }
+        if k.is_deleted() {
+            second = "material destroyed for good".into();
+        }
+        let lines = vec![
+            Line::from(vec![
+                Span::styled(format!("{kind} · "), self.theme.style(Tone::Dim)),
+                self.text(state, tone, w.saturating_sub(kind.len() as u16 + 3)),
+            ]),
+            Line::from(self.text(second, Tone::Dim, w)),
+        ];
+        let border = if k.is_deleted() {
+            Tone::Bad
+        } else {
+            Tone::Normal
+        };
+        self.boxed(f, r, title, border, &NodeId::Kms(k.id.clone()), lines);
+    }
+
+    fn table_key_box(&self, f: &mut Frame, r: Rect, k: &KmsKey, tk: &TableKey) {
+        let w = r.width.saturating_sub(2);
+        let job = self.t.job.as_ref();
+        let lost = k.is_deleted();
+        let (tone, first, second) = if let Some(at) = tk.retired_at {
+            (
+                Tone::Dim,
+                format!("retired at {at}"),
+                "not needed: DEKs re-wrapped".to_string(),
+            )
+        } else if lost {
+            (
+                Tone::Bad,
+                "✗ LOST: its KMS key is deleted".to_string(),
+                "its DEKs cannot be unwrapped".to_string(),
+            )
+        } else if let Some(j) = job.filter(|j| j.to == tk.id) {
+            let stalled = j.stalled.as_ref().map_or(String::new(), |s| {
+                format!("STALLED: {} gives {}", s.key, s.kms_error)
+            });
+            (
+                if stalled.is_empty() {
+                    Tone::Warn
+                } else {
+                    Tone::Bad
+                },
+                format!("new · re-wrapping {}/{}", j.done, j.total),
+                stalled,
+            )
+        } else if job.is_some_and(|j| j.from == tk.id) {
+            (
+                Tone::Accent,
+                "current".to_string(),
+                "until the re-wrap ends".to_string(),
+            )
+        } else if tk.id == self.t.current {
+            (
+                Tone::Accent,
+                "current".to_string(),
+                format!("under {} v{}", tk.kms_key, tk.wrapped.version),
+            )
+        } else {
+            (Tone::Dim, String::new(), String::new())
+        };
+        let name = format!("{} table key", tk.id);
+        let title = if lost {
+            vec![self.crossed(name, Tone::Bad, w)]
+        } else {
+            vec![Span::styled(name, self.theme.style(Tone::Strong))]
+        };
+        let lines = vec![
+            Line::from(self.text(first, tone, w)),
+            Line::from(self.text(second, Tone::Dim, w)),
+        ];
+        self.boxed(f, r, title, Tone::Normal, &NodeId::TableKey(tk.id), lines);
+    }
+
+    fn dek_box(&self, f: &mut Frame, r: Rect, k: &KmsKey, tk: TableKeyId, lo: u32, hi: u32) {
+        let w = r.width.saturating_sub(2);
+        let job = self.t.job.as_ref();
+        let flying = self.flying();
+        let landed = job.filter(|j| j.to == tk && j.done > 0).map(|j| j.done - 1);
+        let lost = k.is_deleted();
+        let ids: Vec<u32> = (lo..hi).filter(|i| Some(*i) != flying).collect();
+        let rows = r.height.saturating_sub(2) as usize;
+        let per_line = (w as usize / 8).max(1);
+        let mut lines: Vec<Line<'static>> = Vec::new();
+        let base = if lost { Tone::Bad } else { Tone::Normal };
+        let style_of = |i: u32| {
+            let s: Style = if Some(i) == landed {
+                self.theme.style(Tone::Moving)
+            } else {
+                self.theme.style(base)
+            };
+            if lost {
+                s.add_modifier(Modifier::CROSSED_OUT)
+            } else {
+                s
+            }
+        };
+        if ids.len() <= rows * per_line {
+            for chunk in ids.chunks(per_line) {
+                let mut spans = Vec::new();
+                for (j, i) in chunk.iter().enumerate() {
+                    if j > 0 {
+                        spans.push(Span::raw(" "));
+                    }
+                    spans.push(Span::styled(
+                        format!("{:<7}", DekId(*i).to_string()),
+                        style_of(*i),
+                    ));
+                }
+                lines.push(Line::from(spans));
+            }
+        } else {
+            let (a, b) = (ids[0], ids[ids.len() - 1]);
+            let items: u64 = self.t.deks[lo as usize..hi as usize]
+                .iter()
+                .map(|d| u64::from(d.items))
+                .sum();
+            let text = format!("{} … {}", DekId(a), DekId(b));
+            lines.push(Line::from(if lost {
+                self.crossed(text, Tone::Bad, w)
+            } else {
+                self.text(text, Tone::Normal, w)
+            }));
+            lines.push(Line::from(self.text(
+                format!("{} DEKs · {items} items", ids.len()),
+                Tone::Dim,
+                w,
+            )));
+            if let Some(i) = landed {
+                lines.push(Line::from(vec![
+                    Span::styled(DekId(i).to_string(), self.theme.style(Tone::Moving)),
+                    self.text(" ✓ just landed", Tone::Ok, w.saturating_sub(8)),
+                ]));
+            }
+        }
+        if lost && rows > lines.len() {
+            lines.push(Line::from(self.text("✗ unrecoverable", Tone::Bad, w)));
+        }
+        let title = vec![Span::styled(
+            format!("DEKs under {tk} ({})", hi - lo),
+            self.theme.style(Tone::Strong),
+        )];
+        self.boxed(f, r, title, Tone::Normal, &NodeId::Deks(tk, lo), lines);
+    }
+
+    /// The DEK in flight: being re-wrapped now (the job runs and is not stalled).
+    fn flying(&self) -> Option<u32> {
+        self.t
+            .job
+            .as_ref()
+            .filter(|j| j.done < j.total && j.stalled.is_none() && j.next_at.is_some())
+            .map(|j| j.done)
+    }
+
+    /// The DEK in flight, drawn in the gap between the old and the new table key's DEK
+    /// boxes, as far along as the re-wrap of that DEK has got.
+    fn travelling_dek(&self, f: &mut Frame, boxes: &[(TableKeyId, Rect)]) {
+        let (Some(job), Some(i)) = (self.t.job.as_ref(), self.flying()) else {
+            return;
+        };
+        let from = boxes.iter().find(|(tk, _)| *tk == job.from).map(|b| b.1);
+        let to = boxes.iter().find(|(tk, _)| *tk == job.to).map(|b| b.1);
+        let per = self.e.assumptions().rewrap_per_dek.as_millis().max(1);
+        let left = job
+            .next_at
+            .map_or(per, |n| n.since(self.e.now()).as_millis().min(per));
+        let progress = 1.0 - left as f64 / per as f64;
+        let name = DekId(i).to_string();
+        let (x0, x1, y, rightwards) = match (from, to) {
+            (Some(a), Some(b)) if a.x < b.x => (a.x + a.width, b.x, a.y + 1, true),
+            (Some(a), Some(b)) => (b.x + b.width, a.x, a.y + 1, false),
+            // The new table key has no DEKs yet: its box is not drawn; fly from the old one.
+            (Some(a), None) => (a.x + a.width, a.x + a.width + GAP, a.y + 1, true),
+            _ => return,
+        };
+        let token = if rightwards {
+            format!("{name} ━▶")
+        } else {
+            format!("◀━ {name}")
+        };
+        let room = x1.saturating_sub(x0);
+        let len = token.chars().count() as u16;
+        if room < len + 1 {
+            return;
+        }
+        let travel = room - len - 1;
+        let step = (progress * f64::from(travel)).round() as u16;
+        let x = if rightwards {
+            x0 + 1 + step
+        } else {
+            x1 - len - step
+        };
+        let buf = f.buffer_mut();
+        // The path, then the DEK on it.
+        for px in x0..x1 {
+            buf.set_string(px, y, "┄", self.theme.style(Tone::Dim));
+        }
+        buf.set_string(x, y, token, self.theme.style(Tone::Moving));
+        let label = "re-wrapping";
+        if room as usize >= label.len() {
+            let lx = x0 + (room - label.len() as u16) / 2;
+            buf.set_string(lx, y + 1, label, self.theme.style(Tone::Warn));
+        }
+    }
+
+    fn items_box(&self, f: &mut Frame, r: Rect) {
+        let w = r.width.saturating_sub(2);
+        let items = self.t.items.len();
+        let fp = self
+            .t
+            .items
+            .first()
+            .map_or_else(|| "-".to_string(), |i| i.sealed.fingerprint().to_string());
+        let title = vec![Span::styled(
+            format!("▣ {items} items, each under its DEK"),
+            self.theme.style(Tone::Strong),
+        )];
+        let lines = vec![Line::from(self.text(
+            format!("never re-encrypted by a key change · item-0000000 ciphertext {fp}"),
+            Tone::Normal,
+            w,
+        ))];
+        self.boxed(f, r, title, Tone::Normal, &NodeId::Items, lines);
+    }
+
+    /// A vertical line from the middle of `from`'s bottom edge down to `to_y`, with a label.
+    fn link(&self, f: &mut Frame, from: Rect, to_y: u16, label: &str) {
+        let x = from.x + from.width / 2;
+        let y0 = from.y + from.height;
+        let buf = f.buffer_mut();
+        let style = self.theme.style(Tone::Normal);
+        if from.height > 0 {
+            buf.set_string(x, y0 - 1, "┬", style);
+        }
+        for y in y0..to_y {
+            buf.set_string(x, y, "│", style);
+        }
+        buf.set_string(x, to_y, "┴", style);
+        if !label.is_empty() && to_y > y0 {
+            buf.set_string(x + 2, y0, label, self.theme.style(Tone::Dim));
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! Large windows (160x48 and up): the key hierarchy as a diagram with the DEK in flight, lost
+//! material crossed out, the selected key marked; the most important clock in big digits; the
+//! timeline beside the log. Plus the telling moments at 80x24, 120x36 and 200x60.
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use ratatui::style::Modifier;
+
+use rewrap::app::{App, Msg};
+use rewrap::scenario;
+use rewrap::ui;
+
+fn app(name: &str) -> App {
+    let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
+    a.no_color = true;
+    a
+}
+
+fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+fn steps(app: &mut App, n: usize) {
+    for _ in 0..n {
+        app.update(Msg::NextStep);
+        app.settle();
+    }
+}
+
+/// Step 5 of change-table-key is the switch: step into the next stretch and stop mid-way.
+fn mid_flight() -> App {
+    let mut a = app("change-table-key");
+    steps(&mut a, 5);
+    a.update(Msg::NextStep);
+    for _ in 0..12 {
+        a.update(Msg::Tick);
+    }
+    assert!(a.stretch.is_some(), "still showing the stretch");
+    a
+}
+
+#[test]
+fn the_diagram_draws_boxes_and_the_dek_in_flight() {
+    let a = mid_flight();
+    let s = text(&draw(&a, 200, 60));
+    for needle in [
+        "◆ kms-1",
+        "◆ kms-2",
+        "T1 table key",
+        "T2 table key",
+        "DEKs under T1",
+        "DEKs under T2",
+        "━▶",
+        "re-wrapping",
+        "▣ 64 items",
+    ] {
+        assert!(s.contains(needle), "no `{needle}` in:\n{s}");
+    }
+    // The DEK in flight sits between the two DEK boxes, on the same row.
+    let row = s
+        .lines()
+        .find(|l| l.contains("━▶"))
+        .expect("a row with the DEK in flight");
+    let (t1, fly) = (row.find("│DEK-").unwrap(), row.find("━▶").unwrap());
+    assert!(fly > t1, "{row}");
+    // Smaller windows keep the list.
+    let small = text(&draw(&a, 120, 36));
+    assert!(!small.contains("━▶"), "{small}");
+    assert!(small.contains("⇢ moving"), "{small}");
+}
+
+#[test]
+fn g_switches_the_large_screen_to_the_list() {
+    let mut a = mid_flight();
+    a.update(Msg::ToggleView);
+    let s = text(&draw(&a, 200, 60));
+    assert!(!s.contains("━▶"), "{s}");
+    assert!(s.contains("⇢ moving"), "{s}");
+}
+
+#[test]
+fn lost_material_is_crossed_out() {
+    let mut a = app("delete-current-key");
+    let n = a.scenario().steps.len();
+    steps(&mut a, n);
+    let buf = draw(&a, 200, 60);
+    let s = text(&buf);
+    assert!(s.contains("kms-1"), "{s}");
+    let crossed = (0..buf.area.height).any(|y| {
+        (0..buf.area.width).any(|x| {
+            let c = &buf[(x, y)];
+            c.symbol() == "k" && c.modifier.contains(Modifier::CROSSED_OUT)
+        })
+    });
+    assert!(crossed, "the deleted key's name is crossed out:\n{s}");
+    assert!(s.contains("unrecoverable") || s.contains("LOST"), "{s}");
+}
+
+#[test]
+fn the_selected_key_is_marked_in_the_diagram_and_acted_on() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 2);
+    while a.selected_key().map(|k| k.to_string()) != Some("aws-owned".into()) {
+        a.update(Msg::Down);
+    }
+    steps(&mut a, 5);
+    let s = text(&draw(&a, 200, 60));
+    assert!(s.contains("▶ ◆ aws-owned"), "{s}");
+    assert!(!s.contains("▶ ◆ kms-2"), "{s}");
+}
+
+#[test]
+fn the_big_clock_shows_the_clock_that_changes_an_outcome() {
+    let mut a = app("disable-current-key");
+    steps(&mut a, 2); // read at 1m, disable at 3m: the cached copy runs out at 6m
+    let (label, time, _) = ui::bigclock::reading(&a);
+    assert!(label.contains("runs out"), "{label}");
+    assert_eq!(time, "3m 00s");
+    let s = text(&draw(&a, 200, 60));
+    assert!(s.contains("runs out, then its reads fail, in"), "{s}");
+    // Big digits: quadrant block characters.
+    assert!(s.contains('▀') || s.contains('▄') || s.contains('█'), "{s}");
+}
+
+#[test]
+fn the_timeline_sits_beside_the_log_on_a_large_screen() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 3);
+    let s = text(&draw(&a, 200, 60));
+    assert!(s.contains("Timeline"), "{s}");
+    assert!(s.contains("Event log"), "{s}");
+    assert!(s.contains("Table-key cache"), "{s}");
+    a.update(Msg::ToggleTimeline);
+    let s = text(&draw(&a, 200, 60));
+    assert!(!s.contains("Timeline ·"), "t hides it:\n{s}");
+}
+
+/// Every shipped scenario, every step, at 160x48 and 300x80: draws, never panics, and the
+/// status panel's answers stay on screen.
+#[test]
+fn every_step_draws_on_large_screens() {
+    for b in scenario::BUILTINS {
+        let mut a = app(b.name);
+        for _ in 0..a.scenario().steps.len() {
+            steps(&mut a, 1);
+            for (w, h) in [(160, 48), (200, 60), (300, 80)] {
+                let s = text(&draw(&a, w, h));
+                assert!(s.contains("Recoverable"), "{} {w}x{h}:\n{s}", b.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn snapshot_mid_rewrap_80x24() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 6);
+    insta::assert_snapshot!(text(&draw(&a, 80, 24)));
+}
+
+#[test]
+fn snapshot_mid_rewrap_120x36() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 6);
+    insta::assert_snapshot!(text(&draw(&a, 120, 36)));
+}
+
+#[test]
+fn snapshot_mid_rewrap_200x60() {
+    let a = mid_flight();
+    insta::assert_snapshot!(text(&draw(&a, 200, 60)));
+}
+
+#[test]
+fn snapshot_deleted_key_200x60() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 11);
+    insta::assert_snapshot!(text(&draw(&a, 200, 60)));
+}
