@@ -33,19 +33,197 @@ pub fn window(app: &App) -> (SimTime, SimTime) {
     }
 }
 
-fn col_time(from: SimTime, to: SimTime, width: usize, col: usize) -> SimTime {
-    let span = to.since(from).as_millis() as f64;
-    SimTime(from.as_millis() + ((col as f64 + 0.5) * span / width as f64) as u64)
+/// Where each moment of the window falls across `width` columns.
+///
+/// Zoomed around now it is linear. Over the whole scenario or everything so far it is
+/// compressed: each gap between two moments something happened gets room growing with the
+/// logarithm of its length, so a 16-second re-wrap and a 7-day wait are both visible on one
+/// screen (busy stretches expanded, quiet ones shortened; the axis marks shortened gaps `≈`).
+#[derive(Clone, Debug)]
+pub struct Scale {
+    /// (time in ms, column position) pairs, both increasing.
+    knots: Vec<(u64, f64)>,
+    width: usize,
 }
 
-/// The column of time `t`; the window's end (usually now) belongs to the last column.
-fn col_of(from: SimTime, to: SimTime, width: usize, t: SimTime) -> Option<usize> {
-    if t < from || t > to || width == 0 {
-        return None;
+/// Gaps shorter than this count about linearly; longer ones logarithmically.
+const GRAIN_MS: f64 = 1_000.0;
+
+impl Scale {
+    pub fn linear(from: SimTime, to: SimTime, width: usize) -> Self {
+        Self {
+            knots: vec![(from.0, 0.0), (to.0.max(from.0 + 1), width as f64)],
+            width,
+        }
     }
-    let span = to.since(from).as_millis().max(1) as f64;
-    let col = ((t.since(from).as_millis() as f64 / span) * width as f64) as usize;
-    Some(col.min(width - 1))
+
+    /// Compressed around `moments` (any order, any count: thinned to a few per column).
+    pub fn compressed(
+        from: SimTime,
+        to: SimTime,
+        width: usize,
+        moments: impl Iterator<Item = SimTime>,
+    ) -> Self {
+        let mut times: Vec<u64> = moments
+            .map(|t| t.0)
+            .filter(|t| *t > from.0 && *t < to.0)
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let limit = width.max(1) * 2;
+        if times.len() > limit {
+            let step = times.len() as f64 / limit as f64;
+            times = (0..limit)
+                .map(|i| times[(i as f64 * step) as usize])
+                .collect();
+            times.dedup();
+        }
+        let mut points = Vec::with_capacity(times.len() + 2);
+        points.push(from.0);
+        points.extend(times);
+        points.push(to.0.max(from.0 + 1));
+        let weights: Vec<f64> = points
+            .windows(2)
+            .map(|w| (1.0 + (w[1] - w[0]) as f64 / GRAIN_MS).ln())
+            .collect();
+        let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+        let mut col = 0.0;
+        let mut knots = vec![(points[0], 0.0)];
+        for (k, w) in weights.iter().enumerate() {
+            col += w / total * width as f64;
+            knots.push((points[k + 1], col));
+        }
+        Self { knots, width }
+    }
+
+    /// The column of time `t`, if in the window; its end belongs to the last column.
+    pub fn col_of(&self, t: SimTime) -> Option<usize> {
+        let (first, last) = (self.knots[0].0, self.knots[self.knots.len() - 1].0);
+        if t.0 < first || t.0 > last || self.width == 0 {
+            return None;
+        }
+        let i = self
+            .knots
+            .partition_point(|k| k.0 <= t.0)
+            .clamp(1, self.knots.len() - 1);
+        let (a, b) = (self.knots[i - 1], self.knots[i]);
+        let frac = if b.0 > a.0 {
+            (t.0 - a.0) as f64 / (b.0 - a.0) as f64
+        } else {
+            0.0
+        };
+        let col = a.1 + frac * (b.1 - a.1);
+        Some((col as usize).min(self.width - 1))
+    }
+
+    /// The moment a column stands for (its middle).
+    pub fn time_at(&self, col: usize) -> SimTime {
+        let x = col as f64 + 0.5;
+        let i = self
+            .knots
+            .partition_point(|k| k.1 <= x)
+            .clamp(1, self.knots.len() - 1);
+        let (a, b) = (self.knots[i - 1], self.knots[i]);
+        let frac = if b.1 > a.1 {
+            (x - a.1) / (b.1 - a.1)
+        } else {
+            0.0
+        };
+        SimTime(a.0 + (frac.clamp(0.0, 1.0) * (b.0 - a.0) as f64) as u64)
+    }
+
+    /// Columns where a gap was shortened to less than a quarter of its linear share.
+    fn shortened(&self) -> Vec<usize> {
+        let (first, last) = (self.knots[0].0, self.knots[self.knots.len() - 1].0);
+        let span = (last - first).max(1) as f64;
+        self.knots
+            .windows(2)
+            .filter(|w| {
+                let linear = (w[1].0 - w[0].0) as f64 / span * self.width as f64;
+                let shown = w[1].1 - w[0].1;
+                linear >= 4.0 && shown * 4.0 < linear
+            })
+            .map(|w| (f64::midpoint(w[0].1, w[1].1) as usize).min(self.width.saturating_sub(1)))
+            .collect()
+    }
+}
+
+/// The scale for the current zoom: compressed around what happened (whole, so far), linear
+/// zoomed around now.
+pub fn scale(app: &App, width: usize) -> Scale {
+    let (from, to) = window(app);
+    if matches!(ZOOMS[app.timeline_zoom].0, Zoom::Around(_)) {
+        return Scale::linear(from, to, width);
+    }
+    let tl = app.timeline();
+    let now = app.runner().engine().now();
+    let moments = tl
+        .keys
+        .iter()
+        .flat_map(|(_, c)| c.iter().map(|x| x.0))
+        .chain(tl.table.iter().map(|x| x.0))
+        .chain(tl.sse.iter().map(|x| x.0))
+        .chain(tl.reads.iter().map(|x| x.0))
+        .chain(
+            tl.cache
+                .iter()
+                .flat_map(|r| r.valid.iter().flat_map(|v| [v.0, v.1])),
+        )
+        .chain(milestone_marks(app).into_iter().map(|m| m.0))
+        .chain(std::iter::once(now));
+    Scale::compressed(from, to, width, moments)
+}
+
+/// `3d 04:05` (or `00:04:05` when the window is within the first day): short enough for an
+/// axis label, the same form along one axis.
+fn tick_label(t: SimTime, days: bool) -> String {
+    let s = t.0 / 1_000;
+    if days {
+        format!("{}d {:02}:{:02}", t.days(), (s / 3_600) % 24, (s / 60) % 60)
+    } else {
+        format!("{:02}:{:02}:{:02}", s / 3_600, (s / 60) % 60, s % 60)
+    }
+}
+
+/// The axis: a row of time labels and a row of ticks (`┬`), `≈` where a gap is shortened and
+/// `▼` at now.
+fn axis_lines(scale: &Scale, width: usize, now: SimTime, theme: Theme) -> Vec<Line<'static>> {
+    let mut labels = vec![' '; width];
+    let mut ticks = vec!['─'; width];
+    let days = scale.time_at(width.saturating_sub(1)).days() > 0;
+    let mut col = 0;
+    while col < width {
+        let text = tick_label(scale.time_at(col), days);
+        let n = text.chars().count();
+        if col + n > width {
+            break;
+        }
+        for (k, ch) in text.chars().enumerate() {
+            labels[col + k] = ch;
+        }
+        ticks[col] = '┬';
+        col += n + 4;
+    }
+    for c in scale.shortened() {
+        if ticks[c] == '─' {
+            ticks[c] = '≈';
+        }
+    }
+    if let Some(c) = scale.col_of(now) {
+        ticks[c] = '▼';
+    }
+    let mut label_row = vec![label("")];
+    label_row.push(Span::styled(
+        labels.into_iter().collect::<String>(),
+        theme.style(Tone::Normal),
+    ));
+    let mut tick_row = vec![label("time")];
+    tick_row.push(Span::styled(
+        ticks.into_iter().collect::<String>(),
+        theme.style(Tone::Accent),
+    ));
+    tick_row.push(Span::styled(" ▼ now", theme.style(Tone::Normal)));
+    vec![Line::from(label_row), Line::from(tick_row)]
 }
 
 fn label(s: &str) -> Span<'static> {
@@ -118,7 +296,7 @@ fn legend_lines(
     theme: Theme,
 ) -> (Vec<Line<'static>>, usize) {
     // The glyph key, wrapped at its `·` groups so no part of it is cut.
-    let key = "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future";
+    let key = "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future · time ≈ quiet stretch shortened";
     let mut key_lines: Vec<String> = vec![String::new()];
     for group in key.split(" · ") {
         let cur = key_lines.last_mut().expect("one line");
@@ -163,12 +341,7 @@ fn legend_lines(
 }
 
 /// One row per KMS key, the table, SSE and each principal's reads, `width` cells each.
-fn state_rows(
-    app: &App,
-    (from, to): (SimTime, SimTime),
-    width: usize,
-    theme: Theme,
-) -> Vec<Line<'static>> {
+fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let e = app.runner().engine();
     let now = e.now();
     let tl = app.timeline();
@@ -178,7 +351,7 @@ fn state_rows(
     for (key, changes) in &tl.keys {
         let cells = (0..width)
             .map(|c| {
-                let t = col_time(from, to, width, c);
+                let t = scale.time_at(c);
                 if future(t) {
                     return ('·', Tone::Dim);
                 }
@@ -197,7 +370,7 @@ fn state_rows(
     }
     let table = (0..width)
         .map(|c| {
-            let t = col_time(from, to, width, c);
+            let t = scale.time_at(c);
             if future(t) {
                 return ('·', Tone::Dim);
             }
@@ -214,7 +387,7 @@ fn state_rows(
     lines.push(Line::from(spans));
     let sse = (0..width)
         .map(|c| {
-            let t = col_time(from, to, width, c);
+            let t = scale.time_at(c);
             if future(t) {
                 return ('·', Tone::Dim);
             }
@@ -235,7 +408,7 @@ fn state_rows(
             if who != &p.id {
                 continue;
             }
-            if let Some(c) = col_of(from, to, width, *t) {
+            if let Some(c) = scale.col_of(*t) {
                 if !ok {
                     cells[c] = ('✗', Tone::Bad);
                 } else if cells[c].0 != '✗' {
@@ -272,29 +445,35 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
     }
     let tl = app.timeline();
     let future = |t: SimTime| t > now;
-    let mut lines: Vec<Line> = Vec::new();
-    let now_col = col_of(from, to, width, now);
-    let mut axis = vec![label("")];
-    let mut marks = String::new();
-    for c in 0..width {
-        marks.push(if Some(c) == now_col { '▼' } else { ' ' });
-    }
-    axis.push(Span::styled(marks, theme.style(Tone::Accent)));
-    axis.push(Span::styled(" now", theme.style(Tone::Dim)));
-    lines.push(Line::from(axis));
-
+    let scale = scale(app, width);
+    let mut lines: Vec<Line> = axis_lines(&scale, width, now, theme);
     let strip = |cells: Vec<(char, Tone)>| strip(cells, theme);
-    lines.extend(state_rows(app, (from, to), width, theme));
+    lines.extend(state_rows(app, &scale, width, theme));
+    // Milestones never hide each other: one at a taken column goes to the next row.
     let mut marks = milestone_marks(app);
-    let mut row = vec![(' ', Tone::Dim); width];
+    marks.sort_by_key(|m| m.0);
+    let mut rows: Vec<Vec<(char, Tone)>> = Vec::new();
     for (t, ch, _) in &marks {
-        if let Some(c) = col_of(from, to, width, *t) {
-            row[c] = (*ch, Tone::Bad);
-        }
+        let Some(c) = scale.col_of(*t) else {
+            continue;
+        };
+        let free = rows.iter().position(|r| r[c].0 == ' ');
+        let r = if let Some(r) = free {
+            r
+        } else {
+            rows.push(vec![(' ', Tone::Dim); width]);
+            rows.len() - 1
+        };
+        rows[r][c] = (*ch, Tone::Bad);
     }
-    let mut spans = vec![label("milestones")];
-    spans.extend(strip(row));
-    lines.push(Line::from(spans));
+    if rows.is_empty() {
+        rows.push(vec![(' ', Tone::Dim); width]);
+    }
+    for (k, row) in rows.into_iter().enumerate() {
+        let mut spans = vec![label(if k == 0 { "milestones" } else { "" })];
+        spans.extend(strip(row));
+        lines.push(Line::from(spans));
+    }
 
     let (mut legend, milestone_rows) = legend_lines(&mut marks, inner.width as usize, theme);
     // Short of rows, the milestones matter more than the glyph key (which `?` also shows).
@@ -313,7 +492,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
     for r in tl.cache.iter().take(shown) {
         let cells = (0..width)
             .map(|c| {
-                let t = col_time(from, to, width, c);
+                let t = scale.time_at(c);
                 if future(t) {
                     return ('·', Tone::Dim);
                 }

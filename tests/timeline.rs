@@ -1,0 +1,97 @@
+//! The timeline: a labelled time axis, a scale that shows a 16-second re-wrap and a 7-day wait
+//! on one screen, milestones that never hide each other, and the future kept back.
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use rewrap::app::{App, Msg};
+use rewrap::scenario;
+use rewrap::ui;
+
+fn at_end(name: &str) -> App {
+    let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
+    a.no_color = true;
+    for _ in 0..a.scenario().steps.len() {
+        a.update(Msg::NextStep);
+        a.settle();
+    }
+    a.update(Msg::ToggleTimeline);
+    a
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+fn row<'a>(s: &'a str, label: &str) -> &'a str {
+    s.lines()
+        .find(|l| l.trim_start_matches('│').starts_with(label))
+        .unwrap_or_else(|| panic!("no `{label}` row in\n{s}"))
+}
+
+/// change-table-key spans 8 days; its re-wrap takes 16 seconds. On a linear scale the re-wrap
+/// would be a hundredth of a column; here SSE UPDATING gets several columns, and the axis says
+/// where quiet time was shortened.
+#[test]
+fn a_short_rewrap_and_a_week_are_both_visible() {
+    let a = at_end("change-table-key");
+    let s = screen(&a, 120, 36);
+    let sse = row(&s, "SSE ");
+    let updating = sse.matches('▒').count();
+    assert!(updating >= 3, "the re-wrap gets {updating} columns:\n{s}");
+    let time = row(&s, "time");
+    assert!(time.contains('┬'), "{time}");
+    assert!(time.contains('▼'), "{time}");
+    // Labelled ticks, in one form along the axis, reaching into day 7.
+    let lines: Vec<&str> = s.lines().collect();
+    let t = lines.iter().position(|l| *l == time).unwrap();
+    let labels = lines[t - 1];
+    assert!(labels.contains("0d 00:0"), "{labels}");
+    assert!(labels.contains("7d "), "{labels}");
+}
+
+/// Milestones at the same column stack instead of overwriting each other.
+#[test]
+fn milestones_never_hide_each_other() {
+    let a = at_end("delete-current-key");
+    let s = screen(&a, 120, 36);
+    let i = s
+        .lines()
+        .position(|l| l.trim_start_matches('│').starts_with("milestones"))
+        .expect("milestones row");
+    let rows: String = s.lines().skip(i).take(3).collect();
+    for m in ['F', 'I', 'D', 'U', 'A'] {
+        assert!(
+            rows.contains(m),
+            "milestone {m} is hidden in:\n{rows}\n\n{s}"
+        );
+    }
+}
+
+/// The whole-scenario zoom draws the time still to come as `·`, never its outcome.
+#[test]
+fn the_future_is_not_shown() {
+    let mut a = App::new(Arc::new(scenario::load("delete-current-key").unwrap())).unwrap();
+    a.no_color = true;
+    a.update(Msg::NextStep);
+    a.settle();
+    a.update(Msg::ToggleTimeline);
+    a.update(Msg::ZoomTimeline); // whole scenario
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("whole scenario"), "{s}");
+    let table = row(&s, "table");
+    assert!(!table.contains('▒') && !table.contains('░'), "{table}");
+    assert!(table.contains('·'), "{table}");
+}
