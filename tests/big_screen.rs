@@ -193,3 +193,24 @@ fn snapshot_deleted_key_200x60() {
     steps(&mut a, 11);
     insta::assert_snapshot!(text(&draw(&a, 200, 60)));
 }
+
+/// At 80x24 the tree keeps the rows where things happen on screen (the DEK moving, the new
+/// table key) by folding quiet DEK rows, and the selection (kms-1, the first row) stays visible.
+#[test]
+fn a_short_tree_folds_quiet_deks_to_keep_the_rewrap_visible() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 5);
+    let s = text(&draw(&a, 80, 24));
+    for needle in [
+        "⇢ moving",
+        "T2 new · re-wrapping 0/8",
+        "◆ kms-1",
+        "folded to fit",
+    ] {
+        assert!(s.contains(needle), "no `{needle}` in:\n{s}");
+    }
+    assert_eq!(
+        a.selected_key().map(|k| k.to_string()),
+        Some("kms-1".into())
+    );
+}
