@@ -307,3 +307,129 @@ fn ctrl_z_suspends_and_fg_redraws() {
     t.cmd(&["send-keys", "-t", t.session, "echo after-quit-$?", "Enter"]);
     t.wait_for("after-quit-0");
 }
+
+/// Start `rewrap play NAME` in a fresh tmux server of `w`×`h`.
+fn start(tag: &str, name: &str, w: &str, h: &str) -> Tmux {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let t = Tmux {
+        socket: format!("rewrap-test-{tag}-{}", std::process::id()),
+        session: "rw",
+    };
+    let script = format!("'{bin}' play {name}; echo rewrap-exited-$?; sleep 30");
+    let out = t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        w,
+        "-y",
+        h,
+        &script,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t.wait_for("before the first step");
+    t
+}
+
+/// Press `n` and wait for step `k` of `n`; a second press finishes the animated stretch
+/// at once when `fast`. Every screen seen on the way is passed to `seen`.
+fn step_to(t: &Tmux, k: usize, n: usize, fast: bool, seen: &mut dyn FnMut(&str)) -> String {
+    t.keys(&["n"]);
+    let want = format!("Step {k}/{n} ");
+    let start = Instant::now();
+    let mut pressed_again = false;
+    loop {
+        let s = t.screen();
+        seen(&s);
+        if s.contains(&want) {
+            return s;
+        }
+        if fast && !pressed_again && s.contains(&format!("▶ to step {k} ")) {
+            t.keys(&["n"]);
+            pressed_again = true;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "never reached {want}:\n{s}"
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+}
+
+/// Words cut in the middle read as other words on a projector: every error name on screen
+/// (`…Exc…`) must end in the whole `Exception`.
+fn assert_no_cut_error_names(s: &str, at: &str) {
+    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if word.contains("Exc") {
+            assert!(
+                word.ends_with("Exception"),
+                "an error name is cut ({word}) at {at}:\n{s}"
+            );
+        }
+    }
+}
+
+/// As a presenter rehearsing: `n` through every step of every shipped scenario at 120x36, in
+/// the real binary. Each step is reached in file order (steps sharing a time included), and
+/// the status panel's answers and every error name are whole on every screen.
+#[test]
+fn stepping_in_tmux_visits_every_step_of_every_shipped_scenario() {
+    for b in rewrap::scenario::BUILTINS {
+        let n = rewrap::scenario::load(b.name).unwrap().steps.len();
+        let t = start(&format!("steps-{}", b.name), b.name, "120", "36");
+        for k in 1..=n {
+            let s = step_to(&t, k, n, true, &mut |_| {});
+            assert!(s.contains("Recoverable:"), "{} step {k}:\n{s}", b.name);
+            assert_no_cut_error_names(&s, &format!("{} step {k}", b.name));
+        }
+        t.keys(&["q"]);
+        t.wait_for("rewrap-exited-0");
+    }
+}
+
+/// Select the AWS owned key, step five times through the key change: the selection stays on
+/// it, `d` acts on it (refused: nobody manages it), never on kms-2; and the re-wrap, stepped
+/// into, shows every DEK's move one after another.
+#[test]
+fn the_selection_survives_steps_and_the_rewrap_is_watchable_in_tmux() {
+    let t = start("select", "change-table-key", "120", "36");
+    let n = 12;
+    for k in 1..=2 {
+        step_to(&t, k, n, false, &mut |_| {});
+    }
+    for _ in 0..20 {
+        if t.screen().contains("acting on aws-owned") {
+            break;
+        }
+        t.keys(&["Down"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.wait_for("acting on aws-owned");
+    let mut progress = std::collections::BTreeSet::new();
+    for k in 3..=7 {
+        step_to(&t, k, n, false, &mut |s| {
+            for d in 0..=8 {
+                if s.contains(&format!("re-wrapping {d}/8")) {
+                    progress.insert(d);
+                }
+            }
+        });
+        t.wait_for("acting on aws-owned");
+    }
+    for d in 0..8 {
+        assert!(
+            progress.contains(&d),
+            "re-wrap progress {d}/8 never shown while stepping (saw {progress:?})"
+        );
+    }
+    t.keys(&["d"]);
+    let s = t.wait_for("aws-owned: refused");
+    assert!(s.contains("kms-2 CMK Enabled"), "kms-2 was touched:\n{s}");
+    t.keys(&["q"]);
+    t.wait_for("rewrap-exited-0");
+}
