@@ -134,14 +134,21 @@ pub fn check(specs: &[String]) -> i32 {
         };
         session.run_to_end();
         let runner = session.runner();
+        // Each question counts as one check per run of its step.
         let checks: usize = scenario
             .steps
             .iter()
-            .map(|s| s.expect.len() * s.occurrences().count())
+            .map(|s| (s.expect.len() + usize::from(s.ask.is_some())) * s.occurrences().count())
             .sum();
+        let questions = scenario.steps.iter().filter(|s| s.ask.is_some()).count();
+        let asked = match questions {
+            0 => String::new(),
+            1 => ", 1 question".to_string(),
+            n => format!(", {n} questions"),
+        };
         if runner.failures().is_empty() {
             say(format_args!(
-                "ok    {} ({checks} expectations)",
+                "ok    {} ({checks} checks{asked})",
                 scenario.file
             ));
         } else {
@@ -149,7 +156,7 @@ pub fn check(specs: &[String]) -> i32 {
                 say(format_args!("{f}"));
             }
             say(format_args!(
-                "FAIL  {} ({} of {checks} expectations failed)",
+                "FAIL  {} ({} of {checks} checks failed)",
                 scenario.file,
                 runner.failures().len()
             ));

@@ -19,6 +19,14 @@ enum Cmd {
     Play {
         /// A scenario file or built-in name (see `rewrap list`).
         scenario: Option<String>,
+        /// Present mode: clicker keys (PageDown/PageUp, b), questions stop before their step,
+        /// only what the room needs on screen.
+        #[arg(long)]
+        present: bool,
+        /// Open at a step id, a step number (1-based) or a simulated time ("7d 1h"), exactly
+        /// as if stepped there.
+        #[arg(long, value_name = "ID|N|TIME")]
+        at: Option<String>,
     },
     /// Run a scenario without the TUI: the timed event log, then a summary.
     Run {
@@ -52,8 +60,12 @@ fn main() {
         }
     };
     let code = match args.command {
-        None => play(None),
-        Some(Cmd::Play { scenario }) => play(scenario.as_deref()),
+        None => play(None, &PlayOptions::default()),
+        Some(Cmd::Play {
+            scenario,
+            present,
+            at,
+        }) => play(scenario.as_deref(), &PlayOptions { present, at }),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),
@@ -61,13 +73,29 @@ fn main() {
     std::process::exit(code);
 }
 
+/// How `play` opens the live view.
+#[derive(Default)]
+struct PlayOptions {
+    present: bool,
+    at: Option<String>,
+}
+
 /// `rewrap` / `rewrap play`: the live TUI.
-fn play(spec: Option<&str>) -> i32 {
+fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     use std::io::IsTerminal;
     let name = spec.unwrap_or(rewrap::scenario::BUILTINS[0].name);
     let scenario = match cli::load_or_report(name) {
         Ok(s) => s,
         Err(code) => return code,
+    };
+    // `--at` is checked before the terminal is touched, so a bad value is a plain error.
+    let at = match opts.at.as_deref().map(|text| scenario.resolve_at(text)) {
+        None => None,
+        Some(Ok(at)) => Some(at),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return cli::EXIT_INVALID;
+        }
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -86,6 +114,10 @@ fn play(spec: Option<&str>) -> i32 {
         }
     };
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.present = opts.present;
+    if let Some(at) = at {
+        app.go_to(at);
+    }
     match rewrap::tui::run(app) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {

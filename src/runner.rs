@@ -94,6 +94,8 @@ pub struct Runner {
     steps_started: usize,
     /// Every step begun and every live action, in the order they ran.
     executed: crate::engine::log::Chunked<Executed>,
+    /// For each question asked so far (step index): which choices held after its first run.
+    answers: Vec<(usize, Vec<bool>)>,
 }
 
 impl Runner {
@@ -120,6 +122,7 @@ impl Runner {
             failures: Vec::new(),
             steps_started: 0,
             executed: crate::engine::log::Chunked::new(),
+            answers: Vec::new(),
         })
     }
 
@@ -220,6 +223,23 @@ impl Runner {
         self.engine.advance_to(at);
     }
 
+    /// Run everything before step `step` (an index) at its time, engine events due then
+    /// included, but not the step itself: a question is asked there.
+    pub fn advance_before_step(&mut self, step: usize) {
+        let Some(at) = self.scenario.steps.get(step).map(|s| s.at) else {
+            return;
+        };
+        while let Some(o) = self.next_occurrence() {
+            if o.at > at || (o.at == at && o.step >= step) {
+                break;
+            }
+            self.engine.advance_to(o.at);
+            self.next += 1;
+            self.run_occurrence(o);
+        }
+        self.engine.advance_to(at);
+    }
+
     /// Run to the end of the scenario.
     pub fn run_to_end(&mut self) {
         let end = self.end_time();
@@ -231,8 +251,15 @@ impl Runner {
         let step: &Step = &scenario.steps[o.step];
         if o.rep == 0 {
             self.steps_started = self.steps_started.max(o.step + 1);
+            // A question's step says its note after the answer, not before.
+            let note = step.note.clone().filter(|_| step.ask.is_none());
             self.engine
-                .record_step(step.number, step.action.describe(), step.note.clone());
+                .record_step(step.number, step.action.describe(), note);
+            if let Some(ask) = &step.ask {
+                let choices = ask.choices.iter().map(|c| c.text.clone()).collect();
+                self.engine
+                    .record_question(step.number, ask.prompt.clone(), choices);
+            }
         }
         let mut result = RequestResult::Ok;
         for cmd in step.action.commands() {
@@ -253,6 +280,9 @@ impl Runner {
                 });
             }
         }
+        if let Some(ask) = &step.ask {
+            self.answer(o, step, ask, &result);
+        }
         if o.rep == 0 {
             self.executed.push(Executed {
                 at: o.at,
@@ -261,6 +291,70 @@ impl Runner {
                 result: result.clone(),
             });
         }
+    }
+
+    /// Which choices of a question held after the step ran; exactly one must (else a failed
+    /// expectation naming what held).
+    fn answer(
+        &mut self,
+        o: Occurrence,
+        step: &Step,
+        ask: &crate::scenario::Ask,
+        result: &RequestResult,
+    ) {
+        let mut misses: Vec<String> = Vec::new();
+        let held: Vec<bool> = ask
+            .choices
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let miss = c
+                    .expect
+                    .iter()
+                    .find_map(|check| evaluate(&self.engine, &check.kind, result));
+                if let Some((expected, got)) = &miss {
+                    misses.push(format!("{}. expects {expected}, got {got}", i + 1));
+                }
+                miss.is_none()
+            })
+            .collect();
+        let which: Vec<usize> = (1..=held.len()).filter(|i| held[i - 1]).collect();
+        if which.len() != 1 {
+            let got = if which.is_empty() {
+                format!("none held ({})", misses.join("; "))
+            } else {
+                format!(
+                    "choices {} all held",
+                    which
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            self.failures.push(CheckFailure {
+                file: self.scenario.file.clone(),
+                line: ask.line,
+                step: step.number,
+                at: o.at,
+                expected: "exactly one choice of the question holds".into(),
+                got,
+            });
+        }
+        if o.rep == 0 {
+            let choices = ask.choices.iter().map(|c| c.text.clone()).collect();
+            self.engine
+                .record_answer(step.number, which, choices, step.note.clone());
+            self.answers.push((o.step, held));
+        }
+    }
+
+    /// Which choices of step `step`'s question (an index) held, once it has run.
+    pub fn answer_of(&self, step: usize) -> Option<&[bool]> {
+        self.answers
+            .iter()
+            .find(|(s, _)| *s == step)
+            .map(|(_, held)| held.as_slice())
     }
 
     /// Apply a live (sandbox) command at the current moment, recorded as a step in the log.

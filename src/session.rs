@@ -31,6 +31,8 @@ enum Input {
     AdvanceTo(SimTime),
     /// Up to and including this scripted step (an index), not the steps after it at its time.
     ThroughStep(usize),
+    /// Up to this scripted step's time, without running it (a question is open).
+    BeforeStep(usize),
     Live(Command),
 }
 
@@ -131,6 +133,12 @@ impl Session {
         }
     }
 
+    /// Run up to step `step` (an index) without running it, recording it.
+    pub fn before_step(&mut self, step: usize) {
+        self.runner.advance_before_step(step);
+        self.inputs.push(Input::BeforeStep(step));
+    }
+
     /// Run up to and including step `step` (an index), recording it.
     pub fn through_step(&mut self, step: usize) {
         self.runner.advance_through_step(step);
@@ -154,6 +162,22 @@ impl Session {
                 true
             }
             None => false,
+        }
+    }
+
+    /// Go to `at` as if stepped there (every step on the way visited and marked, so going back
+    /// works as after stepping).
+    pub fn go_to(&mut self, at: crate::scenario::At) {
+        use crate::scenario::At;
+        match at {
+            At::Step(ix) => while self.runner.steps_started() <= ix && self.next_step() {},
+            At::Time(t) => {
+                while self.runner.next_step_at().is_some_and(|(_, s)| s <= t) && self.next_step() {}
+                if t > self.runner.engine().now() {
+                    self.advance_to(t);
+                    self.checkpoint();
+                }
+            }
         }
     }
 
@@ -263,6 +287,7 @@ impl Session {
             match input {
                 Input::AdvanceTo(t) => r.advance_to(*t),
                 Input::ThroughStep(step) => r.advance_through_step(*step),
+                Input::BeforeStep(step) => r.advance_before_step(*step),
                 Input::Live(cmd) => {
                     live += 1;
                     r.apply_live(live, cmd);
@@ -300,12 +325,20 @@ impl Session {
                     } else {
                         ex.observed.clone()
                     };
+                    // A question is kept when exactly one choice held here: replayed, the
+                    // same one holds (after live actions another may have, or none).
+                    let sound = self
+                        .runner
+                        .answer_of(*step)
+                        .is_some_and(|held| held.iter().filter(|h| **h).count() == 1);
                     steps.push(StepOut {
                         at: ex.at,
                         action: st.action.clone(),
                         note: st.note.clone(),
                         expect,
                         repeat,
+                        id: st.id.clone(),
+                        ask: st.ask.clone().filter(|_| sound),
                     });
                 }
                 Source::Live { cmd } => steps.push(StepOut {
@@ -314,6 +347,8 @@ impl Session {
                     note: Some(format!("Live action at {}: {}", ex.at, cmd.describe())),
                     expect: ex.observed.clone(),
                     repeat: None,
+                    id: None,
+                    ask: None,
                 }),
             }
         }

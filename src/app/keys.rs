@@ -239,6 +239,24 @@ pub const BINDINGS: &[Binding] = &[
         msg: Msg::ToggleView,
     },
     Binding {
+        keys: &[Key::Char('P'), Key::Code(KeyCode::F(5))],
+        label: "P/F5",
+        short: "present",
+        help: "present mode: clicker keys step, the room sees narration, panels, big clock",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::TogglePresent,
+    },
+    Binding {
+        keys: &[Key::Char('b'), Key::Char('.')],
+        label: "b/.",
+        short: "blank",
+        help: "blank the screen (a clicker's blank button); any key brings it back",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::Blank,
+    },
+    Binding {
         keys: &[Key::Char('z')],
         label: "z",
         short: "zoom",
@@ -372,4 +390,64 @@ pub fn lookup(ev: &KeyEvent) -> Option<Msg> {
         .iter()
         .find(|b| b.keys.iter().any(|k| k.matches(ev)))
         .map(|b| b.msg)
+}
+
+/// Present mode's keys, for a clicker (PageDown / PageUp, `b` / `.`, F5 / Esc on one button)
+/// and a presenter at the keyboard; they are looked up before `BINDINGS` while presenting.
+pub const PRESENT_KEYS: &[(&[Key], &str, &str, Msg)] = &[
+    (
+        &[
+            Key::Code(PageDown),
+            Key::Code(Right),
+            Key::Char(' '),
+            Key::Code(Enter),
+            Key::Char('n'),
+        ],
+        "PgDn → spc ⏎",
+        "next: show the time up to the next step; on a question, reveal the answer",
+        Msg::NextStep,
+    ),
+    (
+        &[Key::Code(PageUp), Key::Code(Left), Key::Char('p')],
+        "PgUp ←",
+        "previous step (exact)",
+        Msg::PrevStep,
+    ),
+    (
+        &[Key::Char('b'), Key::Char('.')],
+        "b .",
+        "blank the screen; any key brings it back",
+        Msg::Blank,
+    ),
+    (
+        &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::F(5))],
+        "Esc F5",
+        "close the help (never quits)",
+        Msg::CloseOverlays,
+    ),
+    (
+        &[Key::Char('q'), Key::Ctrl('c')],
+        "q",
+        "quit (asks first)",
+        Msg::Quit,
+    ),
+    (
+        &[Key::Char('P')],
+        "P",
+        "leave present mode",
+        Msg::TogglePresent,
+    ),
+];
+
+/// The message for a key while presenting: the clicker table, the room's pick (1-9) while a
+/// question is open, else the usual bindings.
+pub fn lookup_present(ev: &KeyEvent, question_open: bool) -> Option<Msg> {
+    if question_open && let KeyCode::Char(c @ '1'..='9') = ev.code {
+        return Some(Msg::Pick(c as u8 - b'0'));
+    }
+    PRESENT_KEYS
+        .iter()
+        .find(|(keys, ..)| keys.iter().any(|k| k.matches(ev)))
+        .map(|(.., msg)| *msg)
+        .or_else(|| lookup(ev))
 }

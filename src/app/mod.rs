@@ -76,6 +76,14 @@ pub enum Msg {
     Revoke,
     Allow,
     SaveScenario,
+    /// Present mode on or off.
+    TogglePresent,
+    /// Blank the screen (any key brings it back).
+    Blank,
+    /// Close the help and other overlays (present mode's Esc: never quits).
+    CloseOverlays,
+    /// The room's answer to the open question (1-based).
+    Pick(u8),
     /// One frame of wall time passed.
     Tick,
 }
@@ -107,6 +115,19 @@ pub enum Focus {
 pub enum Prompt {
     /// ScheduleKeyDeletion: how many days (7-30)?
     DeletionDays { key: KmsKeyId, input: String },
+    /// Presenting: quit for real? (y / q / Ctrl-C: yes; anything else: no)
+    ConfirmQuit,
+}
+
+/// A question (`ask`) on screen while presenting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Question {
+    /// The step's index.
+    pub step: usize,
+    /// The room's answer, if the presenter entered one (1-based).
+    pub room: Option<u8>,
+    /// The step has run and the answer is shown.
+    pub revealed: bool,
 }
 
 /// A one-line message at the bottom of the narration, for a few seconds.
@@ -177,6 +198,12 @@ pub struct App {
     timeline: Timeline,
     /// The last file written with `w`.
     pub saved: Option<PathBuf>,
+    /// Present mode: clicker keys, only what the room needs on screen.
+    pub present: bool,
+    /// The screen is blanked (present mode's `b`).
+    pub blank: bool,
+    /// The question on screen, presenting.
+    pub question: Option<Question>,
 }
 
 impl App {
@@ -203,6 +230,9 @@ impl App {
             save_dir: PathBuf::from("."),
             timeline: Timeline::default(),
             saved: None,
+            present: false,
+            blank: false,
+            question: None,
         };
         app.refresh_derived();
         Ok(app)
@@ -245,7 +275,7 @@ impl App {
     /// The step a running stretch is heading for (its number as the file counts), if any.
     pub fn heading_for(&self) -> Option<usize> {
         match self.stretch.as_ref()?.goal {
-            Goal::Step(ix, _) => self.scenario().steps.get(ix).map(|s| s.number),
+            Goal::Step(ix, _) | Goal::Ask(ix, _) => self.scenario().steps.get(ix).map(|s| s.number),
             Goal::Time(_) => None,
         }
     }
@@ -255,11 +285,84 @@ impl App {
     pub fn settle(&mut self) {
         if let Some(stretch) = self.stretch.take() {
             stretch.finish(&mut self.session);
-            if matches!(stretch.goal, Goal::Step(..)) {
+            self.arrive(stretch.goal);
+        }
+    }
+
+    /// How a step is reached: presenting, a step with a question stops just before it runs.
+    fn goal_for(&self, step: usize, at: SimTime) -> Goal {
+        if self.present && self.scenario().steps[step].ask.is_some() {
+            Goal::Ask(step, at)
+        } else {
+            Goal::Step(step, at)
+        }
+    }
+
+    /// A goal was reached: playing pauses at each new step, so its narration can be read; a
+    /// question opens.
+    fn arrive(&mut self, goal: Goal) {
+        match goal {
+            Goal::Step(..) => self.paused = true,
+            Goal::Ask(step, _) => {
                 self.paused = true;
+                self.question = Some(Question {
+                    step,
+                    room: None,
+                    revealed: false,
+                });
             }
+            Goal::Time(_) => {}
+        }
+        self.refresh_derived();
+    }
+
+    /// Present mode's own messages.
+    fn presenting(&mut self, msg: Msg) {
+        match msg {
+            Msg::TogglePresent => {
+                self.present = !self.present;
+                self.question = None;
+            }
+            Msg::Blank => self.blank = true,
+            Msg::CloseOverlays => self.show_help = false,
+            Msg::Pick(n) => self.pick(n),
+            _ => {}
+        }
+    }
+
+    /// The room's answer to the open question (ignored past the number of choices).
+    fn pick(&mut self, n: u8) {
+        let choices = self.question.as_ref().map_or(0, |q| {
+            self.session.scenario().steps[q.step]
+                .ask
+                .as_ref()
+                .map_or(0, |a| a.choices.len())
+        });
+        if let Some(q) = &mut self.question
+            && !q.revealed
+            && (1..=choices).contains(&usize::from(n))
+        {
+            q.room = Some(n);
+        }
+    }
+
+    /// Run the open question's step and show which choice held.
+    fn reveal(&mut self) {
+        if let Some(q) = &mut self.question
+            && !q.revealed
+        {
+            q.revealed = true;
+            let step = q.step;
+            self.session.through_step(step);
+            self.session.checkpoint();
             self.refresh_derived();
         }
+    }
+
+    /// Open at `at` (`--at`): as if stepped there, questions on the way answered.
+    pub fn go_to(&mut self, at: crate::scenario::At) {
+        self.session.go_to(at);
+        self.refresh_derived();
     }
 
     /// Stop a running stretch where it is.
@@ -283,6 +386,17 @@ impl App {
     /// The message for a key press, given the modal state.
     pub fn handle_key(&mut self, ev: &crossterm::event::KeyEvent) -> Vec<Effect> {
         use crossterm::event::{KeyCode, KeyModifiers};
+        if self.blank {
+            // Any key brings the screen back, and does nothing else.
+            self.blank = false;
+            return Vec::new();
+        }
+        if self.prompt == Some(Prompt::ConfirmQuit) {
+            self.prompt = None;
+            let yes = matches!(ev.code, KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter)
+                || (ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL));
+            return if yes { vec![Effect::Quit] } else { Vec::new() };
+        }
         if let Some(Prompt::DeletionDays { input, .. }) = &mut self.prompt {
             match ev.code {
                 KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -305,7 +419,12 @@ impl App {
             self.show_help = false;
             return Vec::new();
         }
-        keys::lookup(ev).map_or_else(Vec::new, |msg| self.update(msg))
+        let msg = if self.present {
+            keys::lookup_present(ev, self.question.as_ref().is_some_and(|q| !q.revealed))
+        } else {
+            keys::lookup(ev)
+        };
+        msg.map_or_else(Vec::new, |msg| self.update(msg))
     }
 
     /// Apply a message; what must happen outside the model (quit, write a file) comes back as
@@ -395,7 +514,11 @@ impl App {
                 self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
             }
             Msg::ToggleHelp => self.show_help = !self.show_help,
+            Msg::Quit if self.present => self.prompt = Some(Prompt::ConfirmQuit),
             Msg::Quit => return vec![Effect::Quit],
+            Msg::TogglePresent | Msg::Blank | Msg::CloseOverlays | Msg::Pick(_) => {
+                self.presenting(msg);
+            }
             Msg::Read | Msg::Write => self.live_request(msg == Msg::Write),
             Msg::DisableKey => self.live_key(|key| Command::DisableKey { key }),
             Msg::EnableKey => self.live_key(|key| Command::EnableKey { key }),
@@ -464,10 +587,7 @@ impl App {
                 self.stretch_frame();
             } else {
                 pacing::reach(goal, &mut self.session);
-                if matches!(goal, Goal::Step(..)) {
-                    self.paused = true;
-                }
-                self.refresh_derived();
+                self.arrive(goal);
             }
             return;
         }
@@ -478,10 +598,9 @@ impl App {
         if let Some((step, at)) = self.runner().next_step_at()
             && at <= target
         {
-            self.session.through_step(step);
-            self.session.checkpoint();
-            self.refresh_derived();
-            self.paused = true;
+            let goal = self.goal_for(step, at);
+            pacing::reach(goal, &mut self.session);
+            self.arrive(goal);
             return;
         }
         self.advance_to(target);
@@ -499,7 +618,7 @@ impl App {
     fn play_goal(&self) -> Option<Goal> {
         let runner = self.session.runner();
         if let Some((step, at)) = runner.next_step_at() {
-            return Some(Goal::Step(step, at));
+            return Some(self.goal_for(step, at));
         }
         let next = runner.next_event_at()?;
         let burst = runner.engine().rewrap_due_until().unwrap_or(next);
@@ -512,14 +631,11 @@ impl App {
             return false;
         };
         if stretch.frame(&mut self.session) {
-            if matches!(stretch.goal, Goal::Step(..)) {
-                // Playing pauses at each new step, so its narration can be read.
-                self.paused = true;
-            }
+            self.arrive(stretch.goal);
         } else {
             self.stretch = Some(stretch);
+            self.refresh_derived();
         }
-        self.refresh_derived();
         true
     }
 
@@ -529,19 +645,27 @@ impl App {
             self.settle();
             return;
         }
-        if let Some((step, at)) = self.session.runner().next_step_at()
-            && let Some(stretch) = Stretch::start(&self.session, Goal::Step(step, at))
-        {
-            self.stretch = Some(stretch);
-            return;
+        match &self.question {
+            Some(q) if !q.revealed => {
+                self.reveal();
+                return;
+            }
+            Some(_) => self.question = None,
+            None => {}
         }
-        if self.session.next_step() {
-            self.refresh_derived();
-        } else {
+        let Some((step, at)) = self.session.runner().next_step_at() else {
             self.toast(
                 "that was the last step: play on, or use the sandbox keys",
                 false,
             );
+            return;
+        };
+        let goal = self.goal_for(step, at);
+        if let Some(stretch) = Stretch::start(&self.session, goal) {
+            self.stretch = Some(stretch);
+        } else {
+            pacing::reach(goal, &mut self.session);
+            self.arrive(goal);
         }
     }
 
@@ -558,6 +682,7 @@ impl App {
         // Feedback belongs to the moment it was given.
         self.toast = None;
         self.stop_stretch();
+        self.question = None;
         self.session.back();
         self.paused = true;
         self.timeline = Timeline::default();

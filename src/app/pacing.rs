@@ -37,6 +37,9 @@ pub const MAX_FRAMES: u64 = 105;
 pub enum Goal {
     /// A scripted step (its index) and its time: the stretch ends by running it.
     Step(usize, SimTime),
+    /// A step with a question, presenting: the stretch ends just before it runs, so the room
+    /// can answer first.
+    Ask(usize, SimTime),
     /// A moment (playing past the last step): the stretch ends with the clock there.
     Time(SimTime),
 }
@@ -44,7 +47,7 @@ pub enum Goal {
 impl Goal {
     pub fn at(self) -> SimTime {
         match self {
-            Goal::Step(_, at) | Goal::Time(at) => at,
+            Goal::Step(_, at) | Goal::Ask(_, at) | Goal::Time(at) => at,
         }
     }
 }
@@ -165,6 +168,7 @@ pub fn reach(goal: Goal, session: &mut Session) {
             session.through_step(step);
             session.checkpoint();
         }
+        Goal::Ask(step, _) => session.before_step(step),
         Goal::Time(at) => session.advance_to(at),
     }
 }

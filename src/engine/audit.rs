@@ -142,6 +142,29 @@ impl Engine {
         self.emit(EventKind::LiveAction { number, action });
     }
 
+    pub fn record_question(&mut self, step: usize, prompt: String, choices: Vec<String>) {
+        self.emit(EventKind::Question {
+            step,
+            prompt,
+            choices,
+        });
+    }
+
+    pub fn record_answer(
+        &mut self,
+        step: usize,
+        held: Vec<usize>,
+        choices: Vec<String>,
+        note: Option<String>,
+    ) {
+        self.emit(EventKind::Answer {
+            step,
+            held,
+            choices,
+            note,
+        });
+    }
+
     pub fn record_step(&mut self, step: usize, action: String, note: Option<String>) {
         self.emit(EventKind::Step { step, action, note });
     }

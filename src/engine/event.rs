@@ -306,6 +306,22 @@ pub enum EventKind {
         number: usize,
         action: String,
     },
+    /// A step's question for the room (`ask`), before its action runs; written by the runner.
+    Question {
+        step: usize,
+        prompt: String,
+        choices: Vec<String>,
+    },
+    /// What the simulation answered, after the step's action: the choices that held (1-based;
+    /// exactly one in a sound scenario).
+    Answer {
+        step: usize,
+        held: Vec<usize>,
+        choices: Vec<String>,
+        /// The step's note, said after the answer (before it, it could give the answer away).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     /// An admin action the engine refused before calling anything (e.g. an AWS managed key).
     ActionRefused {
         action: String,

@@ -15,6 +15,8 @@ use crate::engine::event::{CacheUse, Caller, Event, EventKind, RequestResult};
 pub fn tag(kind: &EventKind) -> &'static str {
     match kind {
         EventKind::Step { .. } => "STEP",
+        EventKind::Question { .. } => "ASK",
+        EventKind::Answer { .. } => "ANSWER",
         EventKind::KmsCall(_) => "KMS",
         EventKind::KeyCreated { .. }
         | EventKind::KeyStateChanged { .. }
@@ -91,6 +93,7 @@ pub fn describe(kind: &EventKind) -> String {
         | EventKind::DataUnrecoverable { .. }
         | EventKind::ActionRefused { .. }
         | EventKind::LiveAction { .. } => describe_table(kind),
+        EventKind::Question { .. } | EventKind::Answer { .. } => describe_question(kind),
     }
 }
 
@@ -167,6 +170,44 @@ fn describe_key(kind: &EventKind) -> String {
 }
 
 /// The key change and its re-wrap job.
+/// A question (`ask`) and the simulation's answer.
+fn describe_question(kind: &EventKind) -> String {
+    match kind {
+        EventKind::Question {
+            step,
+            prompt,
+            choices,
+        } => {
+            let list: Vec<String> = choices
+                .iter()
+                .enumerate()
+                .map(|(i, c)| format!("{}. {c}", i + 1))
+                .collect();
+            format!("step {step} asks: {prompt} {}", list.join(" · "))
+        }
+        EventKind::Answer {
+            step,
+            held,
+            choices,
+            ..
+        } => match held.as_slice() {
+            [one] => format!(
+                "step {step} answer: {one}. {}",
+                choices.get(one - 1).map_or("", String::as_str)
+            ),
+            [] => format!("step {step} answer: no choice held (the question is wrong)"),
+            many => format!(
+                "step {step} answer: choices {} all held (the question is ambiguous)",
+                many.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        },
+        _ => String::new(),
+    }
+}
+
 fn describe_rewrap(kind: &EventKind) -> String {
     match kind {
         EventKind::RewrapStarted { from, to, deks } => {
@@ -341,7 +382,8 @@ fn describe_table(kind: &EventKind) -> String {
 /// `0d 00:01:00  KMS     Decrypt kms-1 ...`, with the step's note on the next line.
 pub fn text_line(e: &Event) -> String {
     let mut s = format!("{}  {:<7} {}", e.at, tag(&e.kind), describe(&e.kind));
-    if let EventKind::Step { note: Some(n), .. } = &e.kind {
+    if let EventKind::Step { note: Some(n), .. } | EventKind::Answer { note: Some(n), .. } = &e.kind
+    {
         let _ = write!(s, "\n{:21}\u{2502} {n}", "");
     }
     s

@@ -19,3 +19,6 @@ pub const MAX_CONNECTIONS_EACH: i64 = 1_000;
 pub const MAX_CONNECTIONS: u64 = 10_000;
 /// Steps in a file.
 pub const MAX_STEPS: usize = 10_000;
+
+/// The most choices a question (`ask`) may offer (the room answers with the keys 1-9).
+pub const MAX_CHOICES: usize = 9;

@@ -61,6 +61,26 @@ pub struct Step {
     pub expect: Vec<Check>,
     /// Extension: repeat the action every `every` until `until` (inclusive).
     pub repeat: Option<Repeat>,
+    /// Version 2: a unique name (`[a-z0-9-]+`) for `--at` and markers.
+    pub id: Option<String>,
+    /// Version 2: a question for the room, answered by the simulation.
+    pub ask: Option<Ask>,
+}
+
+/// A question for the room (`ask`): exactly one choice must hold after the step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ask {
+    pub line: usize,
+    pub prompt: String,
+    pub choices: Vec<Choice>,
+}
+
+/// One answer to an `ask`, with what must hold for it to be the right one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice {
+    pub line: usize,
+    pub text: String,
+    pub expect: Vec<Check>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -202,3 +222,50 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
 
 #[cfg(test)]
 mod tests;
+
+/// Where `--at` opens a scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum At {
+    /// At this step (an index), as if stepped to.
+    Step(usize),
+    /// At this simulated time, as if stepped and played to it.
+    Time(SimTime),
+}
+
+impl Scenario {
+    /// Resolve `--at ID|N|TIME`: a step id, else a 1-based step number, else a time
+    /// (`"7d 1h"`). The error names what was given and what would be accepted.
+    pub fn resolve_at(&self, text: &str) -> Result<At, String> {
+        if let Some(ix) = self
+            .steps
+            .iter()
+            .position(|s| s.id.as_deref() == Some(text))
+        {
+            return Ok(At::Step(ix));
+        }
+        if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+            let n: usize = text.parse().unwrap_or(usize::MAX);
+            return if (1..=self.steps.len()).contains(&n) {
+                Ok(At::Step(n - 1))
+            } else {
+                Err(format!(
+                    "--at {text}: there is no step {text} (the scenario has {} steps)",
+                    self.steps.len()
+                ))
+            };
+        }
+        if let Ok(d) = crate::engine::time::parse_duration(text) {
+            return Ok(At::Time(SimTime::ZERO + d));
+        }
+        let ids: Vec<&str> = self.steps.iter().filter_map(|s| s.id.as_deref()).collect();
+        let known = if ids.is_empty() {
+            "this scenario names no steps".to_string()
+        } else {
+            format!("its step ids: {}", ids.join(", "))
+        };
+        Err(format!(
+            "--at {text:?}: not a step id, a step number (1-{}) or a time like \"7d 1h\"; {known}",
+            self.steps.len()
+        ))
+    }
+}

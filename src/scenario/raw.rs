@@ -84,6 +84,22 @@ pub(super) struct RawStep {
     pub(super) every: Option<Spanned<String>>,
     pub(super) until: Option<Spanned<String>>,
     pub(super) expect: Option<Spanned<RawExpect>>,
+    pub(super) id: Option<Spanned<String>>,
+    pub(super) ask: Option<Spanned<RawAsk>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAsk {
+    pub(super) prompt: Spanned<String>,
+    pub(super) choices: Spanned<Vec<Spanned<RawChoice>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawChoice {
+    pub(super) text: Spanned<String>,
+    pub(super) expect: Spanned<RawExpect>,
 }
 
 #[derive(Deserialize)]

@@ -46,6 +46,14 @@ pub(super) fn parse_steps(
                     limits::MAX_ACTIONS
                 )));
         }
+        if let (Some(id), Some(raw_id)) = (&step.id, &raw_step.get_ref().id)
+            && let Some(first) = steps.iter().find(|s| s.id.as_ref() == Some(id))
+        {
+            return Err(cx
+                .err(raw_id.span(), format!("step id {id:?} is used twice"))
+                .label(format!("step {} already has it", first.number))
+                .help("each step id names one step: choose another"));
+        }
         steps.push(step);
     }
     Ok(steps)
@@ -77,6 +85,14 @@ fn parse_step(
         Some(e) => parse_expect(cx, e, declared)?,
         None => Vec::new(),
     };
+    let id = match &rs.id {
+        Some(id) => Some(parse_id(cx, id)?),
+        None => None,
+    };
+    let ask = match &rs.ask {
+        Some(a) => Some(parse_ask(cx, a, declared)?),
+        None => None,
+    };
     Ok(Step {
         number,
         line: cx.line(&raw_step.span()),
@@ -85,6 +101,75 @@ fn parse_step(
         note: rs.note.as_deref().map(|n| printable(n, true)),
         expect,
         repeat,
+        id,
+        ask,
+    })
+}
+
+/// Version 2: a step's `id`, `[a-z0-9-]+` (uniqueness is checked over all steps).
+fn parse_id(cx: &Ctx<'_>, id: &Spanned<String>) -> Result<String, Diagnostic> {
+    let text = id.get_ref();
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !ok {
+        return Err(cx
+            .err(
+                id.span(),
+                format!("step id {:?} is not a name", printable(text, false)),
+            )
+            .help("an id is 1 to 64 of a-z, 0-9 and -: id = \"the-switch\""));
+    }
+    Ok(text.clone())
+}
+
+/// Version 2: `ask = { prompt, choices = [{ text, expect }, ...] }`.
+fn parse_ask(
+    cx: &Ctx<'_>,
+    a: &Spanned<super::raw::RawAsk>,
+    declared: &Declared<'_>,
+) -> Result<super::Ask, Diagnostic> {
+    let raw = a.get_ref();
+    let prompt = printable(raw.prompt.get_ref(), false);
+    if prompt.trim().is_empty() {
+        return Err(cx.err(raw.prompt.span(), "the question's prompt is empty"));
+    }
+    let list = raw.choices.get_ref();
+    if list.len() < 2 || list.len() > limits::MAX_CHOICES {
+        return Err(cx
+            .err(
+                raw.choices.span(),
+                format!("a question needs 2 to {} choices; this one has {}", limits::MAX_CHOICES, list.len()),
+            )
+            .help("choices = [{ text = \"...\", expect = { outcome = \"ok\" } }, { text = \"...\", expect = { outcome = \"error\" } }]"));
+    }
+    let mut choices = Vec::with_capacity(list.len());
+    for c in list {
+        let rc = c.get_ref();
+        let text = printable(rc.text.get_ref(), false);
+        if text.trim().is_empty() {
+            return Err(cx.err(rc.text.span(), "a choice's text is empty"));
+        }
+        let expect = parse_expect(cx, &rc.expect, declared)?;
+        if expect.is_empty() {
+            return Err(cx
+                .err(rc.expect.span(), "a choice's `expect` checks nothing")
+                .help(
+                    "say what holds when this choice is the answer: expect = { outcome = \"ok\" }",
+                ));
+        }
+        choices.push(super::Choice {
+            line: cx.line(&c.span()),
+            text,
+            expect,
+        });
+    }
+    Ok(super::Ask {
+        line: cx.line(&a.span()),
+        prompt,
+        choices,
     })
 }
 

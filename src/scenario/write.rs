@@ -18,6 +18,8 @@ pub struct StepOut {
     pub note: Option<String>,
     pub expect: Vec<CheckKind>,
     pub repeat: Option<Repeat>,
+    pub id: Option<String>,
+    pub ask: Option<super::Ask>,
 }
 
 fn q(s: &str) -> String {
@@ -30,6 +32,28 @@ fn dur(d: SimDuration) -> String {
 
 fn at(t: SimTime) -> String {
     dur(t.since(SimTime::ZERO))
+}
+
+/// `ask = { prompt = ..., choices = [ { text = ..., expect = { ... } }, ... ] }`.
+fn write_ask(out: &mut String, ask: &super::Ask) {
+    let choices: Vec<String> = ask
+        .choices
+        .iter()
+        .map(|c| {
+            let kinds: Vec<CheckKind> = c.expect.iter().map(|k| k.kind.clone()).collect();
+            format!(
+                "  {{ text = {}, expect = {{ {} }} }},",
+                q(&c.text),
+                expect_fields(&kinds)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "ask = {{ prompt = {}, choices = [\n{}\n] }}",
+        q(&ask.prompt),
+        choices.join("\n")
+    );
 }
 
 /// Render a whole scenario file: the original world and `steps` (in time order).
@@ -108,11 +132,17 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
         if let Some(r) = s.repeat {
             let _ = writeln!(out, "every = {}\nuntil = {}", dur(r.every), at(r.until));
         }
+        if let Some(id) = &s.id {
+            let _ = writeln!(out, "id = {}", q(id));
+        }
         if let Some(n) = &s.note {
             let _ = writeln!(out, "note = {}", q(n));
         }
         if !s.expect.is_empty() {
             let _ = writeln!(out, "expect = {{ {} }}", expect_fields(&s.expect));
+        }
+        if let Some(ask) = &s.ask {
+            write_ask(&mut out, ask);
         }
     }
     out

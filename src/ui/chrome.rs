@@ -346,6 +346,20 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ]));
         }
     }
+    full.push(Line::styled(
+        if app.present {
+            "Presenting (these keys come first; P leaves present mode)"
+        } else {
+            "Present mode (P or F5): a clicker's keys"
+        },
+        theme.style(Tone::Accent),
+    ));
+    for (_, label, help, _) in crate::app::keys::PRESENT_KEYS {
+        full.push(Line::from(vec![
+            Span::styled(format!("  {label:<13}"), theme.style(Tone::Strong)),
+            Span::raw(*help),
+        ]));
+    }
     full.push(Line::styled("Glyphs", theme.style(Tone::Accent)));
     full.push(Line::raw(format!("  {GLYPHS}")));
     full.push(Line::raw(
@@ -416,6 +430,23 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    if app.prompt == Some(Prompt::ConfirmQuit) {
+        let rect = centered(area, 44, 5);
+        f.render_widget(Clear, rect);
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::styled("Quit the presentation?", theme.style(Tone::Strong)),
+                Line::raw("y or q: quit · any other key: stay"),
+            ])
+            .block(
+                Block::bordered()
+                    .title(" Quit? ")
+                    .border_style(theme.style(Tone::Warn)),
+            ),
+            rect,
+        );
+        return;
+    }
     let Some(Prompt::DeletionDays { key, input }) = &app.prompt else {
         return;
     };

@@ -23,6 +23,7 @@ pub mod cache;
 pub mod chrome;
 pub mod diagram;
 pub mod log;
+pub mod present;
 pub mod status;
 pub mod theme;
 pub mod timeline;
@@ -100,6 +101,18 @@ pub fn render(f: &mut Frame, app: &App) {
     let theme = Theme::new(app.no_color);
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(f, area, theme);
+        return;
+    }
+    if app.blank {
+        f.render_widget(ratatui::widgets::Clear, area);
+        return;
+    }
+    if app.present {
+        present::render(f, area, app, theme);
+        if app.show_help {
+            chrome::help(f, area, app, theme);
+        }
+        chrome::prompt(f, area, app, theme);
         return;
     }
     let footer_h = chrome::footer_rows(app, area.width, area.height).len() as u16;

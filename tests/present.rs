@@ -1,0 +1,311 @@
+//! Present mode and questions: the clicker's key table, a question that stops before its step
+//! and is revealed, the room's pick, `--at`, and `check` / `run` on questions.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use rewrap::app::keys::lookup_present;
+use rewrap::app::{App, Effect, Msg, Prompt};
+use rewrap::scenario::{self, At};
+use rewrap::ui;
+
+fn app(name: &str) -> App {
+    let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
+    a.no_color = true;
+    a
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    let buf = t.backend().buffer();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
+}
+
+/// Press next and let any animated stretch finish.
+fn next(a: &mut App) {
+    a.update(Msg::NextStep);
+    a.settle();
+}
+
+#[test]
+fn the_clicker_keys_step_blank_and_never_quit() {
+    for code in [
+        KeyCode::PageDown,
+        KeyCode::Right,
+        KeyCode::Char(' '),
+        KeyCode::Enter,
+    ] {
+        assert_eq!(
+            lookup_present(&key(code), false),
+            Some(Msg::NextStep),
+            "{code:?}"
+        );
+    }
+    for code in [KeyCode::PageUp, KeyCode::Left] {
+        assert_eq!(
+            lookup_present(&key(code), false),
+            Some(Msg::PrevStep),
+            "{code:?}"
+        );
+    }
+    for code in [KeyCode::Char('b'), KeyCode::Char('.')] {
+        assert_eq!(
+            lookup_present(&key(code), false),
+            Some(Msg::Blank),
+            "{code:?}"
+        );
+    }
+    for code in [KeyCode::Esc, KeyCode::F(5)] {
+        assert_eq!(
+            lookup_present(&key(code), false),
+            Some(Msg::CloseOverlays),
+            "{code:?}"
+        );
+    }
+    // The room's answer, only while a question is open.
+    assert_eq!(
+        lookup_present(&key(KeyCode::Char('2')), true),
+        Some(Msg::Pick(2))
+    );
+    assert_ne!(
+        lookup_present(&key(KeyCode::Char('2')), false),
+        Some(Msg::Pick(2))
+    );
+}
+
+#[test]
+fn quitting_while_presenting_asks_first_and_esc_never_quits() {
+    let mut a = app("change-table-key");
+    a.present = true;
+    assert!(a.handle_key(&key(KeyCode::Esc)).is_empty());
+    assert!(a.handle_key(&key(KeyCode::Char('q'))).is_empty());
+    assert_eq!(a.prompt, Some(Prompt::ConfirmQuit));
+    assert!(screen(&a, 120, 36).contains("Quit the presentation?"));
+    // Anything but yes stays.
+    assert!(a.handle_key(&key(KeyCode::Char('x'))).is_empty());
+    assert_eq!(a.prompt, None);
+    a.handle_key(&key(KeyCode::Char('q')));
+    assert_eq!(a.handle_key(&key(KeyCode::Char('y'))), vec![Effect::Quit]);
+}
+
+#[test]
+fn blank_hides_everything_and_any_key_brings_it_back() {
+    let mut a = app("change-table-key");
+    a.present = true;
+    a.handle_key(&key(KeyCode::Char('b')));
+    assert!(screen(&a, 120, 36).trim().is_empty());
+    let steps_before = a.runner().steps_started();
+    a.handle_key(&key(KeyCode::PageDown));
+    assert!(!a.blank);
+    assert_eq!(
+        a.runner().steps_started(),
+        steps_before,
+        "the key only unblanked"
+    );
+    assert!(screen(&a, 120, 36).contains("step 0/12"));
+}
+
+#[test]
+fn present_mode_shows_the_room_what_it_needs() {
+    let mut a = app("change-table-key");
+    a.present = true;
+    next(&mut a);
+    next(&mut a);
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("The app reads an item"), "{s}");
+    assert!(s.contains("Table Orders"), "{s}");
+    assert!(!s.contains("acting on"), "no sandbox chrome:\n{s}");
+    assert!(!s.contains("spc play"), "no key hints:\n{s}");
+    assert!(!s.contains("Event log"), "{s}");
+}
+
+/// A question stops before its step: the step has not run and its note is not shown; the
+/// room answers, the presenter reveals (the step runs, the choice that held is marked), and
+/// the next press goes on.
+#[test]
+fn a_question_stops_before_its_step_and_reveals_the_answer() {
+    let mut a = app("change-table-key");
+    a.present = true;
+    next(&mut a);
+    next(&mut a);
+    next(&mut a); // step 3 asks
+    let q = a.question.clone().expect("the question is open");
+    assert!(!q.revealed);
+    assert_eq!(a.runner().steps_started(), 2, "step 3 has not run");
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("Does this read call KMS?"), "{s}");
+    assert!(s.contains("1  Yes: every read calls KMS Decrypt"), "{s}");
+    assert!(
+        !s.contains("no KMS call"),
+        "step 3's note gives the answer:\n{s}"
+    );
+    a.handle_key(&key(KeyCode::Char('1')));
+    assert_eq!(a.question.as_ref().unwrap().room, Some(1));
+    a.handle_key(&key(KeyCode::PageDown)); // reveal
+    assert!(a.question.as_ref().unwrap().revealed);
+    assert_eq!(a.runner().steps_started(), 3);
+    assert_eq!(a.runner().answer_of(2), Some(&[false, true][..]));
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("✓ 2"), "{s}");
+    assert!(s.contains("✗ 1"), "{s}");
+    assert!(s.contains("the room said 1; it is 2"), "{s}");
+    a.handle_key(&key(KeyCode::PageDown)); // go on
+    assert!(a.question.is_none());
+    a.settle();
+    assert_eq!(a.runner().steps_started(), 4);
+    // Back from the question stage returns to the step before it, exactly.
+    let mut b = app("change-table-key");
+    b.present = true;
+    for _ in 0..3 {
+        next(&mut b);
+    }
+    b.update(Msg::PrevStep);
+    assert!(b.question.is_none());
+    assert_eq!(b.runner().steps_started(), 2);
+}
+
+#[test]
+fn at_opens_as_if_stepped_there() {
+    let s = scenario::load("change-table-key").unwrap();
+    assert_eq!(s.resolve_at("after-deletion"), Ok(At::Step(11)));
+    assert_eq!(s.resolve_at("5"), Ok(At::Step(4)));
+    assert!(matches!(s.resolve_at("7d 1h"), Ok(At::Time(_))));
+    let err = s.resolve_at("nowhere").unwrap_err();
+    assert!(err.contains("cached-read"), "{err}");
+    assert!(s.resolve_at("99").unwrap_err().contains("12 steps"));
+
+    let mut jumped = app("change-table-key");
+    jumped.go_to(At::Step(5));
+    let mut stepped = app("change-table-key");
+    for _ in 0..6 {
+        next(&mut stepped);
+    }
+    assert_eq!(jumped.runner().steps_started(), 6);
+    let log = |a: &App| {
+        a.runner()
+            .engine()
+            .log()
+            .iter()
+            .map(rewrap::report::json_line)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(log(&jumped), log(&stepped));
+    // Going back works as after stepping.
+    jumped.update(Msg::PrevStep);
+    assert_eq!(jumped.runner().steps_started(), 5);
+}
+
+#[test]
+fn a_bad_at_is_an_error_before_the_terminal_is_touched() {
+    let out = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .args(["play", "change-table-key", "--at", "nowhere"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--at \"nowhere\""), "{err}");
+}
+
+#[test]
+fn check_fails_a_question_where_not_exactly_one_choice_holds() {
+    let dir = std::env::temp_dir().join(format!("rewrap-ask-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("wrong.toml");
+    std::fs::write(
+        &file,
+        r#"title = "A wrong question"
+[[key]]
+id = "kms-1"
+[table]
+key = "kms-1"
+[[principal]]
+name = "app"
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+id = "first-read"
+ask = { prompt = "Does it work?", choices = [
+  { text = "Yes", expect = { outcome = "ok" } },
+  { text = "Also yes", expect = { table = "active" } },
+] }
+"#,
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("wrong.toml:13"), "{text}");
+    assert!(text.contains("exactly one choice"), "{text}");
+    assert!(text.contains("choices 1, 2 all held"), "{text}");
+    // `run` prints the question, then the answer.
+    let out = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .arg("run")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let ask = text.find("asks: Does it work?").expect("the question");
+    let answer = text.find("answer: choices 1, 2").expect("the answer");
+    assert!(ask < answer, "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn ids_are_unique_and_questions_have_choices() {
+    let base = r#"title = "t"
+[[key]]
+id = "kms-1"
+[table]
+key = "kms-1"
+[[principal]]
+name = "app"
+"#;
+    let dup = format!(
+        "{base}[[step]]\nat = \"1m\"\ndo = \"wait\"\nid = \"a\"\n[[step]]\nat = \"2m\"\ndo = \"wait\"\nid = \"a\"\n"
+    );
+    let e = scenario::parse("dup.toml", &dup).unwrap_err().to_string();
+    assert!(e.contains("used twice") && e.contains("dup.toml:15"), "{e}");
+    let one = format!(
+        "{base}[[step]]\nat = \"1m\"\ndo = \"read\"\nprincipal = \"app\"\nask = {{ prompt = \"?\", choices = [{{ text = \"x\", expect = {{ outcome = \"ok\" }} }}] }}\n"
+    );
+    let e = scenario::parse("one.toml", &one).unwrap_err().to_string();
+    assert!(e.contains("2 to 9 choices"), "{e}");
+    let bad = format!("{base}[[step]]\nat = \"1m\"\ndo = \"wait\"\nid = \"Not A Name\"\n");
+    let e = scenario::parse("bad.toml", &bad).unwrap_err().to_string();
+    assert!(e.contains("is not a name"), "{e}");
+}
+
+/// Every shipped scenario asks at least one question (three in the default one), and every
+/// question has exactly one choice that holds.
+#[test]
+fn the_shipped_scenarios_ask_the_room() {
+    for b in scenario::BUILTINS {
+        let s = scenario::load(b.name).unwrap();
+        let n = s.steps.iter().filter(|st| st.ask.is_some()).count();
+        assert!(n >= 1, "{} asks nothing", b.name);
+        if b.name == "change-table-key" {
+            assert!(n >= 3, "the default scenario asks {n}");
+        }
+    }
+}
