@@ -85,7 +85,9 @@ fn play(spec: Option<&str>) -> i32 {
             return cli::EXIT_INVALID;
         }
     };
-    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        app.theme = rewrap::ui::theme::ThemeKind::NoColor;
+    }
     match rewrap::tui::run(app) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {

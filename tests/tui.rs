@@ -17,6 +17,7 @@ use rewrap::report;
 use rewrap::runner::Runner;
 use rewrap::scenario;
 use rewrap::ui;
+use rewrap::ui::theme::ThemeKind;
 
 fn app(name: &str) -> App {
     App::new(Arc::new(scenario::load(name).unwrap())).unwrap()
@@ -194,7 +195,7 @@ fn playing_pauses_at_each_new_step() {
 
 fn snapshot_at(n: usize, extra: impl FnOnce(&mut App)) -> String {
     let mut a = app("change-table-key");
-    a.no_color = true;
+    a.theme = ThemeKind::NoColor;
     steps(&mut a, n);
     extra(&mut a);
     text(&draw(&a, 100, 32))
@@ -299,7 +300,7 @@ fn every_size_draws_without_panic_and_small_ones_ask_for_room() {
 #[test]
 fn no_color_draws_without_colours() {
     let mut a = app("delete-current-key");
-    a.no_color = true;
+    a.theme = ThemeKind::NoColor;
     steps(&mut a, 6);
     let buf = draw(&a, 120, 36);
     for cell in buf.content() {
@@ -311,7 +312,7 @@ fn no_color_draws_without_colours() {
         );
         assert!(matches!(cell.bg, Color::Reset));
     }
-    a.no_color = false;
+    a.theme = ThemeKind::Dark;
     let buf = draw(&a, 120, 36);
     assert!(
         buf.content().iter().any(|c| c.fg != Color::Reset),

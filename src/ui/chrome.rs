@@ -59,7 +59,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// Lines the narration needs at this width (for layout).
 pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    let theme = Theme::new(app.no_color);
+    let theme = Theme::of(app);
     let mut lines = Vec::new();
     let started = app.runner().steps_started();
     let note = if started == 0 {
@@ -375,6 +375,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let w = 96.min(area.width);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
+    f.buffer_mut().set_style(rect, theme.base());
     let block = Block::bordered()
         .title(" Help ")
         .border_style(theme.border(true));
@@ -416,6 +417,7 @@ pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let rect = centered(area, 64, 7);
     f.render_widget(Clear, rect);
+    f.buffer_mut().set_style(rect, theme.base());
     let shown = if input.is_empty() {
         "30 (default)".to_string()
     } else {

@@ -1,0 +1,186 @@
+//! The colour themes: no essential text in colour 8, every text/background pair readable (7:1
+//! in high contrast), no colours at all under `NO_COLOR`.
+
+use std::sync::Arc;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::{Buffer, Cell};
+use ratatui::style::{Color, Modifier};
+
+use rewrap::app::{App, Msg};
+use rewrap::scenario;
+use rewrap::ui;
+use rewrap::ui::theme::{Theme, ThemeKind, Tone, contrast_ratio};
+
+fn draw(app: &App, w: u16, h: u16) -> Buffer {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| ui::render(f, app)).unwrap();
+    t.backend().buffer().clone()
+}
+
+fn is_border(symbol: &str) -> bool {
+    symbol
+        .chars()
+        .all(|c| ('\u{2500}'..='\u{257F}').contains(&c))
+}
+
+/// Whether a cell shows something: not blank, not a box-drawing border.
+fn shows_text(cell: &Cell) -> bool {
+    let s = cell.symbol();
+    !s.trim().is_empty() && !is_border(s)
+}
+
+/// What a cell's text is drawn in and on, REVERSED applied (`None`: the terminal's own).
+fn pair(cell: &Cell) -> (Option<Color>, Option<Color>) {
+    let known = |c: Color| (c != Color::Reset).then_some(c);
+    let (fg, bg) = (known(cell.fg), known(cell.bg));
+    if cell.modifier.contains(Modifier::REVERSED) {
+        (bg, fg)
+    } else {
+        (fg, bg)
+    }
+}
+
+/// Every problem with one drawn screen under `theme`: colour 8 on text, a pair below the
+/// theme's least contrast, and in high contrast any colour left to the terminal.
+fn problems(buf: &Buffer, theme: Theme, at: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            if !shows_text(cell) {
+                continue;
+            }
+            let sym = cell.symbol();
+            if matches!(cell.fg, Color::DarkGray | Color::Indexed(8)) {
+                out.push(format!("{at} ({x},{y}) {sym:?}: colour 8"));
+            }
+            if theme.kind == ThemeKind::NoColor {
+                if cell.fg != Color::Reset || cell.bg != Color::Reset {
+                    out.push(format!("{at} ({x},{y}) {sym:?}: a colour under NO_COLOR"));
+                }
+                continue;
+            }
+            if cell.modifier.contains(Modifier::DIM) {
+                out.push(format!("{at} ({x},{y}) {sym:?}: DIM on text"));
+            }
+            let (fg, bg) = pair(cell);
+            if theme.kind == ThemeKind::HighContrast && (fg.is_none() || bg.is_none()) {
+                out.push(format!(
+                    "{at} ({x},{y}) {sym:?}: {fg:?} on {bg:?} left to the terminal"
+                ));
+                continue;
+            }
+            // The colour set, and what it is seen against (the terminal's own background where
+            // the cell leaves it: the backgrounds the theme assumes).
+            let (colour, grounds) = match (fg, bg) {
+                (None, None) => continue,
+                (Some(f), Some(b)) => (f, vec![b]),
+                (Some(c), None) | (None, Some(c)) => (c, theme.backgrounds().to_vec()),
+            };
+            for g in grounds {
+                match contrast_ratio(colour, g) {
+                    Some(r) if r >= theme.min_contrast() => {}
+                    r => out.push(format!(
+                        "{at} ({x},{y}) {sym:?}: {colour:?} on {g:?} is {r:?}"
+                    )),
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_theme_and_scenario_draws_readable_text_and_never_colour_8() {
+    let mut found = Vec::new();
+    for kind in ThemeKind::ALL {
+        for b in scenario::BUILTINS {
+            let s = Arc::new(scenario::parse(b.name, b.text).unwrap());
+            let mut a = App::new(s).unwrap();
+            a.theme = kind;
+            let steps = a.scenario().steps.len();
+            for n in 0..=steps {
+                let at = format!("{kind:?} {} step {n}", b.name);
+                found.extend(problems(&draw(&a, 120, 36), Theme::new(kind), &at));
+                if n == steps / 2 || n == steps {
+                    for (timeline, help) in [(true, false), (false, true)] {
+                        let mut v = a.clone();
+                        v.show_timeline = timeline;
+                        v.show_help = help;
+                        let at = format!("{at} timeline={timeline} help={help}");
+                        found.extend(problems(&draw(&v, 120, 36), Theme::new(kind), &at));
+                    }
+                }
+                if n < steps {
+                    a.update(Msg::NextStep);
+                    a.settle();
+                }
+            }
+        }
+    }
+    found.truncate(40);
+    assert!(found.is_empty(), "{}", found.join("\n"));
+}
+
+#[test]
+fn every_tone_reads_on_its_themes_background() {
+    for kind in [ThemeKind::Dark, ThemeKind::Light, ThemeKind::HighContrast] {
+        let theme = Theme::new(kind);
+        let mut styles: Vec<(String, ratatui::style::Style)> = Tone::ALL
+            .iter()
+            .map(|t| (format!("{t:?}"), theme.style(*t)))
+            .collect();
+        styles.push(("border focused".into(), theme.border(true)));
+        styles.push(("border".into(), theme.border(false)));
+        for (name, style) in styles {
+            let fg = style.fg.filter(|c| *c != Color::Reset);
+            let bg = style.bg.filter(|c| *c != Color::Reset);
+            assert!(
+                !matches!(fg, Some(Color::DarkGray | Color::Indexed(8))),
+                "{kind:?} {name}: colour 8"
+            );
+            if kind == ThemeKind::HighContrast {
+                assert!(fg.is_some() && bg.is_some(), "{kind:?} {name}: {style:?}");
+                assert!(
+                    !style.add_modifier.contains(Modifier::DIM),
+                    "{kind:?} {name}: DIM"
+                );
+            }
+            let Some(fg) = fg else { continue };
+            let backgrounds = bg.map_or_else(|| theme.backgrounds().to_vec(), |b| vec![b]);
+            for b in backgrounds {
+                let r = contrast_ratio(fg, b).expect("fixed colours");
+                assert!(
+                    r >= theme.min_contrast(),
+                    "{kind:?} {name}: {fg:?} on {b:?} is {r:.2}:1, under {}",
+                    theme.min_contrast()
+                );
+            }
+        }
+    }
+    assert!((Theme::new(ThemeKind::HighContrast).min_contrast() - 7.0).abs() < f64::EPSILON);
+}
+
+#[test]
+fn the_okabe_ito_palette_is_the_published_one() {
+    use rewrap::ui::theme::okabe_ito as oi;
+    assert_eq!(oi::ORANGE, Color::Rgb(230, 159, 0));
+    assert_eq!(oi::SKY_BLUE, Color::Rgb(86, 180, 233));
+    assert_eq!(oi::BLUISH_GREEN, Color::Rgb(0, 158, 115));
+    assert_eq!(oi::YELLOW, Color::Rgb(240, 228, 66));
+    assert_eq!(oi::BLUE, Color::Rgb(0, 114, 178));
+    assert_eq!(oi::VERMILLION, Color::Rgb(213, 94, 0));
+    assert_eq!(oi::REDDISH_PURPLE, Color::Rgb(204, 121, 167));
+}
+
+#[test]
+fn no_color_uses_modifiers_only_and_keeps_dim_off_text() {
+    let theme = Theme::new(ThemeKind::NoColor);
+    for t in Tone::ALL {
+        let s = theme.style(t);
+        assert_eq!((s.fg, s.bg), (None, None), "{t:?}");
+        assert!(!s.add_modifier.contains(Modifier::DIM), "{t:?}");
+    }
+}
