@@ -3,15 +3,27 @@
 use clap::{Parser, Subcommand};
 
 use rewrap::cli;
+use rewrap::ui::theme::{self, ThemeChoice};
 
 /// Envelope encryption made visible: DynamoDB encryption at rest with AWS KMS, simulated with
 /// real AES-256-GCM on a logical clock.
 #[derive(Parser)]
-#[command(name = "rewrap", version, about, long_about = None)]
+#[command(
+    name = "rewrap",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 struct Args {
     #[command(subcommand)]
     command: Option<Cmd>,
+    #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
+    theme: Option<ThemeChoice>,
 }
+
+const THEME_HELP: &str = "Colours of the live view [env: REWRAP_THEME] [default: auto]; \
+     NO_COLOR turns colours off unless a theme is named";
 
 #[derive(Subcommand)]
 enum Cmd {
@@ -19,6 +31,8 @@ enum Cmd {
     Play {
         /// A scenario file or built-in name (see `rewrap list`).
         scenario: Option<String>,
+        #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
+        theme: Option<ThemeChoice>,
     },
     /// Run a scenario without the TUI: the timed event log, then a summary.
     Run {
@@ -52,8 +66,8 @@ fn main() {
         }
     };
     let code = match args.command {
-        None => play(None),
-        Some(Cmd::Play { scenario }) => play(scenario.as_deref()),
+        None => play(None, args.theme),
+        Some(Cmd::Play { scenario, theme }) => play(scenario.as_deref(), theme),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),
@@ -62,8 +76,19 @@ fn main() {
 }
 
 /// `rewrap` / `rewrap play`: the live TUI.
-fn play(spec: Option<&str>) -> i32 {
+fn play(spec: Option<&str>, theme_flag: Option<ThemeChoice>) -> i32 {
     use std::io::IsTerminal;
+    let resolved = match theme::resolve(
+        theme_flag,
+        std::env::var_os(theme::THEME_ENV).as_deref(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return cli::EXIT_INVALID;
+        }
+    };
     let name = spec.unwrap_or(rewrap::scenario::BUILTINS[0].name);
     let scenario = match cli::load_or_report(name) {
         Ok(s) => s,
@@ -85,9 +110,11 @@ fn play(spec: Option<&str>) -> i32 {
             return cli::EXIT_INVALID;
         }
     };
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        app.theme = rewrap::ui::theme::ThemeKind::NoColor;
-    }
+    // Asked before the TUI takes the screen: the answer (or the time-out) leaves nothing on it.
+    app.theme = match resolved {
+        theme::Resolved::Use(kind) => kind,
+        theme::Resolved::Detect => rewrap::tui::detect_theme(),
+    };
     match rewrap::tui::run(app) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {

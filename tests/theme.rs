@@ -1,6 +1,8 @@
 //! The colour themes: no essential text in colour 8, every text/background pair readable (7:1
-//! in high contrast), no colours at all under `NO_COLOR`.
+//! in high contrast), no colours at all under `NO_COLOR`, and how the theme is chosen
+//! (`--theme`, `REWRAP_THEME`, `NO_COLOR`).
 
+use std::ffi::OsStr;
 use std::sync::Arc;
 
 use ratatui::Terminal;
@@ -11,7 +13,7 @@ use ratatui::style::{Color, Modifier};
 use rewrap::app::{App, Msg};
 use rewrap::scenario;
 use rewrap::ui;
-use rewrap::ui::theme::{Theme, ThemeKind, Tone, contrast_ratio};
+use rewrap::ui::theme::{Resolved, Theme, ThemeChoice, ThemeKind, Tone, contrast_ratio, resolve};
 
 fn draw(app: &App, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -182,5 +184,54 @@ fn no_color_uses_modifiers_only_and_keeps_dim_off_text() {
         let s = theme.style(t);
         assert_eq!((s.fg, s.bg), (None, None), "{t:?}");
         assert!(!s.add_modifier.contains(Modifier::DIM), "{t:?}");
+    }
+}
+
+fn os(s: &str) -> &OsStr {
+    OsStr::new(s)
+}
+
+#[test]
+fn the_flag_wins_then_the_variable_then_no_color_then_auto() {
+    use ThemeKind::{Dark, HighContrast, Light, NoColor};
+    let use_ = Resolved::Use;
+    // The flag wins over everything, even an invalid variable and NO_COLOR.
+    assert_eq!(
+        resolve(Some(ThemeChoice::Light), Some(os("bogus")), Some(os("1"))),
+        Ok(use_(Light))
+    );
+    assert_eq!(
+        resolve(Some(ThemeChoice::Auto), None, Some(os("1"))),
+        Ok(Resolved::Detect)
+    );
+    // The variable, any case, spaces trimmed.
+    assert_eq!(resolve(None, Some(os("dark")), None), Ok(use_(Dark)));
+    assert_eq!(
+        resolve(None, Some(os(" High-Contrast ")), None),
+        Ok(use_(HighContrast))
+    );
+    // A theme it names wins over NO_COLOR; `auto` yields to it.
+    assert_eq!(
+        resolve(None, Some(os("light")), Some(os("1"))),
+        Ok(use_(Light))
+    );
+    assert_eq!(
+        resolve(None, Some(os("auto")), Some(os("1"))),
+        Ok(use_(NoColor))
+    );
+    // NO_COLOR counts only when non-empty; an empty variable is unset.
+    assert_eq!(resolve(None, None, Some(os("1"))), Ok(use_(NoColor)));
+    assert_eq!(resolve(None, None, Some(os(""))), Ok(Resolved::Detect));
+    assert_eq!(resolve(None, Some(os("")), None), Ok(Resolved::Detect));
+    assert_eq!(resolve(None, None, None), Ok(Resolved::Detect));
+}
+
+#[test]
+fn an_invalid_variable_names_the_value_and_the_valid_ones() {
+    let err = resolve(None, Some(os("bogus")), Some(os("1"))).unwrap_err();
+    assert!(err.contains("REWRAP_THEME"), "{err}");
+    assert!(err.contains("'bogus'"), "{err}");
+    for v in ["auto", "dark", "light", "high-contrast"] {
+        assert!(err.contains(v), "{err}");
     }
 }

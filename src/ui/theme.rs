@@ -1,10 +1,13 @@
-//! Colours and emphasis: a style per tone for each theme (`ThemeKind`).
+//! Colours and emphasis: a style per tone for each theme (`ThemeKind`), and how the theme is
+//! chosen (`--theme`, `REWRAP_THEME`, `NO_COLOR`, the terminal's own background).
 //!
 //! Dark and light use the Okabe–Ito palette (told apart with every common colour-vision
 //! deficiency), each colour picked or darkened so its text reads at 4.5:1 or better on the
 //! background the theme assumes; high contrast paints its own black background and keeps every
 //! pair at 7:1 or better. No theme uses colour 8 (dark grey) for text, and meaning never rests on
 //! colour alone: the words say it too.
+
+use std::ffi::OsStr;
 
 use ratatui::style::{Color, Modifier, Style};
 
@@ -193,6 +196,88 @@ pub fn contrast_ratio(a: Color, b: Color) -> Option<f64> {
     let (la, lb) = (luminance(rgb(a)?), luminance(rgb(b)?));
     let (hi, lo) = if la >= lb { (la, lb) } else { (lb, la) };
     Some((hi + 0.05) / (lo + 0.05))
+}
+
+/// The `--theme` / `REWRAP_THEME` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ThemeChoice {
+    /// The terminal's own background, light or dark (asked; dark when it does not answer)
+    Auto,
+    /// Okabe–Ito colours for a dark background
+    Dark,
+    /// Okabe–Ito colours, darkened, for a light background
+    Light,
+    /// White and bright colours on black, every pair at least 7:1
+    HighContrast,
+}
+
+/// The valid values, as error messages list them.
+pub const THEME_VALUES: &str = "auto, dark, light, high-contrast";
+
+/// The environment variable that picks a theme when `--theme` is not given.
+pub const THEME_ENV: &str = "REWRAP_THEME";
+
+impl ThemeChoice {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "auto" => Some(Self::Auto),
+            "dark" => Some(Self::Dark),
+            "light" => Some(Self::Light),
+            "high-contrast" => Some(Self::HighContrast),
+            _ => None,
+        }
+    }
+
+    fn kind(self) -> Option<ThemeKind> {
+        match self {
+            Self::Auto => None,
+            Self::Dark => Some(ThemeKind::Dark),
+            Self::Light => Some(ThemeKind::Light),
+            Self::HighContrast => Some(ThemeKind::HighContrast),
+        }
+    }
+}
+
+/// The theme to use, or: ask the terminal for its background.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    Use(ThemeKind),
+    Detect,
+}
+
+/// Which theme: `--theme` wins; then `REWRAP_THEME` (an invalid value is an error, even when
+/// it would not matter); then `NO_COLOR` (non-empty: no colours); then `auto`.
+///
+/// An explicit theme (the flag, or the variable naming one) wins over `NO_COLOR`, as
+/// no-color.org asks of per-program settings; `auto` from either still yields to `NO_COLOR`
+/// unless given as the flag.
+pub fn resolve(
+    flag: Option<ThemeChoice>,
+    env: Option<&OsStr>,
+    no_color: Option<&OsStr>,
+) -> Result<Resolved, String> {
+    if let Some(choice) = flag {
+        return Ok(choice.kind().map_or(Resolved::Detect, Resolved::Use));
+    }
+    let from_env = match env.filter(|v| !v.is_empty()) {
+        None => None,
+        Some(v) => match v.to_str().and_then(ThemeChoice::parse) {
+            Some(c) => Some(c),
+            None => {
+                return Err(format!(
+                    "invalid {THEME_ENV} value '{}' (valid: {THEME_VALUES})",
+                    v.to_string_lossy()
+                ));
+            }
+        },
+    };
+    if let Some(kind) = from_env.and_then(ThemeChoice::kind) {
+        return Ok(Resolved::Use(kind));
+    }
+    if no_color.is_some_and(|v| !v.is_empty()) {
+        return Ok(Resolved::Use(ThemeKind::NoColor));
+    }
+    Ok(Resolved::Detect)
 }
 
 #[cfg(test)]
