@@ -1,6 +1,6 @@
 //! The colour themes: no essential text in colour 8, every text/background pair readable (7:1
-//! in high contrast), no colours at all under `NO_COLOR`, and how the theme is chosen
-//! (`--theme`, `REWRAP_THEME`, `NO_COLOR`).
+//! in high contrast), glyphs that tell every key state apart without colour, and how the theme
+//! is chosen (`--theme`, `REWRAP_THEME`, `NO_COLOR`).
 
 use std::ffi::OsStr;
 use std::sync::Arc;
@@ -10,7 +10,9 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::{Buffer, Cell};
 use ratatui::style::{Color, Modifier};
 
+use rewrap::app::tree::key_glyph;
 use rewrap::app::{App, Msg};
+use rewrap::engine::kms::KeyState;
 use rewrap::scenario;
 use rewrap::ui;
 use rewrap::ui::theme::{Resolved, Theme, ThemeChoice, ThemeKind, Tone, contrast_ratio, resolve};
@@ -19,6 +21,17 @@ fn draw(app: &App, w: u16, h: u16) -> Buffer {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| ui::render(f, app)).unwrap();
     t.backend().buffer().clone()
+}
+
+fn text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
 }
 
 fn is_border(symbol: &str) -> bool {
@@ -233,5 +246,127 @@ fn an_invalid_variable_names_the_value_and_the_valid_ones() {
     assert!(err.contains("'bogus'"), "{err}");
     for v in ["auto", "dark", "light", "high-contrast"] {
         assert!(err.contains(v), "{err}");
+    }
+}
+
+/// Four keys, one in each state, at the end of the scenario.
+const EVERY_KEY_STATE: &str = r#"
+title = "every key state"
+[[key]]
+id = "kms-on"
+[[key]]
+id = "kms-off"
+[[key]]
+id = "kms-wait"
+[[key]]
+id = "kms-gone"
+[table]
+key = "kms-on"
+[[principal]]
+name = "app"
+[[step]]
+at = "1m"
+do = "disable-key"
+key = "kms-off"
+[[step]]
+at = "1m"
+do = "schedule-key-deletion"
+key = "kms-wait"
+days = 30
+[[step]]
+at = "1m"
+do = "schedule-key-deletion"
+key = "kms-gone"
+days = 7
+[[step]]
+at = "8d"
+do = "wait"
+expect = { keys = { kms-on = "enabled", kms-off = "disabled", kms-wait = "pending-deletion", kms-gone = "deleted" } }
+"#;
+
+#[test]
+fn every_key_state_has_its_own_glyph_in_the_tree_and_the_timeline() {
+    let s = Arc::new(scenario::parse("states.toml", EVERY_KEY_STATE).unwrap());
+    let mut a = App::new(s).unwrap();
+    a.theme = ThemeKind::NoColor;
+    for _ in 0..4 {
+        a.update(Msg::NextStep);
+        a.settle();
+    }
+    assert!(
+        a.runner().failures().is_empty(),
+        "{:?}",
+        a.runner().failures()
+    );
+    let screen = text(&draw(&a, 120, 36));
+    let glyph_of = |id: &str| {
+        // The tree is the left half of the screen.
+        let line: String = screen
+            .lines()
+            .map(|l| l.chars().take(60).collect::<String>())
+            .find(|l| l.contains(&format!(" {id} ")))
+            .unwrap_or_else(|| panic!("{id} in\n{screen}"));
+        let before = &line[..line.find(id).unwrap()];
+        before.trim_end().chars().last().unwrap().to_string()
+    };
+    let glyphs: Vec<String> = ["kms-on", "kms-off", "kms-wait", "kms-gone"]
+        .iter()
+        .map(|id| glyph_of(id))
+        .collect();
+    let expected: Vec<String> = [
+        KeyState::Enabled,
+        KeyState::Disabled,
+        KeyState::PendingDeletion {
+            deletion_at: rewrap::engine::time::SimTime::ZERO,
+        },
+        KeyState::Deleted {
+            at: rewrap::engine::time::SimTime::ZERO,
+        },
+    ]
+    .into_iter()
+    .map(|k| key_glyph(k).to_string())
+    .collect();
+    assert_eq!(glyphs, expected, "{screen}");
+    let distinct: std::collections::HashSet<_> = glyphs.iter().collect();
+    assert_eq!(distinct.len(), 4, "{glyphs:?}");
+    // The help's legend names every one of them.
+    for g in &glyphs {
+        assert!(
+            ui::chrome::GLYPHS.iter().any(|(s, _)| s == g),
+            "{g} missing from the legend"
+        );
+    }
+    // The timeline's key rows: each state's last cell a different glyph.
+    a.update(Msg::ToggleTimeline);
+    let timeline = text(&draw(&a, 120, 36));
+    let last_cell = |id: &str| {
+        let line = timeline
+            .lines()
+            .find(|l| l.trim_start_matches('│').starts_with(id))
+            .unwrap_or_else(|| panic!("{id} in\n{timeline}"));
+        line.trim_end_matches('│')
+            .trim_end()
+            .chars()
+            .last()
+            .unwrap()
+    };
+    let cells: std::collections::HashSet<char> = ["kms-on", "kms-off", "kms-wait", "kms-gone"]
+        .iter()
+        .map(|id| last_cell(id))
+        .collect();
+    assert_eq!(cells.len(), 4, "{timeline}");
+}
+
+#[test]
+fn the_glyph_legend_fits_the_help_and_keeps_every_entry() {
+    for width in [40, 76, 92, 200] {
+        let lines = ui::chrome::glyph_lines(width);
+        let all = lines.join("  ");
+        for (g, meaning) in ui::chrome::GLYPHS {
+            assert!(all.contains(&format!("{g} {meaning}")), "{g} at {width}");
+        }
+        for l in &lines {
+            assert!(l.chars().count() <= width, "{l:?} over {width}");
+        }
     }
 }

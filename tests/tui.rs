@@ -582,13 +582,14 @@ fn a_step_at_the_same_time_as_the_previous_one_is_shown_on_its_own() {
     assert!(screen.contains("Step 5/8"), "{screen}");
 }
 
-/// The log's kind column always leaves a space before the text (`REFUSED` is 7 letters).
+/// The log's kind column always leaves a space before the text (`REFUSED` is 7 letters); a
+/// failure's text opens with ✗.
 #[test]
 fn the_log_kind_column_never_runs_into_the_text() {
     let mut a = app("aws-managed-key");
     steps(&mut a, 2);
     let screen = text(&draw(&a, 120, 36));
-    assert!(screen.contains("REFUSED disable"), "{screen}");
+    assert!(screen.contains("REFUSED ✗ disable"), "{screen}");
     assert!(!screen.contains("REFUSEDdisable"), "{screen}");
 }
 

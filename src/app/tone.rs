@@ -50,3 +50,19 @@ impl ThemeKind {
         ThemeKind::NoColor,
     ];
 }
+
+/// Glyphs that carry a meaning on their own, so that no two states differ only in colour.
+pub mod glyph {
+    /// A KMS key that is enabled.
+    pub const KEY_ENABLED: &str = "◆";
+    /// A KMS key that is disabled.
+    pub const KEY_DISABLED: &str = "⊘";
+    /// A KMS key waiting for its deletion date.
+    pub const KEY_PENDING_DELETION: &str = "◔";
+    /// A KMS key whose material is destroyed.
+    pub const KEY_DELETED: &str = "∅";
+    /// Something that worked (a DEK landed, a read).
+    pub const OK: &str = "✓";
+    /// Something that failed or will fail (a request, an expectation, a lost DEK).
+    pub const FAILED: &str = "✗";
+}

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
+use crate::app::tone::glyph;
 use crate::app::{App, Focus};
 use crate::engine::event::EventKind;
 use crate::report;
@@ -56,6 +57,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             } else {
                 Tone::Normal
             };
+            // A failure is marked by a glyph too, not only by its colour.
+            let text = if e.kind.is_failure() {
+                format!("{} {}", glyph::FAILED, report::describe(&e.kind))
+            } else {
+                report::describe(&e.kind)
+            };
             Line::from(vec![
                 Span::styled(
                     format!("{:>time_w$} ", e.at.to_string()),
@@ -66,10 +73,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                     theme.style(Tone::Strong),
                 ),
                 Span::styled(
-                    super::fit_words(
-                        &report::describe(&e.kind),
-                        (inner.width as usize).saturating_sub(time_w + 9),
-                    ),
+                    super::fit_words(&text, (inner.width as usize).saturating_sub(time_w + 9)),
                     theme.style(tone),
                 ),
             ])

@@ -5,7 +5,7 @@
 //! deficiency), each colour picked or darkened so its text reads at 4.5:1 or better on the
 //! background the theme assumes; high contrast paints its own black background and keeps every
 //! pair at 7:1 or better. No theme uses colour 8 (dark grey) for text, and meaning never rests on
-//! colour alone: the words say it too.
+//! colour alone: the glyphs (`app::tone::glyph`) and words say it too.
 
 use std::ffi::OsStr;
 

@@ -118,7 +118,7 @@ fn legend_lines(
     theme: Theme,
 ) -> (Vec<Line<'static>>, usize) {
     // The glyph key, wrapped at its `·` groups so no part of it is cut.
-    let key = "keys █ enabled ▒ disabled ▓ pending deletion ✗ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · cache ▬ valid · · future";
+    let key = "keys █ enabled ▒ disabled ▓ pending deletion ∅ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · reads • ok ✗ failed · cache ▬ valid · · future";
     let mut key_lines: Vec<String> = vec![String::new()];
     for group in key.split(" · ") {
         let cur = key_lines.last_mut().expect("one line");
@@ -186,7 +186,7 @@ fn state_rows(
                     Some(KeyState::Enabled) => ('█', Tone::Ok),
                     Some(KeyState::Disabled) => ('▒', Tone::Warn),
                     Some(KeyState::PendingDeletion { .. }) => ('▓', Tone::Bad),
-                    Some(KeyState::Deleted { .. }) => ('✗', Tone::Bad),
+                    Some(KeyState::Deleted { .. }) => ('∅', Tone::Bad),
                     None => (' ', Tone::Dim),
                 }
             })
