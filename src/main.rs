@@ -8,13 +8,7 @@ use rewrap::ui::theme::{self, ThemeChoice};
 /// Envelope encryption made visible: DynamoDB encryption at rest with AWS KMS, simulated with
 /// real AES-256-GCM on a logical clock.
 #[derive(Parser)]
-#[command(
-    name = "rewrap",
-    version,
-    about,
-    long_about = None,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "rewrap", version, about, long_about = None)]
 struct Args {
     #[command(subcommand)]
     command: Option<Cmd>,
@@ -65,9 +59,17 @@ fn main() {
             std::process::exit(code);
         }
     };
+    // `--theme` before the subcommand is for the live view only (`rewrap --theme light play X`).
+    if args.theme.is_some() && !matches!(args.command, None | Some(Cmd::Play { .. })) {
+        eprintln!(
+            "error: --theme is for the live view: `rewrap --theme THEME` or `rewrap play [SCENARIO] --theme THEME`"
+        );
+        std::process::exit(cli::EXIT_INVALID);
+    }
     let code = match args.command {
         None => play(None, args.theme),
-        Some(Cmd::Play { scenario, theme }) => play(scenario.as_deref(), theme),
+        // The subcommand's own flag is the nearer one.
+        Some(Cmd::Play { scenario, theme }) => play(scenario.as_deref(), theme.or(args.theme)),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),

@@ -238,9 +238,14 @@ fn valid_themes_are_accepted_and_the_flag_belongs_to_the_live_view() {
         let (_, err) = rewrap_with(&[], &[("REWRAP_THEME", theme)]);
         assert!(err.contains("needs a terminal"), "{theme}: {err}");
     }
+    // Before `play` too.
+    let (code, err) = rewrap_with(&["--theme", "light", "play"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
     // `run` has no colours to choose.
     let (code, err) = rewrap_with(&["--theme", "light", "run", "change-table-key"], &[]);
     assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--theme is for the live view"), "{err}");
     let (code, out, _) = rewrap(&["--help"]);
     assert_eq!(code, 0);
     assert!(
