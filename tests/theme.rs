@@ -64,6 +64,14 @@ fn problems(buf: &Buffer, theme: Theme, at: &str) -> Vec<String> {
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
             let cell = &buf[(x, y)];
+            // High contrast paints every cell, blanks and borders too: none shows the
+            // terminal's own background between its black ones.
+            if theme.kind == ThemeKind::HighContrast && pair(cell).1.is_none() {
+                out.push(format!(
+                    "{at} ({x},{y}) {:?}: the terminal's background",
+                    cell.symbol()
+                ));
+            }
             if !shows_text(cell) {
                 continue;
             }
