@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use rewrap::cli;
+use rewrap::ui::theme::{self, ThemeChoice};
 
 /// Envelope encryption made visible: DynamoDB encryption at rest with AWS KMS, simulated with
 /// real AES-256-GCM on a logical clock.
@@ -11,7 +12,12 @@ use rewrap::cli;
 struct Args {
     #[command(subcommand)]
     command: Option<Cmd>,
+    #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
+    theme: Option<ThemeChoice>,
 }
+
+const THEME_HELP: &str = "Colours of the live view [env: REWRAP_THEME] [default: auto]; \
+     NO_COLOR turns colours off unless a theme is named";
 
 #[derive(Subcommand)]
 enum Cmd {
@@ -27,6 +33,8 @@ enum Cmd {
         /// as if stepped there.
         #[arg(long, value_name = "ID|N|TIME")]
         at: Option<String>,
+        #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
+        theme: Option<ThemeChoice>,
     },
     /// Run a scenario without the TUI: the timed event log, then a summary.
     Run {
@@ -59,13 +67,35 @@ fn main() {
             std::process::exit(code);
         }
     };
+    // `--theme` before the subcommand is for the live view only (`rewrap --theme light play X`).
+    if args.theme.is_some() && !matches!(args.command, None | Some(Cmd::Play { .. })) {
+        eprintln!(
+            "error: --theme is for the live view: `rewrap --theme THEME` or `rewrap play [SCENARIO] --theme THEME`"
+        );
+        std::process::exit(cli::EXIT_INVALID);
+    }
     let code = match args.command {
-        None => play(None, &PlayOptions::default()),
+        None => play(
+            None,
+            &PlayOptions {
+                theme: args.theme,
+                ..PlayOptions::default()
+            },
+        ),
+        // The subcommand's own flag is the nearer one.
         Some(Cmd::Play {
             scenario,
             present,
             at,
-        }) => play(scenario.as_deref(), &PlayOptions { present, at }),
+            theme,
+        }) => play(
+            scenario.as_deref(),
+            &PlayOptions {
+                present,
+                at,
+                theme: theme.or(args.theme),
+            },
+        ),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),
@@ -78,11 +108,23 @@ fn main() {
 struct PlayOptions {
     present: bool,
     at: Option<String>,
+    theme: Option<ThemeChoice>,
 }
 
 /// `rewrap` / `rewrap play`: the live TUI.
 fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     use std::io::IsTerminal;
+    let resolved = match theme::resolve(
+        opts.theme,
+        std::env::var_os(theme::THEME_ENV).as_deref(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return cli::EXIT_INVALID;
+        }
+    };
     let name = spec.unwrap_or(rewrap::scenario::BUILTINS[0].name);
     let scenario = match cli::load_or_report(name) {
         Ok(s) => s,
@@ -113,11 +155,15 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
             return cli::EXIT_INVALID;
         }
     };
-    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.present = opts.present;
     if let Some(at) = at {
         app.go_to(at);
     }
+    // Asked before the TUI takes the screen: the answer (or the time-out) leaves nothing on it.
+    app.theme = match resolved {
+        theme::Resolved::Use(kind) => kind,
+        theme::Resolved::Detect => rewrap::tui::detect_theme(),
+    };
     match rewrap::tui::run(app) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {

@@ -14,8 +14,27 @@ use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{MissedTickBehavior, interval};
 
+use crate::app::tone::ThemeKind;
 use crate::app::{App, Effect, FRAME, Msg};
 use crate::ui;
+
+/// How long `detect_theme` waits for the terminal's answer. Terminals that cannot tell their
+/// colours are recognised sooner (they answer the device-attributes query that follows).
+pub const DETECT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(150);
+
+/// The terminal's background, light or dark, asked with OSC 10/11 (terminal-colorsaurus) in
+/// raw mode before the TUI takes the screen, so the answer is read, never shown. A terminal
+/// that does not answer within `DETECT_TIMEOUT`, does not know (`TERM=dumb`, GNU screen), or any
+/// error or panic on the way gives `Dark`.
+pub fn detect_theme() -> ThemeKind {
+    let mut options = terminal_colorsaurus::QueryOptions::default();
+    options.timeout = DETECT_TIMEOUT;
+    let asked = std::panic::catch_unwind(|| terminal_colorsaurus::theme_mode(options));
+    match asked {
+        Ok(Ok(terminal_colorsaurus::ThemeMode::Light)) => ThemeKind::Light,
+        _ => ThemeKind::Dark,
+    }
+}
 
 /// How the live view ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -184,3 +184,72 @@ fn control_characters_in_a_scenario_never_reach_the_terminal() {
     assert!(raw.contains('\u{1b}'));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+fn rewrap_with(args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rewrap"));
+    cmd.args(args)
+        .env_remove("REWRAP_THEME")
+        .env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run rewrap");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn an_invalid_theme_flag_exits_two_naming_the_value_and_the_valid_ones() {
+    for args in [&["--theme", "bogus"][..], &["play", "--theme", "bogus"]] {
+        let (code, err) = rewrap_with(args, &[]);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("'bogus'"), "{err}");
+        for v in ["auto", "dark", "light", "high-contrast"] {
+            assert!(err.contains(v), "{v} in {err}");
+        }
+    }
+}
+
+#[test]
+fn an_invalid_rewrap_theme_exits_two_before_anything_else() {
+    let (code, err) = rewrap_with(&[], &[("REWRAP_THEME", "bogus")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "invalid REWRAP_THEME value 'bogus' (valid: auto, dark, light, high-contrast)"
+        ),
+        "{err}"
+    );
+    // The flag wins: the variable is not even read.
+    let (code, err) = rewrap_with(&["--theme", "dark"], &[("REWRAP_THEME", "bogus")]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+}
+
+#[test]
+fn valid_themes_are_accepted_and_the_flag_belongs_to_the_live_view() {
+    for theme in ["auto", "dark", "light", "high-contrast"] {
+        // Not a terminal here: the theme is accepted, then the live view says it needs one.
+        let (code, err) = rewrap_with(&["play", "--theme", theme], &[]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("needs a terminal"), "{theme}: {err}");
+        let (_, err) = rewrap_with(&[], &[("REWRAP_THEME", theme)]);
+        assert!(err.contains("needs a terminal"), "{theme}: {err}");
+    }
+    // Before `play` too.
+    let (code, err) = rewrap_with(&["--theme", "light", "play"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs a terminal"), "{err}");
+    // `run` has no colours to choose.
+    let (code, err) = rewrap_with(&["--theme", "light", "run", "change-table-key"], &[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--theme is for the live view"), "{err}");
+    let (code, out, _) = rewrap(&["--help"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("--theme") && out.contains("REWRAP_THEME"),
+        "{out}"
+    );
+}

@@ -433,3 +433,62 @@ fn the_selection_survives_steps_and_the_rewrap_is_watchable_in_tmux() {
     t.keys(&["q"]);
     t.wait_for("rewrap-exited-0");
 }
+
+/// `auto` asks the terminal for its background: tmux answers with the pane's colours when it
+/// knows them (here `window-style`), and says nothing useful otherwise (then: dark). Each run
+/// draws with its theme's grey (#595959 light, #A0A0A0 dark) and leaves no query answer on
+/// the screen.
+#[test]
+fn auto_follows_the_terminals_background() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    for (i, (style, grey, other)) in [
+        (
+            Some("bg=#ffffff,fg=#000000"),
+            "38;2;89;89;89m",
+            "38;2;160;160;160m",
+        ),
+        (
+            Some("bg=#000000,fg=#ffffff"),
+            "38;2;160;160;160m",
+            "38;2;89;89;89m",
+        ),
+        (None, "38;2;160;160;160m", "38;2;89;89;89m"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        // A server of its own each time (one being killed could still answer on a reused name).
+        let t = Tmux {
+            socket: format!("rewrap-test-theme-{}-{i}", std::process::id()),
+            session: "rw",
+        };
+        // The pause lets the style be set before rewrap asks.
+        let script = format!(
+            "sleep 0.5; env -u NO_COLOR -u REWRAP_THEME '{bin}'; echo rewrap-exited-$?; sleep 30"
+        );
+        t.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            t.session,
+            "-x",
+            "100",
+            "-y",
+            "30",
+            &script,
+        ]);
+        if let Some(style) = style {
+            t.cmd(&["set-option", "-g", "window-style", style]);
+        }
+        t.wait_for_all(&["before the first step", "w save"]);
+        let out = t.cmd(&["capture-pane", "-p", "-e", "-t", t.session]);
+        let coloured = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(coloured.contains(grey), "{style:?}: {coloured}");
+        assert!(!coloured.contains(other), "{style:?}: {coloured}");
+        let first = t.screen().lines().next().unwrap_or_default().to_string();
+        assert!(first.starts_with(" rewrap │"), "{style:?}: {first}");
+        t.keys(&["q"]);
+        let s = t.wait_for("rewrap-exited-0");
+        assert!(!s.contains("rgb:") && !s.contains("]11;"), "{s}");
+    }
+}

@@ -15,7 +15,7 @@ use rewrap::ui;
 
 fn app(name: &str) -> App {
     let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
-    a.no_color = true;
+    a.theme = rewrap::ui::theme::ThemeKind::NoColor;
     a
 }
 

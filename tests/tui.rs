@@ -17,6 +17,7 @@ use rewrap::report;
 use rewrap::runner::Runner;
 use rewrap::scenario;
 use rewrap::ui;
+use rewrap::ui::theme::ThemeKind;
 
 fn app(name: &str) -> App {
     App::new(Arc::new(scenario::load(name).unwrap())).unwrap()
@@ -194,7 +195,7 @@ fn playing_pauses_at_each_new_step() {
 
 fn snapshot_at(n: usize, extra: impl FnOnce(&mut App)) -> String {
     let mut a = app("change-table-key");
-    a.no_color = true;
+    a.theme = ThemeKind::NoColor;
     steps(&mut a, n);
     extra(&mut a);
     text(&draw(&a, 100, 32))
@@ -299,7 +300,7 @@ fn every_size_draws_without_panic_and_small_ones_ask_for_room() {
 #[test]
 fn no_color_draws_without_colours() {
     let mut a = app("delete-current-key");
-    a.no_color = true;
+    a.theme = ThemeKind::NoColor;
     steps(&mut a, 6);
     let buf = draw(&a, 120, 36);
     for cell in buf.content() {
@@ -311,7 +312,7 @@ fn no_color_draws_without_colours() {
         );
         assert!(matches!(cell.bg, Color::Reset));
     }
-    a.no_color = false;
+    a.theme = ThemeKind::Dark;
     let buf = draw(&a, 120, 36);
     assert!(
         buf.content().iter().any(|c| c.fg != Color::Reset),
@@ -581,13 +582,14 @@ fn a_step_at_the_same_time_as_the_previous_one_is_shown_on_its_own() {
     assert!(screen.contains("Step 5/8"), "{screen}");
 }
 
-/// The log's kind column always leaves a space before the text (`REFUSED` is 7 letters).
+/// The log's kind column always leaves a space before the text (`REFUSED` is 7 letters); a
+/// failure's text opens with ✗.
 #[test]
 fn the_log_kind_column_never_runs_into_the_text() {
     let mut a = app("aws-managed-key");
     steps(&mut a, 2);
     let screen = text(&draw(&a, 120, 36));
-    assert!(screen.contains("REFUSED disable"), "{screen}");
+    assert!(screen.contains("REFUSED ✗ disable"), "{screen}");
     assert!(!screen.contains("REFUSEDdisable"), "{screen}");
 }
 

@@ -25,6 +25,7 @@ use crate::scenario::Scenario;
 use crate::session::Session;
 use pacing::{Goal, Stretch};
 use timeline::Timeline;
+use tone::ThemeKind;
 
 /// The fixed frame period: 30 frames per second.
 pub const FRAME: std::time::Duration = std::time::Duration::from_millis(33);
@@ -193,7 +194,8 @@ pub struct App {
     pub timeline_zoom: usize,
     pub prompt: Option<Prompt>,
     pub toast: Option<Toast>,
-    pub no_color: bool,
+    /// The palette the screen is drawn with (chosen at start-up: `--theme`, `NO_COLOR`, ...).
+    pub theme: ThemeKind,
     save_dir: PathBuf,
     timeline: Timeline,
     /// The last file written with `w`.
@@ -226,7 +228,7 @@ impl App {
             timeline_zoom: 0,
             prompt: None,
             toast: None,
-            no_color: false,
+            theme: ThemeKind::default(),
             save_dir: PathBuf::from("."),
             timeline: Timeline::default(),
             saved: None,

@@ -1,5 +1,5 @@
 //! What a piece of text means (ok, failed, dimmed, ...): the view model says it, the theme
-//! decides how it looks.
+//! decides how it looks. Which theme is chosen once at start-up and kept on the `App`.
 
 /// What a piece of text means; the theme decides how it looks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,4 +13,56 @@ pub enum Tone {
     Accent,
     /// The DEK that is moving right now.
     Moving,
+}
+
+impl Tone {
+    pub const ALL: [Tone; 8] = [
+        Tone::Normal,
+        Tone::Dim,
+        Tone::Strong,
+        Tone::Ok,
+        Tone::Warn,
+        Tone::Bad,
+        Tone::Accent,
+        Tone::Moving,
+    ];
+}
+
+/// The palette the screen is drawn with (`ui::theme` turns a tone into a style for each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ThemeKind {
+    /// Okabe–Ito colours for a dark terminal background.
+    #[default]
+    Dark,
+    /// Okabe–Ito hues darkened for a light terminal background.
+    Light,
+    /// White and bright colours on an explicit black background, every pair at least 7:1.
+    HighContrast,
+    /// `NO_COLOR`: no colours at all, emphasis by bold, underline and reverse only.
+    NoColor,
+}
+
+impl ThemeKind {
+    pub const ALL: [ThemeKind; 4] = [
+        ThemeKind::Dark,
+        ThemeKind::Light,
+        ThemeKind::HighContrast,
+        ThemeKind::NoColor,
+    ];
+}
+
+/// Glyphs that carry a meaning on their own, so that no two states differ only in colour.
+pub mod glyph {
+    /// A KMS key that is enabled.
+    pub const KEY_ENABLED: &str = "◆";
+    /// A KMS key that is disabled.
+    pub const KEY_DISABLED: &str = "⊘";
+    /// A KMS key waiting for its deletion date.
+    pub const KEY_PENDING_DELETION: &str = "◔";
+    /// A KMS key whose material is destroyed.
+    pub const KEY_DELETED: &str = "∅";
+    /// Something that worked (a DEK landed, a read).
+    pub const OK: &str = "✓";
+    /// Something that failed or will fail (a request, an expectation, a lost DEK).
+    pub const FAILED: &str = "✗";
 }

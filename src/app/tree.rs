@@ -6,7 +6,7 @@
 //! re-wrapped sit under the new table key, the rest under the old one, and the one moving now
 //! is highlighted; item ciphertext never changes, so the items row never moves.
 
-use super::tone::Tone;
+use super::tone::{Tone, glyph};
 use super::{App, NodeId};
 use crate::engine::ids::{DekId, KmsKeyId, TableKeyId};
 use crate::engine::kms::{KeyKind, KeyState, KmsKey};
@@ -39,6 +39,16 @@ fn state_tone(s: KeyState) -> Tone {
         KeyState::Enabled => Tone::Ok,
         KeyState::Disabled => Tone::Warn,
         KeyState::PendingDeletion { .. } | KeyState::Deleted { .. } => Tone::Bad,
+    }
+}
+
+/// A KMS key's glyph: each state its own, so the state reads without colour.
+pub fn key_glyph(s: KeyState) -> &'static str {
+    match s {
+        KeyState::Enabled => glyph::KEY_ENABLED,
+        KeyState::Disabled => glyph::KEY_DISABLED,
+        KeyState::PendingDeletion { .. } => glyph::KEY_PENDING_DELETION,
+        KeyState::Deleted { .. } => glyph::KEY_DELETED,
     }
 }
 
@@ -92,10 +102,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
 /// A KMS key's row: glyph, id, kind, state (with the deletion countdown), material versions.
 fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
     let mut parts = vec![
-        (
-            if k.is_deleted() { "✗ " } else { "◆ " }.to_string(),
-            state_tone(k.state),
-        ),
+        (format!("{} ", key_glyph(k.state)), state_tone(k.state)),
         (k.id.to_string(), Tone::Strong),
         (
             format!(
@@ -251,7 +258,7 @@ fn dek_rows(
         if lost {
             return vec![
                 (name, Tone::Bad),
-                (" unrecoverable".into(), Tone::Bad),
+                (format!(" {} unrecoverable", glyph::FAILED), Tone::Bad),
                 detail,
             ];
         }
@@ -295,14 +302,16 @@ fn dek_rows(
                 .iter()
                 .map(|d| u64::from(d.items))
                 .sum();
-            let tone = if lost { Tone::Bad } else { Tone::Normal };
-            out.push(row(
-                start,
-                vec![
-                    (format!("{} … {}", DekId(start), DekId(s - 1)), tone),
-                    (format!(" ({} DEKs, {items} items)", s - start), Tone::Dim),
-                ],
-            ));
+            let mut parts = vec![(
+                format!("{} … {}", DekId(start), DekId(s - 1)),
+                if lost { Tone::Bad } else { Tone::Normal },
+            )];
+            // Lost says so in words too, not only in colour.
+            if lost {
+                parts.push((format!(" {} unrecoverable", glyph::FAILED), Tone::Bad));
+            }
+            parts.push((format!(" ({} DEKs, {items} items)", s - start), Tone::Dim));
+            out.push(row(start, parts));
         }
         if s < hi {
             out.push(row(s, single(s)));

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::theme::{Theme, Tone};
 use crate::app::keys::{BINDINGS, Group};
+use crate::app::tone::glyph;
 use crate::app::{App, Prompt};
 use crate::engine::time::SimTime;
 use crate::report;
@@ -59,7 +60,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// Lines the narration needs at this width (for layout).
 pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
-    let theme = Theme::new(app.no_color);
+    let theme = Theme::of(app);
     let mut lines = Vec::new();
     let started = app.runner().steps_started();
     let note = if started == 0 {
@@ -163,8 +164,13 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
     // Feedback sits on the bottom border, so it never changes the panel's height.
     if let Some(t) = &app.toast {
+        let mark = if t.error {
+            format!("{} ", glyph::FAILED)
+        } else {
+            String::new()
+        };
         block = block.title_bottom(Span::styled(
-            format!(" {} ", t.text),
+            format!(" {mark}{} ", t.text),
             theme.style(if t.error { Tone::Bad } else { Tone::Ok }),
         ));
     }
@@ -326,11 +332,37 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-/// What the tree's and the panels' glyphs mean.
-pub const GLYPHS: &str = "◆ KMS key  ✗ deleted  ▣ items  ⇢ DEK moving  ✓ DEK landed  ▾/▸ fold  █░ cache time left  ✗ next request fails";
+/// What the tree's and the panels' glyphs mean: every state has its own glyph, so none is
+/// told by colour alone.
+pub const GLYPHS: &[(&str, &str)] = &[
+    (glyph::KEY_ENABLED, "key enabled"),
+    (glyph::KEY_DISABLED, "key disabled"),
+    (glyph::KEY_PENDING_DELETION, "key pending deletion"),
+    (glyph::KEY_DELETED, "key deleted (material destroyed)"),
+    ("▣", "items"),
+    ("⇢", "DEK moving"),
+    (glyph::OK, "DEK landed / ok"),
+    (glyph::FAILED, "fails, failed or unrecoverable"),
+    ("▾/▸", "fold"),
+    ("█░", "cache time left"),
+];
 
-fn fit_glyphs(width: u16) -> String {
-    super::fit_words(GLYPHS, width as usize)
+/// The glyph legend flowed into lines of at most `width` columns (an entry is never split).
+pub fn glyph_lines(width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for (g, meaning) in GLYPHS {
+        let entry = format!("{g} {meaning}");
+        let line = lines.last_mut().expect("one line");
+        if !line.is_empty() && line.chars().count() + 2 + entry.chars().count() > width {
+            lines.push(entry);
+        } else {
+            if !line.is_empty() {
+                line.push_str("  ");
+            }
+            line.push_str(&entry);
+        }
+    }
+    lines
 }
 
 /// The help overlay: every binding with its sentence (or, when short of room, two columns of
@@ -346,22 +378,24 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             ]));
         }
     }
+    // Present mode's keys in one line: the clicker's few buttons.
+    let present: Vec<String> = crate::app::keys::PRESENT_KEYS
+        .iter()
+        .map(|(_, label, help, _)| format!("{label} {}", help.split(':').next().unwrap_or(help)))
+        .collect();
     full.push(Line::styled(
         if app.present {
-            "Presenting (these keys come first; P leaves present mode)"
+            "Presenting (these keys come first)"
         } else {
             "Present mode (P or F5): a clicker's keys"
         },
         theme.style(Tone::Accent),
     ));
-    for (_, label, help, _) in crate::app::keys::PRESENT_KEYS {
-        full.push(Line::from(vec![
-            Span::styled(format!("  {label:<13}"), theme.style(Tone::Strong)),
-            Span::raw(*help),
-        ]));
-    }
+    full.push(Line::raw(format!("  {}", present.join(" · "))));
     full.push(Line::styled("Glyphs", theme.style(Tone::Accent)));
-    full.push(Line::raw(format!("  {GLYPHS}")));
+    for l in glyph_lines(usize::from(96.min(area.width)).saturating_sub(4)) {
+        full.push(Line::raw(format!("  {l}")));
+    }
     full.push(Line::raw(
         "  Sandbox keys act on the KMS key selected in the tree and the connection selected in the cache panel (shown in the footer).",
     ));
@@ -394,6 +428,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let w = 96.min(area.width);
     let rect = centered(area, w, h);
     f.render_widget(Clear, rect);
+    f.buffer_mut().set_style(rect, theme.base());
     let block = Block::bordered()
         .title(" Help ")
         .border_style(theme.border(true));
@@ -417,7 +452,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             Line::raw(format!("{left:<col_w$}{right}"))
         })
         .collect();
-    lines.push(Line::raw(fit_glyphs(inner.width)));
+    lines.extend(glyph_lines(inner.width.into()).into_iter().map(Line::raw));
     lines.push(Line::styled(
         "A taller window shows each key's full description and the assumptions.",
         theme.style(Tone::Dim),
@@ -452,6 +487,7 @@ pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     };
     let rect = centered(area, 64, 7);
     f.render_widget(Clear, rect);
+    f.buffer_mut().set_style(rect, theme.base());
     let shown = if input.is_empty() {
         "30 (default)".to_string()
     } else {

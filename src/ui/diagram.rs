@@ -28,6 +28,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
+use crate::app::tone::glyph;
 use crate::app::{App, Focus, NodeId};
 use crate::engine::Engine;
 use crate::engine::ids::{DekId, TableKeyId};
@@ -250,17 +251,21 @@ impl Draw<'_> {
         };
         let now = self.e.now();
         let (glyph, tone, state) = match k.state {
-            KeyState::Enabled => ("◆", Tone::Ok, "Enabled".to_string()),
-            KeyState::Disabled => ("⏸", Tone::Warn, "Disabled: Decrypt refused".to_string()),
+            KeyState::Enabled => (glyph::KEY_ENABLED, Tone::Ok, "Enabled".to_string()),
+            KeyState::Disabled => (
+                glyph::KEY_DISABLED,
+                Tone::Warn,
+                "Disabled: Decrypt refused".to_string(),
+            ),
             KeyState::PendingDeletion { deletion_at } => (
-                "⌛",
+                glyph::KEY_PENDING_DELETION,
                 Tone::Bad,
                 format!(
                     "PendingDeletion · gone in {}",
                     deletion_at.since(now).countdown()
                 ),
             ),
-            KeyState::Deleted { .. } => ("✗", Tone::Bad, "DELETED".into()),
+            KeyState::Deleted { .. } => (glyph::KEY_DELETED, Tone::Bad, "DELETED".into()),
         };
         let id = if k.is_deleted() {
             self.crossed(k.id.to_string(), Tone::Bad, w)

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
+use crate::app::tone::glyph;
 use crate::app::{App, Focus};
 use crate::engine::event::EventKind;
 use crate::report;
@@ -58,7 +59,13 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             Tone::Normal
         };
-        let parts = super::chrome::wrap(&report::describe(&e.kind), text_w);
+        // A failure is marked by a glyph too, not only by its colour.
+        let text = if e.kind.is_failure() {
+            format!("{} {}", glyph::FAILED, report::describe(&e.kind))
+        } else {
+            report::describe(&e.kind)
+        };
+        let parts = super::chrome::wrap(&text, text_w);
         parts
             .into_iter()
             .enumerate()

@@ -98,7 +98,9 @@ pub const MIN_HEIGHT: u16 = 24;
 /// Draw the whole screen.
 pub fn render(f: &mut Frame, app: &App) {
     let area = f.area();
-    let theme = Theme::new(app.no_color);
+    let theme = Theme::of(app);
+    // High contrast paints its own background; the other themes keep the terminal's.
+    f.buffer_mut().set_style(area, theme.base());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(f, area, theme);
         return;
