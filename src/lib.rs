@@ -40,6 +40,7 @@
 //! ```
 
 pub mod app;
+pub mod cast;
 pub mod cli;
 pub mod engine;
 pub mod report;

@@ -35,6 +35,28 @@ enum Cmd {
         at: Option<String>,
         #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
         theme: Option<ThemeChoice>,
+        /// Record the session as an asciicast v2 file (timed by the wall clock, a marker per
+        /// step), written when the live view ends.
+        #[arg(long, value_name = "FILE.cast")]
+        record: Option<std::path::PathBuf>,
+    },
+    /// Render a scenario headless into an asciicast v2 file, paced like a presenter stepping
+    /// through it; the same scenario, size and theme give the same bytes.
+    Record {
+        /// A scenario file or built-in name.
+        scenario: String,
+        /// Where to write the recording.
+        #[arg(long, value_name = "FILE.cast")]
+        cast: std::path::PathBuf,
+        /// Screen size, WIDTHxHEIGHT (at least 80x24).
+        #[arg(long, default_value = "120x36", value_name = "WxH")]
+        size: String,
+        /// Record present mode (questions shown, then revealed).
+        #[arg(long)]
+        present: bool,
+        /// Colours: dark, light or high-contrast (default dark; auto is not asked headless).
+        #[arg(long, value_enum, value_name = "THEME")]
+        theme: Option<ThemeChoice>,
     },
     /// Run a scenario without the TUI: the timed event log, then a summary.
     Run {
@@ -68,7 +90,12 @@ fn main() {
         }
     };
     // `--theme` before the subcommand is for the live view only (`rewrap --theme light play X`).
-    if args.theme.is_some() && !matches!(args.command, None | Some(Cmd::Play { .. })) {
+    if args.theme.is_some()
+        && !matches!(
+            args.command,
+            None | Some(Cmd::Play { .. } | Cmd::Record { .. })
+        )
+    {
         eprintln!(
             "error: --theme is for the live view: `rewrap --theme THEME` or `rewrap play [SCENARIO] --theme THEME`"
         );
@@ -88,14 +115,23 @@ fn main() {
             present,
             at,
             theme,
+            record,
         }) => play(
             scenario.as_deref(),
             &PlayOptions {
                 present,
                 at,
                 theme: theme.or(args.theme),
+                record,
             },
         ),
+        Some(Cmd::Record {
+            scenario,
+            cast,
+            size,
+            present,
+            theme,
+        }) => record(&scenario, &cast, &size, present, theme.or(args.theme)),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),
@@ -109,6 +145,51 @@ struct PlayOptions {
     present: bool,
     at: Option<String>,
     theme: Option<ThemeChoice>,
+    record: Option<std::path::PathBuf>,
+}
+
+/// `rewrap record`: the scenario rendered headless into an asciicast file.
+fn record(
+    spec: &str,
+    path: &std::path::Path,
+    size: &str,
+    present: bool,
+    theme: Option<ThemeChoice>,
+) -> i32 {
+    let Some((w, h)) = size
+        .split_once(['x', 'X'])
+        .and_then(|(w, h)| Some((w.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)))
+        .filter(|(w, h)| (80..=1000).contains(w) && (24..=1000).contains(h))
+    else {
+        eprintln!("error: --size {size:?}: expected WIDTHxHEIGHT, from 80x24 up to 1000x1000");
+        return cli::EXIT_INVALID;
+    };
+    let scenario = match cli::load_or_report(spec) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let mut app = match rewrap::app::App::new(scenario) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return cli::EXIT_INVALID;
+        }
+    };
+    app.present = present;
+    // Headless, nothing to ask: `auto` means dark.
+    app.theme = theme.and_then(ThemeChoice::kind).unwrap_or_default();
+    let text = match rewrap::cast::record(app, w, h) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: rendering: {e}");
+            return cli::EXIT_INVALID;
+        }
+    };
+    if let Err(e) = std::fs::write(path, text) {
+        eprintln!("error: {}: {e}", path.display());
+        return cli::EXIT_INVALID;
+    }
+    cli::EXIT_OK
 }
 
 /// `rewrap` / `rewrap play`: the live TUI.
@@ -164,11 +245,23 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         theme::Resolved::Use(kind) => kind,
         theme::Resolved::Detect => rewrap::tui::detect_theme(),
     };
-    match rewrap::tui::run(app) {
+    let mut followers: Vec<Box<dyn rewrap::tui::Follower>> = Vec::new();
+    let mut record_error = None;
+    if let Some(path) = &opts.record {
+        let recorder = rewrap::cast::LiveRecorder::new(path.clone(), &app.scenario().title);
+        record_error = Some(recorder.error_handle());
+        followers.push(Box::new(recorder));
+    }
+    let code = match rewrap::tui::run_with(app, None, followers) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {
             eprintln!("error: terminal: {e}");
             cli::EXIT_INVALID
         }
+    };
+    if let Some(e) = record_error.and_then(|h| h.borrow_mut().take()) {
+        eprintln!("error: recording: {e}");
+        return cli::EXIT_INVALID;
     }
+    code
 }

@@ -55,21 +55,32 @@ impl Ending {
     }
 }
 
+/// Something that follows the live view (the speaker-notes broadcaster, the recorder): told
+/// after every frame drawn, with the state and the screen's size, and once at the end.
+pub trait Follower {
+    fn changed(&mut self, app: &App, size: ratatui::layout::Size);
+    fn ended(&mut self, _app: &App) {}
+}
+
 /// Run the TUI until the user quits or a signal ends it. The terminal is restored however
 /// this returns; a panic restores it too (ratatui's panic hook).
 pub fn run(app: App) -> io::Result<Ending> {
-    run_with(app, None)
+    run_with(app, None, Vec::new())
 }
 
-/// `run`, with a second source of input besides the keyboard: messages sent on `extra` are
-/// applied exactly like key presses (the presenter's channel, a scripted driver).
-pub fn run_with(app: App, extra: Option<UnboundedReceiver<Msg>>) -> io::Result<Ending> {
+/// `run`, with a second source of input besides the keyboard (messages sent on `extra` are
+/// applied exactly like key presses: a scripted driver) and followers told of every change.
+pub fn run_with(
+    app: App,
+    extra: Option<UnboundedReceiver<Msg>>,
+    followers: Vec<Box<dyn Follower>>,
+) -> io::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .enable_io()
         .build()?;
     let mut terminal = ratatui::init();
-    let result = runtime.block_on(event_loop(&mut terminal, app, extra));
+    let result = runtime.block_on(event_loop(&mut terminal, app, extra, followers));
     ratatui::restore();
     let _ = execute!(io::stdout(), cursor::Show);
     result
@@ -161,14 +172,43 @@ fn is_ctrl_z(key: &KeyEvent) -> bool {
 /// backend that writes to this process's terminal.
 async fn event_loop<B: Backend<Error = io::Error>>(
     terminal: &mut Terminal<B>,
-    mut app: App,
+    app: App,
+    extra: Option<UnboundedReceiver<Msg>>,
+    mut followers: Vec<Box<dyn Follower>>,
+) -> io::Result<Ending> {
+    let mut app = app;
+    let ending = drive(terminal, &mut app, extra, &mut followers).await;
+    for f in &mut followers {
+        f.ended(&app);
+    }
+    ending
+}
+
+/// Draw a frame and tell the followers.
+fn draw<B: Backend<Error = io::Error>>(
+    terminal: &mut Terminal<B>,
+    app: &App,
+    followers: &mut [Box<dyn Follower>],
+) -> io::Result<()> {
+    let frame = terminal.draw(|f| ui::render(f, app))?;
+    let size = ratatui::layout::Size::new(frame.area.width, frame.area.height);
+    for f in followers {
+        f.changed(app, size);
+    }
+    Ok(())
+}
+
+async fn drive<B: Backend<Error = io::Error>>(
+    terminal: &mut Terminal<B>,
+    app: &mut App,
     mut extra: Option<UnboundedReceiver<Msg>>,
+    followers: &mut [Box<dyn Follower>],
 ) -> io::Result<Ending> {
     let mut signals = Signals::new()?;
     let mut events = EventStream::new();
     let mut ticks = interval(FRAME);
     ticks.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    terminal.draw(|f| ui::render(f, &app))?;
+    draw(terminal, app, followers)?;
     loop {
         let mut dirty = false;
         tokio::select! {
@@ -184,7 +224,7 @@ async fn event_loop<B: Backend<Error = io::Error>>(
                         suspend(terminal)?;
                     } else {
                         let effects = app.handle_key(&key);
-                        if perform(&mut app, effects) == Performed::Quit {
+                        if perform(app, effects) == Performed::Quit {
                             return Ok(Ending::Quit);
                         }
                     }
@@ -197,7 +237,7 @@ async fn event_loop<B: Backend<Error = io::Error>>(
             },
             Some(msg) = next_extra(&mut extra) => {
                 let effects = app.update(msg);
-                if perform(&mut app, effects) == Performed::Quit {
+                if perform(app, effects) == Performed::Quit {
                     return Ok(Ending::Quit);
                 }
                 dirty = true;
@@ -218,7 +258,7 @@ async fn event_loop<B: Backend<Error = io::Error>>(
             }
         }
         if dirty {
-            terminal.draw(|f| ui::render(f, &app))?;
+            draw(terminal, app, followers)?;
         }
     }
 }

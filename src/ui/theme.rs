@@ -228,7 +228,7 @@ impl ThemeChoice {
         }
     }
 
-    fn kind(self) -> Option<ThemeKind> {
+    pub fn kind(self) -> Option<ThemeKind> {
         match self {
             Self::Auto => None,
             Self::Dark => Some(ThemeKind::Dark),
