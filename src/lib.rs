@@ -43,6 +43,7 @@ pub mod app;
 pub mod cast;
 pub mod cli;
 pub mod engine;
+pub mod notes;
 pub mod report;
 pub mod runner;
 pub mod scenario;

@@ -58,6 +58,12 @@ enum Cmd {
         #[arg(long, value_enum, value_name = "THEME")]
         theme: Option<ThemeChoice>,
     },
+    /// Speaker notes for a presenter on this machine (`rewrap play … --present` in another
+    /// terminal): the current note, the next step, the coming question's answer, the clock.
+    Notes {
+        #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
+        theme: Option<ThemeChoice>,
+    },
     /// Run a scenario without the TUI: the timed event log, then a summary.
     Run {
         /// A scenario file or built-in name.
@@ -132,6 +138,7 @@ fn main() {
             present,
             theme,
         }) => record(&scenario, &cast, &size, present, theme.or(args.theme)),
+        Some(Cmd::Notes { theme }) => notes(theme.or(args.theme)),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),
@@ -146,6 +153,37 @@ struct PlayOptions {
     at: Option<String>,
     theme: Option<ThemeChoice>,
     record: Option<std::path::PathBuf>,
+}
+
+/// `rewrap notes`: follow a presenter.
+fn notes(theme: Option<ThemeChoice>) -> i32 {
+    use std::io::IsTerminal;
+    let resolved = match theme::resolve(
+        theme,
+        std::env::var_os(theme::THEME_ENV).as_deref(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return cli::EXIT_INVALID;
+        }
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("error: rewrap notes needs a terminal, and stdout or stdin is not one.");
+        return cli::EXIT_INVALID;
+    }
+    let kind = match resolved {
+        theme::Resolved::Use(kind) => kind,
+        theme::Resolved::Detect => rewrap::tui::detect_theme(),
+    };
+    match rewrap::notes::run(kind) {
+        Ok(()) => cli::EXIT_OK,
+        Err(e) => {
+            eprintln!("error: notes: {e}");
+            cli::EXIT_INVALID
+        }
+    }
 }
 
 /// `rewrap record`: the scenario rendered headless into an asciicast file.
@@ -246,6 +284,27 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         theme::Resolved::Detect => rewrap::tui::detect_theme(),
     };
     let mut followers: Vec<Box<dyn rewrap::tui::Follower>> = Vec::new();
+    if opts.present {
+        // Speaker notes (`rewrap notes`) follow a presenter: tell them the scenario by a name
+        // they can load too.
+        let path = std::path::Path::new(name);
+        let spec = if path.exists() {
+            std::fs::canonicalize(path)
+                .map_or_else(|_| name.to_string(), |p| p.display().to_string())
+        } else {
+            format!("builtin:{}", name.strip_prefix("builtin:").unwrap_or(name))
+        };
+        let title = app.scenario().title.clone();
+        match rewrap::notes::socket_path()
+            .and_then(|p| rewrap::notes::Broadcaster::listen(p, &spec, &title))
+        {
+            Ok(Some(b)) => followers.push(Box::new(b)),
+            Ok(None) => eprintln!(
+                "note: another presenter is already followed by the speaker notes; this one is not"
+            ),
+            Err(e) => eprintln!("note: speaker notes are off: {e}"),
+        }
+    }
     let mut record_error = None;
     if let Some(path) = &opts.record {
         let recorder = rewrap::cast::LiveRecorder::new(path.clone(), &app.scenario().title);

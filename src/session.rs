@@ -25,15 +25,30 @@ const SNAPSHOT_EVERY: usize = 16;
 /// spacing grows with the session and memory stays flat however long it lasts.
 const MAX_SNAPSHOTS: usize = 48;
 
-/// What the user did, so any earlier moment can be rebuilt exactly.
-#[derive(Clone, Debug, PartialEq, Eq)]
-enum Input {
+/// What the user did, so any earlier moment can be rebuilt exactly (and what the presenter
+/// sends to the speaker notes: inputs, not screens).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Input {
     AdvanceTo(SimTime),
     /// Up to and including this scripted step (an index), not the steps after it at its time.
     ThroughStep(usize),
     /// Up to this scripted step's time, without running it (a question is open).
     BeforeStep(usize),
     Live(Command),
+}
+
+/// Apply one input to a runner; `live` counts the live actions applied so far.
+pub fn apply_input(r: &mut Runner, input: &Input, live: &mut usize) {
+    match input {
+        Input::AdvanceTo(t) => r.advance_to(*t),
+        Input::ThroughStep(step) => r.advance_through_step(*step),
+        Input::BeforeStep(step) => r.advance_before_step(*step),
+        Input::Live(cmd) => {
+            *live += 1;
+            r.apply_live(*live, cmd);
+        }
+    }
 }
 
 /// A moment going back can return to (the start, each step reached, each live action).
@@ -284,17 +299,14 @@ impl Session {
             .filter(|i| matches!(i, Input::Live(_)))
             .count();
         for input in &self.inputs[from..to] {
-            match input {
-                Input::AdvanceTo(t) => r.advance_to(*t),
-                Input::ThroughStep(step) => r.advance_through_step(*step),
-                Input::BeforeStep(step) => r.advance_before_step(*step),
-                Input::Live(cmd) => {
-                    live += 1;
-                    r.apply_live(live, cmd);
-                }
-            }
+            apply_input(&mut r, input, &mut live);
         }
         r
+    }
+
+    /// Every input so far, in order (what the speaker notes replay).
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
     }
 
     /// The scenario text that replays this session: everything that ran so far (scripted steps

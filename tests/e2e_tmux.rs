@@ -492,3 +492,99 @@ fn auto_follows_the_terminals_background() {
         assert!(!s.contains("rgb:") && !s.contains("]11;"), "{s}");
     }
 }
+
+/// Presenting as a room sees it: `--present` with the clicker's PageDown / PageUp / `b`, a
+/// question revealed, `--at`, and `rewrap notes` in a second tmux window showing the right note
+/// after each step and after a step back.
+#[test]
+fn present_mode_with_a_clicker_and_speaker_notes_in_tmux() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let sock = std::env::temp_dir().join(format!("rewrap-e2e-notes-{}.sock", std::process::id()));
+    let env = format!("REWRAP_NOTES_SOCKET='{}'", sock.display());
+    let notes = Tmux {
+        socket: format!("rewrap-test-notes-{}", std::process::id()),
+        session: "notes",
+    };
+    notes.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        notes.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &format!("{env} '{bin}' notes; echo notes-exited-$?; sleep 30"),
+    ]);
+    notes.wait_for("Waiting for a presenter");
+    let p = Tmux {
+        socket: format!("rewrap-test-present-{}", std::process::id()),
+        session: "present",
+    };
+    p.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        p.session,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &format!("{env} '{bin}' play change-table-key --present; echo present-exited-$?; sleep 30"),
+    ]);
+    p.wait_for("step 0/12");
+    notes.wait_for("NOW");
+    // The clicker's next: step 1, then 2; the notes follow.
+    p.keys(&["PageDown"]);
+    p.wait_for("step 1/12");
+    notes.wait_for("step 1: Orders is encrypted");
+    p.keys(&["PageDown"]);
+    p.wait_for("step 2/12");
+    notes.wait_for("step 2: The app reads an item");
+    // Step 3 asks: the question opens before the step runs; the notes show its answer.
+    p.keys(&["PageDown"]);
+    p.wait_for("Does this read call KMS?");
+    notes.wait_for("ASKING");
+    p.keys(&["2", "PageDown"]);
+    let s = p.wait_for("the room was right: 2");
+    assert!(s.contains("✓ 2"), "{s}");
+    notes.wait_for("step 3: Two minutes later");
+    // Back (the clicker's PageUp) goes back a step, and the notes with it.
+    p.keys(&["PageUp"]);
+    p.wait_for("step 2/12");
+    notes.wait_for("step 2: The app reads an item");
+    // Blank, and any key brings the screen back without stepping.
+    p.keys(&["b"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!p.screen().contains("step 2/12"), "blank:\n{}", p.screen());
+    p.keys(&["Right"]);
+    p.wait_for("step 2/12");
+    // Esc never quits; q asks first.
+    p.keys(&["Escape", "q"]);
+    p.wait_for("Quit the presentation?");
+    p.keys(&["y"]);
+    p.wait_for("present-exited-0");
+    notes.wait_for("The presenter quit");
+    notes.keys(&["q"]);
+    notes.wait_for("notes-exited-0");
+
+    // --at opens at a named step, as if stepped there.
+    let at = Tmux {
+        socket: format!("rewrap-test-at-{}", std::process::id()),
+        session: "at",
+    };
+    at.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        at.session,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &format!("'{bin}' play change-table-key --at mid-rewrap-read; echo at-exited-$?; sleep 30"),
+    ]);
+    at.wait_for_all(&["Step 6/12", "re-wrapping 4/8"]);
+    at.keys(&["q"]);
+    at.wait_for("at-exited-0");
+}

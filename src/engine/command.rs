@@ -1,11 +1,11 @@
 //! What the engine can be told to do at the current moment.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ids::{ConnectionId, KmsKeyId, PrincipalId};
 
 /// What the engine can be told to do at the current moment.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "do")]
 pub enum Command {
     Read {

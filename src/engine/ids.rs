@@ -11,7 +11,7 @@ pub const AWS_OWNED: &str = "aws-owned";
 macro_rules! string_id {
     ($(#[$m:meta])* $name:ident) => {
         $(#[$m])*
-        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+        #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
         #[serde(transparent)]
         pub struct $name(Arc<str>);
 
@@ -87,7 +87,9 @@ impl fmt::Display for ItemId {
 }
 
 /// A client connection of one principal, numbered from 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct ConnectionId(pub u32);
 

@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 /// A point on the simulated clock, in milliseconds since the scenario started.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(transparent)]
 pub struct SimTime(pub u64);
 

@@ -23,6 +23,7 @@ pub mod cache;
 pub mod chrome;
 pub mod diagram;
 pub mod log;
+pub mod notes;
 pub mod present;
 pub mod status;
 pub mod theme;

@@ -154,7 +154,10 @@ fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
     }
     lines.push(Line::raw(""));
     let footer = match (held, q.room) {
-        (None, None) => "the room answers 1-9 · next reveals what the simulation does".to_string(),
+        (None, None) => format!(
+            "the room answers 1-{} · next reveals what the simulation does",
+            ask.choices.len()
+        ),
         (None, Some(n)) => format!("the room says {n} · next reveals what the simulation does"),
         (Some(h), room) => {
             let right = h.iter().position(|x| *x).map(|i| i + 1);

@@ -1,0 +1,538 @@
+//! Speaker notes on a second terminal: `rewrap notes` follows a presenting
+//! `rewrap play … --present` on the same machine.
+//!
+//! The presenter sends its inputs, not its screens: the session's input list (clock advances,
+//! steps run, questions opened, live actions), as newline-delimited JSON over a Unix socket
+//! that only this user on this machine can reach (`socket_path`). Each message says how much
+//! of the list the follower keeps and what comes after (`Sync { keep, then }`), so step-back is
+//! a shorter list and a late follower gets the whole list at once. The notes replay the inputs
+//! on their own runner; the engine is exact, so both agree. Several notes windows may follow
+//! one presenter; a malformed message is ignored and listed in the notes view.
+
+use std::io::{self, Write as _};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::app::App;
+use crate::engine::Command as C;
+use crate::runner::Runner;
+use crate::scenario::Scenario;
+use crate::session::{Input, apply_input};
+
+/// The protocol's version; a message with another is ignored (and said so).
+pub const VERSION: u32 = 1;
+
+/// Where the presenter listens: `$REWRAP_NOTES_SOCKET`, else `$XDG_RUNTIME_DIR/rewrap-notes.sock`,
+/// else `/tmp/rewrap-UID/notes.sock` in a directory only this user can enter.
+pub fn socket_path() -> io::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("REWRAP_NOTES_SOCKET") {
+        return Ok(PathBuf::from(p));
+    }
+    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir).join("rewrap-notes.sock"));
+    }
+    let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    let dir = std::env::temp_dir().join(format!("rewrap-{uid}"));
+    match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(e),
+    }
+    let meta = std::fs::symlink_metadata(&dir)?;
+    if !meta.is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o077 != 0 {
+        return Err(io::Error::other(format!(
+            "{} is not a private directory of this user",
+            dir.display()
+        )));
+    }
+    Ok(dir.join("notes.sock"))
+}
+
+/// What travels from the presenter to the notes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Message {
+    /// Sent first to each follower: which scenario (a built-in name or an absolute path).
+    Hello {
+        v: u32,
+        scenario: String,
+        title: String,
+    },
+    /// Keep the first `keep` inputs, then apply `then`. `talk_ms`: the presenter's time since
+    /// it started; `question`: the step (index) whose question is open, unrevealed.
+    Sync {
+        v: u32,
+        keep: usize,
+        then: Vec<Input>,
+        talk_ms: u64,
+        question: Option<usize>,
+    },
+    /// The presenter quit.
+    Bye { v: u32 },
+}
+
+/// The presenter's side: a `Follower` of the live view that sends every change of the input
+/// list to every connected notes window. New windows are taken in by a thread blocked in
+/// `accept` (so a paused presenter needs no wake-ups) and given the whole list at once.
+pub struct Broadcaster {
+    path: PathBuf,
+    shared: Arc<std::sync::Mutex<Shared>>,
+}
+
+/// What the accepting thread and the live view share.
+struct Shared {
+    clients: Vec<UnixStream>,
+    hello: String,
+    sent: Vec<Input>,
+    question: Option<usize>,
+    started: Instant,
+    closing: bool,
+}
+
+impl Shared {
+    fn line(msg: &Message) -> String {
+        let mut s = serde_json::to_string(msg).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Send to every client; a client that cannot take it is dropped (it reconnects).
+    fn send_all(&mut self, text: &str) {
+        self.clients.retain_mut(|c| {
+            c.write_all(text.as_bytes())
+                .and_then(|()| c.flush())
+                .is_ok()
+        });
+    }
+
+    fn talk_ms(&self) -> u64 {
+        self.started.elapsed().as_millis() as u64
+    }
+
+    /// A new notes window: the hello, then everything so far.
+    fn welcome(&mut self, mut stream: UnixStream) {
+        // A stuck reader is dropped after a short wait, never waited on for long.
+        let _ = stream.set_write_timeout(Some(std::time::Duration::from_millis(200)));
+        let all = Self::line(&Message::Sync {
+            v: VERSION,
+            keep: 0,
+            then: self.sent.clone(),
+            talk_ms: self.talk_ms(),
+            question: self.question,
+        });
+        let hello = format!("{}\n", self.hello);
+        if stream.write_all(hello.as_bytes()).is_ok() && stream.write_all(all.as_bytes()).is_ok() {
+            self.clients.push(stream);
+        }
+    }
+}
+
+impl Broadcaster {
+    /// Listen at `path` for notes windows. `Ok(None)` when another presenter already listens
+    /// there (its notes keep following it).
+    pub fn listen(path: PathBuf, spec: &str, title: &str) -> io::Result<Option<Self>> {
+        if UnixStream::connect(&path).is_ok() {
+            return Ok(None);
+        }
+        // A socket file nobody answers on is left over from a presenter that died.
+        let _ = std::fs::remove_file(&path);
+        let listener = UnixListener::bind(&path)?;
+        let hello = serde_json::to_string(&Message::Hello {
+            v: VERSION,
+            scenario: spec.to_string(),
+            title: title.to_string(),
+        })
+        .map_err(io::Error::other)?;
+        let shared = Arc::new(std::sync::Mutex::new(Shared {
+            clients: Vec::new(),
+            hello,
+            sent: Vec::new(),
+            question: None,
+            started: Instant::now(),
+            closing: false,
+        }));
+        let for_thread = shared.clone();
+        std::thread::Builder::new()
+            .name("notes-accept".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    let Ok(mut state) = for_thread.lock() else {
+                        return;
+                    };
+                    if state.closing {
+                        return;
+                    }
+                    if let Ok(stream) = stream {
+                        state.welcome(stream);
+                    }
+                }
+            })?;
+        Ok(Some(Self { path, shared }))
+    }
+
+    /// Send what changed in the input list since the last call to every notes window.
+    pub fn sync(&mut self, inputs: &[Input], question: Option<usize>) {
+        let Ok(mut state) = self.shared.lock() else {
+            return;
+        };
+        // Changes happen at the end of the list (a step, an advance that replaces the last
+        // advance, a step-back that shortens it): the common part is a prefix.
+        let mut keep = state.sent.len().min(inputs.len());
+        while keep > 0 && state.sent[keep - 1] != inputs[keep - 1] {
+            keep -= 1;
+        }
+        if keep == state.sent.len() && keep == inputs.len() && question == state.question {
+            return;
+        }
+        let msg = Shared::line(&Message::Sync {
+            v: VERSION,
+            keep,
+            then: inputs[keep..].to_vec(),
+            talk_ms: state.talk_ms(),
+            question,
+        });
+        state.send_all(&msg);
+        state.sent.truncate(keep);
+        state.sent.extend_from_slice(&inputs[keep..]);
+        state.question = question;
+    }
+
+    /// Tell everyone the presenter quit, stop taking new windows, and remove the socket.
+    pub fn bye(&mut self) {
+        if let Ok(mut state) = self.shared.lock() {
+            let msg = Shared::line(&Message::Bye { v: VERSION });
+            state.send_all(&msg);
+            state.clients.clear();
+            state.closing = true;
+        }
+        // Wake the accepting thread so it sees `closing` and ends.
+        let _ = UnixStream::connect(&self.path);
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+impl crate::tui::Follower for Broadcaster {
+    fn changed(&mut self, app: &App, _size: ratatui::layout::Size) {
+        let question = app
+            .question
+            .as_ref()
+            .filter(|q| !q.revealed)
+            .map(|q| q.step);
+        self.sync(app.session().inputs(), question);
+    }
+
+    fn ended(&mut self, _app: &App) {
+        self.bye();
+    }
+}
+
+impl Drop for Broadcaster {
+    fn drop(&mut self) {
+        self.bye();
+    }
+}
+
+/// The notes' side: the presenter's session rebuilt from its inputs.
+pub struct Notes {
+    pub scenario: Arc<Scenario>,
+    pub runner: Runner,
+    mirror: Vec<Input>,
+    live: usize,
+    /// Each question's answer in the script (step index, the choice that holds, 1-based).
+    pub answers: Vec<(usize, Option<usize>)>,
+    /// The step whose question the presenter has open.
+    pub question: Option<usize>,
+    /// The presenter's talk time at the last message, and when it came.
+    pub talk: (u64, Instant),
+    /// Messages that were ignored, newest last (at most 5).
+    pub ignored: Vec<String>,
+}
+
+impl Notes {
+    /// Start following `scenario`: its questions answered by running the script once.
+    pub fn new(scenario: Arc<Scenario>) -> Result<Self, String> {
+        let runner = Runner::new(scenario.clone()).map_err(|e| e.to_string())?;
+        let mut script = runner.clone();
+        script.run_to_end();
+        let answers = scenario
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.ask.is_some())
+            .map(|(i, _)| {
+                let held = script.answer_of(i);
+                let one = held.and_then(|h| {
+                    let yes: Vec<usize> = (1..=h.len()).filter(|k| h[k - 1]).collect();
+                    (yes.len() == 1).then(|| yes[0])
+                });
+                (i, one)
+            })
+            .collect();
+        Ok(Self {
+            scenario,
+            runner,
+            mirror: Vec::new(),
+            live: 0,
+            answers,
+            question: None,
+            talk: (0, Instant::now()),
+            ignored: Vec::new(),
+        })
+    }
+
+    /// Live actions the presenter took (the script's answers may no longer hold after them).
+    pub fn live_actions(&self) -> usize {
+        self.live
+    }
+
+    fn ignore(&mut self, why: String) {
+        self.ignored.push(why);
+        if self.ignored.len() > 5 {
+            self.ignored.remove(0);
+        }
+    }
+
+    /// Apply a sync: keep `keep` inputs, then `then`.
+    pub fn sync(&mut self, keep: usize, then: Vec<Input>) {
+        if keep > self.mirror.len() {
+            self.ignore(format!(
+                "a sync keeping {keep} inputs of {} (missed messages?)",
+                self.mirror.len()
+            ));
+            return;
+        }
+        let mut then = then;
+        // The common case while the clock runs: the last advance moves on. Advancing to a and
+        // then to b equals advancing to b, so no rebuild is needed.
+        if keep + 1 == self.mirror.len()
+            && let (Some(Input::AdvanceTo(a)), Some(Input::AdvanceTo(b))) =
+                (self.mirror.last(), then.first())
+            && b >= a
+        {
+            let b = *b;
+            self.runner.advance_to(b);
+            if let Some(last) = self.mirror.last_mut() {
+                *last = Input::AdvanceTo(b);
+            }
+            then.remove(0);
+        } else if keep < self.mirror.len() {
+            self.mirror.truncate(keep);
+            self.rebuild();
+        }
+        for input in then {
+            if self.valid(&input) {
+                apply_input(&mut self.runner, &input, &mut self.live);
+                self.mirror.push(input);
+            } else {
+                self.ignore(format!(
+                    "an input that does not fit this scenario: {input:?}"
+                ));
+            }
+        }
+    }
+
+    /// An input that names steps, keys and principals this scenario has.
+    fn valid(&self, input: &Input) -> bool {
+        let steps = self.scenario.steps.len();
+        match input {
+            Input::AdvanceTo(_) => true,
+            Input::ThroughStep(s) | Input::BeforeStep(s) => *s < steps,
+            Input::Live(cmd) => {
+                let world = &self.scenario.world;
+                let key_ok = |k: &crate::engine::ids::KmsKeyId| {
+                    k.as_str() == crate::engine::ids::AWS_OWNED
+                        || world.keys.iter().any(|w| &w.id == k)
+                };
+                let who_ok = |p: &crate::engine::ids::PrincipalId| {
+                    world.principals.iter().any(|w| &w.id == p)
+                };
+                match cmd {
+                    C::Read { principal, .. } | C::Write { principal, .. } => who_ok(principal),
+                    C::Revoke { key, principal } | C::Allow { key, principal } => {
+                        key_ok(key) && who_ok(principal)
+                    }
+                    C::ChangeTableKey { key }
+                    | C::DisableKey { key }
+                    | C::EnableKey { key }
+                    | C::ScheduleKeyDeletion { key, .. }
+                    | C::CancelKeyDeletion { key }
+                    | C::RotateKey { key } => key_ok(key),
+                    C::Wait => true,
+                }
+            }
+        }
+    }
+
+    fn rebuild(&mut self) {
+        if let Ok(r) = Runner::new(self.scenario.clone()) {
+            self.runner = r;
+        }
+        self.live = 0;
+        for input in &self.mirror {
+            apply_input(&mut self.runner, input, &mut self.live);
+        }
+    }
+
+    /// Take one line from the presenter: a `Sync` is applied, anything else malformed is
+    /// listed as ignored. `Hello` and `Bye` are for the caller (returned).
+    pub fn take(&mut self, line: &str) -> Option<Message> {
+        match serde_json::from_str::<Message>(line) {
+            Ok(Message::Sync {
+                v,
+                keep,
+                then,
+                talk_ms,
+                question,
+            }) if v == VERSION => {
+                self.sync(keep, then);
+                self.talk = (talk_ms, Instant::now());
+                self.question = question.filter(|q| *q < self.scenario.steps.len());
+                None
+            }
+            Ok(m @ (Message::Hello { v, .. } | Message::Bye { v })) if v == VERSION => Some(m),
+            Ok(_) => {
+                self.ignore("a message of another protocol version".into());
+                None
+            }
+            Err(e) => {
+                let shown: String = line.chars().take(40).collect();
+                self.ignore(format!("not a presenter message ({e}): {shown:?}"));
+                None
+            }
+        }
+    }
+
+    /// The presenter's talk time now.
+    pub fn talk_time(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.talk.0) + self.talk.1.elapsed()
+    }
+}
+
+/// `rewrap notes`: follow a presenter until `q` (or a signal). Waits for one when none runs,
+/// and again after it quits.
+pub fn run(theme: crate::app::tone::ThemeKind) -> io::Result<()> {
+    let path = socket_path()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .enable_io()
+        .build()?;
+    let mut terminal = ratatui::init();
+    let result = runtime.block_on(follow(&mut terminal, &path, theme));
+    ratatui::restore();
+    result
+}
+
+async fn follow(
+    terminal: &mut ratatui::DefaultTerminal,
+    path: &std::path::Path,
+    theme: crate::app::tone::ThemeKind,
+) -> io::Result<()> {
+    use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+    use futures::StreamExt;
+    use tokio::io::AsyncBufReadExt;
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let theme = crate::ui::theme::Theme::new(theme);
+    let socket = path.display().to_string();
+    let mut events = EventStream::new();
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    let mut last: Option<String> = None;
+    let mut notes: Option<Notes> = None;
+    let mut reader: Option<tokio::io::Lines<tokio::io::BufReader<tokio::net::UnixStream>>> = None;
+    loop {
+        terminal.draw(|f| {
+            let view = match &notes {
+                Some(n) if reader.is_some() => crate::ui::notes::View::Following(n),
+                _ => crate::ui::notes::View::Waiting {
+                    socket: &socket,
+                    last: last.as_deref(),
+                },
+            };
+            crate::ui::notes::render(f, f.area(), &view, theme);
+        })?;
+        let line = async {
+            match reader.as_mut() {
+                Some(r) => r.next_line().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tick.tick() => {
+                if reader.is_none()
+                    && let Ok(s) = tokio::net::UnixStream::connect(path).await
+                {
+                    reader = Some(tokio::io::BufReader::new(s).lines());
+                    notes = None;
+                }
+            }
+            got = line => {
+                if let Ok(Some(text)) = got {
+                    if !on_line(&text, &mut notes, &mut last) {
+                        reader = None;
+                    }
+                } else {
+                    reader = None;
+                    notes = None;
+                    last = Some("The presenter went away. Waiting for the next one.".into());
+                }
+            }
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => {
+                    let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                    if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) || ctrl_c {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            _ = term.recv() => return Ok(()),
+            _ = hup.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+        }
+    }
+}
+
+/// One line from the presenter; false when the connection should be dropped (the presenter
+/// quit, or its scenario does not load here).
+fn on_line(text: &str, notes: &mut Option<Notes>, last: &mut Option<String>) -> bool {
+    if let Some(n) = notes.as_mut() {
+        if let Some(Message::Bye { .. }) = n.take(text) {
+            *notes = None;
+            *last = Some("The presenter quit. Waiting for the next one.".into());
+            return false;
+        }
+        return true;
+    }
+    if let Ok(Message::Hello { v, scenario, .. }) = serde_json::from_str::<Message>(text)
+        && v == VERSION
+    {
+        match crate::scenario::load(&scenario)
+            .map_err(|e| e.to_string())
+            .and_then(|s| Notes::new(Arc::new(s)))
+        {
+            Ok(n) => *notes = Some(n),
+            Err(e) => {
+                *last = Some(format!(
+                    "The presenter's scenario {scenario} does not load here: {e}"
+                ));
+                return false;
+            }
+        }
+    } else {
+        let shown: String = text.chars().take(40).collect();
+        *last = Some(format!(
+            "Ignored a message that is not a presenter's hello: {shown:?}"
+        ));
+    }
+    true
+}

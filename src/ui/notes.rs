@@ -1,0 +1,220 @@
+//! The speaker-notes window (`rewrap notes`): the current step's note, the question that is
+//! open (with its answer), the next step's time and note (and its question's answer), the
+//! next countdown, the steps left and the talk time. Read by the presenter only.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::chrome::{clock, wrap};
+use super::theme::{Theme, Tone};
+use crate::engine::view::Countdown;
+use crate::notes::Notes;
+
+/// What the notes window shows.
+pub enum View<'a> {
+    /// No presenter yet (or it quit): where the notes listen, and what happened last.
+    Waiting {
+        socket: &'a str,
+        last: Option<&'a str>,
+    },
+    Following(&'a Notes),
+}
+
+pub fn render(f: &mut Frame, area: Rect, view: &View<'_>, theme: Theme) {
+    let w = area.width.saturating_sub(4).max(20) as usize;
+    let lines = match view {
+        View::Waiting { socket, last } => {
+            let mut l = vec![
+                Line::styled(
+                    "Waiting for a presenter: rewrap play SCENARIO --present",
+                    theme.style(Tone::Strong),
+                ),
+                Line::raw(""),
+                Line::raw(format!("listening for it at {socket}")),
+            ];
+            if let Some(last) = last {
+                l.push(Line::raw(""));
+                l.push(Line::styled(last.to_string(), theme.style(Tone::Warn)));
+            }
+            l.push(Line::raw(""));
+            l.push(Line::styled("q quits", theme.style(Tone::Dim)));
+            l
+        }
+        View::Following(notes) => following(notes, w, theme),
+    };
+    let title = match view {
+        View::Waiting { .. } => " Speaker notes ".to_string(),
+        View::Following(n) => format!(" Speaker notes · {} ", n.scenario.title),
+    };
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(super::fit_words(
+                    &title,
+                    area.width.saturating_sub(4) as usize,
+                ))
+                .border_style(theme.border(true)),
+        ),
+        area,
+    );
+}
+
+fn heading(text: &str, theme: Theme) -> Span<'static> {
+    Span::styled(
+        format!("{text:<9}"),
+        theme.style(Tone::Accent).add_modifier(Modifier::BOLD),
+    )
+}
+
+fn para(out: &mut Vec<Line<'static>>, head: &str, text: &str, w: usize, tone: Tone, theme: Theme) {
+    for (i, l) in wrap(text, w.saturating_sub(9)).into_iter().enumerate() {
+        let lead = if i == 0 {
+            heading(head, theme)
+        } else {
+            Span::raw(" ".repeat(9))
+        };
+        out.push(Line::from(vec![lead, Span::styled(l, theme.style(tone))]));
+    }
+}
+
+fn answer_text(notes: &Notes, step: usize) -> String {
+    let Some(ask) = notes.scenario.steps[step].ask.as_ref() else {
+        return String::new();
+    };
+    let answer = notes
+        .answers
+        .iter()
+        .find(|(s, _)| *s == step)
+        .and_then(|(_, a)| *a);
+    let caveat = if notes.live_actions() > 0 {
+        " (in the script; live actions since may change it)"
+    } else {
+        ""
+    };
+    match answer {
+        Some(n) => format!(
+            "{} → answer {n}. {}{caveat}",
+            ask.prompt,
+            ask.choices.get(n - 1).map_or("", |c| c.text.as_str())
+        ),
+        None => format!(
+            "{} → no single answer holds (rewrap check says why)",
+            ask.prompt
+        ),
+    }
+}
+
+fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
+    let s = &notes.scenario;
+    let e = notes.runner.engine();
+    let started = notes.runner.steps_started();
+    let total = s.steps.len();
+    let talk = notes.talk_time().as_secs();
+    let mut out = vec![Line::styled(
+        format!(
+            "step {started}/{total} · {} · talk {}:{:02} · {} steps left",
+            clock(e.now()),
+            talk / 60,
+            talk % 60,
+            total - started
+        ),
+        theme.style(Tone::Strong),
+    )];
+    out.push(Line::raw(""));
+    let now = if started == 0 {
+        s.summary.clone().unwrap_or_default()
+    } else {
+        let st = &s.steps[started - 1];
+        format!(
+            "step {}: {}",
+            st.number,
+            st.note.clone().unwrap_or_default()
+        )
+    };
+    para(&mut out, "NOW", &now, w, Tone::Strong, theme);
+    if let Some(q) = notes.question {
+        out.push(Line::raw(""));
+        para(
+            &mut out,
+            "ASKING",
+            &format!("step {}: {}", s.steps[q].number, answer_text(notes, q)),
+            w,
+            Tone::Warn,
+            theme,
+        );
+    }
+    out.push(Line::raw(""));
+    if let Some(next) = s.steps.get(started).filter(|_| notes.question.is_none()) {
+        let gap = next.at.since(e.now());
+        let when = format!(
+            "step {} at {} (in {})",
+            next.number,
+            next.at,
+            gap.countdown()
+        );
+        para(&mut out, "NEXT", &when, w, Tone::Normal, theme);
+        if let Some(n) = &next.note {
+            para(&mut out, "", n, w, Tone::Normal, theme);
+        }
+        if next.ask.is_some() {
+            para(
+                &mut out,
+                "IT ASKS",
+                &answer_text(notes, started),
+                w,
+                Tone::Warn,
+                theme,
+            );
+        }
+    } else if started >= total {
+        para(
+            &mut out,
+            "NEXT",
+            "that was the last step",
+            w,
+            Tone::Dim,
+            theme,
+        );
+    }
+    out.push(Line::raw(""));
+    let countdown = countdown_text(e);
+    para(&mut out, "CLOCK", &countdown, w, Tone::Normal, theme);
+    if !notes.ignored.is_empty() {
+        out.push(Line::raw(""));
+        for i in &notes.ignored {
+            para(&mut out, "IGNORED", i, w, Tone::Dim, theme);
+        }
+    }
+    out.push(Line::raw(""));
+    out.push(Line::styled(
+        "q quits the notes (the presentation goes on)",
+        theme.style(Tone::Dim),
+    ));
+    out
+}
+
+/// The clock that changes an outcome next, in words.
+fn countdown_text(e: &crate::engine::Engine) -> String {
+    match e.countdowns().first() {
+        Some(Countdown::CacheRunsOut {
+            principal,
+            connection,
+            at,
+        }) => format!(
+            "{principal}#{connection}'s cached key runs out (its reads then fail) in {}",
+            at.since(e.now()).countdown()
+        ),
+        Some(Countdown::Archive { at }) => format!(
+            "the table is archived in {} unless its key comes back",
+            at.since(e.now()).countdown()
+        ),
+        Some(Countdown::KeyDeletion { key, at }) => format!(
+            "{key}'s material is destroyed in {}",
+            at.since(e.now()).countdown()
+        ),
+        None => "nothing is counting down".into(),
+    }
+}
