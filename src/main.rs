@@ -155,6 +155,37 @@ struct PlayOptions {
     record: Option<std::path::PathBuf>,
 }
 
+/// Watch the scenario file (through its directory: editors often replace the file) and send
+/// each saved version, or why it does not load.
+fn watch(
+    name: &str,
+    tx: tokio::sync::mpsc::UnboundedSender<rewrap::tui::External>,
+) -> Option<notify::RecommendedWatcher> {
+    use notify::{EventKind, RecursiveMode, Watcher as _};
+    let file = std::fs::canonicalize(name).ok()?;
+    let dir = file.parent()?.to_path_buf();
+    let spec = file.display().to_string();
+    let mut watcher = notify::recommended_watcher(move |ev: notify::Result<notify::Event>| {
+        let Ok(ev) = ev else {
+            return;
+        };
+        let ours = ev.paths.iter().any(|p| p.file_name() == file.file_name());
+        if !ours || !matches!(ev.kind, EventKind::Modify(_) | EventKind::Create(_)) {
+            return;
+        }
+        let loaded = rewrap::scenario::load(&spec)
+            .map(std::sync::Arc::new)
+            .map_err(|e| match e {
+                rewrap::scenario::LoadError::Invalid(d) => d.render(false),
+                other => other.to_string(),
+            });
+        let _ = tx.send(rewrap::tui::External::Reload(loaded));
+    })
+    .ok()?;
+    watcher.watch(&dir, RecursiveMode::NonRecursive).ok()?;
+    Some(watcher)
+}
+
 /// `rewrap notes`: follow a presenter.
 fn notes(theme: Option<ThemeChoice>) -> i32 {
     use std::io::IsTerminal;
@@ -311,7 +342,14 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         record_error = Some(recorder.error_handle());
         followers.push(Box::new(recorder));
     }
-    let code = match rewrap::tui::run_with(app, None, followers) {
+    // Playing a file: saving it reloads it (the last good version runs on if it no longer
+    // loads). The watcher lives as long as the live view.
+    let (reload_tx, reload_rx) = tokio::sync::mpsc::unbounded_channel();
+    let _watcher = std::path::Path::new(name)
+        .is_file()
+        .then(|| watch(name, reload_tx))
+        .flatten();
+    let code = match rewrap::tui::run_with(app, Some(reload_rx), followers) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {
             eprintln!("error: terminal: {e}");

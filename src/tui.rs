@@ -55,6 +55,13 @@ impl Ending {
     }
 }
 
+/// Input from outside the terminal: a message as if typed, or the scenario file reloaded
+/// (or failing to load, with the diagnostic).
+pub enum External {
+    Msg(Msg),
+    Reload(Result<std::sync::Arc<crate::scenario::Scenario>, String>),
+}
+
 /// Something that follows the live view (the speaker-notes broadcaster, the recorder): told
 /// after every frame drawn, with the state and the screen's size, and once at the end.
 pub trait Follower {
@@ -72,7 +79,7 @@ pub fn run(app: App) -> io::Result<Ending> {
 /// applied exactly like key presses: a scripted driver) and followers told of every change.
 pub fn run_with(
     app: App,
-    extra: Option<UnboundedReceiver<Msg>>,
+    extra: Option<UnboundedReceiver<External>>,
     followers: Vec<Box<dyn Follower>>,
 ) -> io::Result<Ending> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -154,7 +161,7 @@ pub fn perform(app: &mut App, effects: Vec<Effect>) -> Performed {
 }
 
 /// The next message from the extra source; pending forever when there is none (or it closed).
-async fn next_extra(extra: &mut Option<UnboundedReceiver<Msg>>) -> Option<Msg> {
+async fn next_extra(extra: &mut Option<UnboundedReceiver<External>>) -> Option<External> {
     if let Some(rx) = extra {
         if let Some(msg) = rx.recv().await {
             return Some(msg);
@@ -173,7 +180,7 @@ fn is_ctrl_z(key: &KeyEvent) -> bool {
 async fn event_loop<B: Backend<Error = io::Error>>(
     terminal: &mut Terminal<B>,
     app: App,
-    extra: Option<UnboundedReceiver<Msg>>,
+    extra: Option<UnboundedReceiver<External>>,
     mut followers: Vec<Box<dyn Follower>>,
 ) -> io::Result<Ending> {
     let mut app = app;
@@ -201,7 +208,7 @@ fn draw<B: Backend<Error = io::Error>>(
 async fn drive<B: Backend<Error = io::Error>>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    mut extra: Option<UnboundedReceiver<Msg>>,
+    mut extra: Option<UnboundedReceiver<External>>,
     followers: &mut [Box<dyn Follower>],
 ) -> io::Result<Ending> {
     let mut signals = Signals::new()?;
@@ -235,10 +242,20 @@ async fn drive<B: Backend<Error = io::Error>>(
                 Some(Err(e)) => return Err(e),
                 None => return Ok(Ending::Quit),
             },
-            Some(msg) = next_extra(&mut extra) => {
-                let effects = app.update(msg);
-                if perform(app, effects) == Performed::Quit {
-                    return Ok(Ending::Quit);
+            Some(external) = next_extra(&mut extra) => {
+                match external {
+                    External::Msg(msg) => {
+                        let effects = app.update(msg);
+                        if perform(app, effects) == Performed::Quit {
+                            return Ok(Ending::Quit);
+                        }
+                    }
+                    External::Reload(Ok(scenario)) => {
+                        if let Err(e) = app.reload(scenario) {
+                            app.reload_error = Some(e.to_string());
+                        }
+                    }
+                    External::Reload(Err(why)) => app.reload_error = Some(why),
                 }
                 dirty = true;
             }

@@ -588,3 +588,52 @@ fn present_mode_with_a_clicker_and_speaker_notes_in_tmux() {
     at.keys(&["q"]);
     at.wait_for("at-exited-0");
 }
+
+/// Authoring: saving the scenario file being played reloads it at the same step; a broken save
+/// shows the diagnostic with its line and keeps the last good version.
+#[test]
+fn saving_the_played_file_reloads_it_in_tmux() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let dir = std::env::temp_dir().join(format!("rewrap-e2e-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("story.toml");
+    let text = rewrap::scenario::BUILTINS[0].text;
+    std::fs::write(&file, text).unwrap();
+    let t = Tmux {
+        socket: format!("rewrap-test-reload-{}", std::process::id()),
+        session: "rw",
+    };
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &format!(
+            "'{bin}' play '{}' --at 5; echo reload-exited-$?; sleep 30",
+            file.display()
+        ),
+    ]);
+    t.wait_for("Step 5/12");
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(
+        &file,
+        text.replace(
+            "UpdateTable: switch to KMS-2",
+            "UpdateTable, edited: switch to KMS-2",
+        ),
+    )
+    .unwrap();
+    t.wait_for_all(&["UpdateTable, edited", "reloaded: at step 5"]);
+    std::fs::write(&file, format!("{text}\ngarbage = [\n")).unwrap();
+    let s = t.wait_for("Reload failed");
+    assert!(s.contains("story.toml:"), "{s}");
+    t.keys(&["Escape"]);
+    t.wait_for("UpdateTable, edited");
+    t.keys(&["q"]);
+    t.wait_for("reload-exited-0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -309,3 +309,36 @@ fn the_shipped_scenarios_ask_the_room() {
         }
     }
 }
+
+/// Saving the scenario file reloads it at the same step (by id when the step has one); a file
+/// that no longer loads leaves the last good version running with the diagnostic on screen.
+#[test]
+fn a_reload_returns_to_the_same_step_by_id() {
+    let text = scenario::BUILTINS
+        .iter()
+        .find(|b| b.name == "change-table-key")
+        .unwrap()
+        .text;
+    let mut a = App::new(Arc::new(scenario::parse("s.toml", text).unwrap())).unwrap();
+    a.go_to(At::Step(5)); // step 6, id "mid-rewrap-read"
+    // The edited file has a new step before it: the same id is now step 7.
+    let edited = text.replacen(
+        "[[step]]\nat = \"+2m\"",
+        "[[step]]\nat = \"1m 30s\"\ndo = \"wait\"\nnote = \"A new step.\"\n\n[[step]]\nat = \"+1m 30s\"",
+        1,
+    );
+    let s = scenario::parse("s.toml", &edited).unwrap();
+    assert_eq!(s.steps[6].id.as_deref(), Some("mid-rewrap-read"));
+    a.reload(Arc::new(s)).unwrap();
+    assert_eq!(a.runner().steps_started(), 7);
+    let screen = screen(&a, 120, 36);
+    assert!(screen.contains("reloaded: at step 7"), "{screen}");
+    // A broken save: the overlay, and the model untouched.
+    a.reload_error = Some("error: unclosed array\n  --> s.toml:120:12".into());
+    let screen_text = self::screen(&a, 120, 36);
+    assert!(screen_text.contains("does not load; the last good version runs on"));
+    assert!(screen_text.contains("s.toml:120:12"));
+    a.handle_key(&key(KeyCode::Esc));
+    assert!(a.reload_error.is_none());
+    assert_eq!(a.runner().steps_started(), 7);
+}

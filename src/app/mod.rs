@@ -206,6 +206,8 @@ pub struct App {
     pub blank: bool,
     /// The question on screen, presenting.
     pub question: Option<Question>,
+    /// The scenario file was saved and no longer loads: why (the last good version runs on).
+    pub reload_error: Option<String>,
 }
 
 impl App {
@@ -235,6 +237,7 @@ impl App {
             present: false,
             blank: false,
             question: None,
+            reload_error: None,
         };
         app.refresh_derived();
         Ok(app)
@@ -361,6 +364,44 @@ impl App {
         }
     }
 
+    /// The scenario file changed and loads: start it again and go to the same step (by id,
+    /// else by number), keeping the view (present mode, theme, focus, layout).
+    pub fn reload(&mut self, scenario: Arc<Scenario>) -> Result<(), EngineError> {
+        let started = self.runner().steps_started();
+        let here = started
+            .checked_sub(1)
+            .and_then(|ix| self.scenario().steps.get(ix))
+            .map(|s| (s.id.clone(), s.number));
+        let mut session = Session::new(scenario)?;
+        let steps = session.scenario().steps.len();
+        let target = here.map(|(id, number)| {
+            id.and_then(|id| {
+                session
+                    .scenario()
+                    .steps
+                    .iter()
+                    .position(|s| s.id.as_deref() == Some(id.as_str()))
+            })
+            .unwrap_or_else(|| number.min(steps).saturating_sub(1))
+        });
+        if let Some(ix) = target.filter(|_| steps > 0) {
+            session.go_to(crate::scenario::At::Step(ix));
+        }
+        self.session = session;
+        self.stretch = None;
+        self.question = None;
+        self.reload_error = None;
+        self.paused = true;
+        self.timeline = Timeline::default();
+        self.refresh_derived();
+        let now_at = self.runner().steps_started();
+        self.toast(
+            format!("{} reloaded: at step {now_at}", self.scenario().file),
+            false,
+        );
+        Ok(())
+    }
+
     /// Open at `at` (`--at`): as if stepped there, questions on the way answered.
     pub fn go_to(&mut self, at: crate::scenario::At) {
         self.session.go_to(at);
@@ -391,6 +432,10 @@ impl App {
         if self.blank {
             // Any key brings the screen back, and does nothing else.
             self.blank = false;
+            return Vec::new();
+        }
+        if self.reload_error.is_some() && ev.code == KeyCode::Esc {
+            self.reload_error = None;
             return Vec::new();
         }
         if self.prompt == Some(Prompt::ConfirmQuit) {

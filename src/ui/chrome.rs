@@ -464,6 +464,38 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     f.render_widget(Paragraph::new(lines), inner);
 }
 
+/// The scenario file was saved and does not load: the diagnostic, over everything.
+pub fn reload_error(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+    let Some(why) = &app.reload_error else {
+        return;
+    };
+    let w = area.width.saturating_sub(6).min(110);
+    let mut lines = vec![Line::styled(
+        "The scenario file was saved but does not load; the last good version runs on.",
+        theme.style(Tone::Strong),
+    )];
+    lines.push(Line::raw(""));
+    for l in why.lines() {
+        lines.push(Line::styled(l.to_string(), theme.style(Tone::Bad)));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled(
+        "Fix the file and save again (it reloads), or Esc to close this.",
+        theme.style(Tone::Accent),
+    ));
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = centered(area, w, h);
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(" Reload failed ")
+                .border_style(theme.style(Tone::Bad)),
+        ),
+        rect,
+    );
+}
+
 pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if app.prompt == Some(Prompt::ConfirmQuit) {
         let rect = centered(area, 44, 5);

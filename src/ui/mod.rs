@@ -116,6 +116,7 @@ pub fn render(f: &mut Frame, app: &App) {
             chrome::help(f, area, app, theme);
         }
         chrome::prompt(f, area, app, theme);
+        chrome::reload_error(f, area, app, theme);
         return;
     }
     let footer_h = chrome::footer_rows(app, area.width, area.height).len() as u16;
@@ -156,6 +157,7 @@ pub fn render(f: &mut Frame, app: &App) {
         chrome::help(f, area, app, theme);
     }
     chrome::prompt(f, area, app, theme);
+    chrome::reload_error(f, area, app, theme);
 }
 
 /// The status and cache panels, one above the other (the big clock on top on large screens).
