@@ -342,3 +342,58 @@ fn a_reload_returns_to_the_same_step_by_id() {
     assert!(a.reload_error.is_none());
     assert_eq!(a.runner().steps_started(), 7);
 }
+
+/// The presenter's screen with a question open, for the README.
+#[test]
+fn snapshot_present_question() {
+    let mut a = app("change-table-key");
+    a.present = true;
+    for _ in 0..3 {
+        next(&mut a);
+    }
+    a.handle_key(&key(KeyCode::Char('1')));
+    insta::assert_snapshot!(screen(&a, 120, 36));
+}
+
+/// The speaker-notes window following that presenter, for the README.
+#[test]
+fn snapshot_notes_window() {
+    let mut a = app("change-table-key");
+    a.present = true;
+    for _ in 0..2 {
+        next(&mut a);
+    }
+    let mut notes =
+        rewrap::notes::Notes::new(Arc::new(scenario::load("change-table-key").unwrap())).unwrap();
+    notes.sync(0, a.session().inputs().to_vec());
+    let mut t = Terminal::new(TestBackend::new(100, 22)).unwrap();
+    t.draw(|f| {
+        ui::notes::render(
+            f,
+            f.area(),
+            &ui::notes::View::Following(&notes),
+            ui::theme::Theme::new(rewrap::ui::theme::ThemeKind::NoColor),
+        );
+    })
+    .unwrap();
+    let buf = t.backend().buffer();
+    let text: String = (0..22)
+        .map(|y| {
+            (0..100)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect();
+    // The talk time runs on the wall clock: show it as 0:00 whatever it read.
+    let text = match text.find("talk ") {
+        Some(i) => {
+            let end = text[i + 5..].find(' ').map_or(text.len(), |e| i + 5 + e);
+            format!("{}talk 0:00{}", &text[..i], &text[end..])
+        }
+        None => text,
+    };
+    assert!(text.contains("NOW      step 2"), "{text}");
+    assert!(text.contains("IT ASKS"), "{text}");
+    insta::assert_snapshot!(text);
+}

@@ -506,11 +506,15 @@ impl Draw<'_> {
             format!("▣ {items} items, each under its DEK"),
             self.theme.style(Tone::Strong),
         )];
-        let lines = vec![Line::from(self.text(
-            format!("never re-encrypted by a key change · item-0000000 ciphertext {fp}"),
-            Tone::Normal,
-            w,
-        ))];
+        // The fingerprint only when it fits whole.
+        let base = "never re-encrypted by a key change";
+        let full = format!("{base} · item-0000000 ciphertext {fp}");
+        let text = if full.chars().count() <= w as usize {
+            full
+        } else {
+            base.to_string()
+        };
+        let lines = vec![Line::from(self.text(text, Tone::Normal, w))];
         self.boxed(f, r, title, Tone::Normal, &NodeId::Items, lines);
     }
 

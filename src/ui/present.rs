@@ -181,7 +181,8 @@ fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
         w.min(area.width),
         h,
     );
-    f.render_widget(Clear, rect);
+    // Clear the whole band of rows, so no panel's text peeks out at the sides.
+    f.render_widget(Clear, Rect::new(area.x, rect.y, area.width, rect.height));
     f.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
