@@ -75,6 +75,21 @@ pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             .unwrap_or_default()
     };
     let w = width.saturating_sub(2).max(10) as usize;
+    // A step that asked the room: the question and what the simulation answered, first.
+    if let Some(ix) = started.checked_sub(1)
+        && let Some(ask) = &app.scenario().steps[ix].ask
+        && let Some(held) = app.runner().answer_of(ix)
+    {
+        let answer = held
+            .iter()
+            .position(|h| *h)
+            .map_or("no single choice held".to_string(), |i| {
+                format!("{}. {}", i + 1, ask.choices[i].text)
+            });
+        for l in wrap(&format!("Q: {} → {answer}", ask.prompt), w) {
+            lines.push(Line::styled(l, theme.style(Tone::Accent)));
+        }
+    }
     for l in wrap(&note, w) {
         lines.push(Line::styled(l, theme.style(Tone::Strong)));
     }
@@ -103,12 +118,23 @@ pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
 pub fn narration_height(app: &App, width: u16, screen_height: u16) -> u16 {
     let w = width.saturating_sub(2).max(10) as usize;
     let s = app.scenario();
+    // Each step's note, with its question and answer line when it asks the room.
+    let asked = |st: &crate::scenario::Step| {
+        st.ask.as_ref().map_or(0, |a| {
+            let choice = a
+                .choices
+                .iter()
+                .map(|c| c.text.as_str())
+                .max_by_key(|t| t.len())
+                .unwrap_or("");
+            wrap(&format!("Q: {} → 9. {choice}", a.prompt), w).len()
+        })
+    };
     let longest = s
         .steps
         .iter()
-        .filter_map(|st| st.note.as_deref())
-        .chain(s.summary.as_deref())
-        .map(|n| wrap(n, w).len())
+        .map(|st| st.note.as_deref().map_or(0, |n| wrap(n, w).len()) + asked(st))
+        .chain(s.summary.as_deref().map(|n| wrap(n, w).len()))
         .max()
         .unwrap_or(1);
     let now = narration_lines(app, width).len();
