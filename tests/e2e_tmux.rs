@@ -98,7 +98,7 @@ fn drive_the_real_binary_in_tmux() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    t.wait_for_all(&["before the first step", "Day 0 00:00:00", "kms-1", "w save"]);
+    t.wait_for_all(&["before the first step", "0d 00:00:00", "kms-1", "w save"]);
 
     // Each `n` shows the stretch up to the next step (1-3 s); wait for the step each time.
     for k in 1..=2 {
@@ -636,4 +636,51 @@ fn saving_the_played_file_reloads_it_in_tmux() {
     t.keys(&["q"]);
     t.wait_for("reload-exited-0");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `play --record` writes the live session as asciicast v2 when it ends: a header, frames,
+/// and a marker per step reached.
+#[test]
+fn play_record_writes_the_live_session() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let file = std::env::temp_dir().join(format!("rewrap-e2e-live-{}.cast", std::process::id()));
+    let t = Tmux {
+        socket: format!("rewrap-test-rec-{}", std::process::id()),
+        session: "rw",
+    };
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &format!(
+            "'{bin}' play change-table-key --record '{}'; echo rec-exited-$?; sleep 30",
+            file.display()
+        ),
+    ]);
+    t.wait_for("before the first step");
+    for k in 1..=2 {
+        t.keys(&["n"]);
+        t.wait_for(&format!("Step {k}/12"));
+    }
+    t.keys(&["q"]);
+    t.wait_for("rec-exited-0");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 2);
+    assert_eq!(header["width"], 100);
+    let events: Vec<serde_json::Value> = lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.iter().filter(|e| e[1] == "o").count() > 2);
+    let markers: Vec<&str> = events
+        .iter()
+        .filter(|e| e[1] == "m")
+        .map(|e| e[2].as_str().unwrap())
+        .collect();
+    assert_eq!(markers, ["step 1: wait", "step 2: read as app (conn 1)"]);
+    let _ = std::fs::remove_file(&file);
 }

@@ -12,9 +12,10 @@ use crate::app::{App, Prompt};
 use crate::engine::time::SimTime;
 use crate::report;
 
-/// `Day 3 14:05:22`
+/// The simulated time, `3d 14:05:22`
 pub fn clock(t: SimTime) -> String {
-    format!("Day {} {}", t.days(), t.hms())
+    // The one instant format used everywhere (log, panels, timeline, run): `7d 00:05:00`.
+    t.to_string()
 }
 
 pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -1,7 +1,7 @@
 //! Drawing: one file per panel. Rendering takes `&App` and never mutates it.
 //!
 //! ```text
-//! ┌ rewrap  <title> │ Day 0 00:10:08 │ ▶ playing 1 min/s │ step 5/12 ─────────────────┐ header
+//! ┌ rewrap  <title> │ 0d 00:10:08 │ ▶ playing 1 min/s │ step 5/12 ─────────────────┐ header
 //! ┌ Step 5/12 at 0d 00:10:00 · change table key to kms-2 ──────────────────────────────┐
 //! │ UpdateTable: switch to KMS-2. DynamoDB generates a NEW table key T2 ...            │ narration
 //! ┌ Keys: KMS key → table key → DEKs → items ┐┌ Table & keys ─────────────────────────┐

@@ -54,7 +54,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     }
 }
 
-/// `rewrap · title · step 3/12 · Day 0 00:10:00`, and what the presenter can press, briefly.
+/// `rewrap · title · step 3/12 · 0d 00:10:00`, and what the presenter can press, briefly.
 fn header_line(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let e = app.runner().engine();
     let steps = app.scenario().steps.len();
