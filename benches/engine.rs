@@ -28,6 +28,8 @@ fn world(deks: u32, items: u64, rewrap_per_dek: SimDuration) -> WorldSpec {
         enabled: true,
         rotation_days: None,
         allow: None,
+        external: false,
+        expires: None,
     };
     WorldSpec {
         seed: 1,

@@ -361,7 +361,9 @@ impl Notes {
                     | C::EnableKey { key }
                     | C::ScheduleKeyDeletion { key, .. }
                     | C::CancelKeyDeletion { key }
-                    | C::RotateKey { key } => key_ok(key),
+                    | C::RotateKey { key }
+                    | C::DeleteImportedMaterial { key }
+                    | C::ImportKeyMaterial { key, .. } => key_ok(key),
                     C::Wait => true,
                 }
             }

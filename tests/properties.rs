@@ -60,6 +60,8 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
         enabled: true,
         rotation_days: Some(90),
         allow: None,
+        external: false,
+        expires: None,
     };
     WorldSpec {
         seed,
@@ -76,6 +78,8 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
                 enabled: true,
                 rotation_days: None,
                 allow: None,
+                external: false,
+                expires: None,
             },
         ],
         table: TableSpec {

@@ -130,7 +130,9 @@ fn managed_key(cmd: &Command) -> Option<&KmsKeyId> {
         | Command::CancelKeyDeletion { key }
         | Command::RotateKey { key }
         | Command::Revoke { key, .. }
-        | Command::Allow { key, .. } => Some(key),
+        | Command::Allow { key, .. }
+        | Command::DeleteImportedMaterial { key }
+        | Command::ImportKeyMaterial { key, .. } => Some(key),
         Command::Read { .. }
         | Command::Write { .. }
         | Command::ChangeTableKey { .. }

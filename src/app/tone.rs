@@ -61,6 +61,8 @@ pub mod glyph {
     pub const KEY_PENDING_DELETION: &str = "◔";
     /// A KMS key whose material is destroyed.
     pub const KEY_DELETED: &str = "∅";
+    /// A KMS key whose imported material expired or was deleted (re-import brings it back).
+    pub const KEY_PENDING_IMPORT: &str = "◌";
     /// Something that worked (a DEK landed, a read).
     pub const OK: &str = "✓";
     /// Something that failed or will fail (a request, an expectation, a lost DEK).

@@ -38,7 +38,9 @@ fn state_tone(s: KeyState) -> Tone {
     match s {
         KeyState::Enabled => Tone::Ok,
         KeyState::Disabled => Tone::Warn,
-        KeyState::PendingDeletion { .. } | KeyState::Deleted { .. } => Tone::Bad,
+        KeyState::PendingDeletion { .. } | KeyState::Deleted { .. } | KeyState::PendingImport => {
+            Tone::Bad
+        }
     }
 }
 
@@ -49,6 +51,7 @@ pub fn key_glyph(s: KeyState) -> &'static str {
         KeyState::Disabled => glyph::KEY_DISABLED,
         KeyState::PendingDeletion { .. } => glyph::KEY_PENDING_DELETION,
         KeyState::Deleted { .. } => glyph::KEY_DELETED,
+        KeyState::PendingImport => glyph::KEY_PENDING_IMPORT,
     }
 }
 
@@ -129,6 +132,10 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
         KeyState::Deleted { .. } => {
             parts.push(("DELETED: material destroyed".into(), Tone::Bad));
         }
+        KeyState::PendingImport => parts.push((
+            "PendingImport: no material (re-import the same)".into(),
+            Tone::Bad,
+        )),
     }
     if !k.is_deleted() {
         let v = k.versions_created;

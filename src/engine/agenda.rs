@@ -45,6 +45,12 @@ pub(super) enum Scheduled {
         key: usize,
         due: SimTime,
     },
+    /// Imported key material reaches its `ValidTo` (fact 98): removed at once (fact 99),
+    /// unless it was deleted or imported again since (`generation`).
+    MaterialExpiry {
+        key: usize,
+        generation: u64,
+    },
     /// A key-state or permission change reaches every KMS endpoint (assumption `propagation`).
     Propagated {
         key: usize,
@@ -99,6 +105,16 @@ impl Engine {
     /// When the next scheduled event happens, if any.
     pub fn next_event_at(&self) -> Option<SimTime> {
         self.queue.peek().map(|Reverse(e)| e.at)
+    }
+
+    /// Imported material's ValidTo: removed, unless deleted or imported again since.
+    fn material_expiry(&mut self, key: usize, generation: u64) {
+        if self.keys[key]
+            .imported
+            .is_some_and(|m| m.present && m.generation == generation)
+        {
+            self.remove_imported_material(key, true);
+        }
     }
 
     pub(super) fn handle(&mut self, what: &Scheduled) {
@@ -182,6 +198,7 @@ impl Engine {
                     self.delete_key(key);
                 }
             }
+            Scheduled::MaterialExpiry { key, generation } => self.material_expiry(key, generation),
             Scheduled::Rotation { key, due } => {
                 if self.keys[key].rotation.is_some_and(|r| r.next_at == due) {
                     if self.keys[key].state == KeyState::Enabled {

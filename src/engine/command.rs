@@ -44,6 +44,16 @@ pub enum Command {
         principal: PrincipalId,
     },
     Wait,
+    /// Version 2: DeleteImportedKeyMaterial (at once, no waiting period).
+    DeleteImportedMaterial {
+        key: KmsKeyId,
+    },
+    /// Version 2: ImportKeyMaterial of the same material, valid for `expires` (never if none).
+    ImportKeyMaterial {
+        key: KmsKeyId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expires: Option<super::time::SimDuration>,
+    },
 }
 
 impl Command {
@@ -83,6 +93,16 @@ impl Command {
             Command::RotateKey { key } => format!("rotate {key} (on demand)"),
             Command::Revoke { key, principal } => format!("revoke {principal} on {key}"),
             Command::Allow { key, principal } => format!("allow {principal} on {key}"),
+            Command::DeleteImportedMaterial { key } => {
+                format!("delete the imported key material of {key}")
+            }
+            Command::ImportKeyMaterial { key, expires } => match expires {
+                Some(d) => format!(
+                    "import {key}'s key material again, valid for {}",
+                    d.to_exact_string()
+                ),
+                None => format!("import {key}'s key material again (never expires)"),
+            },
             Command::Wait => "wait".into(),
         }
     }

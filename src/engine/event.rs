@@ -301,6 +301,18 @@ pub enum EventKind {
     DataUnrecoverable {
         key: KmsKeyId,
     },
+    /// Imported key material left KMS: deleted (DeleteImportedKeyMaterial) or expired (its
+    /// ValidTo passed). The same material, imported again, brings the key back (fact 99).
+    ImportedMaterialRemoved {
+        key: KmsKeyId,
+        expired: bool,
+    },
+    /// ImportKeyMaterial: the same material is back in KMS, valid until `expires_at`.
+    KeyMaterialImported {
+        key: KmsKeyId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_at: Option<SimTime>,
+    },
     /// A live (sandbox) action from the TUI begins: the `number`-th of the session.
     LiveAction {
         number: usize,

@@ -17,6 +17,10 @@ pub(super) enum AdminOp {
     ScheduleDeletion(u32),
     CancelDeletion,
     Rotate,
+    /// DeleteImportedKeyMaterial (fact 99).
+    DeleteImportedMaterial,
+    /// ImportKeyMaterial of the same material, valid for this long (`None`: never expires).
+    ImportMaterial(Option<SimDuration>),
 }
 
 impl AdminOp {
@@ -27,6 +31,8 @@ impl AdminOp {
             AdminOp::ScheduleDeletion(_) => KmsOp::ScheduleKeyDeletion,
             AdminOp::CancelDeletion => KmsOp::CancelKeyDeletion,
             AdminOp::Rotate => KmsOp::RotateKeyOnDemand,
+            AdminOp::DeleteImportedMaterial => KmsOp::DeleteImportedKeyMaterial,
+            AdminOp::ImportMaterial(_) => KmsOp::ImportKeyMaterial,
         }
     }
 }
@@ -159,9 +165,13 @@ impl Engine {
                     None,
                     "admin action",
                 );
-                match new_state {
-                    Some(to) => self.change_key_state(ix, from, to),
-                    None => self.rotate_on_demand(ix),
+                match (op, new_state) {
+                    (AdminOp::DeleteImportedMaterial, _) => {
+                        self.remove_imported_material(ix, false);
+                    }
+                    (AdminOp::ImportMaterial(valid), _) => self.import_material(ix, valid),
+                    (_, Some(to)) => self.change_key_state(ix, from, to),
+                    (_, None) => self.rotate_on_demand(ix),
                 }
                 RequestResult::Ok
             }
@@ -177,13 +187,33 @@ impl Engine {
     ) -> Result<Option<KeyState>, (KmsErrorCode, String)> {
         let from = self.keys[ix].state;
         let arn = self.keys[ix].arn();
+        let imported = self.keys[ix].imported;
         match (op, from) {
             (_, KeyState::Deleted { .. }) => Err((
                 KmsErrorCode::NotFoundException,
                 format!("Key '{arn}' does not exist"),
             )),
+            // Imported material: only keys of origin EXTERNAL have it, and they never rotate
+            // (facts 67, 98).
+            (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_) | AdminOp::Rotate, _)
+                if imported.is_none() != matches!(op, AdminOp::Rotate) =>
+            {
+                Err((
+                    KmsErrorCode::UnsupportedOperationException,
+                    if matches!(op, AdminOp::Rotate) {
+                        format!("{arn} has imported key material, which KMS cannot rotate.")
+                    } else {
+                        format!("{arn} does not have imported key material (origin AWS_KMS).")
+                    },
+                ))
+            }
             (AdminOp::CancelDeletion, KeyState::PendingDeletion { .. }) => {
-                Ok(Some(KeyState::Disabled))
+                // Without its material the key returns to PendingImport (fact 55).
+                Ok(Some(if imported.is_some_and(|m| !m.present) {
+                    KeyState::PendingImport
+                } else {
+                    KeyState::Disabled
+                }))
             }
             (AdminOp::CancelDeletion, _) => Err((
                 KmsErrorCode::KmsInvalidStateException,
@@ -193,6 +223,18 @@ impl Engine {
                 KmsErrorCode::KmsInvalidStateException,
                 format!("{arn} is pending deletion."),
             )),
+            (AdminOp::DeleteImportedMaterial, KeyState::PendingImport) => Err((
+                KmsErrorCode::KmsInvalidStateException,
+                format!("{arn} is pending import: it has no key material to delete."),
+            )),
+            (AdminOp::ImportMaterial(_), KeyState::PendingImport) => Ok(Some(KeyState::Enabled)),
+            (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_), _) => Ok(Some(from)),
+            (AdminOp::Disable | AdminOp::Enable | AdminOp::Rotate, KeyState::PendingImport) => {
+                Err((
+                    KmsErrorCode::KmsInvalidStateException,
+                    format!("{arn} is pending import."),
+                ))
+            }
             (AdminOp::Disable, _) => Ok(Some(KeyState::Disabled)),
             (AdminOp::Enable, _) => Ok(Some(KeyState::Enabled)),
             (AdminOp::ScheduleDeletion(days), _) => {
@@ -225,6 +267,50 @@ impl Engine {
                     Ok(None)
                 }
             }
+        }
+    }
+
+    /// Imported material leaves KMS at once (DeleteImportedKeyMaterial, or its expiry): the
+    /// key goes to PendingImport (a key pending deletion stays so, now without material).
+    pub(super) fn remove_imported_material(&mut self, ix: usize, expired: bool) {
+        let Some(m) = self.keys[ix].imported.as_mut() else {
+            return;
+        };
+        m.present = false;
+        m.generation += 1;
+        let key = self.keys[ix].id.clone();
+        self.emit(EventKind::ImportedMaterialRemoved { key, expired });
+        let from = self.keys[ix].state;
+        if matches!(from, KeyState::Enabled | KeyState::Disabled) {
+            self.change_key_state(ix, from, KeyState::PendingImport);
+        }
+    }
+
+    /// ImportKeyMaterial of the same material: valid for `valid` from now (`None`: never
+    /// expires); a key pending import is Enabled again.
+    fn import_material(&mut self, ix: usize, valid: Option<SimDuration>) {
+        let now = self.now;
+        let Some(m) = self.keys[ix].imported.as_mut() else {
+            return;
+        };
+        m.present = true;
+        m.generation += 1;
+        m.expires_at = valid.map(|v| now + v);
+        let (generation, expires_at) = (m.generation, m.expires_at);
+        let key = self.keys[ix].id.clone();
+        self.emit(EventKind::KeyMaterialImported { key, expires_at });
+        if let Some(at) = expires_at {
+            self.schedule(
+                at,
+                Scheduled::MaterialExpiry {
+                    key: ix,
+                    generation,
+                },
+            );
+        }
+        let from = self.keys[ix].state;
+        if from == KeyState::PendingImport {
+            self.change_key_state(ix, from, KeyState::Enabled);
         }
     }
 

@@ -69,6 +69,18 @@ pub struct KmsKey {
     seen: Option<Seen>,
     /// Changes made but not yet visible to cryptographic calls, oldest first.
     spreading: std::collections::VecDeque<(u64, Seen)>,
+    /// Keys with imported material (`origin = "external"`, facts 98-99): whether KMS holds
+    /// the material now, when it expires, and a counter that makes stale expiries ignorable.
+    pub imported: Option<Imported>,
+}
+
+/// Imported key material (facts 98, 99): it can expire or be deleted at once, and comes back
+/// only by importing the same material again (which stays outside AWS: never lost here).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Imported {
+    pub present: bool,
+    pub expires_at: Option<SimTime>,
+    pub generation: u64,
 }
 
 /// The state and permissions as one KMS endpoint sees them.
@@ -109,7 +121,13 @@ impl KmsKey {
             seed,
             seen: None,
             spreading: std::collections::VecDeque::new(),
+            imported: None,
         }
+    }
+
+    /// Does this key hold imported material (origin EXTERNAL)?
+    pub fn is_external(&self) -> bool {
+        self.imported.is_some()
     }
 
     /// The key state cryptographic calls see now: `state`, unless a change is still spreading.
@@ -225,6 +243,12 @@ impl KmsKey {
                 return Err(KmsError {
                     code: KmsErrorCode::NotFoundException,
                     message: format!("Key '{arn}' does not exist"),
+                });
+            }
+            KeyState::PendingImport => {
+                return Err(KmsError {
+                    code: KmsErrorCode::KmsInvalidStateException,
+                    message: format!("{arn} is pending import."),
                 });
             }
         }

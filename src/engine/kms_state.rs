@@ -36,8 +36,15 @@ impl KeyKind {
 pub enum KeyState {
     Enabled,
     Disabled,
-    PendingDeletion { deletion_at: SimTime },
-    Deleted { at: SimTime },
+    PendingDeletion {
+        deletion_at: SimTime,
+    },
+    Deleted {
+        at: SimTime,
+    },
+    /// Imported key material expired or was deleted (facts 98, 99): the key exists, its
+    /// material does not (here); only re-importing the same material brings it back.
+    PendingImport,
 }
 
 impl KeyState {
@@ -53,6 +60,7 @@ impl KeyState {
             KeyState::Disabled => KeyStateKind::Disabled,
             KeyState::PendingDeletion { .. } => KeyStateKind::PendingDeletion,
             KeyState::Deleted { .. } => KeyStateKind::Deleted,
+            KeyState::PendingImport => KeyStateKind::PendingImport,
         }
     }
 }
@@ -64,14 +72,16 @@ pub enum KeyStateKind {
     Disabled,
     PendingDeletion,
     Deleted,
+    PendingImport,
 }
 
 impl KeyStateKind {
-    pub const ALL: [KeyStateKind; 4] = [
+    pub const ALL: [KeyStateKind; 5] = [
         KeyStateKind::Enabled,
         KeyStateKind::Disabled,
         KeyStateKind::PendingDeletion,
         KeyStateKind::Deleted,
+        KeyStateKind::PendingImport,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -80,6 +90,7 @@ impl KeyStateKind {
             KeyStateKind::Disabled => "disabled",
             KeyStateKind::PendingDeletion => "pending-deletion",
             KeyStateKind::Deleted => "deleted",
+            KeyStateKind::PendingImport => "pending-import",
         }
     }
 
@@ -97,6 +108,7 @@ impl fmt::Display for KeyState {
                 write!(f, "PendingDeletion (deletes at {deletion_at})")
             }
             KeyState::Deleted { .. } => f.write_str("deleted (gone)"),
+            KeyState::PendingImport => f.write_str("PendingImport (no key material)"),
         }
     }
 }
@@ -113,6 +125,8 @@ pub enum KmsErrorCode {
     /// Decrypt named (or the ciphertext belongs to) another KMS key (fact 63).
     IncorrectKeyException,
     LimitExceededException,
+    /// An operation the key's kind or origin does not support (rotating imported material).
+    UnsupportedOperationException,
 }
 
 impl KmsErrorCode {
@@ -125,6 +139,7 @@ impl KmsErrorCode {
             KmsErrorCode::InvalidCiphertextException => "InvalidCiphertextException",
             KmsErrorCode::IncorrectKeyException => "IncorrectKeyException",
             KmsErrorCode::LimitExceededException => "LimitExceededException",
+            KmsErrorCode::UnsupportedOperationException => "UnsupportedOperationException",
         }
     }
 
@@ -137,6 +152,7 @@ impl KmsErrorCode {
             "InvalidCiphertextException" => KmsErrorCode::InvalidCiphertextException,
             "IncorrectKeyException" => KmsErrorCode::IncorrectKeyException,
             "LimitExceededException" => KmsErrorCode::LimitExceededException,
+            "UnsupportedOperationException" => KmsErrorCode::UnsupportedOperationException,
             _ => return None,
         })
     }

@@ -214,6 +214,15 @@ impl Engine {
                 spec.seed,
                 rng,
             ));
+            if k.external
+                && let Some(key) = keys.last_mut()
+            {
+                key.imported = Some(kms::Imported {
+                    present: true,
+                    expires_at: k.expires,
+                    generation: 0,
+                });
+            }
         }
         keys.push(KmsKey::new(
             KmsKeyId::new(AWS_OWNED),
@@ -264,6 +273,20 @@ impl Engine {
                     Scheduled::Rotation {
                         key: ix,
                         due: r.next_at,
+                    },
+                );
+            }
+            if let Some(kms::Imported {
+                expires_at: Some(at),
+                generation,
+                ..
+            }) = self.keys[ix].imported
+            {
+                self.schedule(
+                    at,
+                    Scheduled::MaterialExpiry {
+                        key: ix,
+                        generation,
                     },
                 );
             }

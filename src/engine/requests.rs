@@ -46,6 +46,12 @@ impl Engine {
             Command::Revoke { key, principal } => self.set_permission(cmd, key, principal, false),
             Command::Allow { key, principal } => self.set_permission(cmd, key, principal, true),
             Command::Wait => RequestResult::Ok,
+            Command::DeleteImportedMaterial { key } => {
+                self.admin(cmd, key, AdminOp::DeleteImportedMaterial)
+            }
+            Command::ImportKeyMaterial { key, expires } => {
+                self.admin(cmd, key, AdminOp::ImportMaterial(*expires))
+            }
         }
     }
 

@@ -18,6 +18,8 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 enabled: true,
                 rotation_days: None,
                 allow: None,
+                external: false,
+                expires: None,
             },
             KeySpec {
                 id: "kms-2".into(),
@@ -25,6 +27,8 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 enabled: true,
                 rotation_days: None,
                 allow: None,
+                external: false,
+                expires: None,
             },
             KeySpec {
                 id: "aws-dynamodb".into(),
@@ -32,6 +36,8 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 enabled: true,
                 rotation_days: None,
                 allow: None,
+                external: false,
+                expires: None,
             },
         ],
         table: TableSpec {

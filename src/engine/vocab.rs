@@ -24,11 +24,13 @@ pub enum Verb {
     Revoke,
     Allow,
     Wait,
+    DeleteImportedMaterial,
+    ImportKeyMaterial,
 }
 
 impl Verb {
     /// Every action, in the order the format page lists them.
-    pub const ALL: [Verb; 11] = [
+    pub const ALL: [Verb; 13] = [
         Verb::Read,
         Verb::Write,
         Verb::ChangeTableKey,
@@ -40,6 +42,8 @@ impl Verb {
         Verb::Revoke,
         Verb::Allow,
         Verb::Wait,
+        Verb::DeleteImportedMaterial,
+        Verb::ImportKeyMaterial,
     ];
 
     /// The name a scenario file uses.
@@ -56,6 +60,8 @@ impl Verb {
             Verb::Revoke => "revoke",
             Verb::Allow => "allow",
             Verb::Wait => "wait",
+            Verb::DeleteImportedMaterial => "delete-imported-material",
+            Verb::ImportKeyMaterial => "import-key-material",
         }
     }
 
@@ -80,6 +86,11 @@ impl Verb {
 
     pub const fn takes_days(self) -> bool {
         matches!(self, Verb::ScheduleKeyDeletion)
+    }
+
+    /// `expires` (how long re-imported material stays valid) belongs to an import.
+    pub const fn takes_expires(self) -> bool {
+        matches!(self, Verb::ImportKeyMaterial)
     }
 
     /// Only a key change may name the AWS owned key: no user can manage that key (fact 53).
@@ -109,6 +120,8 @@ impl Command {
             Command::Revoke { .. } => Verb::Revoke,
             Command::Allow { .. } => Verb::Allow,
             Command::Wait => Verb::Wait,
+            Command::DeleteImportedMaterial { .. } => Verb::DeleteImportedMaterial,
+            Command::ImportKeyMaterial { .. } => Verb::ImportKeyMaterial,
         }
     }
 }
@@ -125,6 +138,8 @@ pub enum KmsOp {
     ScheduleKeyDeletion,
     CancelKeyDeletion,
     RotateKeyOnDemand,
+    DeleteImportedKeyMaterial,
+    ImportKeyMaterial,
 }
 
 impl KmsOp {
@@ -139,6 +154,8 @@ impl KmsOp {
             KmsOp::ScheduleKeyDeletion => "ScheduleKeyDeletion",
             KmsOp::CancelKeyDeletion => "CancelKeyDeletion",
             KmsOp::RotateKeyOnDemand => "RotateKeyOnDemand",
+            KmsOp::DeleteImportedKeyMaterial => "DeleteImportedKeyMaterial",
+            KmsOp::ImportKeyMaterial => "ImportKeyMaterial",
         }
     }
 
@@ -151,6 +168,8 @@ impl KmsOp {
                 | KmsOp::ScheduleKeyDeletion
                 | KmsOp::CancelKeyDeletion
                 | KmsOp::RotateKeyOnDemand
+                | KmsOp::DeleteImportedKeyMaterial
+                | KmsOp::ImportKeyMaterial
         )
     }
 

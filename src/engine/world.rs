@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::ids::{KmsKeyId, PrincipalId};
 use super::kms::{KeyKind, PendingDeletionError};
-use super::time::SimDuration;
+use super::time::{SimDuration, SimTime};
 
 /// Modelling choices, each with a default; undocumented ones are shown as assumptions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -79,6 +79,10 @@ pub struct KeySpec {
     pub rotation_days: Option<u32>,
     /// Principals allowed kms:Decrypt through DynamoDB; `None` = all.
     pub allow: Option<Vec<PrincipalId>>,
+    /// Version 2: imported material (`origin = "external"`), imported at 0s and valid until
+    /// `expires` (absolute; `None` = never).
+    pub external: bool,
+    pub expires: Option<SimTime>,
 }
 
 /// A principal and how many connections it keeps open.

@@ -23,6 +23,8 @@ pub fn tag(kind: &EventKind) -> &'static str {
         | EventKind::KeyRotated { .. }
         | EventKind::KeyRotationDeferred { .. }
         | EventKind::KeyMaterialDestroyed { .. }
+        | EventKind::ImportedMaterialRemoved { .. }
+        | EventKind::KeyMaterialImported { .. }
         | EventKind::PermissionChanged { .. }
         | EventKind::KeyChangePropagated { .. } => "KEY",
         EventKind::CacheFilled { .. }
@@ -67,6 +69,8 @@ pub fn describe(kind: &EventKind) -> String {
         | EventKind::KeyRotated { .. }
         | EventKind::KeyRotationDeferred { .. }
         | EventKind::KeyMaterialDestroyed { .. }
+        | EventKind::ImportedMaterialRemoved { .. }
+        | EventKind::KeyMaterialImported { .. }
         | EventKind::KeyChangePropagated { .. }
         | EventKind::PermissionChanged { .. } => describe_key(kind),
         EventKind::RewrapStarted { .. }
@@ -148,6 +152,20 @@ fn describe_key(kind: &EventKind) -> String {
         EventKind::KeyRotationDeferred { key, state } => {
             format!("{key}: automatic rotation due but key is {state}; runs when re-enabled")
         }
+        EventKind::ImportedMaterialRemoved { key, expired } => format!(
+            "{key}: imported key material {}: the key is unusable (PendingImport) until the same material is imported again; nothing is lost, it exists outside AWS",
+            if *expired {
+                "expired"
+            } else {
+                "deleted (at once, no waiting period)"
+            }
+        ),
+        EventKind::KeyMaterialImported { key, expires_at } => format!(
+            "{key}: the same key material imported{}",
+            expires_at.map_or(", never expires".to_string(), |t| format!(
+                ", valid until {t}"
+            ))
+        ),
         EventKind::KeyMaterialDestroyed { key, versions } => {
             format!(
                 "{key} DELETED: {versions} material version(s) zeroized; data under it can never be decrypted"

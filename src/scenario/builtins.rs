@@ -33,6 +33,7 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("many-connections"),
     builtin!("aws-managed-key"),
     builtin!("restore-within-grace"),
+    builtin!("imported-material-expires"),
 ];
 
 /// Why a scenario could not be loaded.

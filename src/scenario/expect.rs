@@ -57,11 +57,12 @@ impl fmt::Display for Field {
 }
 
 /// The KMS errors `kms_error` accepts (the format's four).
-pub const EXPECTABLE_KMS_ERRORS: [KmsErrorCode; 4] = [
+pub const EXPECTABLE_KMS_ERRORS: [KmsErrorCode; 5] = [
     KmsErrorCode::DisabledException,
     KmsErrorCode::KmsInvalidStateException,
     KmsErrorCode::NotFoundException,
     KmsErrorCode::AccessDeniedException,
+    KmsErrorCode::UnsupportedOperationException,
 ];
 
 /// One expectation, with the line it was written on.

@@ -45,6 +45,8 @@ pub(super) struct RawKey {
     pub(super) state: Option<Spanned<String>>,
     pub(super) rotation_days: Option<Spanned<i64>>,
     pub(super) allow: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) origin: Option<Spanned<String>>,
+    pub(super) expires: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -80,6 +82,7 @@ pub(super) struct RawStep {
     pub(super) connection: Option<Spanned<RawConnection>>,
     pub(super) key: Option<Spanned<String>>,
     pub(super) days: Option<Spanned<i64>>,
+    pub(super) expires: Option<Spanned<String>>,
     pub(super) note: Option<String>,
     pub(super) every: Option<Spanned<String>>,
     pub(super) until: Option<Spanned<String>>,

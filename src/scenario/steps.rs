@@ -282,6 +282,25 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
             principal: principal_id()?,
         },
         Verb::Wait => Command::Wait,
+        Verb::DeleteImportedMaterial => Command::DeleteImportedMaterial { key: key()? },
+        Verb::ImportKeyMaterial => {
+            let expires = match &rs.expires {
+                Some(e) => {
+                    let d = cx.duration(e, "expires")?;
+                    if d == SimDuration::ZERO || d > SimDuration::from_days(365) {
+                        return Err(cx
+                            .err(e.span(), format!("`expires` = {} is out of range", d.to_exact_string()))
+                            .label("imported material is valid for more than 0s and at most 365 days (fact 98)"));
+                    }
+                    Some(d)
+                }
+                None => None,
+            };
+            Command::ImportKeyMaterial {
+                key: key()?,
+                expires,
+            }
+        }
     };
     Ok(Action::Command(cmd))
 }
@@ -312,6 +331,11 @@ fn refuse_fields_not_for(cx: &Ctx<'_>, rs: &RawStep, verb: Verb) -> Result<(), D
         && let Some(d) = &rs.days
     {
         return not_for(d.span(), "days");
+    }
+    if !verb.takes_expires()
+        && let Some(e) = &rs.expires
+    {
+        return not_for(e.span(), "expires");
     }
     Ok(())
 }

@@ -284,6 +284,7 @@ fn parse_key(
         }
         None => None,
     };
+    let (external, expires) = parse_origin(cx, k, kind, rotation_days.is_some())?;
     let allow = match &k.allow {
         Some(list) => {
             let mut v = Vec::new();
@@ -300,7 +301,67 @@ fn parse_key(
         enabled,
         rotation_days,
         allow,
+        external,
+        expires,
     })
+}
+
+/// Version 2: `origin = "external"` (imported key material, facts 98-99) and its `expires`
+/// (absolute from the start, at most 365 days).
+fn parse_origin(
+    cx: &Ctx<'_>,
+    k: &RawKey,
+    kind: KeyKind,
+    rotates: bool,
+) -> Result<(bool, Option<crate::engine::time::SimTime>), Diagnostic> {
+    let external = match k.origin.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+        None | Some(("aws-kms", _)) => false,
+        Some(("external", span)) => {
+            if kind == KeyKind::AwsManaged {
+                return Err(cx
+                    .err(span, "an AWS managed key has AWS-generated material")
+                    .help("only a customer managed key can have imported material"));
+            }
+            if rotates && let Some(r) = &k.rotation_days {
+                return Err(cx
+                    .err(
+                        r.span(),
+                        "a key with imported material does not rotate automatically",
+                    )
+                    .help("remove rotation_days (fact 67)"));
+            }
+            true
+        }
+        Some((other, span)) => {
+            return Err(cx
+                .err(span, format!("unknown origin `{other}`"))
+                .help(format!(
+                    "origin is one of {}",
+                    one_of(&["aws-kms", "external"])
+                )));
+        }
+    };
+    let expires = match &k.expires {
+        None => None,
+        Some(e) => {
+            if !external {
+                return Err(cx
+                    .err(e.span(), "`expires` is for imported key material")
+                    .help("add origin = \"external\", or remove expires"));
+            }
+            let d = cx.duration(e, "expires")?;
+            if d > crate::engine::time::SimDuration::from_days(365) {
+                return Err(cx
+                    .err(
+                        e.span(),
+                        format!("`expires` = {} is over 365 days", d.to_exact_string()),
+                    )
+                    .help("imported material's ValidTo is at most 365 days ahead (fact 98)"));
+            }
+            Some(crate::engine::time::SimTime::ZERO + d)
+        }
+    };
+    Ok((external, expires))
 }
 
 /// `[table]`: name, key, DEKs and items.

@@ -108,6 +108,12 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
             let list: Vec<String> = allow.iter().map(|p| q(p.as_str())).collect();
             let _ = writeln!(out, "allow = [{}]", list.join(", "));
         }
+        if k.external {
+            let _ = writeln!(out, "origin = \"external\"");
+        }
+        if let Some(e) = k.expires {
+            let _ = writeln!(out, "expires = {}", at(e));
+        }
     }
     let t = &w.table;
     let _ = writeln!(
@@ -179,7 +185,9 @@ fn write_action(out: &mut String, action: &Action) {
                 | Command::DisableKey { key }
                 | Command::EnableKey { key }
                 | Command::CancelKeyDeletion { key }
-                | Command::RotateKey { key } => (Some(key), None, None, None),
+                | Command::RotateKey { key }
+                | Command::DeleteImportedMaterial { key }
+                | Command::ImportKeyMaterial { key, .. } => (Some(key), None, None, None),
                 Command::Wait => (None, None, None, None),
             };
             let _ = writeln!(out, "do = \"{verb}\"");
@@ -194,6 +202,12 @@ fn write_action(out: &mut String, action: &Action) {
             }
             if let Some(d) = days {
                 let _ = writeln!(out, "days = {d}");
+            }
+            if let Command::ImportKeyMaterial {
+                expires: Some(e), ..
+            } = c
+            {
+                let _ = writeln!(out, "expires = {}", dur(*e));
             }
         }
     }

@@ -32,6 +32,7 @@ fn short_code(code: KmsErrorCode) -> &'static str {
         KmsErrorCode::InvalidCiphertextException => "InvalidCiphertext",
         KmsErrorCode::IncorrectKeyException => "IncorrectKey",
         KmsErrorCode::LimitExceededException => "LimitExceeded",
+        KmsErrorCode::UnsupportedOperationException => "Unsupported",
     }
 }
 

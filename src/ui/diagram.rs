@@ -266,6 +266,11 @@ impl Draw<'_> {
                 ),
             ),
             KeyState::Deleted { .. } => (glyph::KEY_DELETED, Tone::Bad, "DELETED".into()),
+            KeyState::PendingImport => (
+                glyph::KEY_PENDING_IMPORT,
+                Tone::Bad,
+                "PendingImport: no material".into(),
+            ),
         };
         let id = if k.is_deleted() {
             self.crossed(k.id.to_string(), Tone::Bad, w)

@@ -296,7 +296,7 @@ fn legend_lines(
     theme: Theme,
 ) -> (Vec<Line<'static>>, usize) {
     // The glyph key, wrapped at its `·` groups so no part of it is cut.
-    let key = "keys █ enabled ▒ disabled ▓ pending deletion ∅ deleted · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · reads • ok ✗ failed · cache ▬ valid · · future · time ≈ quiet stretch shortened";
+    let key = "keys █ enabled ▒ disabled ▓ pending deletion ∅ deleted ◌ pending import · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · reads • ok ✗ failed · cache ▬ valid · · future · time ≈ quiet stretch shortened";
     let mut key_lines: Vec<String> = vec![String::new()];
     for group in key.split(" · ") {
         let cur = key_lines.last_mut().expect("one line");
@@ -360,6 +360,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
                     Some(KeyState::Disabled) => ('▒', Tone::Warn),
                     Some(KeyState::PendingDeletion { .. }) => ('▓', Tone::Bad),
                     Some(KeyState::Deleted { .. }) => ('∅', Tone::Bad),
+                    Some(KeyState::PendingImport) => ('◌', Tone::Bad),
                     None => (' ', Tone::Dim),
                 }
             })
