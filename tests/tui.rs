@@ -867,12 +867,21 @@ fn decrypt_totals_and_the_quota_are_on_screen() {
 /// cache row is shown rather than the re-wrap job's (which the status panel also shows).
 #[test]
 fn short_screens_cut_notes_visibly_and_keep_the_connection_rows() {
+    // Four lines of narration at 80x24: this note is whole...
     let mut a = app("disable-current-key");
     steps(&mut a, 4);
     let screen = text(&draw(&a, 80, 24));
-    let narration: Vec<&str> = screen.lines().skip(2).take(3).collect();
     assert!(
-        narration[2]
+        screen.contains("INACCESSIBLE_ENCRYPTION_CREDENTIALS at once."),
+        "{screen}"
+    );
+    // ...and a longer one ends with `…` rather than stopping mid-sentence unmarked.
+    let mut a = app("change-table-key");
+    steps(&mut a, 12);
+    let screen = text(&draw(&a, 80, 24));
+    let narration: Vec<&str> = screen.lines().skip(2).take(4).collect();
+    assert!(
+        narration[3]
             .trim_end()
             .trim_end_matches('│')
             .trim_end()

@@ -171,7 +171,8 @@ fn table_key_parts(k: &KmsKey, tk: &TableKey, t: &Table) -> Vec<(String, Tone)> 
             Tone::Warn,
         ));
         if let Some(st) = &j.stalled {
-            parts.push((format!(" STALLED: {} {}", st.key, st.kms_error), Tone::Bad));
+            // The status panel says why; the row says that it stopped, and on which key.
+            parts.push((format!(" STALLED on {}", st.key), Tone::Bad));
         }
     } else if tk.id == t.current {
         parts.push((" current".into(), Tone::Accent));

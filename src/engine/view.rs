@@ -223,7 +223,13 @@ impl Engine {
                 })
             })
             .collect();
-        if let Some(at) = self.tables[tx.0].archive_at {
+        // The archive deadline runs only while the table is inaccessible (once archiving has
+        // begun it has happened).
+        if let Some(at) = self.tables[tx.0].archive_at
+            && self.tables[tx.0].status
+                == super::table::TableStatus::InaccessibleEncryptionCredentials
+            && at > self.now
+        {
             out.push(Countdown::Archive { at });
         }
         for k in &self.keys {

@@ -32,12 +32,16 @@ pub fn reading(app: &App) -> (String, String, Tone) {
             Tone::Bad,
         ),
         Some(Countdown::Archive { at }) => (
-            "the table is archived unless its key comes back, in".to_string(),
+            if e.recoverable() {
+                "archived unless its key comes back, in".to_string()
+            } else {
+                "archived (its key is gone for good) in".to_string()
+            },
             at.since(now).countdown(),
             Tone::Bad,
         ),
         Some(Countdown::KeyDeletion { key, at }) => (
-            format!("{key}'s key material is destroyed for good in"),
+            format!("{key}: material destroyed for good in"),
             at.since(now).countdown(),
             Tone::Warn,
         ),

@@ -87,6 +87,10 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
                 Some((old, _)) => {
                     parts.push((format!(" {old} replaced,"), Tone::Dim, 4));
                 }
+                // Never filled yet (nothing to expire), or its copy ran out.
+                None if r.requests == 0 && r.kms_calls == 0 => {
+                    parts.push((" nothing cached yet,".into(), Tone::Dim, 4));
+                }
                 None => parts.push((" expired,".into(), Tone::Dim, 4)),
             }
             match outcome {

@@ -76,7 +76,11 @@ pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             .unwrap_or_default()
     };
     let w = width.saturating_sub(2).max(10) as usize;
-    // A step that asked the room: the question and what the simulation answered, first.
+    for l in wrap(&note, w) {
+        lines.push(Line::styled(l, theme.style(Tone::Strong)));
+    }
+    // A step that asked the room: the question and what the simulation answered, after the note
+    // (on a short screen the note is what must stay whole).
     if let Some(ix) = started.checked_sub(1)
         && let Some(ask) = &app.scenario().steps[ix].ask
         && let Some(held) = app.runner().answer_of(ix)
@@ -90,9 +94,6 @@ pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
         for l in wrap(&format!("Q: {} → {answer}", ask.prompt), w) {
             lines.push(Line::styled(l, theme.style(Tone::Accent)));
         }
-    }
-    for l in wrap(&note, w) {
-        lines.push(Line::styled(l, theme.style(Tone::Strong)));
     }
     // This step's expectations that did not hold, said where the narration is read.
     if started > 0 {
@@ -140,7 +141,7 @@ pub fn narration_height(app: &App, width: u16, screen_height: u16) -> u16 {
         .unwrap_or(1);
     let now = narration_lines(app, width).len();
     // A short screen gives the panels the room; a tall one shows long notes whole.
-    let cap = (screen_height / 8).clamp(3, 6) as usize;
+    let cap = (screen_height / 6).clamp(3, 6) as usize;
     longest.max(now).clamp(1, cap) as u16
 }
 

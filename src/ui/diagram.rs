@@ -66,7 +66,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let shown = cols.len();
     let title = if hidden > 0 {
         format!(
-            " Keys: KMS key → table key → DEKs → items · {hidden} older table key{} not drawn · g: list ",
+            " Keys · {hidden} older table key{} not drawn · g: list ",
             if hidden == 1 { "" } else { "s" }
         )
     } else {
@@ -175,7 +175,14 @@ fn layout<'a>(
     if !fits(shown, spare.len()) || inner_h < KMS_H + TK_H + 2 * LINK_H + 3 + LINK_H + ITEMS_H {
         return None;
     }
-    Some((all[all.len() - shown..].to_vec(), spare, all.len() - shown))
+    let cols = all[all.len() - shown..].to_vec();
+    // A re-wrap is drawn with both its table keys, or not at all (the list shows it).
+    if let Some(job) = t.job.as_ref()
+        && !(cols.iter().any(|tk| tk.id == job.from) && cols.iter().any(|tk| tk.id == job.to))
+    {
+        return None;
+    }
+    Some((cols, spare, all.len() - shown))
 }
 
 struct Draw<'a> {
@@ -257,13 +264,10 @@ impl Draw<'_> {
                 Tone::Warn,
                 "Disabled: Decrypt refused".to_string(),
             ),
-            KeyState::PendingDeletion { deletion_at } => (
+            KeyState::PendingDeletion { .. } => (
                 glyph::KEY_PENDING_DELETION,
                 Tone::Bad,
-                format!(
-                    "PendingDeletion · gone in {}",
-                    deletion_at.since(now).countdown()
-                ),
+                "PendingDeletion".to_string(),
             ),
             KeyState::Deleted { .. } => (glyph::KEY_DELETED, Tone::Bad, "DELETED".into()),
             KeyState::PendingImport => (
@@ -295,6 +299,9 @@ impl Draw<'_> {
         }
         if k.is_deleted() {
             second = "material destroyed for good".into();
+        }
+        if let KeyState::PendingDeletion { deletion_at } = k.state {
+            second = format!("deleted in {}", deletion_at.since(now).countdown());
         }
         let lines = vec![
             Line::from(vec![
@@ -328,18 +335,18 @@ impl Draw<'_> {
                 "its DEKs cannot be unwrapped".to_string(),
             )
         } else if let Some(j) = job.filter(|j| j.to == tk.id) {
-            let stalled = j.stalled.as_ref().map_or(String::new(), |s| {
-                format!("STALLED: {} gives {}", s.key, s.kms_error)
-            });
-            (
-                if stalled.is_empty() {
-                    Tone::Warn
-                } else {
-                    Tone::Bad
-                },
-                format!("new · re-wrapping {}/{}", j.done, j.total),
-                stalled,
-            )
+            match j.stalled.as_ref() {
+                Some(st) => (
+                    Tone::Bad,
+                    format!("new · {}/{} · STALLED", j.done, j.total),
+                    format!("{}: {}", st.key, st.kms_error),
+                ),
+                None => (
+                    Tone::Warn,
+                    format!("new · re-wrapping {}/{}", j.done, j.total),
+                    String::new(),
+                ),
+            }
         } else if job.is_some_and(|j| j.from == tk.id) {
             (
                 Tone::Accent,
@@ -407,9 +414,9 @@ impl Draw<'_> {
             }
         } else {
             let (a, b) = (ids[0], ids[ids.len() - 1]);
-            let items: u64 = self.t.deks[lo as usize..hi as usize]
+            let items: u64 = ids
                 .iter()
-                .map(|d| u64::from(d.items))
+                .map(|i| u64::from(self.t.deks[*i as usize].items))
                 .sum();
             let text = format!("{} … {}", DekId(a), DekId(b));
             lines.push(Line::from(if lost {
@@ -433,7 +440,7 @@ impl Draw<'_> {
             lines.push(Line::from(self.text("✗ unrecoverable", Tone::Bad, w)));
         }
         let title = vec![Span::styled(
-            format!("DEKs under {tk} ({})", hi - lo),
+            format!("DEKs under {tk} ({})", ids.len()),
             self.theme.style(Tone::Strong),
         )];
         self.boxed(f, r, title, Tone::Normal, &NodeId::Deks(tk, lo), lines);

@@ -115,11 +115,14 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
     let talk = notes.talk_time().as_secs();
     let mut out = vec![Line::styled(
         format!(
-            "step {started}/{total} · {} · talk {}:{:02} · {} steps left",
+            "step {started}/{total} · {} · talk {}:{:02} · {} left",
             clock(e.now()),
             talk / 60,
             talk % 60,
-            total - started
+            match total - started {
+                1 => "1 step".to_string(),
+                n => format!("{n} steps"),
+            }
         ),
         theme.style(Tone::Strong),
     )];

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::theme::{Theme, Tone};
-use super::{bigclock, chrome, diagram, status, tree};
+use super::{bigclock, cache, chrome, diagram, status, tree};
 use crate::app::{App, Question};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -32,7 +32,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .block(Block::bordered().border_style(theme.border(false))),
         text,
     );
-    let right_w = (body.width * 2 / 5).max(40).min(body.width / 2);
+    // An open question has the body to itself: the panels and the clock would give its
+    // answer away (the room saw them before it opened; they come back with the answer).
+    if let Some(q) = app.question.as_ref().filter(|q| !q.revealed) {
+        f.render_widget(Clear, body);
+        question(f, body, app, q, theme);
+        return;
+    }
+    let right_w = (body.width * 2 / 5).max(44).min(body.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(right_w)]).areas(body);
     if app.prefer_list || !diagram::render(f, left, app, theme) {
@@ -48,7 +55,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if clock_h > 0 {
         bigclock::render(f, clock, app, theme);
     }
-    status::render(f, rest, app, area.height, theme);
+    // The table's status, then the connections' cache timers the narration talks about.
+    let status_h = status::height(app, rest.width, area.height).min(rest.height.saturating_sub(4));
+    let [status_area, cache_area] =
+        Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(rest);
+    status::render(f, status_area, app, area.height, theme);
+    cache::render(f, cache_area, app, theme);
     if let Some(q) = &app.question {
         question(f, body, app, q, theme);
     }
