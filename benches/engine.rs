@@ -38,12 +38,12 @@ fn world(deks: u32, items: u64, rewrap_per_dek: SimDuration) -> WorldSpec {
             ..Assumptions::default()
         },
         keys: vec![key("kms-1"), key("kms-2")],
-        table: TableSpec {
+        tables: vec![TableSpec {
             name: "Orders".into(),
             key: KmsKeyId::new("kms-1"),
             deks,
             items,
-        },
+        }],
         principals: vec![PrincipalSpec {
             id: PrincipalId::new("app"),
             connections: 1,

@@ -59,7 +59,11 @@ pub struct Executed {
 }
 
 /// What an action's caller and the table look like right after it: outcome, error, status.
-pub fn observe(engine: &Engine, result: &RequestResult) -> Vec<CheckKind> {
+pub fn observe(
+    engine: &Engine,
+    tx: crate::engine::table::TableIx,
+    result: &RequestResult,
+) -> Vec<CheckKind> {
     let mut v = vec![CheckKind::Outcome(result.is_ok())];
     if let RequestResult::Error {
         error, kms_error, ..
@@ -74,7 +78,7 @@ pub fn observe(engine: &Engine, result: &RequestResult) -> Vec<CheckKind> {
             v.push(CheckKind::KmsError(*k));
         }
     }
-    let t = engine.table();
+    let t = engine.tables().get(tx.0).unwrap_or_else(|| engine.table());
     v.push(CheckKind::Table(t.status));
     v.push(CheckKind::Sse(t.sse));
     v.push(CheckKind::WrappedBy(t.current_kms_key().clone()));
@@ -253,23 +257,30 @@ impl Runner {
             self.steps_started = self.steps_started.max(o.step + 1);
             // A question's step says its note after the answer, not before.
             let note = step.note.clone().filter(|_| step.ask.is_none());
-            self.engine
-                .record_step(step.number, step.action.describe(), note);
+            let mut action = step.action.describe();
+            if scenario.world.tables.len() > 1
+                && let Some(t) = scenario.world.tables.get(step.table)
+                && step.action.acts_on_table()
+            {
+                action = format!("{action} on {}", t.name);
+            }
+            self.engine.record_step(step.number, action, note);
             if let Some(ask) = &step.ask {
                 let choices = ask.choices.iter().map(|c| c.text.clone()).collect();
                 self.engine
                     .record_question(step.number, ask.prompt.clone(), choices);
             }
         }
+        let tx = crate::engine::table::TableIx(step.table);
         let mut result = RequestResult::Ok;
         for cmd in step.action.commands() {
-            let r = self.engine.apply(&cmd);
+            let r = self.engine.apply_in(tx, &cmd);
             if result.is_ok() {
                 result = r;
             }
         }
         for check in &step.expect {
-            if let Some((expected, got)) = evaluate(&self.engine, &check.kind, &result) {
+            if let Some((expected, got)) = evaluate(&self.engine, tx, &check.kind, &result) {
                 self.failures.push(CheckFailure {
                     file: scenario.file.clone(),
                     line: check.line,
@@ -287,7 +298,7 @@ impl Runner {
             self.executed.push(Executed {
                 at: o.at,
                 source: Source::Scripted { step: o.step },
-                observed: observe(&self.engine, &result),
+                observed: observe(&self.engine, tx, &result),
                 result: result.clone(),
             });
         }
@@ -308,10 +319,14 @@ impl Runner {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let miss = c
-                    .expect
-                    .iter()
-                    .find_map(|check| evaluate(&self.engine, &check.kind, result));
+                let miss = c.expect.iter().find_map(|check| {
+                    evaluate(
+                        &self.engine,
+                        crate::engine::table::TableIx(step.table),
+                        &check.kind,
+                        result,
+                    )
+                });
                 if let Some((expected, got)) = &miss {
                     misses.push(format!("{}. expects {expected}, got {got}", i + 1));
                 }
@@ -365,7 +380,7 @@ impl Runner {
         self.executed.push(Executed {
             at: self.engine.now(),
             source: Source::Live { cmd: cmd.clone() },
-            observed: observe(&self.engine, &result),
+            observed: observe(&self.engine, crate::engine::table::TableIx::FIRST, &result),
             result: result.clone(),
         });
         result
@@ -375,8 +390,9 @@ impl Runner {
 /// Check one expectation; `Some((expected, got))` when it does not hold.
 pub fn evaluate(
     engine: &Engine,
+    tx: crate::engine::table::TableIx,
     check: &CheckKind,
     result: &RequestResult,
 ) -> Option<(String, String)> {
-    check.evaluate(engine, result)
+    check.evaluate(engine, tx, result)
 }

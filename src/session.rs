@@ -198,9 +198,14 @@ impl Session {
 
     /// Mark this moment as one going back returns to.
     pub fn checkpoint(&mut self) {
-        let small = self.runner.engine().table().items.len()
-            + self.runner.engine().table().deks.len()
-            <= self.snapshot_limit;
+        let size: usize = self
+            .runner
+            .engine()
+            .tables()
+            .iter()
+            .map(|t| t.items.len() + t.deks.len())
+            .sum();
+        let small = size <= self.snapshot_limit;
         let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);
         self.checkpoints.push(Checkpoint {
             inputs: self.inputs.len(),
@@ -351,6 +356,9 @@ impl Session {
                         repeat,
                         id: st.id.clone(),
                         ask: st.ask.clone().filter(|_| sound),
+                        table: (st.table > 0)
+                            .then(|| s.world.tables.get(st.table).map(|t| t.name.clone()))
+                            .flatten(),
                     });
                 }
                 Source::Live { cmd } => steps.push(StepOut {
@@ -361,6 +369,7 @@ impl Session {
                     repeat: None,
                     id: None,
                     ask: None,
+                    table: None,
                 }),
             }
         }

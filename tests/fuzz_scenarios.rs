@@ -180,7 +180,13 @@ fn exercise(file: &str, text: &str) -> bool {
             false
         }
         Ok(s) => {
-            let big = s.world.table.items > 200_000 || s.world.table.deks > 200_000;
+            let big = s.world.tables.iter().map(|t| t.items).sum::<u64>() > 200_000
+                || s.world
+                    .tables
+                    .iter()
+                    .map(|t| u64::from(t.deks))
+                    .sum::<u64>()
+                    > 200_000;
             if big {
                 return true;
             }

@@ -82,12 +82,12 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
                 expires: None,
             },
         ],
-        table: TableSpec {
+        tables: vec![TableSpec {
             name: "Orders".into(),
             key: KmsKeyId::new("kms-1"),
             deks: 4,
             items: 12,
-        },
+        }],
         principals: PRINCIPALS
             .iter()
             .map(|(p, c)| PrincipalSpec {

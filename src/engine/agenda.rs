@@ -65,6 +65,24 @@ pub(super) struct QueueEntry {
     pub(super) what: Scheduled,
 }
 
+impl Scheduled {
+    /// The table this work concerns, if any.
+    fn table(&self) -> Option<TableIx> {
+        match *self {
+            Scheduled::CacheExpiry { table, .. }
+            | Scheduled::ServiceKeyExpiry { table, .. }
+            | Scheduled::RewrapStep { table }
+            | Scheduled::DetectionCheck { table }
+            | Scheduled::ArchiveStart { table, .. }
+            | Scheduled::ArchiveComplete { table } => Some(table),
+            Scheduled::KeyDeletion { .. }
+            | Scheduled::Rotation { .. }
+            | Scheduled::MaterialExpiry { .. }
+            | Scheduled::Propagated { .. } => None,
+        }
+    }
+}
+
 impl Engine {
     pub(super) fn schedule(&mut self, at: SimTime, what: Scheduled) {
         self.seq += 1;
@@ -85,7 +103,9 @@ impl Engine {
                 break;
             };
             self.now = self.now.max(entry.at);
+            self.acting = entry.what.table();
             self.handle(&entry.what);
+            self.acting = None;
         }
         self.now = self.now.max(t);
     }

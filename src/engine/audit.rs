@@ -170,7 +170,17 @@ impl Engine {
     }
 
     pub(super) fn emit(&mut self, kind: EventKind) {
-        self.log.push(Event { at: self.now, kind });
+        // With several tables, name the one being acted on (one table needs no name).
+        let table = self
+            .acting
+            .filter(|_| self.tables.len() > 1)
+            .and_then(|tx| self.tables.get(tx.0))
+            .map(|t| std::sync::Arc::from(t.name.as_str()));
+        self.log.push(Event {
+            at: self.now,
+            table,
+            kind,
+        });
     }
 
     /// Log a CloudTrail-shaped KMS call at the current time.

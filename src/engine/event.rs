@@ -20,6 +20,9 @@ pub const DYNAMODB_SERVICE: &str = "dynamodb.amazonaws.com";
 pub struct Event {
     /// Logical time in milliseconds since the scenario started.
     pub at: SimTime,
+    /// With several tables (version 2): the table this event concerns, when it concerns one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<std::sync::Arc<str>>,
     #[serde(flatten)]
     pub kind: EventKind,
 }

@@ -103,51 +103,80 @@ pub struct Engine {
     key_changes: u64,
     /// KMS calls in your CloudTrail by (operation, key): (calls, failed).
     kms_totals: std::collections::BTreeMap<(KmsOp, KmsKeyId), (u32, u32)>,
+    /// The table being acted on (a request, a key change, its scheduled work), so events can
+    /// name it when there are several.
+    acting: Option<TableIx>,
 }
 
 impl Engine {
     /// Build the starting world at time zero: keys, the table with T1, its DEKs and items.
     pub fn new(spec: &WorldSpec) -> Result<Self, EngineError> {
-        if spec.table.deks == 0 {
+        if spec.tables.is_empty() || spec.tables.iter().any(|t| t.deks == 0) {
             return Err(EngineError::NoDeks);
         }
         let mut rng = SimRng::seed_from_u64(spec.seed);
         let keys = Self::build_keys(spec, &mut rng);
+        // Each table in file order: its own table key T1 under its KMS key, DEKs, items and
+        // caches, and its name in the encryption context (facts 73, 75).
+        let mut tables = Vec::with_capacity(spec.tables.len());
+        for t in &spec.tables {
+            tables.push(Self::build_table(t, &keys, &spec.principals, &mut rng)?);
+        }
+        let mut engine = Self {
+            now: SimTime::ZERO,
+            rng,
+            assumptions: spec.assumptions.clone(),
+            keys,
+            principals: spec.principals.clone(),
+            tables,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            log: log::Chunked::new(),
+            milestones: Milestones::default(),
+            key_changes: 0,
+            kms_totals: std::collections::BTreeMap::new(),
+            acting: None,
+        };
+        engine.announce_world(spec, TableKeyId(1));
+        Ok(engine)
+    }
+
+    /// One table as it starts: T1 generated under its KMS key, its DEKs and items, one cache
+    /// entry per (principal, connection).
+    fn build_table(
+        spec: &super::engine::world::TableSpec,
+        keys: &[KmsKey],
+        principals: &[PrincipalSpec],
+        rng: &mut SimRng,
+    ) -> Result<Table, EngineError> {
         let table_kms = keys
             .iter()
-            .position(|k| k.id == spec.table.key)
-            .ok_or_else(|| EngineError::UnknownTableKey(spec.table.key.clone()))?;
+            .position(|k| k.id == spec.key)
+            .ok_or_else(|| EngineError::UnknownTableKey(spec.key.clone()))?;
         if keys[table_kms].state != KeyState::Enabled {
             return Err(EngineError::TableKeyUnusable(
-                spec.table.key.clone(),
+                spec.key.clone(),
                 keys[table_kms].state.name(),
             ));
         }
-
         let account = "111122223333".to_string();
-        let table_id = format!("{}-{:08x}", spec.table.name, rng.next_u32());
+        let table_id = format!("{}-{:08x}", spec.name, rng.next_u32());
         let context = format!(
             "aws:dynamodb:subscriberId={account},aws:dynamodb:tableName={}",
-            spec.table.name
+            spec.name
         )
         .into_bytes();
         let (t1_plain, t1_blob) = keys[table_kms]
-            .generate_data_key(&mut rng, &table::table_key_aad(&context, TableKeyId(1)))
-            .map_err(|_| EngineError::TableKeyUnusable(spec.table.key.clone(), "unusable"))?;
+            .generate_data_key(rng, &table::table_key_aad(&context, TableKeyId(1)))
+            .map_err(|_| EngineError::TableKeyUnusable(spec.key.clone(), "unusable"))?;
         let t1 = TableKeyId(1);
         let (deks, items) = Self::build_deks_and_items(
-            &mut rng,
-            &t1_plain,
-            &table_id,
-            &spec.table.name,
-            spec.table.deks,
-            spec.table.items,
+            rng, &t1_plain, &table_id, &spec.name, spec.deks, spec.items,
         );
         drop(t1_plain);
-
-        let (cache, cache_slots) = Self::build_cache(&spec.principals);
-        let table = Table {
-            name: spec.table.name.clone(),
+        let (cache, cache_slots) = Self::build_cache(principals);
+        Ok(Table {
+            name: spec.name.clone(),
             account,
             table_id,
             created_at: SimTime::ZERO,
@@ -159,7 +188,7 @@ impl Engine {
             sse: SseStatus::Enabled,
             table_keys: vec![TableKey {
                 id: t1,
-                kms_key: spec.table.key.clone(),
+                kms_key: spec.key.clone(),
                 wrapped: t1_blob,
                 created_at: SimTime::ZERO,
                 retired_at: None,
@@ -172,23 +201,7 @@ impl Engine {
             cache,
             cache_slots,
             context,
-        };
-        let mut engine = Self {
-            now: SimTime::ZERO,
-            rng,
-            assumptions: spec.assumptions.clone(),
-            keys,
-            principals: spec.principals.clone(),
-            tables: vec![table],
-            queue: BinaryHeap::new(),
-            seq: 0,
-            log: log::Chunked::new(),
-            milestones: Milestones::default(),
-            key_changes: 0,
-            kms_totals: std::collections::BTreeMap::new(),
-        };
-        engine.announce_world(spec, t1);
-        Ok(engine)
+        })
     }
 
     /// The declared KMS keys, then the AWS owned key, each with its first material version.
@@ -262,7 +275,7 @@ impl Engine {
                 state: k.state,
                 rotation_days: k.rotation.map(|r| r.period_days),
             };
-            let visible = k.kind != KeyKind::AwsOwned || k.id == spec.table.key;
+            let visible = k.kind != KeyKind::AwsOwned || spec.tables.iter().any(|t| t.key == k.id);
             let rotation = k.rotation;
             if visible {
                 self.emit(created);
@@ -291,41 +304,46 @@ impl Engine {
                 );
             }
         }
-        let kms_id = spec.table.key.clone();
-        self.kms_call(
-            Some(TableIx::FIRST),
-            KmsOp::DescribeKey,
-            &kms_id,
-            Caller::Admin,
-            None,
-            None,
-            "table creation",
-        );
-        self.kms_call(
-            Some(TableIx::FIRST),
-            KmsOp::CreateGrant,
-            &kms_id,
-            Caller::Admin,
-            None,
-            None,
-            "table creation",
-        );
-        self.kms_call(
-            Some(TableIx::FIRST),
-            KmsOp::GenerateDataKey,
-            &kms_id,
-            Caller::Service,
-            Some(1),
-            None,
-            "new table key T1",
-        );
-        self.emit(EventKind::TableCreated {
-            table: spec.table.name.clone(),
-            key: kms_id,
-            table_key: t1,
-            deks: spec.table.deks,
-            items: spec.table.items,
-        });
+        for (i, t) in spec.tables.iter().enumerate() {
+            let tx = Some(TableIx(i));
+            self.acting = tx;
+            let kms_id = t.key.clone();
+            self.kms_call(
+                tx,
+                KmsOp::DescribeKey,
+                &kms_id,
+                Caller::Admin,
+                None,
+                None,
+                "table creation",
+            );
+            self.kms_call(
+                tx,
+                KmsOp::CreateGrant,
+                &kms_id,
+                Caller::Admin,
+                None,
+                None,
+                "table creation",
+            );
+            self.kms_call(
+                tx,
+                KmsOp::GenerateDataKey,
+                &kms_id,
+                Caller::Service,
+                Some(1),
+                None,
+                "new table key T1",
+            );
+            self.emit(EventKind::TableCreated {
+                table: t.name.clone(),
+                key: kms_id,
+                table_key: t1,
+                deks: t.deks,
+                items: t.items,
+            });
+        }
+        self.acting = None;
     }
 
     /// DEKs wrapped under the table key, and items spread over them (item i uses DEK i mod n).

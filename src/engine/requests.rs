@@ -18,14 +18,29 @@ impl Engine {
     /// command makes due at this same instant (a background check with `detection = 0s`)
     /// happens before this returns.
     pub fn apply(&mut self, cmd: &Command) -> RequestResult {
-        let result = self.apply_now(cmd);
+        self.apply_in(TableIx::FIRST, cmd)
+    }
+
+    /// Apply `cmd` to table `tx` (requests and a key change act on a table; key actions on
+    /// the key, whichever tables use it).
+    pub fn apply_in(&mut self, tx: TableIx, cmd: &Command) -> RequestResult {
+        let tx = if tx.0 < self.tables.len() {
+            tx
+        } else {
+            TableIx::FIRST
+        };
+        let table_scoped = matches!(
+            cmd,
+            Command::Read { .. } | Command::Write { .. } | Command::ChangeTableKey { .. }
+        );
+        self.acting = table_scoped.then_some(tx);
+        let result = self.apply_now(tx, cmd);
+        self.acting = None;
         self.advance_to(self.now);
         result
     }
 
-    pub(super) fn apply_now(&mut self, cmd: &Command) -> RequestResult {
-        // Commands name no table yet (version 1 files have one): they act on the first.
-        let tx = TableIx::FIRST;
+    pub(super) fn apply_now(&mut self, tx: TableIx, cmd: &Command) -> RequestResult {
         match cmd {
             Command::Read {
                 principal,
@@ -349,24 +364,35 @@ impl Engine {
     /// Time before this connection must re-fetch the current table key; `None` if it holds no
     /// usable cached key (nothing cached, expired, or holding a replaced table key).
     pub fn cached_time_left(&self, p: &PrincipalId, c: ConnectionId) -> Option<SimDuration> {
-        let tx = TableIx::FIRST;
-        let e = self.cache_entry(p, c)?;
+        self.cached_time_left_in(TableIx::FIRST, p, c)
+    }
+
+    /// Time left on the current table key cached for (p, c) on table `tx`.
+    pub fn cached_time_left_in(
+        &self,
+        tx: TableIx,
+        p: &PrincipalId,
+        c: ConnectionId,
+    ) -> Option<SimDuration> {
+        let e = &self.tables.get(tx.0)?.cache[self.entry_ix(tx, p, c)?];
         let h = e.held.as_ref()?;
         (h.table_key == self.tables[tx.0].current).then(|| h.expires_at.since(self.now))
     }
 
-    /// KMS Decrypt calls made as this principal so far (one per cache fill attempt).
+    /// KMS Decrypt calls made as this principal so far (one per cache fill attempt), over
+    /// every table.
     pub fn decrypt_calls_by(&self, p: &PrincipalId) -> u32 {
-        let tx = TableIx::FIRST;
-        self.tables[tx.0]
-            .cache_slots
-            .get(p)
-            .map_or(0, |&(start, count)| {
-                self.tables[tx.0].cache[start..start + count as usize]
-                    .iter()
-                    .map(|e| e.kms_calls)
-                    .sum()
+        self.tables
+            .iter()
+            .map(|t| {
+                t.cache_slots.get(p).map_or(0, |&(start, count)| {
+                    t.cache[start..start + count as usize]
+                        .iter()
+                        .map(|e| e.kms_calls)
+                        .sum::<u32>()
+                })
             })
+            .sum()
     }
 
     /// Would a request by `p` on connection `c` reach its item right now? (The rule the

@@ -40,12 +40,12 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 expires: None,
             },
         ],
-        table: TableSpec {
+        tables: vec![TableSpec {
             name: "Orders".into(),
             key: "kms-1".into(),
             deks,
             items,
-        },
+        }],
         principals: vec![
             PrincipalSpec {
                 id: "app".into(),

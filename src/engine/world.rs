@@ -107,6 +107,14 @@ pub struct WorldSpec {
     pub seed: u64,
     pub assumptions: Assumptions,
     pub keys: Vec<KeySpec>,
-    pub table: TableSpec,
+    /// The tables, in file order (never empty; version 1 files have one).
+    pub tables: Vec<TableSpec>,
     pub principals: Vec<PrincipalSpec>,
+}
+
+impl WorldSpec {
+    /// The first table: the one steps without `table =` act on.
+    pub fn table(&self) -> &TableSpec {
+        &self.tables[0]
+    }
 }

@@ -399,12 +399,20 @@ fn describe_table(kind: &EventKind) -> String {
 
 /// `0d 00:01:00  KMS     Decrypt kms-1 ...`, with the step's note on the next line.
 pub fn text_line(e: &Event) -> String {
-    let mut s = format!("{}  {:<7} {}", e.at, tag(&e.kind), describe(&e.kind));
+    let mut s = format!("{}  {:<7} {}", e.at, tag(&e.kind), describe_event(e));
     if let EventKind::Step { note: Some(n), .. } | EventKind::Answer { note: Some(n), .. } = &e.kind
     {
         let _ = write!(s, "\n{:21}\u{2502} {n}", "");
     }
     s
+}
+
+/// What happened, with the table it concerns when there are several (`[Audit] …`).
+pub fn describe_event(e: &Event) -> String {
+    match &e.table {
+        Some(t) => format!("[{t}] {}", describe(&e.kind)),
+        None => describe(&e.kind),
+    }
 }
 
 /// One JSON object per event: the event's fields plus `time` as text. Schema: docs/json-log.md.

@@ -40,6 +40,9 @@ pub struct Summary {
     pub by_principal: Vec<(String, u32)>,
     /// (name, value, source, documented).
     pub assumptions: Vec<(&'static str, String, &'static str, bool)>,
+    /// With several tables (version 2), each one at the end: name, TableStatus, its KMS key,
+    /// recoverable, inaccessible since. Empty with one table (its line is above).
+    pub tables: Vec<(String, &'static str, String, bool, Option<SimTime>)>,
 }
 
 /// Rows of the assumptions table: name, value, where it came from, documented or not.
@@ -84,7 +87,26 @@ impl Summary {
             .map(|((op, key), (n, f))| (op.name().to_string(), key.to_string(), *n, *f))
             .collect();
         kms_calls.sort();
+        let tables = if engine.tables().len() > 1 {
+            engine
+                .tables()
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    (
+                        t.name.clone(),
+                        t.status.aws_name(),
+                        t.current_kms_key().to_string(),
+                        engine.recoverable_in(crate::engine::table::TableIx(i)),
+                        t.inaccessible_since,
+                    )
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
+            tables,
             title: scenario.title.clone(),
             end: engine.now(),
             first_failed_read: m
@@ -191,6 +213,17 @@ impl Summary {
             self.wrapped_by,
             if self.recoverable { "yes" } else { "NO" }
         );
+        if !self.tables.is_empty() {
+            let _ = writeln!(s, "Tables (the first is the one above):");
+            for (name, status, key, recoverable, since) in &self.tables {
+                let since = since.map_or(String::new(), |t| format!(", inaccessible since {t}"));
+                let _ = writeln!(
+                    s,
+                    "  {name:<20} {status} under {key}, recoverable: {}{since}",
+                    if *recoverable { "yes" } else { "NO" }
+                );
+            }
+        }
         let (ok, checked, first_err) = &self.chain;
         let _ = write!(
             s,
@@ -250,7 +283,7 @@ impl Summary {
                 |(n, v, src, doc)| json!({"name": n, "value": v, "source": src, "documented": doc}),
             )
             .collect();
-        json!({
+        let mut v = json!({
             "kind": "summary",
             "title": self.title,
             "end_ms": self.end.as_millis(),
@@ -272,8 +305,17 @@ impl Summary {
             "chain_check": {"ok": self.chain.0, "checked": self.chain.1},
             "kms_calls": counts,
             "assumptions": assumptions,
-        })
-        .to_string()
+        });
+        if !self.tables.is_empty() {
+            v["tables"] = self
+                .tables
+                .iter()
+                .map(|(name, status, key, recoverable, since)| {
+                    json!({"name": name, "status": status, "key": key, "recoverable": recoverable, "inaccessible_since_ms": ms(*since)})
+                })
+                .collect();
+        }
+        v.to_string()
     }
 }
 

@@ -34,6 +34,7 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("aws-managed-key"),
     builtin!("restore-within-grace"),
     builtin!("imported-material-expires"),
+    builtin!("shared-key-blast-radius"),
 ];
 
 /// Why a scenario could not be loaded.

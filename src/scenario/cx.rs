@@ -86,9 +86,24 @@ pub(super) struct Declared<'a> {
     pub(super) cx: &'a Ctx<'a>,
     pub(super) principals: &'a [PrincipalSpec],
     pub(super) keys: &'a [KeySpec],
+    /// The tables, once parsed (steps and expectations may name them).
+    pub(super) tables: &'a [crate::engine::TableSpec],
 }
 
 impl Declared<'_> {
+    /// A declared table by name (its index), or a diagnostic that lists the declared ones.
+    pub(super) fn table(&self, s: &Spanned<String>) -> Result<usize, crate::scenario::Diagnostic> {
+        self.tables
+            .iter()
+            .position(|t| t.name == *s.get_ref())
+            .ok_or_else(|| {
+                let names: Vec<&str> = self.tables.iter().map(|t| t.name.as_str()).collect();
+                self.cx
+                    .err(s.span(), format!("unknown table `{}`", s.get_ref()))
+                    .help(format!("declared tables: {}", names.join(", ")))
+            })
+    }
+
     /// A declared principal by name, or a diagnostic that lists the declared ones.
     pub(super) fn principal(&self, s: &Spanned<String>) -> Result<&PrincipalSpec, Diagnostic> {
         self.principals

@@ -31,6 +31,7 @@ pub enum Field {
     Cached,
     Recoverable,
     KmsCalls,
+    Tables,
 }
 
 impl Field {
@@ -46,6 +47,7 @@ impl Field {
             Field::Cached => "cached",
             Field::Recoverable => "recoverable",
             Field::KmsCalls => "kms_calls",
+            Field::Tables => "tables",
         }
     }
 }
@@ -88,6 +90,8 @@ pub enum CheckKind {
     Recoverable(bool),
     /// Extension: KMS Decrypt calls made as this principal so far.
     KmsCalls(PrincipalId, u32),
+    /// Version 2 `tables = { Name = "status" }`: a table by index (and name), any table.
+    TableNamed(usize, String, TableStatus),
 }
 
 /// What an observed value was, for a failure line.
@@ -106,6 +110,7 @@ impl CheckKind {
             CheckKind::Sse(_) => Field::Sse,
             CheckKind::WrappedBy(_) => Field::WrappedBy,
             CheckKind::KeyState(..) => Field::Keys,
+            CheckKind::TableNamed(..) => Field::Tables,
             CheckKind::Cached(..) => Field::Cached,
             CheckKind::Recoverable(_) => Field::Recoverable,
             CheckKind::KmsCalls(..) => Field::KmsCalls,
@@ -126,13 +131,19 @@ impl CheckKind {
             CheckKind::Cached(p, left) => format!("{f}.{p}={}", cached_text(*left)),
             CheckKind::Recoverable(r) => format!("{f}={r}"),
             CheckKind::KmsCalls(p, n) => format!("{f}.{p}={n}"),
+            CheckKind::TableNamed(_, name, s) => format!("{f}.{name}={}", s.name()),
         }
     }
 
     /// Check this expectation against the engine right after an action that gave `result`:
     /// `None` when it holds, else `(expected, got)` for the failure line.
-    pub fn evaluate(&self, engine: &Engine, result: &RequestResult) -> Option<(String, String)> {
-        let t = engine.table();
+    pub fn evaluate(
+        &self,
+        engine: &Engine,
+        tx: crate::engine::table::TableIx,
+        result: &RequestResult,
+    ) -> Option<(String, String)> {
+        let t = engine.tables().get(tx.0).unwrap_or_else(|| engine.table());
         let got = match self {
             CheckKind::Outcome(ok) => compare(ok, &result.is_ok(), |v| outcome_name(*v).into()),
             CheckKind::Error(e) => match result {
@@ -157,14 +168,20 @@ impl CheckKind {
             },
             CheckKind::Cached(p, left) => {
                 // Compared at whole-second precision, as the file writes it.
-                let now = engine.cached_time_left(p, ConnectionId(1));
+                let now = engine.cached_time_left_in(tx, p, ConnectionId(1));
                 compare(
                     &left.map(SimDuration::as_secs),
                     &now.map(SimDuration::as_secs),
                     |_| cached_text(now),
                 )
             }
-            CheckKind::Recoverable(r) => compare(r, &engine.recoverable(), ToString::to_string),
+            CheckKind::Recoverable(r) => {
+                compare(r, &engine.recoverable_in(tx), ToString::to_string)
+            }
+            CheckKind::TableNamed(ix, _, s) => match engine.tables().get(*ix) {
+                Some(named) => compare(s, &named.status, |v| v.name().into()),
+                None => Got::Differs("no such table".into()),
+            },
             CheckKind::KmsCalls(p, n) => {
                 compare(n, &engine.decrypt_calls_by(p), ToString::to_string)
             }
@@ -258,6 +275,13 @@ pub(super) fn parse_expect(
     }
     if let Some(v) = &raw.recoverable {
         push(&v.span(), CheckKind::Recoverable(*v.get_ref()));
+    }
+    if let Some(map) = &raw.tables {
+        for (t, v) in map.get_ref() {
+            let ix = declared.table(t)?;
+            let s = pick(cx, v, Field::Tables, &TableStatus::ALL, |s| s.name())?;
+            push(&t.span(), CheckKind::TableNamed(ix, t.get_ref().clone(), s));
+        }
     }
     if let Some(map) = &raw.kms_calls {
         for (p, v) in map.get_ref() {

@@ -20,5 +20,10 @@ pub const MAX_CONNECTIONS: u64 = 10_000;
 /// Steps in a file.
 pub const MAX_STEPS: usize = 10_000;
 
+/// The most tables a scenario may declare, and what they may hold in all.
+pub const MAX_TABLES: usize = 32;
+pub const MAX_TOTAL_ITEMS: u64 = 5_000_000;
+pub const MAX_TOTAL_DEKS: u64 = 1_000_000;
+
 /// The most choices a question (`ask`) may offer (the room answers with the keys 1-9).
 pub const MAX_CHOICES: usize = 9;

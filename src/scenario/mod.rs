@@ -63,6 +63,9 @@ pub struct Step {
     pub repeat: Option<Repeat>,
     /// Version 2: a unique name (`[a-z0-9-]+`) for `--at` and markers.
     pub id: Option<String>,
+    /// Version 2: the table the step acts on and its expectations speak about (an index;
+    /// 0, the first table, when the step names none).
+    pub table: usize,
     /// Version 2: a question for the room, answered by the simulation.
     pub ask: Option<Ask>,
 }
@@ -120,6 +123,17 @@ pub enum Action {
 }
 
 impl Action {
+    /// Does it act on a table (a request or a key change), rather than on a key?
+    pub fn acts_on_table(&self) -> bool {
+        match self {
+            Action::Command(c) => matches!(
+                c,
+                Command::Read { .. } | Command::Write { .. } | Command::ChangeTableKey { .. }
+            ),
+            Action::EachConnection { .. } => true,
+        }
+    }
+
     /// The engine commands this action expands to.
     pub fn commands(&self) -> Vec<Command> {
         match self {
@@ -195,8 +209,13 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         cx: &cx,
         principals: &principals,
         keys: &keys,
+        tables: &[],
     };
-    let table = world::parse_table(&cx, raw.table.as_ref(), &declared)?;
+    let tables = world::parse_tables(&cx, raw.table.as_ref(), &declared)?;
+    let declared = Declared {
+        tables: &tables,
+        ..declared
+    };
     let steps = steps::parse_steps(&cx, &raw.step, &declared)?;
     let end = match &raw.end {
         Some(e) => Some(instant(&cx, e, "end", SimTime::ZERO)?),
@@ -211,7 +230,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
             seed,
             assumptions,
             keys,
-            table,
+            tables,
             principals,
         },
         assumptions_set,

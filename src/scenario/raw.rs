@@ -16,11 +16,48 @@ pub(super) struct RawScenario {
     pub(super) assumptions: Option<RawAssumptions>,
     #[serde(default)]
     pub(super) key: Vec<RawKey>,
-    pub(super) table: Option<Spanned<RawTable>>,
+    /// `[table]` (one) or `[[table]]` (several, version 2).
+    pub(super) table: Option<Spanned<RawTables>>,
     #[serde(default)]
     pub(super) principal: Vec<RawPrincipal>,
     #[serde(default)]
     pub(super) step: Vec<Spanned<RawStep>>,
+}
+
+/// One `[table]`, or `[[table]]` several times.
+pub(super) enum RawTables {
+    One(RawTable),
+    Many(Vec<Spanned<RawTable>>),
+}
+
+impl<'de> Deserialize<'de> for RawTables {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawTables;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a [table] or [[table]] section")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<RawTables, A::Error> {
+                RawTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawTables::One)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawTables, A::Error> {
+                let mut v = Vec::new();
+                while let Some(t) = seq.next_element::<Spanned<RawTable>>()? {
+                    v.push(t);
+                }
+                Ok(RawTables::Many(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,6 +126,7 @@ pub(super) struct RawStep {
     pub(super) expect: Option<Spanned<RawExpect>>,
     pub(super) id: Option<Spanned<String>>,
     pub(super) ask: Option<Spanned<RawAsk>>,
+    pub(super) table: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -117,5 +155,6 @@ pub(super) struct RawExpect {
     pub(super) keys: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) cached: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) recoverable: Option<Spanned<bool>>,
+    pub(super) tables: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) kms_calls: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
 }

@@ -93,7 +93,12 @@ fn parse_step(
         Some(a) => Some(parse_ask(cx, a, declared)?),
         None => None,
     };
+    let table = match &rs.table {
+        Some(t) => declared.table(t)?,
+        None => 0,
+    };
     Ok(Step {
+        table,
         number,
         line: cx.line(&raw_step.span()),
         at,

@@ -28,9 +28,9 @@ fn with_steps(steps: &str) -> Result<Scenario, Diagnostic> {
 fn minimal_file_gets_documented_defaults() {
     let s = with_steps("").unwrap();
     assert_eq!(s.world.seed, 0);
-    assert_eq!(s.world.table.name, "Orders");
-    assert_eq!(s.world.table.deks, 8);
-    assert_eq!(s.world.table.items, 64);
+    assert_eq!(s.world.table().name, "Orders");
+    assert_eq!(s.world.table().deks, 8);
+    assert_eq!(s.world.table().items, 64);
     assert_eq!(s.world.assumptions, Assumptions::default());
     assert!(s.assumptions_set.is_empty());
     assert_eq!(s.world.keys[1].kind, KeyKind::AwsManaged);

@@ -205,6 +205,7 @@ pub(super) fn parse_keys(
         cx,
         principals,
         keys: &[],
+        tables: &[],
     };
     for k in raw {
         keys.push(parse_key(cx, k, &keys, &declared)?);
@@ -364,18 +365,63 @@ fn parse_origin(
     Ok((external, expires))
 }
 
-/// `[table]`: name, key, DEKs and items.
-pub(super) fn parse_table(
+/// `[table]`, or (version 2) `[[table]]` several times: each with a unique name.
+pub(super) fn parse_tables(
     cx: &Ctx<'_>,
-    raw: Option<&Spanned<RawTable>>,
+    raw: Option<&Spanned<super::raw::RawTables>>,
+    declared: &Declared<'_>,
+) -> Result<Vec<TableSpec>, Diagnostic> {
+    let raw = raw.ok_or_else(|| {
+        cx.err(0..0, "missing [table]")
+            .help("add a [table] section with at least key = \"<a [[key]] id or aws-owned>\"")
+    })?;
+    let list: Vec<(&RawTable, std::ops::Range<usize>)> = match raw.get_ref() {
+        super::raw::RawTables::One(t) => vec![(t, raw.span())],
+        super::raw::RawTables::Many(v) => v.iter().map(|t| (t.get_ref(), t.span())).collect(),
+    };
+    if list.is_empty() {
+        return Err(cx
+            .err(raw.span(), "no table")
+            .help("add a [[table]] with key = \"...\""));
+    }
+    if list.len() > super::limits::MAX_TABLES {
+        return Err(cx.err(raw.span(), "too many tables").help(format!(
+            "a scenario has at most {} tables",
+            super::limits::MAX_TABLES
+        )));
+    }
+    let mut out: Vec<TableSpec> = Vec::with_capacity(list.len());
+    for (i, (rt, span)) in list.into_iter().enumerate() {
+        let t = parse_table(cx, rt, i, declared)?;
+        if out.iter().any(|o| o.name == t.name) {
+            let at = rt.name.as_ref().map_or(span, Spanned::span);
+            return Err(cx
+                .err(at, format!("table `{}` is declared twice", t.name))
+                .help("each [[table]] needs its own name"));
+        }
+        out.push(t);
+    }
+    let items: u64 = out.iter().map(|t| t.items).sum();
+    let deks: u64 = out.iter().map(|t| u64::from(t.deks)).sum();
+    if items > super::limits::MAX_TOTAL_ITEMS || deks > super::limits::MAX_TOTAL_DEKS {
+        return Err(cx
+            .err(raw.span(), "the tables hold too much in all")
+            .help(format!(
+                "at most {} items and {} DEKs over all tables",
+                super::limits::MAX_TOTAL_ITEMS,
+                super::limits::MAX_TOTAL_DEKS
+            )));
+    }
+    Ok(out)
+}
+
+/// One table: name (default `Orders`, then `Table2`, ...), key, DEKs and items.
+fn parse_table(
+    cx: &Ctx<'_>,
+    rt: &RawTable,
+    index: usize,
     declared: &Declared<'_>,
 ) -> Result<TableSpec, Diagnostic> {
-    let rt = raw
-        .ok_or_else(|| {
-            cx.err(0..0, "missing [table]")
-                .help("add a [table] section with at least key = \"<a [[key]] id or aws-owned>\"")
-        })?
-        .get_ref();
     let name = match &rt.name {
         Some(n) => {
             let s = n.get_ref();
@@ -390,7 +436,8 @@ pub(super) fn parse_table(
             }
             s.clone()
         }
-        None => "Orders".to_string(),
+        None if index == 0 => "Orders".to_string(),
+        None => format!("Table{}", index + 1),
     };
     let key = declared.key(&rt.key, true)?;
     if let Some(k) = declared.keys.iter().find(|k| k.id == key)

@@ -20,6 +20,8 @@ pub struct StepOut {
     pub repeat: Option<Repeat>,
     pub id: Option<String>,
     pub ask: Option<super::Ask>,
+    /// The table the step acts on, by name, when it is not the first.
+    pub table: Option<String>,
 }
 
 fn q(s: &str) -> String {
@@ -54,6 +56,25 @@ fn write_ask(out: &mut String, ask: &super::Ask) {
         q(&ask.prompt),
         choices.join("\n")
     );
+}
+
+/// One table is written `[table]` (version 1); several, `[[table]]` each.
+fn write_tables(out: &mut String, tables: &[crate::engine::TableSpec]) {
+    let header = if tables.len() == 1 {
+        "[table]"
+    } else {
+        "[[table]]"
+    };
+    for t in tables {
+        let _ = writeln!(
+            out,
+            "\n{header}\nname = {}\nkey = {}\ndeks = {}\nitems = {}",
+            q(&t.name),
+            q(t.key.as_str()),
+            t.deks,
+            t.items
+        );
+    }
 }
 
 /// Render a whole scenario file: the original world and `steps` (in time order).
@@ -115,15 +136,7 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
             let _ = writeln!(out, "expires = {}", at(e));
         }
     }
-    let t = &w.table;
-    let _ = writeln!(
-        out,
-        "\n[table]\nname = {}\nkey = {}\ndeks = {}\nitems = {}",
-        q(&t.name),
-        q(t.key.as_str()),
-        t.deks,
-        t.items
-    );
+    write_tables(&mut out, &w.tables);
     for p in &w.principals {
         let _ = writeln!(
             out,
@@ -137,6 +150,9 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
         write_action(&mut out, &s.action);
         if let Some(r) = s.repeat {
             let _ = writeln!(out, "every = {}\nuntil = {}", dur(r.every), at(r.until));
+        }
+        if let Some(t) = &s.table {
+            let _ = writeln!(out, "table = {}", q(t));
         }
         if let Some(id) = &s.id {
             let _ = writeln!(out, "id = {}", q(id));
@@ -218,6 +234,7 @@ fn expect_fields(checks: &[CheckKind]) -> String {
     let mut keys: Vec<String> = Vec::new();
     let mut cached: Vec<String> = Vec::new();
     let mut calls: Vec<String> = Vec::new();
+    let mut tables: Vec<String> = Vec::new();
     for c in checks {
         let f = c.field();
         match c {
@@ -235,12 +252,16 @@ fn expect_fields(checks: &[CheckKind]) -> String {
             }
             CheckKind::Recoverable(r) => fields.push(format!("{f} = {r}")),
             CheckKind::KmsCalls(p, n) => calls.push(format!("{} = {n}", q(p.as_str()))),
+            CheckKind::TableNamed(_, name, s) => {
+                tables.push(format!("{} = {}", q(name), q(s.name())));
+            }
         }
     }
     for (field, list) in [
         (Field::Keys, keys),
         (Field::Cached, cached),
         (Field::KmsCalls, calls),
+        (Field::Tables, tables),
     ] {
         if !list.is_empty() {
             fields.push(format!("{field} = {{ {} }}", list.join(", ")));

@@ -61,9 +61,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         };
         // A failure is marked by a glyph too, not only by its colour.
         let text = if e.kind.is_failure() {
-            format!("{} {}", glyph::FAILED, report::describe(&e.kind))
+            format!("{} {}", glyph::FAILED, report::describe_event(e))
         } else {
-            report::describe(&e.kind)
+            report::describe_event(e)
         };
         let parts = super::chrome::wrap(&text, text_w);
         parts

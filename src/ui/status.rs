@@ -12,6 +12,32 @@ use crate::engine::kms::KeyState;
 use crate::engine::table::{SseStatus, TableStatus};
 
 /// The lines of the panel, as (text, tone) parts.
+/// Several tables (version 2): the panel is about the first; the others in one line each, so a
+/// shared key's blast radius is on screen.
+fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
+    app.runner()
+        .engine()
+        .tables()
+        .iter()
+        .skip(1)
+        .map(|other| {
+            let tone = if other.status == TableStatus::Active {
+                Tone::Ok
+            } else {
+                Tone::Bad
+            };
+            vec![
+                (format!("Table {} ", other.name), Tone::Strong),
+                (other.status.aws_name().to_string(), tone),
+                (
+                    format!(" · {} wraps {}", other.current_kms_key(), other.current),
+                    Tone::Dim,
+                ),
+            ]
+        })
+        .collect()
+}
+
 pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
     let t = e.table();
@@ -85,6 +111,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             (format!("NO{since}"), Tone::Bad),
         ]);
     }
+    out.extend(other_tables(app));
     out.extend(totals(app));
     let a = e.assumptions();
     out.push(vec![(

@@ -1,0 +1,135 @@
+//! Several tables (version 2): `[[table]]`, `table =` on steps, the `tables` expectation, a
+//! shared key's blast radius, events naming their table, and explorations that keep it all.
+
+use std::sync::Arc;
+
+use rewrap::app::{App, Msg};
+use rewrap::runner::Runner;
+use rewrap::scenario;
+
+const TWO: &str = r#"title = "two tables"
+[[key]]
+id = "kms-1"
+[[key]]
+id = "kms-2"
+[[table]]
+name = "Orders"
+key = "kms-1"
+[[table]]
+name = "Audit"
+key = "kms-1"
+[[table]]
+name = "Other"
+key = "kms-2"
+[[principal]]
+name = "app"
+"#;
+
+fn run(text: &str) -> Runner {
+    let s = scenario::parse("t.toml", text).unwrap_or_else(|d| panic!("{d}"));
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    r
+}
+
+#[test]
+fn a_shared_key_stops_every_table_under_it_each_on_its_own_clock() {
+    let r = run(&format!(
+        r#"{TWO}
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+table = "Audit"
+expect = {{ outcome = "ok", cached = {{ app = "5m" }} }}
+[[step]]
+at = "2m"
+do = "disable-key"
+key = "kms-1"
+[[step]]
+at = "3m"
+do = "read"
+principal = "app"
+table = "Orders"
+expect = {{ outcome = "error", table = "inaccessible", tables = {{ Audit = "active", Other = "active" }} }}
+[[step]]
+at = "6m"
+do = "read"
+principal = "app"
+table = "Audit"
+expect = {{ outcome = "error", tables = {{ Orders = "inaccessible", Audit = "inaccessible", Other = "active" }} }}
+[[step]]
+at = "7m"
+do = "read"
+principal = "app"
+table = "Other"
+expect = {{ outcome = "ok", table = "active" }}
+[[step]]
+at = "7d 3m"
+do = "wait"
+expect = {{ tables = {{ Orders = "archiving", Audit = "inaccessible" }} }}
+"#
+    ));
+    let failures: Vec<String> = r.failures().iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{failures:?}");
+    // Events about one table say which.
+    let lines: Vec<String> = r
+        .engine()
+        .log()
+        .iter()
+        .map(rewrap::report::text_line)
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("[Audit] TableStatus ACTIVE -> INACCESSIBLE")),
+        "{lines:#?}"
+    );
+    let json = rewrap::report::json_line(r.engine().log().iter().last().unwrap());
+    assert!(json.contains("\"kind\""), "{json}");
+}
+
+#[test]
+fn tables_are_named_checked_at_load() {
+    let dup = TWO.replace("name = \"Audit\"", "name = \"Orders\"");
+    let e = scenario::parse("t.toml", &dup).unwrap_err().to_string();
+    assert!(
+        e.contains("declared twice") && e.contains("t.toml:10:"),
+        "{e}"
+    );
+    let unknown = format!(
+        "{TWO}[[step]]\nat = \"1m\"\ndo = \"read\"\nprincipal = \"app\"\ntable = \"Nope\"\n"
+    );
+    let e = scenario::parse("t.toml", &unknown).unwrap_err().to_string();
+    let line = unknown.lines().position(|l| l.contains("Nope")).unwrap() + 1;
+    assert!(
+        e.contains("unknown table `Nope`") && e.contains(&format!("t.toml:{line}:")),
+        "{e}"
+    );
+    assert!(e.contains("Orders, Audit, Other"), "{e}");
+    let bad_expect = format!(
+        "{TWO}[[step]]\nat = \"1m\"\ndo = \"wait\"\nexpect = {{ tables = {{ Gone = \"active\" }} }}\n"
+    );
+    let e = scenario::parse("t.toml", &bad_expect)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("unknown table `Gone`"), "{e}");
+}
+
+/// A saved exploration of a several-table scenario keeps `[[table]]` and `table =`, and
+/// replays under `check`.
+#[test]
+fn an_exploration_of_several_tables_replays() {
+    let mut a = App::new(Arc::new(scenario::load("shared-key-blast-radius").unwrap())).unwrap();
+    for _ in 0..a.scenario().steps.len() {
+        a.update(Msg::NextStep);
+        a.settle();
+    }
+    let text = a.session().exploration_toml();
+    assert!(text.contains("[[table]]"), "{text}");
+    assert!(text.contains("table = \"Audit\""), "{text}");
+    let s = scenario::parse("explored.toml", &text).unwrap_or_else(|d| panic!("{d}\n{text}"));
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    assert!(r.failures().is_empty(), "{:?}", r.failures());
+}
