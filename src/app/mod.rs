@@ -155,6 +155,8 @@ pub enum NodeId {
     TableKey(TableKeyId),
     Deks(TableKeyId, u32),
     Items,
+    /// Another table (version 2, by index), shown under the KMS key wrapping its table key.
+    OtherTable(usize),
 }
 
 /// Selection and scrolling of one list panel.

@@ -97,6 +97,32 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 dek_rows(app, &mut out, &k.id, tk.id, lo, hi, k.is_deleted());
             }
         }
+        // Other tables whose current table key this KMS key wraps: one row each (the key's
+        // blast radius at a glance; the status panel has their status too).
+        for (ix, other) in e.tables().iter().enumerate().skip(1) {
+            if *other.current_kms_key() != k.id {
+                continue;
+            }
+            let tone = if other.status == crate::engine::table::TableStatus::Active {
+                Tone::Normal
+            } else {
+                Tone::Bad
+            };
+            out.push(TreeRow {
+                id: NodeId::OtherTable(ix),
+                depth: 1,
+                key: Some(k.id.clone()),
+                foldable: false,
+                collapsed: false,
+                parts: vec![
+                    (format!("{} of table {}", other.current, other.name), tone),
+                    (
+                        format!(" · {} DEKs · {}", other.deks.len(), other.status.name()),
+                        Tone::Dim,
+                    ),
+                ],
+            });
+        }
     }
     out.push(items_row(t));
     out
