@@ -364,7 +364,7 @@ impl Notes {
                     | C::RotateKey { key }
                     | C::DeleteImportedMaterial { key }
                     | C::ImportKeyMaterial { key, .. } => key_ok(key),
-                    C::Wait => true,
+                    C::Wait | C::RevokeGrant | C::CreateGrant => true,
                 }
             }
         }

@@ -136,6 +136,8 @@ fn managed_key(cmd: &Command) -> Option<&KmsKeyId> {
         Command::Read { .. }
         | Command::Write { .. }
         | Command::ChangeTableKey { .. }
+        | Command::RevokeGrant
+        | Command::CreateGrant
         | Command::Wait => None,
     }
 }

@@ -44,6 +44,11 @@ pub enum Command {
         principal: PrincipalId,
     },
     Wait,
+    /// Version 2: RevokeGrant of the grant DynamoDB holds for the table on its KMS key.
+    RevokeGrant,
+    /// Version 2: the grant re-created (how a customer does it is undocumented:
+    /// assumption `grant_recreate`).
+    CreateGrant,
     /// Version 2: DeleteImportedKeyMaterial (at once, no waiting period).
     DeleteImportedMaterial {
         key: KmsKeyId,
@@ -93,6 +98,8 @@ impl Command {
             Command::RotateKey { key } => format!("rotate {key} (on demand)"),
             Command::Revoke { key, principal } => format!("revoke {principal} on {key}"),
             Command::Allow { key, principal } => format!("allow {principal} on {key}"),
+            Command::RevokeGrant => "revoke DynamoDB's grant on the table's key".to_string(),
+            Command::CreateGrant => "re-create DynamoDB's grant on the table's key".to_string(),
             Command::DeleteImportedMaterial { key } => {
                 format!("delete the imported key material of {key}")
             }

@@ -304,6 +304,11 @@ pub enum EventKind {
     DataUnrecoverable {
         key: KmsKeyId,
     },
+    /// DynamoDB's grant for the table on `key` was revoked, or re-created.
+    GrantChanged {
+        key: KmsKeyId,
+        revoked: bool,
+    },
     /// Imported key material left KMS: deleted (DeleteImportedKeyMaterial) or expired (its
     /// ValidTo passed). The same material, imported again, brings the key back (fact 99).
     ImportedMaterialRemoved {

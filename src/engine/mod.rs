@@ -198,6 +198,7 @@ impl Engine {
             items,
             quota: Quota::default(),
             job: None,
+            grant_revoked_on: None,
             cache,
             cache_slots,
             context,

@@ -31,7 +31,11 @@ impl Engine {
         };
         let table_scoped = matches!(
             cmd,
-            Command::Read { .. } | Command::Write { .. } | Command::ChangeTableKey { .. }
+            Command::Read { .. }
+                | Command::Write { .. }
+                | Command::ChangeTableKey { .. }
+                | Command::RevokeGrant
+                | Command::CreateGrant
         );
         self.acting = table_scoped.then_some(tx);
         let result = self.apply_now(tx, cmd);
@@ -61,6 +65,8 @@ impl Engine {
             Command::Revoke { key, principal } => self.set_permission(cmd, key, principal, false),
             Command::Allow { key, principal } => self.set_permission(cmd, key, principal, true),
             Command::Wait => RequestResult::Ok,
+            Command::RevokeGrant => self.set_grant(tx, cmd, false),
+            Command::CreateGrant => self.set_grant(tx, cmd, true),
             Command::DeleteImportedMaterial { key } => {
                 self.admin(cmd, key, AdminOp::DeleteImportedMaterial)
             }
@@ -321,10 +327,14 @@ impl Engine {
                     table_key: tk,
                     expires_at,
                 });
-                self.restore_active(
-                    tx,
-                    format!("a KMS Decrypt through {kms_id} succeeded again"),
-                );
+                // With its grant revoked the table stays inaccessible until DynamoDB's own
+                // check succeeds again (a principal's Decrypt is not DynamoDB's).
+                if self.tables[tx.0].grant_revoked_on.is_none() {
+                    self.restore_active(
+                        tx,
+                        format!("a KMS Decrypt through {kms_id} succeeded again"),
+                    );
+                }
                 Ok(bytes)
             }
             Err(err) => {

@@ -355,7 +355,10 @@ impl Engine {
                 total,
             });
         }
-        if *key == old_kms && code.is_key_failure() {
+        // A key failure on the old key, or DynamoDB's revoked grant on it, makes the table
+        // inaccessible (its own call failed).
+        let grant_revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(key);
+        if *key == old_kms && (code.is_key_failure() || grant_revoked) {
             self.mark_inaccessible(
                 tx,
                 format!("the re-wrap job could not decrypt the old table key: {key} gave {code}"),

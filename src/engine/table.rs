@@ -321,6 +321,9 @@ pub struct Table {
     pub quota: Quota,
     pub job: Option<RewrapJob>,
     /// The table-key cache: one entry per (principal, connection) for this table (fact 16).
+    /// Version 2: DynamoDB's grant for this table on this KMS key was revoked (RevokeGrant);
+    /// DynamoDB's own calls with it fail until it is re-created (facts 40, 41, 73).
+    pub grant_revoked_on: Option<KmsKeyId>,
     pub cache: Vec<CacheEntry>,
     /// Where each principal's connections start in `cache`, and how many it has: finding a
     /// connection's entry is O(log principals), never a scan.

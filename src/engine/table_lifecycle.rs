@@ -108,7 +108,8 @@ impl Engine {
                 true
             }
             Err(e) => {
-                if e.code.is_key_failure() {
+                // A revoked grant makes the table inaccessible as a key failure does.
+                if e.code.is_key_failure() || e.code == KmsErrorCode::AccessDeniedException {
                     self.mark_inaccessible(
                         tx,
                         format!("DynamoDB's {purpose} got {} from {kms_id}", e.code),
@@ -144,8 +145,23 @@ impl Engine {
             });
         };
         let blob = self.tables[tx.0].table_key(tk).wrapped.clone();
-        let result = self.keys[ix]
-            .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
+        // DynamoDB calls with its grant for this table: revoked, KMS refuses (fact 41).
+        let grant = if self.tables[tx.0].grant_revoked_on.as_ref() == Some(kms_id) {
+            Err(KmsError {
+                code: KmsErrorCode::AccessDeniedException,
+                message: format!(
+                    "the grant for table {} on {kms_id} was revoked",
+                    self.tables[tx.0].name
+                ),
+            })
+        } else {
+            Ok(())
+        };
+        let result = grant
+            .and_then(|()| {
+                self.keys[ix]
+                    .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
+            })
             .and_then(|()| {
                 self.keys[ix].decrypt(&blob, &table_key_aad(&self.tables[tx.0].context, tk))
             });
@@ -178,5 +194,72 @@ impl Engine {
                 );
             }
         }
+    }
+
+    /// RevokeGrant / re-create DynamoDB's grant for table `tx` on its current KMS key (facts
+    /// 40, 41, 73, 100): DynamoDB's own calls (background checks, re-wrap, archive) then fail
+    /// with AccessDeniedException, and it notices at its next call or check (`detection`);
+    /// a principal's reads still decrypt as the principal (fact 20). Re-created, the table
+    /// recovers at DynamoDB's next check.
+    pub(super) fn set_grant(
+        &mut self,
+        tx: TableIx,
+        cmd: &crate::engine::Command,
+        active: bool,
+    ) -> crate::engine::event::RequestResult {
+        use crate::engine::vocab::ErrorCode;
+        let key = self.tables[tx.0].current_kms_key().clone();
+        let op = if active {
+            KmsOp::CreateGrant
+        } else {
+            KmsOp::RevokeGrant
+        };
+        let revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(&key);
+        if !active && revoked {
+            self.kms_call(
+                Some(tx),
+                op,
+                &key,
+                Caller::Admin,
+                None,
+                Some(KmsErrorCode::NotFoundException),
+                "admin action",
+            );
+            return self.refuse(
+                cmd,
+                ErrorCode::Kms(KmsErrorCode::NotFoundException),
+                Some(KmsErrorCode::NotFoundException),
+                "DynamoDB's grant for this table was already revoked".into(),
+            );
+        }
+        if active && !self.assumptions.grant_recreate {
+            return self.refuse(
+                cmd,
+                ErrorCode::AccessDenied,
+                None,
+                "re-creating DynamoDB's grant is refused here (assumption grant_recreate = refused)".into(),
+            );
+        }
+        self.kms_call(
+            Some(tx),
+            op,
+            &key,
+            Caller::Admin,
+            None,
+            None,
+            "admin action: DynamoDB's grant for the table",
+        );
+        self.tables[tx.0].grant_revoked_on = (!active).then(|| key.clone());
+        self.emit(EventKind::GrantChanged {
+            key,
+            revoked: !active,
+        });
+        if !self.tables[tx.0].is_archived_or_archiving() {
+            self.schedule(
+                self.now + self.assumptions.detection,
+                Scheduled::DetectionCheck { table: tx },
+            );
+        }
+        crate::engine::event::RequestResult::Ok
     }
 }

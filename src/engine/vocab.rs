@@ -26,11 +26,13 @@ pub enum Verb {
     Wait,
     DeleteImportedMaterial,
     ImportKeyMaterial,
+    RevokeGrant,
+    CreateGrant,
 }
 
 impl Verb {
     /// Every action, in the order the format page lists them.
-    pub const ALL: [Verb; 13] = [
+    pub const ALL: [Verb; 15] = [
         Verb::Read,
         Verb::Write,
         Verb::ChangeTableKey,
@@ -44,6 +46,8 @@ impl Verb {
         Verb::Wait,
         Verb::DeleteImportedMaterial,
         Verb::ImportKeyMaterial,
+        Verb::RevokeGrant,
+        Verb::CreateGrant,
     ];
 
     /// The name a scenario file uses.
@@ -62,6 +66,8 @@ impl Verb {
             Verb::Wait => "wait",
             Verb::DeleteImportedMaterial => "delete-imported-material",
             Verb::ImportKeyMaterial => "import-key-material",
+            Verb::RevokeGrant => "revoke-grant",
+            Verb::CreateGrant => "create-grant",
         }
     }
 
@@ -77,7 +83,10 @@ impl Verb {
 
     /// Every key action and the key change name a KMS key.
     pub const fn needs_key(self) -> bool {
-        !matches!(self, Verb::Read | Verb::Write | Verb::Wait)
+        !matches!(
+            self,
+            Verb::Read | Verb::Write | Verb::Wait | Verb::RevokeGrant | Verb::CreateGrant
+        )
     }
 
     pub const fn takes_connection(self) -> bool {
@@ -122,6 +131,8 @@ impl Command {
             Command::Wait => Verb::Wait,
             Command::DeleteImportedMaterial { .. } => Verb::DeleteImportedMaterial,
             Command::ImportKeyMaterial { .. } => Verb::ImportKeyMaterial,
+            Command::RevokeGrant => Verb::RevokeGrant,
+            Command::CreateGrant => Verb::CreateGrant,
         }
     }
 }
@@ -140,6 +151,7 @@ pub enum KmsOp {
     RotateKeyOnDemand,
     DeleteImportedKeyMaterial,
     ImportKeyMaterial,
+    RevokeGrant,
 }
 
 impl KmsOp {
@@ -156,6 +168,7 @@ impl KmsOp {
             KmsOp::RotateKeyOnDemand => "RotateKeyOnDemand",
             KmsOp::DeleteImportedKeyMaterial => "DeleteImportedKeyMaterial",
             KmsOp::ImportKeyMaterial => "ImportKeyMaterial",
+            KmsOp::RevokeGrant => "RevokeGrant",
         }
     }
 
@@ -170,6 +183,7 @@ impl KmsOp {
                 | KmsOp::RotateKeyOnDemand
                 | KmsOp::DeleteImportedKeyMaterial
                 | KmsOp::ImportKeyMaterial
+                | KmsOp::RevokeGrant
         )
     }
 

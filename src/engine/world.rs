@@ -29,6 +29,9 @@ pub struct Assumptions {
     /// How long a key-state or permission change takes to reach DynamoDB's KMS calls
     /// (undocumented: fact 24 says seconds, sometimes minutes).
     pub propagation: SimDuration,
+    /// Whether a customer can re-create DynamoDB's grant on a table's key (`create-grant`):
+    /// the real notification e-mail says "re-create the grant"; how is undocumented.
+    pub grant_recreate: bool,
 }
 
 impl Assumptions {
@@ -66,6 +69,7 @@ impl Default for Assumptions {
             pending_deletion_error: PendingDeletionError::KmsInvalidStateException,
             on_demand_rotation_limit: 10,
             propagation: SimDuration::ZERO,
+            grant_recreate: true,
         }
     }
 }

@@ -25,6 +25,7 @@ pub fn tag(kind: &EventKind) -> &'static str {
         | EventKind::KeyMaterialDestroyed { .. }
         | EventKind::ImportedMaterialRemoved { .. }
         | EventKind::KeyMaterialImported { .. }
+        | EventKind::GrantChanged { .. }
         | EventKind::PermissionChanged { .. }
         | EventKind::KeyChangePropagated { .. } => "KEY",
         EventKind::CacheFilled { .. }
@@ -70,6 +71,7 @@ pub fn describe(kind: &EventKind) -> String {
         | EventKind::KeyRotationDeferred { .. }
         | EventKind::KeyMaterialDestroyed { .. }
         | EventKind::ImportedMaterialRemoved { .. }
+        | EventKind::GrantChanged { .. }
         | EventKind::KeyMaterialImported { .. }
         | EventKind::KeyChangePropagated { .. }
         | EventKind::PermissionChanged { .. } => describe_key(kind),
@@ -151,6 +153,17 @@ fn describe_key(kind: &EventKind) -> String {
         ),
         EventKind::KeyRotationDeferred { key, state } => {
             format!("{key}: automatic rotation due but key is {state}; runs when re-enabled")
+        }
+        EventKind::GrantChanged { key, revoked } => {
+            if *revoked {
+                format!(
+                    "DynamoDB's grant on {key} revoked: DynamoDB's own calls for this table now fail (AccessDeniedException); principals' reads still decrypt as themselves"
+                )
+            } else {
+                format!(
+                    "DynamoDB's grant on {key} re-created: the table recovers at DynamoDB's next check"
+                )
+            }
         }
         EventKind::ImportedMaterialRemoved { key, expired } => format!(
             "{key}: imported key material {}: the key is unusable (PendingImport) until the same material is imported again; nothing is lost, it exists outside AWS",

@@ -67,6 +67,17 @@ pub fn assumption_rows(scenario: &Scenario) -> Vec<(&'static str, String, &'stat
         false,
     ));
     rows.push((
+        "grant_recreate",
+        if a.grant_recreate {
+            "allowed"
+        } else {
+            "refused"
+        }
+        .to_string(),
+        src("grant_recreate"),
+        false,
+    ));
+    rows.push((
         "on_demand_rotation_limit",
         a.on_demand_rotation_limit.to_string(),
         src("on_demand_rotation_limit"),

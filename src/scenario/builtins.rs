@@ -35,6 +35,7 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("restore-within-grace"),
     builtin!("imported-material-expires"),
     builtin!("shared-key-blast-radius"),
+    builtin!("grant-revoked"),
 ];
 
 /// Why a scenario could not be loaded.

@@ -32,6 +32,7 @@ pub enum Field {
     Recoverable,
     KmsCalls,
     Tables,
+    Grant,
 }
 
 impl Field {
@@ -48,6 +49,7 @@ impl Field {
             Field::Recoverable => "recoverable",
             Field::KmsCalls => "kms_calls",
             Field::Tables => "tables",
+            Field::Grant => "grant",
         }
     }
 }
@@ -92,6 +94,9 @@ pub enum CheckKind {
     KmsCalls(PrincipalId, u32),
     /// Version 2 `tables = { Name = "status" }`: a table by index (and name), any table.
     TableNamed(usize, String, TableStatus),
+    /// Version 2 `grant = "active" | "revoked"`: DynamoDB's grant on the step's table's key
+    /// (true: revoked).
+    Grant(bool),
 }
 
 /// What an observed value was, for a failure line.
@@ -111,6 +116,7 @@ impl CheckKind {
             CheckKind::WrappedBy(_) => Field::WrappedBy,
             CheckKind::KeyState(..) => Field::Keys,
             CheckKind::TableNamed(..) => Field::Tables,
+            CheckKind::Grant(_) => Field::Grant,
             CheckKind::Cached(..) => Field::Cached,
             CheckKind::Recoverable(_) => Field::Recoverable,
             CheckKind::KmsCalls(..) => Field::KmsCalls,
@@ -132,6 +138,7 @@ impl CheckKind {
             CheckKind::Recoverable(r) => format!("{f}={r}"),
             CheckKind::KmsCalls(p, n) => format!("{f}.{p}={n}"),
             CheckKind::TableNamed(_, name, s) => format!("{f}.{name}={}", s.name()),
+            CheckKind::Grant(revoked) => format!("{f}={}", grant_name(*revoked)),
         }
     }
 
@@ -178,6 +185,10 @@ impl CheckKind {
             CheckKind::Recoverable(r) => {
                 compare(r, &engine.recoverable_in(tx), ToString::to_string)
             }
+            CheckKind::Grant(revoked) => {
+                let now = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
+                compare(revoked, &now, |v| grant_name(*v).into())
+            }
             CheckKind::TableNamed(ix, _, s) => match engine.tables().get(*ix) {
                 Some(named) => compare(s, &named.status, |v| v.name().into()),
                 None => Got::Differs("no such table".into()),
@@ -199,6 +210,11 @@ fn compare<T: PartialEq>(expected: &T, got: &T, show: impl Fn(&T) -> String) -> 
     } else {
         Got::Differs(show(got))
     }
+}
+
+/// A `grant` value as the file writes it.
+pub fn grant_name(revoked: bool) -> &'static str {
+    if revoked { "revoked" } else { "active" }
 }
 
 fn outcome_name(ok: bool) -> &'static str {
@@ -282,6 +298,10 @@ pub(super) fn parse_expect(
             let s = pick(cx, v, Field::Tables, &TableStatus::ALL, |s| s.name())?;
             push(&t.span(), CheckKind::TableNamed(ix, t.get_ref().clone(), s));
         }
+    }
+    if let Some(v) = &raw.grant {
+        let revoked = pick(cx, v, Field::Grant, &[false, true], |r| grant_name(*r))?;
+        push(&v.span(), CheckKind::Grant(revoked));
     }
     if let Some(map) = &raw.kms_calls {
         for (p, v) in map.get_ref() {

@@ -71,6 +71,7 @@ pub(super) struct RawAssumptions {
     pub(super) deletion_delay: Option<Spanned<String>>,
     pub(super) propagation: Option<Spanned<String>>,
     pub(super) pending_deletion_error: Option<Spanned<String>>,
+    pub(super) grant_recreate: Option<Spanned<String>>,
     pub(super) on_demand_rotation_limit: Option<Spanned<i64>>,
 }
 
@@ -156,5 +157,6 @@ pub(super) struct RawExpect {
     pub(super) cached: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) recoverable: Option<Spanned<bool>>,
     pub(super) tables: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    pub(super) grant: Option<Spanned<String>>,
     pub(super) kms_calls: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
 }

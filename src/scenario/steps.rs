@@ -288,6 +288,8 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
         },
         Verb::Wait => Command::Wait,
         Verb::DeleteImportedMaterial => Command::DeleteImportedMaterial { key: key()? },
+        Verb::RevokeGrant => Command::RevokeGrant,
+        Verb::CreateGrant => Command::CreateGrant,
         Verb::ImportKeyMaterial => {
             let expires = match &rs.expires {
                 Some(e) => {

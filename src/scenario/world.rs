@@ -102,6 +102,10 @@ pub(super) fn parse_assumptions(
         };
         set.insert("pending_deletion_error");
     }
+    if let Some(v) = &r.grant_recreate {
+        a.grant_recreate = grant_recreate(cx, v)?;
+        set.insert("grant_recreate");
+    }
     if let Some(v) = &r.on_demand_rotation_limit {
         let n = *v.get_ref();
         if !(1..=25).contains(&n) {
@@ -363,6 +367,17 @@ fn parse_origin(
         }
     };
     Ok((external, expires))
+}
+
+/// Assumption `grant_recreate`: `allowed` (default) or `refused`.
+fn grant_recreate(cx: &Ctx<'_>, v: &Spanned<String>) -> Result<bool, Diagnostic> {
+    match v.get_ref().as_str() {
+        "allowed" => Ok(true),
+        "refused" => Ok(false),
+        other => Err(cx
+            .err(v.span(), format!("unknown `grant_recreate` `{other}`"))
+            .help(format!("one of {}", one_of(&["allowed", "refused"])))),
+    }
 }
 
 /// `[table]`, or (version 2) `[[table]]` several times: each with a unique name.

@@ -104,6 +104,9 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
             q(a.pending_deletion_error_name())
         );
     }
+    if a.grant_recreate != d.grant_recreate {
+        let _ = writeln!(assumptions, "grant_recreate = \"refused\"");
+    }
     if a.on_demand_rotation_limit != d.on_demand_rotation_limit {
         let _ = writeln!(
             assumptions,
@@ -204,7 +207,9 @@ fn write_action(out: &mut String, action: &Action) {
                 | Command::RotateKey { key }
                 | Command::DeleteImportedMaterial { key }
                 | Command::ImportKeyMaterial { key, .. } => (Some(key), None, None, None),
-                Command::Wait => (None, None, None, None),
+                Command::Wait | Command::RevokeGrant | Command::CreateGrant => {
+                    (None, None, None, None)
+                }
             };
             let _ = writeln!(out, "do = \"{verb}\"");
             if let Some(k) = key {
@@ -252,6 +257,9 @@ fn expect_fields(checks: &[CheckKind]) -> String {
             }
             CheckKind::Recoverable(r) => fields.push(format!("{f} = {r}")),
             CheckKind::KmsCalls(p, n) => calls.push(format!("{} = {n}", q(p.as_str()))),
+            CheckKind::Grant(revoked) => {
+                fields.push(format!("{f} = {}", q(super::expect::grant_name(*revoked))));
+            }
             CheckKind::TableNamed(_, name, s) => {
                 tables.push(format!("{} = {}", q(name), q(s.name())));
             }
