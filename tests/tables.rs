@@ -133,3 +133,36 @@ fn an_exploration_of_several_tables_replays() {
     r.run_to_end();
     assert!(r.failures().is_empty(), "{:?}", r.failures());
 }
+
+/// `run` ends with a recoverability ledger: every copy of each table's data, the key it needs
+/// and its state at the end (a deleted key's table and archival backup are lost; a disabled
+/// key's archival backup is blocked; an untouched table is readable).
+#[test]
+fn the_ledger_says_what_every_copy_needs() {
+    let lost = {
+        let s = scenario::load("delete-current-key").unwrap();
+        let mut r = Runner::new(Arc::new(s)).unwrap();
+        r.run_to_end();
+        rewrap::report::Summary::of(&r.scenario, r.engine()).text()
+    };
+    assert!(lost.contains("Recoverability ledger"), "{lost}");
+    assert!(
+        lost.lines()
+            .any(|l| l.contains("archival backup") && l.contains("LOST")),
+        "{lost}"
+    );
+    let s = scenario::load("shared-key-blast-radius").unwrap();
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    let text = rewrap::report::Summary::of(&r.scenario, r.engine()).text();
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Audit") && l.contains("archival backup") && l.contains("blocked")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.contains("Sessions") && l.contains("readable")),
+        "{text}"
+    );
+}

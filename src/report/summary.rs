@@ -43,6 +43,78 @@ pub struct Summary {
     /// With several tables (version 2), each one at the end: name, TableStatus, its KMS key,
     /// recoverable, inaccessible since. Empty with one table (its line is above).
     pub tables: Vec<(String, &'static str, String, bool, Option<SimTime>)>,
+    /// The recoverability ledger: every copy of each table's data at the end.
+    pub ledger: Vec<LedgerRow>,
+}
+
+/// One copy of a table's data (the table itself, its archival backup), the KMS key it needs,
+/// what can be done with it at the end, and when it stopped being readable / recoverable.
+#[derive(Clone, Debug)]
+pub struct LedgerRow {
+    pub table: String,
+    pub copy: &'static str,
+    pub key: String,
+    pub state: String,
+    pub unreadable_since: Option<SimTime>,
+    pub lost_since: Option<SimTime>,
+}
+
+/// The ledger rows for every table (see `LedgerRow`).
+fn ledger(engine: &Engine) -> Vec<LedgerRow> {
+    use crate::engine::table::TableStatus;
+    let deleted_at = |key: &crate::engine::ids::KmsKeyId| {
+        engine
+            .milestones()
+            .keys_deleted
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, t)| *t)
+    };
+    let usable = |key: &crate::engine::ids::KmsKeyId| {
+        engine
+            .key(key)
+            .is_some_and(|k| k.state == KeyState::Enabled)
+    };
+    let mut rows = Vec::new();
+    for t in engine.tables() {
+        let key = t.current_kms_key();
+        let lost = deleted_at(key);
+        let state = match (t.status, lost) {
+            (_, Some(_)) => "LOST: its key material was destroyed".to_string(),
+            (TableStatus::Active, _) => "readable".to_string(),
+            (TableStatus::InaccessibleEncryptionCredentials, _) => {
+                format!("unreadable until {key} is usable again")
+            }
+            (TableStatus::Archiving | TableStatus::Archived, _) => {
+                "archived: its archival backup is the copy".to_string()
+            }
+        };
+        rows.push(LedgerRow {
+            table: t.name.clone(),
+            copy: "table",
+            key: key.to_string(),
+            state,
+            unreadable_since: t.inaccessible_since,
+            lost_since: lost,
+        });
+        if let Some(b) = &t.archival_backup {
+            let lost = deleted_at(&b.key);
+            let state = match lost {
+                Some(_) => "LOST: its key material was destroyed".to_string(),
+                None if usable(&b.key) => "restorable now".to_string(),
+                None => format!("blocked: restorable once {} is usable again", b.key),
+            };
+            rows.push(LedgerRow {
+                table: t.name.clone(),
+                copy: "archival backup",
+                key: b.key.to_string(),
+                state,
+                unreadable_since: None,
+                lost_since: lost,
+            });
+        }
+    }
+    rows
 }
 
 /// Rows of the assumptions table: name, value, where it came from, documented or not.
@@ -118,6 +190,7 @@ impl Summary {
         };
         Self {
             tables,
+            ledger: ledger(engine),
             title: scenario.title.clone(),
             end: engine.now(),
             first_failed_read: m
@@ -162,6 +235,39 @@ impl Summary {
     }
 
     /// The human summary printed after `rewrap run`.
+    /// The per-table lines (several tables) and the recoverability ledger.
+    fn tables_and_ledger(&self, s: &mut String) {
+        if !self.tables.is_empty() {
+            let _ = writeln!(s, "Tables (the first is the one above):");
+            for (name, status, key, recoverable, since) in &self.tables {
+                let since = since.map_or(String::new(), |t| format!(", inaccessible since {t}"));
+                let _ = writeln!(
+                    s,
+                    "  {name:<20} {status} under {key}, recoverable: {}{since}",
+                    if *recoverable { "yes" } else { "NO" }
+                );
+            }
+        }
+        let _ = writeln!(
+            s,
+            "Recoverability ledger (every copy of each table's data, the key it needs, at the end):"
+        );
+        for r in &self.ledger {
+            let mut when = String::new();
+            if let Some(t) = r.unreadable_since {
+                let _ = write!(when, ", unreadable since {t}");
+            }
+            if let Some(t) = r.lost_since {
+                let _ = write!(when, ", unrecoverable since {t}");
+            }
+            let _ = writeln!(
+                s,
+                "  {:<16} {:<16} needs {:<14} {}{when}",
+                r.table, r.copy, r.key, r.state
+            );
+        }
+    }
+
     pub fn text(&self) -> String {
         let mut s = String::new();
         let none = "never";
@@ -224,17 +330,7 @@ impl Summary {
             self.wrapped_by,
             if self.recoverable { "yes" } else { "NO" }
         );
-        if !self.tables.is_empty() {
-            let _ = writeln!(s, "Tables (the first is the one above):");
-            for (name, status, key, recoverable, since) in &self.tables {
-                let since = since.map_or(String::new(), |t| format!(", inaccessible since {t}"));
-                let _ = writeln!(
-                    s,
-                    "  {name:<20} {status} under {key}, recoverable: {}{since}",
-                    if *recoverable { "yes" } else { "NO" }
-                );
-            }
-        }
+        self.tables_and_ledger(&mut s);
         let (ok, checked, first_err) = &self.chain;
         let _ = write!(
             s,
@@ -317,6 +413,14 @@ impl Summary {
             "kms_calls": counts,
             "assumptions": assumptions,
         });
+        v["ledger"] = self
+            .ledger
+            .iter()
+            .map(|r| {
+                json!({"table": r.table, "copy": r.copy, "key": r.key, "state": r.state,
+                       "unreadable_since_ms": ms(r.unreadable_since), "unrecoverable_since_ms": ms(r.lost_since)})
+            })
+            .collect();
         if !self.tables.is_empty() {
             v["tables"] = self
                 .tables
