@@ -122,3 +122,34 @@ expect = { outcome = "error", error = "AccessDeniedException", grant = "revoked"
         "{e}"
     );
 }
+
+/// The sandbox: `G` revokes DynamoDB's grant (and re-creates it), `i` / `I` delete and
+/// re-import the selected key's imported material; a saved exploration replays them.
+#[test]
+fn the_sandbox_revokes_grants_and_moves_imported_material() {
+    use rewrap::app::{App, Msg};
+    let mut a = App::new(Arc::new(
+        scenario::load("imported-material-expires").unwrap(),
+    ))
+    .unwrap();
+    a.update(Msg::NextStep);
+    a.settle();
+    a.update(Msg::ToggleGrant);
+    assert!(a.runner().engine().table().grant_revoked_on.is_some());
+    a.update(Msg::ToggleGrant);
+    assert!(a.runner().engine().table().grant_revoked_on.is_none());
+    a.update(Msg::DeleteMaterial);
+    let state = |a: &App| a.runner().engine().keys()[0].state.name();
+    assert_eq!(state(&a), "pending-import");
+    a.update(Msg::ImportMaterial);
+    assert_eq!(state(&a), "enabled");
+    let text = a.session().exploration_toml();
+    assert!(
+        text.contains("do = \"revoke-grant\"") && text.contains("do = \"import-key-material\""),
+        "{text}"
+    );
+    let s = scenario::parse("explored.toml", &text).unwrap_or_else(|d| panic!("{d}\n{text}"));
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    assert!(r.failures().is_empty(), "{:?}", r.failures());
+}

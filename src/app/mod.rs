@@ -76,6 +76,11 @@ pub enum Msg {
     RotateKey,
     Revoke,
     Allow,
+    /// Revoke DynamoDB's grant on the table's key, or re-create it when revoked.
+    ToggleGrant,
+    /// Delete the selected key's imported material / import the same material again.
+    DeleteMaterial,
+    ImportMaterial,
     SaveScenario,
     /// Present mode on or off.
     TogglePresent,
@@ -323,6 +328,58 @@ impl App {
         self.refresh_derived();
     }
 
+    /// The sandbox keys: live actions at the moment on screen.
+    fn sandbox(&mut self, msg: Msg) {
+        match msg {
+            Msg::Read | Msg::Write => self.live_request(msg == Msg::Write),
+            Msg::DisableKey => self.live_key(|key| Command::DisableKey { key }),
+            Msg::EnableKey => self.live_key(|key| Command::EnableKey { key }),
+            Msg::CancelDeletion => self.live_key(|key| Command::CancelKeyDeletion { key }),
+            Msg::RotateKey => self.live_key(|key| Command::RotateKey { key }),
+            Msg::SwitchTableKey => self.live_key(|key| Command::ChangeTableKey { key }),
+            Msg::DeleteMaterial => self.live_key(|key| Command::DeleteImportedMaterial { key }),
+            Msg::ImportMaterial => {
+                self.live_key(|key| Command::ImportKeyMaterial { key, expires: None });
+            }
+            Msg::ToggleGrant => {
+                let t = self.runner().engine().table();
+                let revoked = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
+                self.live(&if revoked {
+                    Command::CreateGrant
+                } else {
+                    Command::RevokeGrant
+                });
+            }
+            Msg::ScheduleDeletion => {
+                if let Some(key) = self.selected_key() {
+                    self.prompt = Some(Prompt::DeletionDays {
+                        key,
+                        input: String::new(),
+                    });
+                    self.paused = true;
+                }
+            }
+            Msg::Revoke | Msg::Allow => {
+                let (Some(key), Some((principal, _))) =
+                    (self.selected_key(), self.selected_connection())
+                else {
+                    self.toast(
+                        "select a key in the tree and a principal in the cache panel (tab)",
+                        true,
+                    );
+                    return;
+                };
+                let cmd = if msg == Msg::Revoke {
+                    Command::Revoke { key, principal }
+                } else {
+                    Command::Allow { key, principal }
+                };
+                self.live(&cmd);
+            }
+            _ => {}
+        }
+    }
+
     /// Present mode's own messages.
     fn presenting(&mut self, msg: Msg) {
         match msg {
@@ -500,6 +557,9 @@ impl App {
                 | Msg::RotateKey
                 | Msg::Revoke
                 | Msg::Allow
+                | Msg::ToggleGrant
+                | Msg::DeleteMaterial
+                | Msg::ImportMaterial
                 | Msg::SaveScenario
         )
     }
@@ -568,38 +628,19 @@ impl App {
             Msg::TogglePresent | Msg::Blank | Msg::CloseOverlays | Msg::Pick(_) => {
                 self.presenting(msg);
             }
-            Msg::Read | Msg::Write => self.live_request(msg == Msg::Write),
-            Msg::DisableKey => self.live_key(|key| Command::DisableKey { key }),
-            Msg::EnableKey => self.live_key(|key| Command::EnableKey { key }),
-            Msg::CancelDeletion => self.live_key(|key| Command::CancelKeyDeletion { key }),
-            Msg::RotateKey => self.live_key(|key| Command::RotateKey { key }),
-            Msg::SwitchTableKey => self.live_key(|key| Command::ChangeTableKey { key }),
-            Msg::ScheduleDeletion => {
-                if let Some(key) = self.selected_key() {
-                    self.prompt = Some(Prompt::DeletionDays {
-                        key,
-                        input: String::new(),
-                    });
-                    self.paused = true;
-                }
-            }
-            Msg::Revoke | Msg::Allow => {
-                let (Some(key), Some((principal, _))) =
-                    (self.selected_key(), self.selected_connection())
-                else {
-                    self.toast(
-                        "select a key in the tree and a principal in the cache panel (tab)",
-                        true,
-                    );
-                    return Vec::new();
-                };
-                let cmd = if msg == Msg::Revoke {
-                    Command::Revoke { key, principal }
-                } else {
-                    Command::Allow { key, principal }
-                };
-                self.live(&cmd);
-            }
+            Msg::Read
+            | Msg::Write
+            | Msg::DisableKey
+            | Msg::EnableKey
+            | Msg::CancelDeletion
+            | Msg::RotateKey
+            | Msg::SwitchTableKey
+            | Msg::DeleteMaterial
+            | Msg::ImportMaterial
+            | Msg::ToggleGrant
+            | Msg::ScheduleDeletion
+            | Msg::Revoke
+            | Msg::Allow => self.sandbox(msg),
             Msg::SaveScenario => return vec![self.save()],
         }
         Vec::new()

@@ -395,6 +395,34 @@ pub fn glyph_lines(width: usize) -> Vec<String> {
 
 /// The help overlay: every binding with its sentence (or, when short of room, two columns of
 /// short labels), then the assumptions.
+/// The help's assumptions section: each with its value, where it came from, and whether AWS
+/// documents it.
+fn assumption_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
+    let mut full: Vec<Line<'static>> = Vec::new();
+    full.push(Line::styled(
+        "Assumptions (undocumented ones are yours to change in [assumptions])",
+        theme.style(Tone::Accent),
+    ));
+    for (name, value, src, documented) in report::assumption_rows(app.scenario()) {
+        full.push(Line::from(vec![
+            Span::styled(format!("  {name:<25}"), theme.style(Tone::Strong)),
+            Span::raw(format!("{value:<26}")),
+            Span::styled(
+                format!(
+                    "{src}, {}",
+                    if documented {
+                        "documented"
+                    } else {
+                        "ASSUMPTION"
+                    }
+                ),
+                theme.style(if documented { Tone::Dim } else { Tone::Warn }),
+            ),
+        ]));
+    }
+    full
+}
+
 pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut full: Vec<Line> = Vec::new();
     for group in [Group::Playback, Group::View, Group::Sandbox] {
@@ -427,31 +455,25 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     full.push(Line::raw(
         "  Sandbox keys act on the KMS key selected in the tree and the connection selected in the cache panel (shown in the footer).",
     ));
-    full.push(Line::styled(
-        "Assumptions (undocumented ones are yours to change in [assumptions])",
-        theme.style(Tone::Accent),
-    ));
-    for (name, value, src, documented) in report::assumption_rows(app.scenario()) {
-        full.push(Line::from(vec![
-            Span::styled(format!("  {name:<25}"), theme.style(Tone::Strong)),
-            Span::raw(format!("{value:<26}")),
-            Span::styled(
-                format!(
-                    "{src}, {}",
-                    if documented {
-                        "documented"
-                    } else {
-                        "ASSUMPTION"
-                    }
-                ),
-                theme.style(if documented { Tone::Dim } else { Tone::Warn }),
-            ),
-        ]));
-    }
+    // The assumptions come last and are the first to go when the window is short (the
+    // run's summary prints them too).
+    let core_len = full.len();
+    full.extend(assumption_lines(app, theme));
     full.push(Line::styled(
         "Esc or ? closes this help.",
         theme.style(Tone::Dim),
     ));
+    if full.len() as u16 + 2 > area.height && core_len as u16 + 4 <= area.height {
+        full.truncate(core_len);
+        full.push(Line::styled(
+            "Assumptions: a taller window lists them here; `rewrap run` prints them too.",
+            theme.style(Tone::Dim),
+        ));
+        full.push(Line::styled(
+            "Esc or ? closes this help.",
+            theme.style(Tone::Dim),
+        ));
+    }
     let h = (full.len() as u16 + 2).min(area.height);
     let w = 96.min(area.width);
     let rect = centered(area, w, h);
