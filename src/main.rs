@@ -186,19 +186,26 @@ fn watch(
     Some(watcher)
 }
 
+/// The theme from `--theme`, `REWRAP_THEME` and `NO_COLOR`, or the exit code of a bad value
+/// (said on stderr).
+fn resolve_theme(flag: Option<ThemeChoice>) -> Result<theme::Resolved, i32> {
+    theme::resolve(
+        flag,
+        std::env::var_os(theme::THEME_ENV).as_deref(),
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+    .map_err(|e| {
+        eprintln!("error: {e}");
+        cli::EXIT_INVALID
+    })
+}
+
 /// `rewrap notes`: follow a presenter.
 fn notes(theme: Option<ThemeChoice>) -> i32 {
     use std::io::IsTerminal;
-    let resolved = match theme::resolve(
-        theme,
-        std::env::var_os(theme::THEME_ENV).as_deref(),
-        std::env::var_os("NO_COLOR").as_deref(),
-    ) {
+    let resolved = match resolve_theme(theme) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return cli::EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!("error: rewrap notes needs a terminal, and stdout or stdin is not one.");
@@ -264,16 +271,9 @@ fn record(
 /// `rewrap` / `rewrap play`: the live TUI.
 fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     use std::io::IsTerminal;
-    let resolved = match theme::resolve(
-        opts.theme,
-        std::env::var_os(theme::THEME_ENV).as_deref(),
-        std::env::var_os("NO_COLOR").as_deref(),
-    ) {
+    let resolved = match resolve_theme(opts.theme) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return cli::EXIT_INVALID;
-        }
+        Err(code) => return code,
     };
     let name = spec.unwrap_or(rewrap::scenario::BUILTINS[0].name);
     let scenario = match cli::load_or_report(name) {

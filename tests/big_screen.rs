@@ -2,46 +2,14 @@
 //! material crossed out, the selected key marked; the most important clock in big digits; the
 //! timeline beside the log. Plus the telling moments at 80x24, 120x36 and 200x60.
 
-use std::sync::Arc;
-
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use ratatui::buffer::Buffer;
 use ratatui::style::Modifier;
 
+mod common;
+
+use common::{app, draw, steps, text};
 use rewrap::app::{App, Msg};
 use rewrap::scenario;
 use rewrap::ui;
-
-fn app(name: &str) -> App {
-    let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
-    a.theme = rewrap::ui::theme::ThemeKind::NoColor;
-    a
-}
-
-fn draw(app: &App, w: u16, h: u16) -> Buffer {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::render(f, app)).unwrap();
-    t.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut s = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            s.push_str(buf[(x, y)].symbol());
-        }
-        s.push('\n');
-    }
-    s
-}
-
-fn steps(app: &mut App, n: usize) {
-    for _ in 0..n {
-        app.update(Msg::NextStep);
-        app.settle();
-    }
-}
 
 /// Step 5 of change-table-key is the switch: step into the next stretch and stop mid-way.
 fn mid_flight() -> App {

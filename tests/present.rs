@@ -8,39 +8,16 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
+mod common;
+
+use common::{app, next, screen};
 use rewrap::app::keys::lookup_present;
 use rewrap::app::{App, Effect, Msg, Prompt};
 use rewrap::scenario::{self, At};
 use rewrap::ui;
 
-fn app(name: &str) -> App {
-    let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
-    a.theme = rewrap::ui::theme::ThemeKind::NoColor;
-    a
-}
-
 fn key(code: KeyCode) -> KeyEvent {
     KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::render(f, app)).unwrap();
-    let buf = t.backend().buffer();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
-}
-
-/// Press next and let any animated stretch finish.
-fn next(a: &mut App) {
-    a.update(Msg::NextStep);
-    a.settle();
 }
 
 #[test]

@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+mod common;
 
+use common::screen;
 use rewrap::app::{App, Msg};
 use rewrap::scenario;
-use rewrap::ui;
 
 fn at_end(name: &str) -> App {
     let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
@@ -19,20 +18,6 @@ fn at_end(name: &str) -> App {
     }
     a.update(Msg::ToggleTimeline);
     a
-}
-
-fn screen(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| ui::render(f, app)).unwrap();
-    let buf = t.backend().buffer();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect()
 }
 
 fn row<'a>(s: &'a str, label: &str) -> &'a str {
