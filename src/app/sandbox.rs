@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{App, Effect, Prompt};
+use super::{App, Effect, Msg, Prompt};
 use crate::engine::Command;
 use crate::engine::event::RequestResult;
 use crate::engine::ids::KmsKeyId;
@@ -171,4 +171,58 @@ pub fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io:
     Err(std::io::Error::other(
         "999 saved explorations already exist here: move some away",
     ))
+}
+
+impl App {
+    /// The sandbox keys: live actions at the moment on screen.
+    pub(super) fn sandbox(&mut self, msg: Msg) {
+        match msg {
+            Msg::Read | Msg::Write => self.live_request(msg == Msg::Write),
+            Msg::DisableKey => self.live_key(|key| Command::DisableKey { key }),
+            Msg::EnableKey => self.live_key(|key| Command::EnableKey { key }),
+            Msg::CancelDeletion => self.live_key(|key| Command::CancelKeyDeletion { key }),
+            Msg::RotateKey => self.live_key(|key| Command::RotateKey { key }),
+            Msg::SwitchTableKey => self.live_key(|key| Command::ChangeTableKey { key }),
+            Msg::DeleteMaterial => self.live_key(|key| Command::DeleteImportedMaterial { key }),
+            Msg::ImportMaterial => {
+                self.live_key(|key| Command::ImportKeyMaterial { key, expires: None });
+            }
+            Msg::ToggleGrant => {
+                let t = self.runner().engine().table();
+                let revoked = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
+                self.live(&if revoked {
+                    Command::CreateGrant
+                } else {
+                    Command::RevokeGrant
+                });
+            }
+            Msg::ScheduleDeletion => {
+                if let Some(key) = self.selected_key() {
+                    self.prompt = Some(Prompt::DeletionDays {
+                        key,
+                        input: String::new(),
+                    });
+                    self.paused = true;
+                }
+            }
+            Msg::Revoke | Msg::Allow => {
+                let (Some(key), Some((principal, _))) =
+                    (self.selected_key(), self.selected_connection())
+                else {
+                    self.toast(
+                        "select a key in the tree and a principal in the cache panel (tab)",
+                        true,
+                    );
+                    return;
+                };
+                let cmd = if msg == Msg::Revoke {
+                    Command::Revoke { key, principal }
+                } else {
+                    Command::Allow { key, principal }
+                };
+                self.live(&cmd);
+            }
+            _ => {}
+        }
+    }
 }

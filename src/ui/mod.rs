@@ -24,10 +24,12 @@ pub mod chrome;
 pub mod diagram;
 pub mod log;
 pub mod notes;
+pub mod overlay;
 pub mod present;
 pub mod status;
 pub mod theme;
 pub mod timeline;
+pub mod timescale;
 pub mod tree;
 
 use ratatui::Frame;

@@ -1,0 +1,196 @@
+//! Time in the live view: stepping (an animated stretch up to the next step, finished at once
+//! by a second press), playing (at the automatic pace or a manual speed), jumping to the next
+//! event, going back, opening at `--at`, and reloading a saved scenario file.
+
+use std::sync::Arc;
+
+use super::pacing::{self, Goal, Stretch};
+use super::timeline::Timeline;
+use super::{App, FRAME, SPEEDS};
+use crate::engine::EngineError;
+use crate::engine::time::{SimDuration, SimTime};
+use crate::scenario::Scenario;
+use crate::session::Session;
+
+impl App {
+    /// Finish a running stretch at once (the second press of `n` does this; tests use it to
+    /// step without animation).
+    pub fn settle(&mut self) {
+        if let Some(stretch) = self.stretch.take() {
+            stretch.finish(&mut self.session);
+            self.arrive(stretch.goal);
+        }
+    }
+
+    /// Stop a running stretch where it is.
+    pub(super) fn stop_stretch(&mut self) {
+        self.stretch = None;
+    }
+
+    /// The scenario file changed and loads: start it again and go to the same step (by id,
+    /// else by number), keeping the view (present mode, theme, focus, layout).
+    pub fn reload(&mut self, scenario: Arc<Scenario>) -> Result<(), EngineError> {
+        let started = self.runner().steps_started();
+        let here = started
+            .checked_sub(1)
+            .and_then(|ix| self.scenario().steps.get(ix))
+            .map(|s| (s.id.clone(), s.number));
+        let mut session = Session::new(scenario)?;
+        let steps = session.scenario().steps.len();
+        let target = here.map(|(id, number)| {
+            id.and_then(|id| {
+                session
+                    .scenario()
+                    .steps
+                    .iter()
+                    .position(|s| s.id.as_deref() == Some(id.as_str()))
+            })
+            .unwrap_or_else(|| number.min(steps).saturating_sub(1))
+        });
+        if let Some(ix) = target.filter(|_| steps > 0) {
+            session.go_to(crate::scenario::At::Step(ix));
+        }
+        self.session = session;
+        self.stretch = None;
+        self.question = None;
+        self.reload_error = None;
+        self.paused = true;
+        self.timeline = Timeline::default();
+        self.refresh_derived();
+        let now_at = self.runner().steps_started();
+        self.toast(
+            format!("{} reloaded: at step {now_at}", self.scenario().file),
+            false,
+        );
+        Ok(())
+    }
+
+    /// Open at `at` (`--at`): as if stepped there, questions on the way answered.
+    pub fn go_to(&mut self, at: crate::scenario::At) {
+        self.session.go_to(at);
+        self.refresh_derived();
+    }
+
+    pub(super) fn tick(&mut self) {
+        if let Some(t) = &mut self.toast {
+            t.frames_left = t.frames_left.saturating_sub(1);
+            if t.frames_left == 0 {
+                self.toast = None;
+            }
+        }
+        if self.stretch_frame() {
+            return;
+        }
+        if self.paused {
+            return;
+        }
+        if self.auto_pace
+            && let Some(goal) = self.play_goal()
+        {
+            if let Some(stretch) = Stretch::start(&self.session, goal) {
+                self.stretch = Some(stretch);
+                self.stretch_frame();
+            } else {
+                pacing::reach(goal, &mut self.session);
+                self.arrive(goal);
+            }
+            return;
+        }
+        let per_frame = SPEEDS[self.speed].0 * FRAME.as_millis() as u64 / 1_000;
+        let target = self.runner().engine().now() + SimDuration(per_frame);
+        // Stop at the next new step (one at a time, even when several share a time) so its
+        // narration can be read.
+        if let Some((step, at)) = self.runner().next_step_at()
+            && at <= target
+        {
+            let goal = self.goal_for(step, at);
+            pacing::reach(goal, &mut self.session);
+            self.arrive(goal);
+            return;
+        }
+        self.advance_to(target);
+    }
+
+    /// Advance the clock to `t`, recording it in the session.
+    pub(super) fn advance_to(&mut self, t: SimTime) {
+        self.session.advance_to(t);
+        self.refresh_derived();
+    }
+
+    /// Where playing at the automatic pace heads next: the next step, or past the last step
+    /// the end of the next burst of engine events (a whole re-wrap at once); `None` when
+    /// nothing is scheduled (then the clock runs at the default speed).
+    pub(super) fn play_goal(&self) -> Option<Goal> {
+        let runner = self.session.runner();
+        if let Some((step, at)) = runner.next_step_at() {
+            return Some(self.goal_for(step, at));
+        }
+        let next = runner.next_event_at()?;
+        let burst = runner.engine().rewrap_due_until().unwrap_or(next);
+        Some(Goal::Time(next.max(burst)))
+    }
+
+    /// Show one frame of the running stretch; false when none runs.
+    pub(super) fn stretch_frame(&mut self) -> bool {
+        let Some(mut stretch) = self.stretch.take() else {
+            return false;
+        };
+        if stretch.frame(&mut self.session) {
+            self.arrive(stretch.goal);
+        } else {
+            self.stretch = Some(stretch);
+            self.refresh_derived();
+        }
+        true
+    }
+
+    pub(super) fn next_step(&mut self) {
+        if self.stretch.is_some() {
+            // A second press finishes the stretch being shown at once.
+            self.settle();
+            return;
+        }
+        match &self.question {
+            Some(q) if !q.revealed => {
+                self.reveal();
+                return;
+            }
+            Some(_) => self.question = None,
+            None => {}
+        }
+        let Some((step, at)) = self.session.runner().next_step_at() else {
+            self.toast(
+                "that was the last step: play on, or use the sandbox keys",
+                false,
+            );
+            return;
+        };
+        let goal = self.goal_for(step, at);
+        if let Some(stretch) = Stretch::start(&self.session, goal) {
+            self.stretch = Some(stretch);
+        } else {
+            pacing::reach(goal, &mut self.session);
+            self.arrive(goal);
+        }
+    }
+
+    pub(super) fn jump_next_event(&mut self) {
+        if self.session.jump_next_event() {
+            self.refresh_derived();
+        } else {
+            self.toast("nothing is scheduled", false);
+        }
+    }
+
+    /// Go back to the previous step (or to the start of the current one if time moved).
+    pub(super) fn prev_step(&mut self) {
+        // Feedback belongs to the moment it was given.
+        self.toast = None;
+        self.stop_stretch();
+        self.question = None;
+        self.session.back();
+        self.paused = true;
+        self.timeline = Timeline::default();
+        self.refresh_derived();
+    }
+}

@@ -1,0 +1,130 @@
+//! The `rewrap notes` loop: wait for a presenter, follow it, wait again when it quits.
+
+use std::io;
+use std::sync::Arc;
+
+use super::{Message, Notes, VERSION, socket_path};
+
+/// `rewrap notes`: follow a presenter until `q` (or a signal). Waits for one when none runs,
+/// and again after it quits.
+pub fn run(theme: crate::app::tone::ThemeKind) -> io::Result<()> {
+    let path = socket_path()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .enable_io()
+        .build()?;
+    let mut terminal = ratatui::init();
+    let result = runtime.block_on(follow(&mut terminal, &path, theme));
+    ratatui::restore();
+    result
+}
+
+async fn follow(
+    terminal: &mut ratatui::DefaultTerminal,
+    path: &std::path::Path,
+    theme: crate::app::tone::ThemeKind,
+) -> io::Result<()> {
+    use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
+    use futures::StreamExt;
+    use tokio::io::AsyncBufReadExt;
+    use tokio::signal::unix::{SignalKind, signal};
+
+    let theme = crate::ui::theme::Theme::new(theme);
+    let socket = path.display().to_string();
+    let mut events = EventStream::new();
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
+    let mut last: Option<String> = None;
+    let mut notes: Option<Notes> = None;
+    let mut reader: Option<tokio::io::Lines<tokio::io::BufReader<tokio::net::UnixStream>>> = None;
+    loop {
+        terminal.draw(|f| {
+            let view = match &notes {
+                Some(n) if reader.is_some() => crate::ui::notes::View::Following(n),
+                _ => crate::ui::notes::View::Waiting {
+                    socket: &socket,
+                    last: last.as_deref(),
+                },
+            };
+            crate::ui::notes::render(f, f.area(), &view, theme);
+        })?;
+        let line = async {
+            match reader.as_mut() {
+                Some(r) => r.next_line().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tick.tick() => {
+                if reader.is_none()
+                    && let Ok(s) = tokio::net::UnixStream::connect(path).await
+                {
+                    reader = Some(tokio::io::BufReader::new(s).lines());
+                    notes = None;
+                }
+            }
+            got = line => {
+                if let Ok(Some(text)) = got {
+                    if !on_line(&text, &mut notes, &mut last) {
+                        reader = None;
+                    }
+                } else {
+                    reader = None;
+                    notes = None;
+                    last = Some("The presenter went away. Waiting for the next one.".into());
+                }
+            }
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => {
+                    let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
+                    if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) || ctrl_c {
+                        return Ok(());
+                    }
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            _ = term.recv() => return Ok(()),
+            _ = hup.recv() => return Ok(()),
+            _ = int.recv() => return Ok(()),
+        }
+    }
+}
+
+/// One line from the presenter; false when the connection should be dropped (the presenter
+/// quit, or its scenario does not load here).
+fn on_line(text: &str, notes: &mut Option<Notes>, last: &mut Option<String>) -> bool {
+    if let Some(n) = notes.as_mut() {
+        if let Some(Message::Bye { .. }) = n.take(text) {
+            *notes = None;
+            *last = Some("The presenter quit. Waiting for the next one.".into());
+            return false;
+        }
+        return true;
+    }
+    if let Ok(Message::Hello { v, scenario, .. }) = serde_json::from_str::<Message>(text)
+        && v == VERSION
+    {
+        match crate::scenario::load(&scenario)
+            .map_err(|e| e.to_string())
+            .and_then(|s| Notes::new(Arc::new(s)))
+        {
+            Ok(n) => *notes = Some(n),
+            Err(e) => {
+                *last = Some(format!(
+                    "The presenter's scenario {scenario} does not load here: {e}"
+                ));
+                return false;
+            }
+        }
+    } else {
+        let shown: String = text.chars().take(40).collect();
+        *last = Some(format!(
+            "Ignored a message that is not a presenter's hello: {shown:?}"
+        ));
+    }
+    true
+}
