@@ -166,3 +166,34 @@ fn the_ledger_says_what_every_copy_needs() {
         "{text}"
     );
 }
+
+/// The screen shows the blast radius: at 80x24 the other tables' status stays in the status
+/// panel, and at 200x60 (where one table's diagram would hide the others) the key tree lists
+/// every table under its key.
+#[test]
+fn every_table_is_on_screen_at_every_size() {
+    let mut a = App::new(Arc::new(scenario::load("shared-key-blast-radius").unwrap())).unwrap();
+    for _ in 0..6 {
+        a.update(Msg::NextStep);
+        a.settle();
+    }
+    let draw = |w: u16, h: u16| {
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        t.draw(|f| rewrap::ui::render(f, &a)).unwrap();
+        let buf = t.backend().buffer().clone();
+        (0..h)
+            .map(|y| {
+                (0..w)
+                    .map(|x| buf[(x, y)].symbol().to_string())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect::<String>()
+    };
+    let small = draw(80, 24);
+    assert!(small.contains("Other table Audit INACCESSIBLE"), "{small}");
+    let large = draw(200, 60);
+    assert!(large.contains("T1 of Audit · inaccessible"), "{large}");
+    assert!(large.contains("T1 of Sessions · active"), "{large}");
+    assert!(large.contains("cache of Orders"), "{large}");
+}

@@ -115,11 +115,16 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 foldable: false,
                 collapsed: false,
                 parts: vec![
-                    (format!("{} of table {}", other.current, other.name), tone),
                     (
-                        format!(" · {} DEKs · {}", other.deks.len(), other.status.name()),
-                        Tone::Dim,
+                        format!(
+                            "{} of {} · {}",
+                            other.current,
+                            other.name,
+                            other.status.name()
+                        ),
+                        tone,
                     ),
+                    (format!(" · {} DEKs", other.deks.len()), Tone::Dim),
                 ],
             });
         }

@@ -124,13 +124,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Cache;
     let e = app.runner().engine();
     let count = e.cache_entries().len();
+    // With several tables the panel shows the first table's connections: say which.
+    let of = if e.tables().len() > 1 {
+        format!(" of {}", e.table().name)
+    } else {
+        String::new()
+    };
     let title = format!(
-        " Table-key cache · {} conn · refresh {} ",
+        " Table-key cache{of} · {} conn · refresh {} ",
         count,
         e.assumptions().cache_refresh
     );
     let title = if title.chars().count() + 2 > area.width as usize {
-        format!(" Cache · {count} conn ")
+        format!(" Cache{of} · {count} conn ")
     } else {
         title
     };

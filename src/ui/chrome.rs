@@ -175,6 +175,9 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             st.action.describe()
         )
     };
+    // Cut at a word with `…`, never mid-number (`valid for 36` for `365d`).
+    let room = area.width.saturating_sub(4) as usize;
+    let title = super::fit_words(&title, room);
     let mut block = Block::bordered()
         .title(Span::styled(title, theme.style(Tone::Accent)))
         .border_style(theme.border(false));

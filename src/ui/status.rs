@@ -27,8 +27,8 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
                 Tone::Bad
             };
             vec![
-                (format!("Table {} ", other.name), Tone::Strong),
-                (other.status.aws_name().to_string(), tone),
+                (format!("Other table {} ", other.name), Tone::Strong),
+                (other.status.name().to_uppercase(), tone),
                 (
                     format!(" · {} wraps {}", other.current_kms_key(), other.current),
                     Tone::Dim,
@@ -214,6 +214,24 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
         if let Some(i) = out.iter().position(|l| starts(l, prefix)) {
             let line = out.remove(i);
             out.insert(1.min(out.len()), line);
+        }
+    }
+    // Several tables: the others' status right after `Recoverable` (a shared key's blast
+    // radius is the answer there), before the details.
+    let others: Vec<_> = out
+        .iter()
+        .filter(|l| starts(l, "Other table"))
+        .cloned()
+        .collect();
+    if !others.is_empty() {
+        out.retain(|l| !starts(l, "Other table"));
+        let at = out
+            .iter()
+            .position(|l| starts(l, "Recoverable"))
+            .map_or(1, |i| i + 1)
+            .min(out.len());
+        for (k, l) in others.into_iter().enumerate() {
+            out.insert(at + k, l);
         }
     }
     if screen_height < 30 {
