@@ -30,6 +30,7 @@ fn world(deks: u32, items: u64, rewrap_per_dek: SimDuration) -> WorldSpec {
         allow: None,
         external: false,
         expires: None,
+        region: rewrap::engine::DEFAULT_REGION.into(),
     };
     WorldSpec {
         seed: 1,
@@ -43,6 +44,7 @@ fn world(deks: u32, items: u64, rewrap_per_dek: SimDuration) -> WorldSpec {
             key: KmsKeyId::new("kms-1"),
             deks,
             items,
+            replicas: Vec::new(),
         }],
         principals: vec![PrincipalSpec {
             id: PrincipalId::new("app"),

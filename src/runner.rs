@@ -4,10 +4,11 @@
 use std::fmt;
 
 use crate::engine::event::RequestResult;
+use crate::engine::table::TableIx;
 use crate::engine::time::SimTime;
 use crate::engine::vocab::ErrorCode;
 use crate::engine::{Command, Engine, EngineError};
-use crate::scenario::expect::EXPECTABLE_KMS_ERRORS;
+use crate::scenario::expect::{EXPECTABLE_KMS_ERRORS, Target};
 use crate::scenario::{CheckKind, Scenario, Step};
 
 /// One time a step's action runs (a repeated step has many).
@@ -59,11 +60,7 @@ pub struct Executed {
 }
 
 /// What an action's caller and the table look like right after it: outcome, error, status.
-pub fn observe(
-    engine: &Engine,
-    tx: crate::engine::table::TableIx,
-    result: &RequestResult,
-) -> Vec<CheckKind> {
+pub fn observe(engine: &Engine, tx: Option<TableIx>, result: &RequestResult) -> Vec<CheckKind> {
     let mut v = vec![CheckKind::Outcome(result.is_ok())];
     if let RequestResult::Error {
         error, kms_error, ..
@@ -78,7 +75,9 @@ pub fn observe(
             v.push(CheckKind::KmsError(*k));
         }
     }
-    let t = engine.tables().get(tx.0).unwrap_or_else(|| engine.table());
+    let Some(t) = tx.and_then(|tx| engine.tables().get(tx.0)) else {
+        return v;
+    };
     v.push(CheckKind::Table(t.status));
     v.push(CheckKind::Sse(t.sse));
     v.push(CheckKind::WrappedBy(t.current_kms_key().clone()));
@@ -258,11 +257,15 @@ impl Runner {
             // A question's step says its note after the answer, not before.
             let note = step.note.clone().filter(|_| step.ask.is_none());
             let mut action = step.action.describe();
-            if scenario.world.tables.len() > 1
-                && let Some(t) = scenario.world.tables.get(step.table)
+            if scenario.table_names.len() > 1
+                && let Some(t) = scenario.table_names.get(step.table)
                 && step.action.acts_on_table()
+                && !matches!(&step.action, crate::scenario::Action::Command(Command::Restore { backup, .. }) if backup != crate::engine::backup::ARCHIVAL)
             {
-                action = format!("{action} on {}", t.name);
+                action = format!("{action} on {t}");
+            }
+            if let Some(r) = &step.region {
+                action = format!("{action} in {r}");
             }
             self.engine.record_step(step.number, action, note);
             if let Some(ask) = &step.ask {
@@ -271,14 +274,29 @@ impl Runner {
                     .record_question(step.number, ask.prompt.clone(), choices);
             }
         }
-        let tx = crate::engine::table::TableIx(step.table);
         let mut result = RequestResult::Ok;
         for cmd in step.action.commands() {
-            let r = self.engine.apply_in(tx, &cmd);
+            // Found by name as it runs: a restored table exists only once its restore worked.
+            let target = self.target(step);
+            let r = match target.copy {
+                Some(copy) => self.engine.apply_in(copy, &cmd),
+                None if cmd.acts_on_table() => {
+                    let message = match (&step.region, target.table) {
+                        (Some(r), Some(_)) => format!(
+                            "table {} has no copy in {r}",
+                            scenario.table_names[step.table]
+                        ),
+                        _ => format!("table {} does not exist", scenario.table_names[step.table]),
+                    };
+                    self.engine.refuse_missing_table(&cmd, message)
+                }
+                None => self.engine.apply_in(TableIx::FIRST, &cmd),
+            };
             if result.is_ok() {
                 result = r;
             }
         }
+        let tx = self.target(step);
         for check in &step.expect {
             if let Some((expected, got)) = evaluate(&self.engine, tx, &check.kind, &result) {
                 self.failures.push(CheckFailure {
@@ -298,7 +316,7 @@ impl Runner {
             self.executed.push(Executed {
                 at: o.at,
                 source: Source::Scripted { step: o.step },
-                observed: observe(&self.engine, tx, &result),
+                observed: observe(&self.engine, tx.table, &result),
                 result: result.clone(),
             });
         }
@@ -319,14 +337,11 @@ impl Runner {
             .iter()
             .enumerate()
             .map(|(i, c)| {
-                let miss = c.expect.iter().find_map(|check| {
-                    evaluate(
-                        &self.engine,
-                        crate::engine::table::TableIx(step.table),
-                        &check.kind,
-                        result,
-                    )
-                });
+                let target = self.target(step);
+                let miss = c
+                    .expect
+                    .iter()
+                    .find_map(|check| evaluate(&self.engine, target, &check.kind, result));
                 if let Some((expected, got)) = &miss {
                     misses.push(format!("{}. expects {expected}, got {got}", i + 1));
                 }
@@ -380,7 +395,7 @@ impl Runner {
         self.executed.push(Executed {
             at: self.engine.now(),
             source: Source::Live { cmd: cmd.clone() },
-            observed: observe(&self.engine, crate::engine::table::TableIx::FIRST, &result),
+            observed: observe(&self.engine, Some(TableIx::FIRST), &result),
             result: result.clone(),
         });
         result
@@ -390,9 +405,26 @@ impl Runner {
 /// Check one expectation; `Some((expected, got))` when it does not hold.
 pub fn evaluate(
     engine: &Engine,
-    tx: crate::engine::table::TableIx,
+    target: Target,
     check: &CheckKind,
     result: &RequestResult,
 ) -> Option<(String, String)> {
-    check.evaluate(engine, tx, result)
+    check.evaluate(engine, target, result)
+}
+
+impl Runner {
+    /// The table step `step` speaks about, found by name now, and the copy its read or write
+    /// goes to (`region`).
+    pub fn target(&self, step: &Step) -> Target {
+        let table = self
+            .scenario
+            .table_names
+            .get(step.table)
+            .and_then(|name| self.engine.find_table(name));
+        let copy = match (&step.region, table) {
+            (Some(r), Some(tx)) => self.engine.copy_in(tx, r),
+            _ => table,
+        };
+        Target { table, copy }
+    }
 }

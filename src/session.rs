@@ -357,8 +357,9 @@ impl Session {
                         id: st.id.clone(),
                         ask: st.ask.clone().filter(|_| sound),
                         table: (st.table > 0)
-                            .then(|| s.world.tables.get(st.table).map(|t| t.name.clone()))
+                            .then(|| s.table_names.get(st.table).cloned())
                             .flatten(),
+                        region: st.region.clone(),
                     });
                 }
                 Source::Live { cmd } => steps.push(StepOut {
@@ -370,6 +371,7 @@ impl Session {
                     id: None,
                     ask: None,
                     table: None,
+                    region: None,
                 }),
             }
         }

@@ -62,6 +62,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
         allow: None,
         external: false,
         expires: None,
+        region: rewrap::engine::DEFAULT_REGION.into(),
     };
     WorldSpec {
         seed,
@@ -80,6 +81,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
                 allow: None,
                 external: false,
                 expires: None,
+                region: rewrap::engine::DEFAULT_REGION.into(),
             },
         ],
         tables: vec![TableSpec {
@@ -87,6 +89,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
             key: KmsKeyId::new("kms-1"),
             deks: 4,
             items: 12,
+            replicas: Vec::new(),
         }],
         principals: PRINCIPALS
             .iter()

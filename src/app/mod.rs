@@ -164,6 +164,8 @@ pub enum NodeId {
     Items,
     /// Another table (version 2, by index), shown under the KMS key wrapping its table key.
     OtherTable(usize),
+    /// A backup (version 2, by index), under each KMS key it needs.
+    Backup(usize),
 }
 
 /// Selection and scrolling of one list panel.

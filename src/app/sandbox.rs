@@ -138,7 +138,9 @@ fn managed_key(cmd: &Command) -> Option<&KmsKeyId> {
         | Command::ChangeTableKey { .. }
         | Command::RevokeGrant
         | Command::CreateGrant
+        | Command::Backup { .. }
         | Command::Wait => None,
+        Command::Restore { key, .. } => key.as_ref(),
     }
 }
 

@@ -119,8 +119,12 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                         format!(
                             "{} of {} · {}",
                             other.current,
-                            other.name,
-                            other.status.name()
+                            other.label(),
+                            if other.removed_at.is_some() {
+                                "removed from replication"
+                            } else {
+                                other.status.name()
+                            }
                         ),
                         tone,
                     ),
@@ -128,6 +132,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 ],
             });
         }
+        backup_rows(e, &mut out, &k.id);
     }
     out.push(items_row(t));
     out
@@ -356,5 +361,42 @@ fn dek_rows(
             out.push(row(s, single(s)));
         }
         start = s + 1;
+    }
+}
+
+/// Backups that need KMS key `key`: one row each, with whether it can be restored now
+/// (version 2: a backup keeps the chain it was taken with, fact 35).
+fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId) {
+    use crate::engine::backup::BackupState;
+    for (ix, b) in e.backups().iter().enumerate() {
+        if !b.needs().contains(&key) {
+            continue;
+        }
+        let state = e.backup_state(b);
+        let tone = match state {
+            BackupState::Restorable => Tone::Normal,
+            BackupState::Blocked => Tone::Warn,
+            BackupState::Lost => Tone::Bad,
+        };
+        let what = if b.archival {
+            format!("archival backup of {}", e.tables()[b.source.0].label())
+        } else {
+            format!("backup {} of {}", b.name, e.tables()[b.source.0].label())
+        };
+        let tks: Vec<String> = b.table_keys.iter().map(|t| t.id.to_string()).collect();
+        out.push(TreeRow {
+            id: NodeId::Backup(ix),
+            depth: 1,
+            key: Some(key.clone()),
+            foldable: false,
+            collapsed: false,
+            parts: vec![
+                (format!("{what} · {}", state.name()), tone),
+                (
+                    format!(" · keeps {} · {} items", tks.join("+"), b.items),
+                    Tone::Dim,
+                ),
+            ],
+        });
     }
 }

@@ -51,6 +51,12 @@ pub(super) enum Scheduled {
         key: usize,
         generation: u64,
     },
+    /// A global-table copy inaccessible since `since` has been so for `replica_removal_after`:
+    /// DynamoDB drops it from the replication group (fact 51).
+    ReplicaRemoval {
+        table: TableIx,
+        since: SimTime,
+    },
     /// A key-state or permission change reaches every KMS endpoint (assumption `propagation`).
     Propagated {
         key: usize,
@@ -74,7 +80,8 @@ impl Scheduled {
             | Scheduled::RewrapStep { table }
             | Scheduled::DetectionCheck { table }
             | Scheduled::ArchiveStart { table, .. }
-            | Scheduled::ArchiveComplete { table } => Some(table),
+            | Scheduled::ArchiveComplete { table }
+            | Scheduled::ReplicaRemoval { table, .. } => Some(table),
             Scheduled::KeyDeletion { .. }
             | Scheduled::Rotation { .. }
             | Scheduled::MaterialExpiry { .. }
@@ -137,26 +144,29 @@ impl Engine {
         }
     }
 
+    /// A connection's cached table key ran out (unless it was re-fetched since).
+    fn cache_expiry(&mut self, tx: TableIx, entry: usize, generation: u64) {
+        let e = &mut self.tables[tx.0].cache[entry];
+        if e.generation == generation
+            && let Some(held) = e.held.take()
+        {
+            // Dropping `held` zeroizes the plaintext table key.
+            let (principal, connection) = (e.principal.clone(), e.connection);
+            self.emit(EventKind::CacheExpired {
+                principal,
+                connection,
+                table_key: held.table_key,
+            });
+        }
+    }
+
     pub(super) fn handle(&mut self, what: &Scheduled) {
         match *what {
             Scheduled::CacheExpiry {
                 table: tx,
                 entry,
                 generation,
-            } => {
-                let e = &mut self.tables[tx.0].cache[entry];
-                if e.generation == generation
-                    && let Some(held) = e.held.take()
-                {
-                    // Dropping `held` zeroizes the plaintext table key.
-                    let (principal, connection) = (e.principal.clone(), e.connection);
-                    self.emit(EventKind::CacheExpired {
-                        principal,
-                        connection,
-                        table_key: held.table_key,
-                    });
-                }
-            }
+            } => self.cache_expiry(tx, entry, generation),
             Scheduled::ServiceKeyExpiry {
                 table: tx,
                 table_key,
@@ -209,7 +219,9 @@ impl Engine {
                 if self.tables[tx.0].status == TableStatus::Archiving {
                     self.set_status(tx, TableStatus::Archived, "archival backup complete".into());
                     self.tables[tx.0].archived_at = Some(self.now);
-                    self.milestones.archived_at.get_or_insert(self.now);
+                    if tx == TableIx::FIRST {
+                        self.milestones.archived_at.get_or_insert(self.now);
+                    }
                 }
             }
             Scheduled::KeyDeletion { key } => {
@@ -219,6 +231,7 @@ impl Engine {
                 }
             }
             Scheduled::MaterialExpiry { key, generation } => self.material_expiry(key, generation),
+            Scheduled::ReplicaRemoval { table, since } => self.replica_removal_due(table, since),
             Scheduled::Rotation { key, due } => {
                 if self.keys[key].rotation.is_some_and(|r| r.next_at == due) {
                     if self.keys[key].state == KeyState::Enabled {

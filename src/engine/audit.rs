@@ -48,10 +48,22 @@ impl Engine {
     /// caches and permissions: "could anyone with access still read this?". `tamper` corrupts
     /// one blob or AAD on the way, which must make the check fail.
     pub fn audit_item(&self, id: ItemId, tamper: Option<Tamper>) -> Result<Vec<u8>, AuditError> {
-        let tx = TableIx::FIRST;
-        let item = self.tables[tx.0]
-            .items
-            .get(id.0 as usize)
+        self.audit_item_in(TableIx::FIRST, id, tamper)
+    }
+
+    /// `audit_item` for table `tx` (any table: declared, a replica, restored). A write this
+    /// copy never received is `NoSuchItem`.
+    pub fn audit_item_in(
+        &self,
+        tx: TableIx,
+        id: ItemId,
+        tamper: Option<Tamper>,
+    ) -> Result<Vec<u8>, AuditError> {
+        let item = self
+            .tables
+            .get(tx.0)
+            .and_then(|t| t.items.get(id.0 as usize))
+            .filter(|i| !i.is_absent())
             .ok_or(AuditError::NoSuchItem)?;
         let dek = &self.tables[tx.0].deks[item.dek.0 as usize];
         let tk = self.tables[tx.0].table_key(dek.under);
@@ -123,6 +135,9 @@ impl Engine {
         let mut checked = 0;
         let mut first_err = None;
         for i in (0..n).step_by(stride) {
+            if self.tables[tx.0].items[i].is_absent() {
+                continue;
+            }
             checked += 1;
             match self.audit_item(ItemId(i as u64), None) {
                 Ok(_) => ok += 1,
@@ -175,7 +190,7 @@ impl Engine {
             .acting
             .filter(|_| self.tables.len() > 1)
             .and_then(|tx| self.tables.get(tx.0))
-            .map(|t| std::sync::Arc::from(t.name.as_str()));
+            .map(|t| std::sync::Arc::from(t.label().as_str()));
         self.log.push(Event {
             at: self.now,
             table,

@@ -59,9 +59,37 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires: Option<super::time::SimDuration>,
     },
+    /// Version 2: CreateBackup of the table, named `backup` (fact 35: it keeps the table key
+    /// and the KMS key that wraps it now).
+    Backup {
+        backup: String,
+    },
+    /// Version 2: RestoreTableFromBackup into a new table `to`, its new table key under `key`
+    /// (default: the backup's KMS key). `backup = "archival"` is the table's archival backup.
+    Restore {
+        backup: String,
+        to: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<KmsKeyId>,
+    },
 }
 
 impl Command {
+    /// Does it act on a table (requests, the key change, the grant, backups and restores)
+    /// rather than on a KMS key?
+    pub fn acts_on_table(&self) -> bool {
+        matches!(
+            self,
+            Command::Read { .. }
+                | Command::Write { .. }
+                | Command::ChangeTableKey { .. }
+                | Command::RevokeGrant
+                | Command::CreateGrant
+                | Command::Backup { .. }
+                | Command::Restore { .. }
+        )
+    }
+
     /// A read (GetItem) or write (PutItem) as `principal` on `connection`.
     pub fn request(principal: PrincipalId, connection: ConnectionId, write: bool) -> Self {
         if write {
@@ -111,6 +139,11 @@ impl Command {
                 None => format!("import {key}'s key material again (never expires)"),
             },
             Command::Wait => "wait".into(),
+            Command::Backup { backup } => format!("back up the table as {backup}"),
+            Command::Restore { backup, to, key } => match key {
+                Some(k) => format!("restore backup {backup} to a new table {to} under {k}"),
+                None => format!("restore backup {backup} to a new table {to}"),
+            },
         }
     }
 }

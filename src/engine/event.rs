@@ -321,6 +321,38 @@ pub enum EventKind {
         #[serde(skip_serializing_if = "Option::is_none")]
         expires_at: Option<SimTime>,
     },
+    /// Version 2: CreateBackup: the backup keeps the table key and its KMS key as they are
+    /// now (fact 35).
+    BackupCreated {
+        backup: String,
+        key: KmsKeyId,
+        items: u64,
+    },
+    /// Version 2: RestoreTableFromBackup made a new table under a new table key.
+    TableRestored {
+        backup: String,
+        from_table: String,
+        to: String,
+        key: KmsKeyId,
+        items: u64,
+    },
+    /// Version 2: a write made in another region reached this copy of the global table.
+    ItemReplicated {
+        region: String,
+        item: ItemId,
+    },
+    /// Version 2: a write did not reach this copy: it was inaccessible (fact 51).
+    ReplicationMissed {
+        region: String,
+        item: ItemId,
+        status: TableStatus,
+    },
+    /// Version 2: the copy in `region` was inaccessible for longer than
+    /// `replica_removal_after` and left the replication group; it is not deleted (fact 51).
+    ReplicaRemoved {
+        region: String,
+        inaccessible_for: crate::engine::time::SimDuration,
+    },
     /// A live (sandbox) action from the TUI begins: the `number`-th of the session.
     LiveAction {
         number: usize,
@@ -363,6 +395,8 @@ impl EventKind {
             | EventKind::RewrapCannotFinish { .. }
             | EventKind::ActionRefused { .. }
             | EventKind::DataUnrecoverable { .. }
+            | EventKind::ReplicationMissed { .. }
+            | EventKind::ReplicaRemoved { .. }
             | EventKind::KeyMaterialDestroyed { .. } => true,
             EventKind::TableStatusChanged { to, .. } => *to != TableStatus::Active,
             _ => false,

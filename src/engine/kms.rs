@@ -72,6 +72,9 @@ pub struct KmsKey {
     /// Keys with imported material (`origin = "external"`, facts 98-99): whether KMS holds
     /// the material now, when it expires, and a counter that makes stale expiries ignorable.
     pub imported: Option<Imported>,
+    /// Version 2: the key's region (a KMS key is regional; the AWS owned key exists in every
+    /// region and says `us-east-1`).
+    pub region: String,
 }
 
 /// Imported key material (facts 98, 99): it can expire or be deleted at once, and comes back
@@ -122,6 +125,7 @@ impl KmsKey {
             seen: None,
             spreading: std::collections::VecDeque::new(),
             imported: None,
+            region: super::world::DEFAULT_REGION.to_string(),
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod agenda;
 mod audit;
+pub mod backup;
 pub mod binding;
 pub mod command;
 pub mod crypto;
@@ -16,6 +17,7 @@ mod key_lifecycle;
 pub mod kms;
 mod kms_state;
 pub mod log;
+pub mod replica;
 mod requests;
 mod rewrap;
 pub mod rng;
@@ -33,7 +35,9 @@ pub use command::Command;
 use key_lifecycle::AdminOp;
 use table::{CacheSlots, TableIx};
 use vocab::{ErrorCode, KmsOp};
-pub use world::{Assumptions, KeySpec, PrincipalSpec, TableSpec, WorldSpec};
+pub use world::{
+    Assumptions, DEFAULT_REGION, KeySpec, PrincipalSpec, ReplicaSpec, TableSpec, WorldSpec,
+};
 
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
@@ -46,10 +50,7 @@ use crypto::KeyBytes;
 use event::{Caller, Event, EventKind};
 use ids::{AWS_OWNED, ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
 use kms::{KeyKind, KeyState, KmsKey};
-use table::{
-    CacheEntry, Dek, Item, Quota, SseStatus, Table, TableKey, TableStatus, dek_aad, item_aad,
-    item_plaintext,
-};
+use table::{CacheEntry, Dek, Item, Table, TableKey, dek_aad, item_aad, item_plaintext};
 use time::SimTime;
 
 /// Purpose of DynamoDB's background check: the simulator's stand-in for how DynamoDB notices
@@ -106,6 +107,8 @@ pub struct Engine {
     /// The table being acted on (a request, a key change, its scheduled work), so events can
     /// name it when there are several.
     acting: Option<TableIx>,
+    /// Version 2: on-demand and archival backups, in the order they were taken.
+    backups: Vec<backup::Backup>,
 }
 
 impl Engine {
@@ -122,6 +125,23 @@ impl Engine {
         for t in &spec.tables {
             tables.push(Self::build_table(t, &keys, &spec.principals, &mut rng)?);
         }
+        // Then every global-table replica (fact 51): a table of its own in its region, with
+        // its own table key under its own KMS key, its own DEKs, the same items.
+        for (i, t) in spec.tables.iter().enumerate() {
+            for r in &t.replicas {
+                let copy = TableSpec {
+                    name: t.name.clone(),
+                    key: r.key.clone(),
+                    deks: t.deks,
+                    items: t.items,
+                    replicas: Vec::new(),
+                };
+                let mut table = Self::build_table(&copy, &keys, &spec.principals, &mut rng)?;
+                table.region.clone_from(&r.region);
+                table.replica_of = Some(TableIx(i));
+                tables.push(table);
+            }
+        }
         let mut engine = Self {
             now: SimTime::ZERO,
             rng,
@@ -136,6 +156,7 @@ impl Engine {
             key_changes: 0,
             kms_totals: std::collections::BTreeMap::new(),
             acting: None,
+            backups: Vec::new(),
         };
         engine.announce_world(spec, TableKeyId(1));
         Ok(engine)
@@ -174,35 +195,26 @@ impl Engine {
             rng, &t1_plain, &table_id, &spec.name, spec.deks, spec.items,
         );
         drop(t1_plain);
-        let (cache, cache_slots) = Self::build_cache(principals);
-        Ok(Table {
-            name: spec.name.clone(),
-            account,
-            table_id,
-            created_at: SimTime::ZERO,
-            status: TableStatus::Active,
-            inaccessible_since: None,
-            archive_at: None,
-            archived_at: None,
-            archival_backup: None,
-            sse: SseStatus::Enabled,
-            table_keys: vec![TableKey {
+        Ok(Table::new(
+            table::TableIdent {
+                name: spec.name.clone(),
+                account,
+                table_id,
+                context,
+                region: keys[table_kms].region.clone(),
+                created_at: SimTime::ZERO,
+            },
+            TableKey {
                 id: t1,
                 kms_key: spec.key.clone(),
                 wrapped: t1_blob,
                 created_at: SimTime::ZERO,
                 retired_at: None,
-            }],
-            current: t1,
+            },
             deks,
             items,
-            quota: Quota::default(),
-            job: None,
-            grant_revoked_on: None,
-            cache,
-            cache_slots,
-            context,
-        })
+            Self::build_cache(principals),
+        ))
     }
 
     /// The declared KMS keys, then the AWS owned key, each with its first material version.
@@ -228,6 +240,9 @@ impl Engine {
                 spec.seed,
                 rng,
             ));
+            if let Some(key) = keys.last_mut() {
+                key.region.clone_from(&k.region);
+            }
             if k.external
                 && let Some(key) = keys.last_mut()
             {
@@ -276,7 +291,11 @@ impl Engine {
                 state: k.state,
                 rotation_days: k.rotation.map(|r| r.period_days),
             };
-            let visible = k.kind != KeyKind::AwsOwned || spec.tables.iter().any(|t| t.key == k.id);
+            let visible = k.kind != KeyKind::AwsOwned
+                || spec
+                    .tables
+                    .iter()
+                    .any(|t| t.key == k.id || t.replicas.iter().any(|r| r.key == k.id));
             let rotation = k.rotation;
             if visible {
                 self.emit(created);
@@ -305,10 +324,12 @@ impl Engine {
                 );
             }
         }
-        for (i, t) in spec.tables.iter().enumerate() {
+        for i in 0..self.tables.len() {
             let tx = Some(TableIx(i));
             self.acting = tx;
-            let kms_id = t.key.clone();
+            let t = &self.tables[i];
+            let kms_id = t.current_kms_key().clone();
+            let (name, deks, items) = (t.name.clone(), t.deks.len() as u32, t.items.len() as u64);
             self.kms_call(
                 tx,
                 KmsOp::DescribeKey,
@@ -337,11 +358,11 @@ impl Engine {
                 "new table key T1",
             );
             self.emit(EventKind::TableCreated {
-                table: t.name.clone(),
+                table: name,
                 key: kms_id,
                 table_key: t1,
-                deks: t.deks,
-                items: t.items,
+                deks,
+                items,
             });
         }
         self.acting = None;

@@ -29,19 +29,18 @@ impl Engine {
         } else {
             TableIx::FIRST
         };
-        let table_scoped = matches!(
-            cmd,
-            Command::Read { .. }
-                | Command::Write { .. }
-                | Command::ChangeTableKey { .. }
-                | Command::RevokeGrant
-                | Command::CreateGrant
-        );
+        let table_scoped = cmd.acts_on_table();
         self.acting = table_scoped.then_some(tx);
         let result = self.apply_now(tx, cmd);
         self.acting = None;
         self.advance_to(self.now);
         result
+    }
+
+    /// A step named a table (or a region of it) that does not exist now: DynamoDB's
+    /// `TableNotFoundException` (a restore that failed leaves its `to` unmade).
+    pub fn refuse_missing_table(&mut self, cmd: &Command, message: String) -> RequestResult {
+        self.refuse(cmd, ErrorCode::TableNotFound, None, message)
     }
 
     pub(super) fn apply_now(&mut self, tx: TableIx, cmd: &Command) -> RequestResult {
@@ -73,6 +72,8 @@ impl Engine {
             Command::ImportKeyMaterial { key, expires } => {
                 self.admin(cmd, key, AdminOp::ImportMaterial(*expires))
             }
+            Command::Backup { backup } => self.create_backup(tx, cmd, backup),
+            Command::Restore { backup, to, key } => self.restore(tx, cmd, backup, to, key.as_ref()),
         }
     }
 
@@ -94,7 +95,7 @@ impl Engine {
         };
         self.tables[tx.0].cache[entry_ix].requests += 1;
         // The rule the panels read (`next_request`) decides what this request does.
-        let plan = self.next_request(p, c);
+        let plan = self.next_request_in(tx, p, c);
         if matches!(plan, Some(NextRequest::TableArchived)) {
             let result = RequestResult::Error {
                 error: ErrorCode::TableArchived,
@@ -172,14 +173,19 @@ impl Engine {
         let n_deks = self.tables[tx.0].deks.len() as u64;
         let (item, dek_id) = if write {
             (
-                ItemId(n_items),
+                self.next_item_id(tx),
                 DekId((self.rng.next_u64() % n_deks) as u32),
             )
         } else if n_items == 0 {
             return (None, RequestResult::Ok);
         } else {
             let id = ItemId(self.rng.next_u64() % n_items);
-            (id, self.tables[tx.0].items[id.0 as usize].dek)
+            let stored = &self.tables[tx.0].items[id.0 as usize];
+            if stored.is_absent() {
+                // A write this copy never received: GetItem finds no item.
+                return (None, RequestResult::Ok);
+            }
+            (id, stored.dek)
         };
         let dek = &self.tables[tx.0].deks[dek_id.0 as usize];
         let dek_plain = crypto::open_key(
@@ -211,6 +217,9 @@ impl Engine {
                 }
             }
         });
+        if write && outcome.is_ok() {
+            self.replicate_write(tx, item);
+        }
         let result = match outcome {
             Ok(()) => RequestResult::Ok,
             Err(_) => RequestResult::Error {
@@ -238,7 +247,7 @@ impl Engine {
         let (principal, connection) = (e.principal.clone(), e.connection);
         if let RequestResult::Error { error, .. } = &result {
             e.failures += 1;
-            if !write && self.milestones.first_failed_read.is_none() {
+            if !write && tx == TableIx::FIRST && self.milestones.first_failed_read.is_none() {
                 self.milestones.first_failed_read = Some((self.now, principal.clone(), *error));
             }
         }

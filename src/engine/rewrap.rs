@@ -85,6 +85,16 @@ impl Engine {
                 format!("KMS key {target} does not exist"),
             ));
         };
+        if !target.is_aws_owned() && self.keys[tix].region != self.tables[tx.0].region {
+            return reject(
+                self,
+                ErrorCode::Validation,
+                format!(
+                    "KMS key {target} is in {}; the table is in {}: a table uses a key of its own region",
+                    self.keys[tix].region, self.tables[tx.0].region
+                ),
+            );
+        }
         if self.tables[tx.0].current_kms_key() == target {
             return reject(
                 self,

@@ -330,6 +330,19 @@ pub struct Table {
     pub(crate) cache_slots: CacheSlots,
     /// The encryption context of every KMS call for this table (fact 75), as AAD bytes.
     pub(crate) context: Vec<u8>,
+    /// Version 2: the table's region (its KMS key's region).
+    pub region: String,
+    /// Version 2: a global-table replica of this table (in another region), or `None` for a
+    /// table of its own (declared, or restored from a backup).
+    pub replica_of: Option<TableIx>,
+    /// Version 2: when DynamoDB dropped this copy from its replication group (fact 51). It
+    /// stays as a standalone table under its own key.
+    pub removed_at: Option<SimTime>,
+    /// Version 2: the backup this table was restored from.
+    pub restored_from: Option<String>,
+    /// Version 2: DynamoDB's copy of this table's key for replicated writes, refreshed like
+    /// any cached table key.
+    pub replication_key: Option<ServiceKey>,
 }
 
 /// Where each principal's connections start in a table's cache, and how many it has.
@@ -346,7 +359,75 @@ impl TableIx {
     pub const FIRST: TableIx = TableIx(0);
 }
 
+impl Item {
+    /// A write this copy of a global table never received (its replica was inaccessible or
+    /// removed when it was made): a hole in the item numbering, read as "no such item".
+    pub const ABSENT: DekId = DekId(u32::MAX);
+
+    pub fn is_absent(&self) -> bool {
+        self.dek == Self::ABSENT
+    }
+}
+
+/// Who a new table is: its name, account, internal id, encryption context, region and
+/// creation time.
+pub(crate) struct TableIdent {
+    pub name: String,
+    pub account: String,
+    pub table_id: String,
+    pub context: Vec<u8>,
+    pub region: String,
+    pub created_at: SimTime,
+}
+
 impl Table {
+    /// A new ACTIVE table: its first table key, DEKs, items and one cache entry per
+    /// connection.
+    pub(crate) fn new(
+        id: TableIdent,
+        first: TableKey,
+        deks: Vec<Dek>,
+        items: Vec<Item>,
+        (cache, cache_slots): (Vec<CacheEntry>, CacheSlots),
+    ) -> Self {
+        Self {
+            name: id.name,
+            account: id.account,
+            table_id: id.table_id,
+            created_at: id.created_at,
+            status: TableStatus::Active,
+            inaccessible_since: None,
+            archive_at: None,
+            archived_at: None,
+            archival_backup: None,
+            sse: SseStatus::Enabled,
+            current: first.id,
+            table_keys: vec![first],
+            deks,
+            items,
+            quota: Quota::default(),
+            job: None,
+            grant_revoked_on: None,
+            cache,
+            cache_slots,
+            context: id.context,
+            region: id.region,
+            replica_of: None,
+            removed_at: None,
+            restored_from: None,
+            replication_key: None,
+        }
+    }
+
+    /// The name the log and the panels use: `Orders`, or `Orders@eu-west-1` for a replica.
+    pub fn label(&self) -> String {
+        if self.replica_of.is_some() {
+            format!("{}@{}", self.name, self.region)
+        } else {
+            self.name.clone()
+        }
+    }
+
     pub fn table_key(&self, id: TableKeyId) -> &TableKey {
         // Table keys are numbered from 1 and never removed, so T(n) is at index n-1.
         &self.table_keys[(id.0 - 1) as usize]

@@ -28,7 +28,11 @@ impl Engine {
         self.tables[tx.0].inaccessible_since = Some(self.now);
         let archive_at = self.now + self.assumptions.archive_after;
         self.tables[tx.0].archive_at = Some(archive_at);
-        self.milestones.inaccessible_since.get_or_insert(self.now);
+        // The milestones answer "when exactly" for the first table (the one steps use by
+        // default); every table's own clock is in its status and the ledger.
+        if tx == TableIx::FIRST {
+            self.milestones.inaccessible_since.get_or_insert(self.now);
+        }
         self.schedule(
             archive_at,
             Scheduled::ArchiveStart {
@@ -36,6 +40,15 @@ impl Engine {
                 since: self.now,
             },
         );
+        if self.in_replication_group(tx) {
+            self.schedule(
+                self.now + self.assumptions.replica_removal_after,
+                Scheduled::ReplicaRemoval {
+                    table: tx,
+                    since: self.now,
+                },
+            );
+        }
     }
 
     pub(super) fn restore_active(&mut self, tx: TableIx, reason: String) {
@@ -62,11 +75,14 @@ impl Engine {
                 self.assumptions.archive_after
             ),
         );
-        self.milestones.archiving_at.get_or_insert(self.now);
+        if tx == TableIx::FIRST {
+            self.milestones.archiving_at.get_or_insert(self.now);
+        }
         let key = self.tables[tx.0].current_kms_key().clone();
         let backup = ArchivalBackup {
             arn: format!(
-                "arn:aws:dynamodb:us-east-1:111122223333:table/{}/backup/archival-{}",
+                "arn:aws:dynamodb:{}:111122223333:table/{}/backup/archival-{}",
+                self.tables[tx.0].region,
                 self.tables[tx.0].name,
                 self.now.as_millis() / 1000
             ),
@@ -77,6 +93,10 @@ impl Engine {
             backup_arn: backup.arn.clone(),
             key,
         });
+        // The archival backup is a backup like any other (fact 45): restorable while the
+        // table's last KMS key can be used (facts 46, 47).
+        let snapshot = self.snapshot(tx, super::backup::ARCHIVAL, backup.arn.clone(), true);
+        self.backups.push(snapshot);
         self.tables[tx.0].archival_backup = Some(backup);
         self.schedule(
             self.now + self.assumptions.archive_duration,

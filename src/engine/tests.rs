@@ -20,6 +20,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 allow: None,
                 external: false,
                 expires: None,
+                region: super::DEFAULT_REGION.into(),
             },
             KeySpec {
                 id: "kms-2".into(),
@@ -29,6 +30,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 allow: None,
                 external: false,
                 expires: None,
+                region: super::DEFAULT_REGION.into(),
             },
             KeySpec {
                 id: "aws-dynamodb".into(),
@@ -38,6 +40,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 allow: None,
                 external: false,
                 expires: None,
+                region: super::DEFAULT_REGION.into(),
             },
         ],
         tables: vec![TableSpec {
@@ -45,6 +48,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
             key: "kms-1".into(),
             deks,
             items,
+            replicas: Vec::new(),
         }],
         principals: vec![
             PrincipalSpec {

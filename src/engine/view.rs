@@ -136,7 +136,8 @@ impl Engine {
         p: &PrincipalId,
         c: ConnectionId,
     ) -> Option<NextRequest> {
-        let entry = self.cache_entry(p, c)?;
+        let t = self.tables.get(tx.0)?;
+        let entry = &t.cache[self.entry_ix(tx, p, c)?];
         if self.tables[tx.0].is_archived_or_archiving() {
             return Some(NextRequest::TableArchived);
         }

@@ -28,11 +28,13 @@ pub enum Verb {
     ImportKeyMaterial,
     RevokeGrant,
     CreateGrant,
+    Backup,
+    Restore,
 }
 
 impl Verb {
     /// Every action, in the order the format page lists them.
-    pub const ALL: [Verb; 15] = [
+    pub const ALL: [Verb; 17] = [
         Verb::Read,
         Verb::Write,
         Verb::ChangeTableKey,
@@ -48,6 +50,8 @@ impl Verb {
         Verb::ImportKeyMaterial,
         Verb::RevokeGrant,
         Verb::CreateGrant,
+        Verb::Backup,
+        Verb::Restore,
     ];
 
     /// The name a scenario file uses.
@@ -68,6 +72,8 @@ impl Verb {
             Verb::ImportKeyMaterial => "import-key-material",
             Verb::RevokeGrant => "revoke-grant",
             Verb::CreateGrant => "create-grant",
+            Verb::Backup => "backup",
+            Verb::Restore => "restore",
         }
     }
 
@@ -85,11 +91,32 @@ impl Verb {
     pub const fn needs_key(self) -> bool {
         !matches!(
             self,
-            Verb::Read | Verb::Write | Verb::Wait | Verb::RevokeGrant | Verb::CreateGrant
+            Verb::Read
+                | Verb::Write
+                | Verb::Wait
+                | Verb::RevokeGrant
+                | Verb::CreateGrant
+                | Verb::Backup
+                | Verb::Restore
         )
     }
 
     pub const fn takes_connection(self) -> bool {
+        matches!(self, Verb::Read | Verb::Write)
+    }
+
+    /// `key` is optional on a restore (default: the backup's KMS key).
+    pub const fn key_optional(self) -> bool {
+        matches!(self, Verb::Restore)
+    }
+
+    /// `backup` names the backup a backup makes or a restore reads.
+    pub const fn takes_backup(self) -> bool {
+        matches!(self, Verb::Backup | Verb::Restore)
+    }
+
+    /// `region` chooses the copy of a global table a read or write goes to.
+    pub const fn takes_region(self) -> bool {
         matches!(self, Verb::Read | Verb::Write)
     }
 
@@ -133,6 +160,8 @@ impl Command {
             Command::ImportKeyMaterial { .. } => Verb::ImportKeyMaterial,
             Command::RevokeGrant => Verb::RevokeGrant,
             Command::CreateGrant => Verb::CreateGrant,
+            Command::Backup { .. } => Verb::Backup,
+            Command::Restore { .. } => Verb::Restore,
         }
     }
 }
@@ -222,11 +251,18 @@ pub enum ErrorCode {
     InternalServerError,
     /// A KMS error returned to a key action (`disable-key` on a key pending deletion, ...).
     Kms(KmsErrorCode),
+    /// Version 2: a restore names a backup that does not exist (or an archival backup of a
+    /// table that is not archived).
+    BackupNotFound,
+    /// Version 2: a restore's `to` names a table that exists.
+    TableAlreadyExists,
+    /// Version 2: a step names a table that does not exist (a restore that failed).
+    TableNotFound,
 }
 
 impl ErrorCode {
     /// The errors a scenario may expect, in the order the format page lists them.
-    pub const EXPECTABLE: [ErrorCode; 7] = [
+    pub const EXPECTABLE: [ErrorCode; 11] = [
         ErrorCode::AccessDenied,
         ErrorCode::TableArchived,
         ErrorCode::LimitExceeded,
@@ -234,6 +270,10 @@ impl ErrorCode {
         ErrorCode::Kms(KmsErrorCode::DisabledException),
         ErrorCode::Kms(KmsErrorCode::KmsInvalidStateException),
         ErrorCode::Kms(KmsErrorCode::NotFoundException),
+        ErrorCode::Kms(KmsErrorCode::UnsupportedOperationException),
+        ErrorCode::BackupNotFound,
+        ErrorCode::TableAlreadyExists,
+        ErrorCode::TableNotFound,
     ];
 
     pub const fn name(self) -> &'static str {
@@ -244,6 +284,9 @@ impl ErrorCode {
             ErrorCode::Validation => "ValidationException",
             ErrorCode::InternalServerError => "InternalServerError",
             ErrorCode::Kms(k) => k.as_str(),
+            ErrorCode::BackupNotFound => "BackupNotFoundException",
+            ErrorCode::TableAlreadyExists => "TableAlreadyExistsException",
+            ErrorCode::TableNotFound => "TableNotFoundException",
         }
     }
 

@@ -32,11 +32,14 @@ pub struct Assumptions {
     /// Whether a customer can re-create DynamoDB's grant on a table's key (`create-grant`):
     /// the real notification e-mail says "re-create the grant"; how is undocumented.
     pub grant_recreate: bool,
+    /// Version 2: a global-table replica inaccessible for longer than this leaves the
+    /// replication group (documented: more than 20 hours, fact 51).
+    pub replica_removal_after: SimDuration,
 }
 
 impl Assumptions {
     /// The duration assumptions as (name, value, documented by AWS?), in display order.
-    pub fn durations(&self) -> [(&'static str, SimDuration, bool); 7] {
+    pub fn durations(&self) -> [(&'static str, SimDuration, bool); 8] {
         [
             ("cache_refresh", self.cache_refresh, true),
             ("detection", self.detection, false),
@@ -45,6 +48,7 @@ impl Assumptions {
             ("rewrap_per_dek", self.rewrap_per_dek, false),
             ("deletion_delay", self.deletion_delay, true),
             ("propagation", self.propagation, false),
+            ("replica_removal_after", self.replica_removal_after, true),
         ]
     }
 
@@ -70,6 +74,7 @@ impl Default for Assumptions {
             on_demand_rotation_limit: 10,
             propagation: SimDuration::ZERO,
             grant_recreate: true,
+            replica_removal_after: SimDuration::from_hours(20),
         }
     }
 }
@@ -87,6 +92,8 @@ pub struct KeySpec {
     /// `expires` (absolute; `None` = never).
     pub external: bool,
     pub expires: Option<SimTime>,
+    /// Version 2: the key's region (`us-east-1` unless the file says otherwise).
+    pub region: String,
 }
 
 /// A principal and how many connections it keeps open.
@@ -103,7 +110,19 @@ pub struct TableSpec {
     pub key: KmsKeyId,
     pub deks: u32,
     pub items: u64,
+    /// Version 2: global-table replicas, each in another region under an in-region key.
+    pub replicas: Vec<ReplicaSpec>,
 }
+
+/// A global-table replica (fact 51): its region and the KMS key of that region it uses.
+#[derive(Clone, Debug)]
+pub struct ReplicaSpec {
+    pub region: String,
+    pub key: KmsKeyId,
+}
+
+/// The region every key and table is in unless the file says otherwise.
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 /// Everything needed to build the starting world.
 #[derive(Clone, Debug)]

@@ -360,6 +360,7 @@ impl Notes {
                         key_ok(key) && who_ok(principal)
                     }
                     C::ChangeTableKey { key }
+                    | C::Restore { key: Some(key), .. }
                     | C::DisableKey { key }
                     | C::EnableKey { key }
                     | C::ScheduleKeyDeletion { key, .. }
@@ -367,7 +368,11 @@ impl Notes {
                     | C::RotateKey { key }
                     | C::DeleteImportedMaterial { key }
                     | C::ImportKeyMaterial { key, .. } => key_ok(key),
-                    C::Wait | C::RevokeGrant | C::CreateGrant => true,
+                    C::Wait
+                    | C::RevokeGrant
+                    | C::CreateGrant
+                    | C::Backup { .. }
+                    | C::Restore { .. } => true,
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Turn the event log into text: one line per event for people, JSON lines for machines, and
 //! the end-of-run summary (`summary`: built once, printed as text or JSON).
 
+mod ledger;
 mod summary;
 
 pub use summary::{Summary, assumption_rows, summary_json, summary_text};
@@ -45,6 +46,10 @@ pub fn tag(kind: &EventKind) -> &'static str {
         EventKind::ActionRefused { .. } => "REFUSED",
         EventKind::LiveAction { .. } => "LIVE",
         EventKind::DataUnrecoverable { .. } => "LOST",
+        EventKind::BackupCreated { .. } | EventKind::TableRestored { .. } => "BACKUP",
+        EventKind::ItemReplicated { .. }
+        | EventKind::ReplicationMissed { .. }
+        | EventKind::ReplicaRemoved { .. } => "REPLICA",
         _ => "TABLE",
     }
 }
@@ -100,6 +105,44 @@ pub fn describe(kind: &EventKind) -> String {
         | EventKind::ActionRefused { .. }
         | EventKind::LiveAction { .. } => describe_table(kind),
         EventKind::Question { .. } | EventKind::Answer { .. } => describe_question(kind),
+        EventKind::BackupCreated { .. }
+        | EventKind::TableRestored { .. }
+        | EventKind::ItemReplicated { .. }
+        | EventKind::ReplicationMissed { .. }
+        | EventKind::ReplicaRemoved { .. } => describe_copies(kind),
+    }
+}
+
+/// Version 2: backups, restores and global-table replication.
+fn describe_copies(kind: &EventKind) -> String {
+    match kind {
+        EventKind::BackupCreated { backup, key, items } => format!(
+            "backup {backup} taken ({items} items): it keeps the table key as it is now, under {key}, whatever the table uses later"
+        ),
+        EventKind::TableRestored {
+            backup,
+            from_table,
+            to,
+            key,
+            items,
+        } => format!(
+            "backup {backup} of {from_table} restored to new table {to}: {items} items, a new table key under {key}"
+        ),
+        EventKind::ItemReplicated { region, item } => {
+            format!("{item} replicated to {region}")
+        }
+        EventKind::ReplicationMissed {
+            region,
+            item,
+            status,
+        } => format!("{item} did not reach {region}: that copy is {status}"),
+        EventKind::ReplicaRemoved {
+            region,
+            inaccessible_for,
+        } => format!(
+            "the copy in {region} left the replication group after {inaccessible_for} inaccessible: not deleted, but no writes reach it or come from it again"
+        ),
+        _ => String::new(),
     }
 }
 

@@ -47,75 +47,8 @@ pub struct Summary {
     pub ledger: Vec<LedgerRow>,
 }
 
-/// One copy of a table's data (the table itself, its archival backup), the KMS key it needs,
-/// what can be done with it at the end, and when it stopped being readable / recoverable.
-#[derive(Clone, Debug)]
-pub struct LedgerRow {
-    pub table: String,
-    pub copy: &'static str,
-    pub key: String,
-    pub state: String,
-    pub unreadable_since: Option<SimTime>,
-    pub lost_since: Option<SimTime>,
-}
-
-/// The ledger rows for every table (see `LedgerRow`).
-fn ledger(engine: &Engine) -> Vec<LedgerRow> {
-    use crate::engine::table::TableStatus;
-    let deleted_at = |key: &crate::engine::ids::KmsKeyId| {
-        engine
-            .milestones()
-            .keys_deleted
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, t)| *t)
-    };
-    let usable = |key: &crate::engine::ids::KmsKeyId| {
-        engine
-            .key(key)
-            .is_some_and(|k| k.state == KeyState::Enabled)
-    };
-    let mut rows = Vec::new();
-    for t in engine.tables() {
-        let key = t.current_kms_key();
-        let lost = deleted_at(key);
-        let state = match (t.status, lost) {
-            (_, Some(_)) => "LOST: its key material was destroyed".to_string(),
-            (TableStatus::Active, _) => "readable".to_string(),
-            (TableStatus::InaccessibleEncryptionCredentials, _) => {
-                format!("unreadable until {key} is usable again")
-            }
-            (TableStatus::Archiving | TableStatus::Archived, _) => {
-                "archived: its archival backup is the copy".to_string()
-            }
-        };
-        rows.push(LedgerRow {
-            table: t.name.clone(),
-            copy: "table",
-            key: key.to_string(),
-            state,
-            unreadable_since: t.inaccessible_since,
-            lost_since: lost,
-        });
-        if let Some(b) = &t.archival_backup {
-            let lost = deleted_at(&b.key);
-            let state = match lost {
-                Some(_) => "LOST: its key material was destroyed".to_string(),
-                None if usable(&b.key) => "restorable now".to_string(),
-                None => format!("blocked: restorable once {} is usable again", b.key),
-            };
-            rows.push(LedgerRow {
-                table: t.name.clone(),
-                copy: "archival backup",
-                key: b.key.to_string(),
-                state,
-                unreadable_since: None,
-                lost_since: lost,
-            });
-        }
-    }
-    rows
-}
+pub use super::ledger::LedgerRow;
+use super::ledger::ledger;
 
 /// Rows of the assumptions table: name, value, where it came from, documented or not.
 pub fn assumption_rows(scenario: &Scenario) -> Vec<(&'static str, String, &'static str, bool)> {
@@ -177,7 +110,7 @@ impl Summary {
                 .enumerate()
                 .map(|(i, t)| {
                     (
-                        t.name.clone(),
+                        t.label(),
                         t.status.aws_name(),
                         t.current_kms_key().to_string(),
                         engine.recoverable_in(crate::engine::table::TableIx(i)),
@@ -262,7 +195,7 @@ impl Summary {
             }
             let _ = writeln!(
                 s,
-                "  {:<16} {:<16} needs {:<14} {}{when}",
+                "  {:<16} {:<22} needs {:<14} {}{when}",
                 r.table, r.copy, r.key, r.state
             );
         }

@@ -36,6 +36,10 @@ pub const BUILTINS: &[Builtin] = &[
     builtin!("imported-material-expires"),
     builtin!("shared-key-blast-radius"),
     builtin!("grant-revoked"),
+    builtin!("backup-outlives-key-change"),
+    builtin!("archive-and-restore"),
+    builtin!("replica-key-disabled"),
+    builtin!("security-review"),
 ];
 
 /// Why a scenario could not be loaded.

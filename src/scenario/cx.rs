@@ -88,20 +88,52 @@ pub(super) struct Declared<'a> {
     pub(super) keys: &'a [KeySpec],
     /// The tables, once parsed (steps and expectations may name them).
     pub(super) tables: &'a [crate::engine::TableSpec],
+    /// Version 2: tables restores create, in step order (a step may name one from its
+    /// restore on); their indices follow the declared tables'.
+    pub(super) restored: std::cell::RefCell<Vec<String>>,
+    /// Version 2: backup names the steps so far create.
+    pub(super) backups: std::cell::RefCell<Vec<String>>,
+    /// Version 2: the table the step being parsed speaks about (an index as above).
+    pub(super) current_table: std::cell::Cell<usize>,
 }
 
-impl Declared<'_> {
-    /// A declared table by name (its index), or a diagnostic that lists the declared ones.
+impl<'a> Declared<'a> {
+    pub(super) fn new(
+        cx: &'a Ctx<'a>,
+        principals: &'a [PrincipalSpec],
+        keys: &'a [KeySpec],
+        tables: &'a [crate::engine::TableSpec],
+    ) -> Self {
+        Self {
+            cx,
+            principals,
+            keys,
+            tables,
+            restored: std::cell::RefCell::default(),
+            backups: std::cell::RefCell::default(),
+            current_table: std::cell::Cell::new(0),
+        }
+    }
+
+    /// A declared table, or one a restore has created by now, by name (its index), or a
+    /// diagnostic that lists the known ones.
     pub(super) fn table(&self, s: &Spanned<String>) -> Result<usize, crate::scenario::Diagnostic> {
-        self.tables
-            .iter()
-            .position(|t| t.name == *s.get_ref())
-            .ok_or_else(|| {
-                let names: Vec<&str> = self.tables.iter().map(|t| t.name.as_str()).collect();
-                self.cx
-                    .err(s.span(), format!("unknown table `{}`", s.get_ref()))
-                    .help(format!("declared tables: {}", names.join(", ")))
-            })
+        let name = s.get_ref();
+        if let Some(i) = self.tables.iter().position(|t| t.name == *name) {
+            return Ok(i);
+        }
+        if let Some(i) = self.restored.borrow().iter().position(|t| t == name) {
+            return Ok(self.tables.len() + i);
+        }
+        let mut names: Vec<String> = self.tables.iter().map(|t| t.name.clone()).collect();
+        names.extend(self.restored.borrow().iter().cloned());
+        Err(self
+            .cx
+            .err(s.span(), format!("unknown table `{name}`"))
+            .help(format!(
+                "declared tables: {} (a restored table may be named from its restore step on)",
+                names.join(", ")
+            )))
     }
 
     /// A declared principal by name, or a diagnostic that lists the declared ones.

@@ -11,10 +11,12 @@ use super::diag::Diagnostic;
 use super::names::one_of;
 use super::raw::RawExpect;
 use crate::engine::Engine;
+use crate::engine::backup::BackupState;
 use crate::engine::event::RequestResult;
 use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId};
 use crate::engine::kms::{KeyStateKind, KmsErrorCode};
-use crate::engine::table::{SseStatus, TableStatus};
+use crate::engine::replica::ReplicaStatus;
+use crate::engine::table::{SseStatus, TableIx, TableStatus};
 use crate::engine::time::SimDuration;
 use crate::engine::vocab::ErrorCode;
 
@@ -33,6 +35,8 @@ pub enum Field {
     KmsCalls,
     Tables,
     Grant,
+    Replicas,
+    Backups,
 }
 
 impl Field {
@@ -50,6 +54,8 @@ impl Field {
             Field::KmsCalls => "kms_calls",
             Field::Tables => "tables",
             Field::Grant => "grant",
+            Field::Replicas => "replicas",
+            Field::Backups => "backups",
         }
     }
 }
@@ -97,6 +103,26 @@ pub enum CheckKind {
     /// Version 2 `grant = "active" | "revoked"`: DynamoDB's grant on the step's table's key
     /// (true: revoked).
     Grant(bool),
+    /// Version 2 `replicas = { eu-west-1 = "..." }`: the step's table's copy in a region.
+    Replica(String, ReplicaStatus),
+    /// Version 2 `backups = { b1 = "..." }`: a backup by name (`archival`: the step's table's).
+    Backup(String, BackupState),
+}
+
+/// What a step's expectations speak about: its table (found by name when the step runs;
+/// `None` if it does not exist) and the copy its read or write went to (`region`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub table: Option<TableIx>,
+    pub copy: Option<TableIx>,
+}
+
+impl Target {
+    /// The first table, as version-1 steps speak about it.
+    pub const FIRST: Target = Target {
+        table: Some(TableIx::FIRST),
+        copy: Some(TableIx::FIRST),
+    };
 }
 
 /// What an observed value was, for a failure line.
@@ -117,6 +143,8 @@ impl CheckKind {
             CheckKind::KeyState(..) => Field::Keys,
             CheckKind::TableNamed(..) => Field::Tables,
             CheckKind::Grant(_) => Field::Grant,
+            CheckKind::Replica(..) => Field::Replicas,
+            CheckKind::Backup(..) => Field::Backups,
             CheckKind::Cached(..) => Field::Cached,
             CheckKind::Recoverable(_) => Field::Recoverable,
             CheckKind::KmsCalls(..) => Field::KmsCalls,
@@ -139,6 +167,8 @@ impl CheckKind {
             CheckKind::KmsCalls(p, n) => format!("{f}.{p}={n}"),
             CheckKind::TableNamed(_, name, s) => format!("{f}.{name}={}", s.name()),
             CheckKind::Grant(revoked) => format!("{f}={}", grant_name(*revoked)),
+            CheckKind::Replica(r, st) => format!("{f}.{r}={}", st.name()),
+            CheckKind::Backup(b, st) => format!("{f}.{b}={}", st.name()),
         }
     }
 
@@ -147,54 +177,82 @@ impl CheckKind {
     pub fn evaluate(
         &self,
         engine: &Engine,
-        tx: crate::engine::table::TableIx,
+        target: Target,
         result: &RequestResult,
     ) -> Option<(String, String)> {
-        let t = engine.tables().get(tx.0).unwrap_or_else(|| engine.table());
-        let got = match self {
-            CheckKind::Outcome(ok) => compare(ok, &result.is_ok(), |v| outcome_name(*v).into()),
-            CheckKind::Error(e) => match result {
+        let missing = || Got::Differs("no such table".into());
+        let table = target.table.and_then(|tx| engine.tables().get(tx.0));
+        let got = match (self, table) {
+            (CheckKind::Outcome(ok), _) => {
+                compare(ok, &result.is_ok(), |v| outcome_name(*v).into())
+            }
+            (CheckKind::Error(e), _) => match result {
                 RequestResult::Ok => Got::Differs("no error".into()),
                 // Compared by name: KMS's and DynamoDB's AccessDeniedException are one answer.
                 RequestResult::Error { error, .. } => {
                     compare(&e.name(), &error.name(), |v| (*v).into())
                 }
             },
-            CheckKind::KmsError(e) => match result {
+            (CheckKind::KmsError(e), _) => match result {
                 RequestResult::Error {
                     kms_error: Some(k), ..
                 } => compare(e, k, ToString::to_string),
                 _ => Got::Differs("no KMS error".into()),
             },
-            CheckKind::Table(s) => compare(s, &t.status, |v| v.name().into()),
-            CheckKind::Sse(s) => compare(s, &t.sse, |v| v.name().into()),
-            CheckKind::WrappedBy(k) => compare(k, t.current_kms_key(), ToString::to_string),
-            CheckKind::KeyState(k, s) => match engine.key(k) {
+            (CheckKind::KeyState(k, s), _) => match engine.key(k) {
                 Some(key) => compare(s, &key.state.kind(), |v| v.name().into()),
                 None => Got::Differs("missing".into()),
             },
-            CheckKind::Cached(p, left) => {
-                // Compared at whole-second precision, as the file writes it.
-                let now = engine.cached_time_left_in(tx, p, ConnectionId(1));
-                compare(
-                    &left.map(SimDuration::as_secs),
-                    &now.map(SimDuration::as_secs),
-                    |_| cached_text(now),
-                )
+            (CheckKind::KmsCalls(p, n), _) => {
+                compare(n, &engine.decrypt_calls_by(p), ToString::to_string)
             }
-            CheckKind::Recoverable(r) => {
+            (CheckKind::TableNamed(_, name, s), _) => match engine.find_table(name) {
+                Some(ix) => compare(s, &engine.tables()[ix.0].status, |v| v.name().into()),
+                None => missing(),
+            },
+            (CheckKind::Backup(name, s), _) => {
+                let b = if name == crate::engine::backup::ARCHIVAL {
+                    target.table.and_then(|tx| engine.archival_backup_of(tx))
+                } else {
+                    engine.backup_named(name)
+                };
+                match b {
+                    Some(b) => compare(s, &engine.backup_state(b), |v| v.name().into()),
+                    None => Got::Differs("no such backup".into()),
+                }
+            }
+            (CheckKind::Cached(p, left), _) => match target.copy {
+                Some(copy) => {
+                    // Compared at whole-second precision, as the file writes it.
+                    let now = engine.cached_time_left_in(copy, p, ConnectionId(1));
+                    compare(
+                        &left.map(SimDuration::as_secs),
+                        &now.map(SimDuration::as_secs),
+                        |_| cached_text(now),
+                    )
+                }
+                None => missing(),
+            },
+            (_, None) => missing(),
+            (CheckKind::Table(s), Some(t)) => compare(s, &t.status, |v| v.name().into()),
+            (CheckKind::Sse(s), Some(t)) => compare(s, &t.sse, |v| v.name().into()),
+            (CheckKind::WrappedBy(k), Some(t)) => {
+                compare(k, t.current_kms_key(), ToString::to_string)
+            }
+            (CheckKind::Recoverable(r), Some(_)) => {
+                let tx = target.table.unwrap_or(TableIx::FIRST);
                 compare(r, &engine.recoverable_in(tx), ToString::to_string)
             }
-            CheckKind::Grant(revoked) => {
+            (CheckKind::Grant(revoked), Some(t)) => {
                 let now = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
                 compare(revoked, &now, |v| grant_name(*v).into())
             }
-            CheckKind::TableNamed(ix, _, s) => match engine.tables().get(*ix) {
-                Some(named) => compare(s, &named.status, |v| v.name().into()),
-                None => Got::Differs("no such table".into()),
-            },
-            CheckKind::KmsCalls(p, n) => {
-                compare(n, &engine.decrypt_calls_by(p), ToString::to_string)
+            (CheckKind::Replica(region, s), Some(_)) => {
+                let tx = target.table.unwrap_or(TableIx::FIRST);
+                match engine.copy_in(tx, region) {
+                    Some(c) => compare(s, &engine.replica_status(c), |v| v.name().into()),
+                    None => Got::Differs(format!("no copy in {region}")),
+                }
             }
         };
         match got {
@@ -303,6 +361,7 @@ pub(super) fn parse_expect(
         let revoked = pick(cx, v, Field::Grant, &[false, true], |r| grant_name(*r))?;
         push(&v.span(), CheckKind::Grant(revoked));
     }
+    parse_copies(cx, raw, declared, &mut push)?;
     if let Some(map) = &raw.kms_calls {
         for (p, v) in map.get_ref() {
             let principal = declared.principal(p)?.id.clone();
@@ -312,6 +371,53 @@ pub(super) fn parse_expect(
         }
     }
     Ok(checks)
+}
+
+/// Version 2: `replicas = { region = status }` (regions of the step's table) and
+/// `backups = { name = state }` (a backup some step up to here makes, or `archival`).
+fn parse_copies(
+    cx: &Ctx<'_>,
+    raw: &RawExpect,
+    declared: &Declared<'_>,
+    push: &mut impl FnMut(&std::ops::Range<usize>, CheckKind),
+) -> Result<(), Diagnostic> {
+    if let Some(map) = &raw.replicas {
+        let table = declared.current_table.get();
+        for (r, v) in map.get_ref() {
+            if let Some(known) = super::copies::regions_of(declared, table)
+                && !known.contains(r.get_ref())
+            {
+                return Err(cx
+                    .err(
+                        r.span(),
+                        format!("the step's table has no copy in `{}`", r.get_ref()),
+                    )
+                    .help(format!("its regions: {}", known.join(", "))));
+            }
+            let s = pick(cx, v, Field::Replicas, &ReplicaStatus::ALL, |s| s.name())?;
+            push(&r.span(), CheckKind::Replica(r.get_ref().clone(), s));
+        }
+    }
+    if let Some(map) = &raw.backups {
+        for (b, v) in map.get_ref() {
+            let name = b.get_ref();
+            if name != crate::engine::backup::ARCHIVAL && !declared.backups.borrow().contains(name)
+            {
+                let known = declared.backups.borrow().join(", ");
+                return Err(cx
+                    .err(b.span(), format!("unknown backup `{name}`"))
+                    .label("no backup step up to here makes it")
+                    .help(if known.is_empty() {
+                        "add a step with do = \"backup\" first, or name \"archival\"".to_string()
+                    } else {
+                        format!("backups so far: {known}, and \"archival\"")
+                    }));
+            }
+            let s = pick(cx, v, Field::Backups, &BackupState::ALL, |s| s.name())?;
+            push(&b.span(), CheckKind::Backup(name.clone(), s));
+        }
+    }
+    Ok(())
 }
 
 /// The value among `values` whose name is written, or a diagnostic listing the names.

@@ -6,12 +6,14 @@
 //! (`expect`). `write` turns a scenario back into TOML; `builtins` holds the shipped ones.
 
 mod builtins;
+mod copies;
 mod cx;
 pub mod diag;
 pub mod expect;
 pub mod limits;
 mod names;
 mod raw;
+mod regions;
 mod steps;
 mod world;
 pub mod write;
@@ -29,6 +31,7 @@ use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::{Command, WorldSpec};
 use cx::{Ctx, Declared, instant};
 use raw::RawScenario;
+use toml::Spanned;
 
 /// Most actions a scenario may expand to (kept for callers of the earlier name).
 pub const MAX_OCCURRENCES: u64 = limits::MAX_ACTIONS;
@@ -47,6 +50,9 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// Keep the clock running until at least this time (extension: `end`).
     pub end: Option<SimTime>,
+    /// Version 2: every table a step may name: the declared ones, then those restores create
+    /// (`Step::table` indexes this list; the engine finds each by name when the step runs).
+    pub table_names: Vec<String>,
 }
 
 /// One `[[step]]`.
@@ -68,6 +74,9 @@ pub struct Step {
     pub table: usize,
     /// Version 2: a question for the room, answered by the simulation.
     pub ask: Option<Ask>,
+    /// Version 2: the region of the global-table copy a read or write goes to (`None`: the
+    /// table's own).
+    pub region: Option<String>,
 }
 
 /// A question for the room (`ask`): exactly one choice must hold after the step.
@@ -126,10 +135,7 @@ impl Action {
     /// Does it act on a table (a request or a key change), rather than on a key?
     pub fn acts_on_table(&self) -> bool {
         match self {
-            Action::Command(c) => matches!(
-                c,
-                Command::Read { .. } | Command::Write { .. } | Command::ChangeTableKey { .. }
-            ),
+            Action::Command(c) => c.acts_on_table(),
             Action::EachConnection { .. } => true,
         }
     }
@@ -205,18 +211,13 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
     let (assumptions, assumptions_set) = world::parse_assumptions(&cx, raw.assumptions.as_ref())?;
     let principals = world::parse_principals(&cx, &raw.principal)?;
     let keys = world::parse_keys(&cx, &raw.key, &principals)?;
-    let declared = Declared {
-        cx: &cx,
-        principals: &principals,
-        keys: &keys,
-        tables: &[],
-    };
+    let declared = Declared::new(&cx, &principals, &keys, &[]);
     let tables = world::parse_tables(&cx, raw.table.as_ref(), &declared)?;
-    let declared = Declared {
-        tables: &tables,
-        ..declared
-    };
+    let declared = Declared::new(&cx, &principals, &keys, &tables);
     let steps = steps::parse_steps(&cx, &raw.step, &declared)?;
+    let mut table_names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
+    table_names.extend(declared.restored.take());
+    copies::check_totals(&cx, &tables, &steps, raw.step.first().map(Spanned::span))?;
     let end = match &raw.end {
         Some(e) => Some(instant(&cx, e, "end", SimTime::ZERO)?),
         None => None,
@@ -236,6 +237,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         assumptions_set,
         steps,
         end,
+        table_names,
     })
 }
 

@@ -72,6 +72,7 @@ pub(super) struct RawAssumptions {
     pub(super) propagation: Option<Spanned<String>>,
     pub(super) pending_deletion_error: Option<Spanned<String>>,
     pub(super) grant_recreate: Option<Spanned<String>>,
+    pub(super) replica_removal_after: Option<Spanned<String>>,
     pub(super) on_demand_rotation_limit: Option<Spanned<i64>>,
 }
 
@@ -85,6 +86,7 @@ pub(super) struct RawKey {
     pub(super) allow: Option<Spanned<Vec<Spanned<String>>>>,
     pub(super) origin: Option<Spanned<String>>,
     pub(super) expires: Option<Spanned<String>>,
+    pub(super) region: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -94,6 +96,16 @@ pub(super) struct RawTable {
     pub(super) key: Spanned<String>,
     pub(super) deks: Option<Spanned<i64>>,
     pub(super) items: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) replica: Vec<Spanned<RawReplica>>,
+}
+
+/// Version 2: `[[table.replica]]`, a global-table replica in another region.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReplica {
+    pub(super) region: Spanned<String>,
+    pub(super) key: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +140,9 @@ pub(super) struct RawStep {
     pub(super) id: Option<Spanned<String>>,
     pub(super) ask: Option<Spanned<RawAsk>>,
     pub(super) table: Option<Spanned<String>>,
+    pub(super) region: Option<Spanned<String>>,
+    pub(super) backup: Option<Spanned<String>>,
+    pub(super) to: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -159,4 +174,6 @@ pub(super) struct RawExpect {
     pub(super) tables: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) grant: Option<Spanned<String>>,
     pub(super) kms_calls: Option<Spanned<BTreeMap<Spanned<String>, Spanned<i64>>>>,
+    pub(super) replicas: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
+    pub(super) backups: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
 }

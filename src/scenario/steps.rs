@@ -79,7 +79,14 @@ fn parse_step(
                 "steps must be in time order; use \"+5m\" for a time relative to the previous step",
             ));
     }
+    let table = match &rs.table {
+        Some(t) => declared.table(t)?,
+        None => 0,
+    };
     let action = parse_action(cx, rs, declared)?;
+    // A restore's own expectations may name the table it creates: resolve after the action.
+    declared.current_table.set(table);
+    let region = super::copies::parse_region(cx, rs, table, declared)?;
     let repeat = parse_repeat(cx, rs, at)?;
     let expect = match &rs.expect {
         Some(e) => parse_expect(cx, e, declared)?,
@@ -93,12 +100,9 @@ fn parse_step(
         Some(a) => Some(parse_ask(cx, a, declared)?),
         None => None,
     };
-    let table = match &rs.table {
-        Some(t) => declared.table(t)?,
-        None => 0,
-    };
     Ok(Step {
         table,
+        region,
         number,
         line: cx.line(&raw_step.span()),
         at,
@@ -242,6 +246,19 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
         }
         _ => None,
     };
+    match verb {
+        Verb::Backup => {
+            return Ok(Action::Command(super::copies::parse_backup(
+                cx, rs, declared,
+            )?));
+        }
+        Verb::Restore => {
+            return Ok(Action::Command(super::copies::parse_restore(
+                cx, rs, declared,
+            )?));
+        }
+        _ => {}
+    }
     let key = match &rs.key {
         Some(k) if verb.needs_key() => Some(declared.key(k, verb.may_name_aws_owned())?),
         None if verb.needs_key() => return Err(missing("key")),
@@ -290,26 +307,30 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
         Verb::DeleteImportedMaterial => Command::DeleteImportedMaterial { key: key()? },
         Verb::RevokeGrant => Command::RevokeGrant,
         Verb::CreateGrant => Command::CreateGrant,
-        Verb::ImportKeyMaterial => {
-            let expires = match &rs.expires {
-                Some(e) => {
-                    let d = cx.duration(e, "expires")?;
-                    if d == SimDuration::ZERO || d > SimDuration::from_days(365) {
-                        return Err(cx
-                            .err(e.span(), format!("`expires` = {} is out of range", d.to_exact_string()))
-                            .label("imported material is valid for more than 0s and at most 365 days (fact 98)"));
-                    }
-                    Some(d)
-                }
-                None => None,
-            };
-            Command::ImportKeyMaterial {
-                key: key()?,
-                expires,
-            }
-        }
+        Verb::Backup | Verb::Restore => unreachable!("handled above"),
+        Verb::ImportKeyMaterial => Command::ImportKeyMaterial {
+            key: key()?,
+            expires: import_expires(cx, rs)?,
+        },
     };
     Ok(Action::Command(cmd))
+}
+
+/// `expires` on an import: how long the re-imported material stays valid (0s < d <= 365d).
+fn import_expires(cx: &Ctx<'_>, rs: &RawStep) -> Result<Option<SimDuration>, Diagnostic> {
+    let Some(e) = &rs.expires else {
+        return Ok(None);
+    };
+    let d = cx.duration(e, "expires")?;
+    if d == SimDuration::ZERO || d > SimDuration::from_days(365) {
+        return Err(cx
+            .err(
+                e.span(),
+                format!("`expires` = {} is out of range", d.to_exact_string()),
+            )
+            .label("imported material is valid for more than 0s and at most 365 days (fact 98)"));
+    }
+    Ok(Some(d))
 }
 
 /// A field the verb does not take is an error that points at the field.
@@ -325,9 +346,25 @@ fn refuse_fields_not_for(cx: &Ctx<'_>, rs: &RawStep, verb: Verb) -> Result<(), D
         return not_for(p.span(), "principal");
     }
     if !verb.needs_key()
+        && !verb.key_optional()
         && let Some(k) = &rs.key
     {
         return not_for(k.span(), "key");
+    }
+    if !verb.takes_backup()
+        && let Some(b) = &rs.backup
+    {
+        return not_for(b.span(), "backup");
+    }
+    if verb != Verb::Restore
+        && let Some(t) = &rs.to
+    {
+        return not_for(t.span(), "to");
+    }
+    if !verb.takes_region()
+        && let Some(r) = &rs.region
+    {
+        return not_for(r.span(), "region");
     }
     if !verb.takes_connection()
         && let Some(c) = &rs.connection

@@ -33,7 +33,7 @@ pub(super) fn parse_assumptions(
     };
     let s = SimDuration::from_secs;
     let d = SimDuration::from_days;
-    let fields: [DurationField<'_>; 7] = [
+    let fields: [DurationField<'_>; 8] = [
         (
             "cache_refresh",
             &r.cache_refresh,
@@ -77,6 +77,13 @@ pub(super) fn parse_assumptions(
             s(0),
             SimDuration::from_hours(1),
         ),
+        (
+            "replica_removal_after",
+            &r.replica_removal_after,
+            &mut a.replica_removal_after,
+            s(1),
+            d(30),
+        ),
     ];
     for (name, value, slot, min, max) in fields {
         if let Some(v) = value {
@@ -107,19 +114,24 @@ pub(super) fn parse_assumptions(
         set.insert("grant_recreate");
     }
     if let Some(v) = &r.on_demand_rotation_limit {
-        let n = *v.get_ref();
-        if !(1..=25).contains(&n) {
-            return Err(cx
-                .err(
-                    v.span(),
-                    format!("`on_demand_rotation_limit` = {n} is out of range"),
-                )
-                .label("must be between 1 and 25 (the docs say 10 or 25)"));
-        }
-        a.on_demand_rotation_limit = n as u32;
+        a.on_demand_rotation_limit = rotation_limit(cx, v)?;
         set.insert("on_demand_rotation_limit");
     }
     Ok((a, set))
+}
+
+/// Assumption `on_demand_rotation_limit`: 1 to 25.
+fn rotation_limit(cx: &Ctx<'_>, v: &Spanned<i64>) -> Result<u32, Diagnostic> {
+    let n = *v.get_ref();
+    if !(1..=25).contains(&n) {
+        return Err(cx
+            .err(
+                v.span(),
+                format!("`on_demand_rotation_limit` = {n} is out of range"),
+            )
+            .label("must be between 1 and 25 (the docs say 10 or 25)"));
+    }
+    Ok(n as u32)
 }
 
 /// `[[principal]]`: names, connections, and the limits on both.
@@ -205,12 +217,7 @@ pub(super) fn parse_keys(
                 limits::MAX_KEYS
             )));
     }
-    let declared = Declared {
-        cx,
-        principals,
-        keys: &[],
-        tables: &[],
-    };
+    let declared = Declared::new(cx, principals, &[], &[]);
     for k in raw {
         keys.push(parse_key(cx, k, &keys, &declared)?);
     }
@@ -300,7 +307,12 @@ fn parse_key(
         }
         None => None,
     };
+    let region = match &k.region {
+        Some(r) => super::regions::parse_region(cx, r)?,
+        None => crate::engine::DEFAULT_REGION.to_string(),
+    };
     Ok(KeySpec {
+        region,
         id: KmsKeyId::new(id),
         kind,
         enabled,
@@ -416,13 +428,15 @@ pub(super) fn parse_tables(
         }
         out.push(t);
     }
-    let items: u64 = out.iter().map(|t| t.items).sum();
-    let deks: u64 = out.iter().map(|t| u64::from(t.deks)).sum();
+    // Every replica holds its own copy of the items and its own DEKs.
+    let copies = |t: &TableSpec| 1 + t.replicas.len() as u64;
+    let items: u64 = out.iter().map(|t| t.items * copies(t)).sum();
+    let deks: u64 = out.iter().map(|t| u64::from(t.deks) * copies(t)).sum();
     if items > super::limits::MAX_TOTAL_ITEMS || deks > super::limits::MAX_TOTAL_DEKS {
         return Err(cx
             .err(raw.span(), "the tables hold too much in all")
             .help(format!(
-                "at most {} items and {} DEKs over all tables",
+                "at most {} items and {} DEKs over all tables and their replicas",
                 super::limits::MAX_TOTAL_ITEMS,
                 super::limits::MAX_TOTAL_DEKS
             )));
@@ -481,10 +495,13 @@ fn parse_table(
     };
     let deks = count(&rt.deks, "deks", 1_000_000, 1, 8)? as u32;
     let items = count(&rt.items, "items", 5_000_000, 0, 64)? as u64;
+    let home = super::regions::table_region(declared, &key);
+    let replicas = super::regions::parse_replicas(cx, &rt.replica, &home, declared)?;
     Ok(TableSpec {
         name,
         key,
         deks,
         items,
+        replicas,
     })
 }

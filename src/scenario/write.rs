@@ -22,6 +22,8 @@ pub struct StepOut {
     pub ask: Option<super::Ask>,
     /// The table the step acts on, by name, when it is not the first.
     pub table: Option<String>,
+    /// The region of the global-table copy a read or write goes to, when not the table's own.
+    pub region: Option<String>,
 }
 
 fn q(s: &str) -> String {
@@ -74,6 +76,14 @@ fn write_tables(out: &mut String, tables: &[crate::engine::TableSpec]) {
             t.deks,
             t.items
         );
+        for r in &t.replicas {
+            let _ = writeln!(
+                out,
+                "[[table.replica]]\nregion = {}\nkey = {}",
+                q(&r.region),
+                q(r.key.as_str())
+            );
+        }
     }
 }
 
@@ -135,6 +145,9 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
         if k.external {
             let _ = writeln!(out, "origin = \"external\"");
         }
+        if k.region != crate::engine::DEFAULT_REGION {
+            let _ = writeln!(out, "region = {}", q(&k.region));
+        }
         if let Some(e) = k.expires {
             let _ = writeln!(out, "expires = {}", at(e));
         }
@@ -156,6 +169,9 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
         }
         if let Some(t) = &s.table {
             let _ = writeln!(out, "table = {}", q(t));
+        }
+        if let Some(r) = &s.region {
+            let _ = writeln!(out, "region = {}", q(r));
         }
         if let Some(id) = &s.id {
             let _ = writeln!(out, "id = {}", q(id));
@@ -207,9 +223,11 @@ fn write_action(out: &mut String, action: &Action) {
                 | Command::RotateKey { key }
                 | Command::DeleteImportedMaterial { key }
                 | Command::ImportKeyMaterial { key, .. } => (Some(key), None, None, None),
-                Command::Wait | Command::RevokeGrant | Command::CreateGrant => {
-                    (None, None, None, None)
-                }
+                Command::Restore { key, .. } => (key.as_ref(), None, None, None),
+                Command::Wait
+                | Command::RevokeGrant
+                | Command::CreateGrant
+                | Command::Backup { .. } => (None, None, None, None),
             };
             let _ = writeln!(out, "do = \"{verb}\"");
             if let Some(k) = key {
@@ -230,6 +248,12 @@ fn write_action(out: &mut String, action: &Action) {
             {
                 let _ = writeln!(out, "expires = {}", dur(*e));
             }
+            if let Command::Backup { backup } | Command::Restore { backup, .. } = c {
+                let _ = writeln!(out, "backup = {}", q(backup));
+            }
+            if let Command::Restore { to, .. } = c {
+                let _ = writeln!(out, "to = {}", q(to));
+            }
         }
     }
 }
@@ -240,6 +264,8 @@ fn expect_fields(checks: &[CheckKind]) -> String {
     let mut cached: Vec<String> = Vec::new();
     let mut calls: Vec<String> = Vec::new();
     let mut tables: Vec<String> = Vec::new();
+    let mut replicas: Vec<String> = Vec::new();
+    let mut backups: Vec<String> = Vec::new();
     for c in checks {
         let f = c.field();
         match c {
@@ -263,6 +289,8 @@ fn expect_fields(checks: &[CheckKind]) -> String {
             CheckKind::TableNamed(_, name, s) => {
                 tables.push(format!("{} = {}", q(name), q(s.name())));
             }
+            CheckKind::Replica(r, s) => replicas.push(format!("{} = {}", q(r), q(s.name()))),
+            CheckKind::Backup(b, s) => backups.push(format!("{} = {}", q(b), q(s.name()))),
         }
     }
     for (field, list) in [
@@ -270,6 +298,8 @@ fn expect_fields(checks: &[CheckKind]) -> String {
         (Field::Cached, cached),
         (Field::KmsCalls, calls),
         (Field::Tables, tables),
+        (Field::Replicas, replicas),
+        (Field::Backups, backups),
     ] {
         if !list.is_empty() {
             fields.push(format!("{field} = {{ {} }}", list.join(", ")));

@@ -26,9 +26,19 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
             } else {
                 Tone::Bad
             };
+            let (what, status) = if other.replica_of.is_some() {
+                let status = if other.removed_at.is_some() {
+                    format!("REMOVED · {}", other.status.name().to_uppercase())
+                } else {
+                    other.status.name().to_uppercase()
+                };
+                ("Replica", status)
+            } else {
+                ("Other table", other.status.name().to_uppercase())
+            };
             vec![
-                (format!("Other table {} ", other.name), Tone::Strong),
-                (other.status.name().to_uppercase(), tone),
+                (format!("{what} {} ", other.label()), Tone::Strong),
+                (status, tone),
                 (
                     format!(" · {} wraps {}", other.current_kms_key(), other.current),
                     Tone::Dim,

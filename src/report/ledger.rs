@@ -1,0 +1,124 @@
+//! The recoverability ledger at the end of `rewrap run`: for each table (declared or
+//! restored), every copy of its data (the table, each global-table replica, each on-demand
+//! backup, each archival backup) with the KMS key it needs, what can be done with it at the
+//! end, and when it stopped being readable and recoverable.
+
+use crate::engine::Engine;
+use crate::engine::backup::{Backup, BackupState};
+use crate::engine::ids::KmsKeyId;
+use crate::engine::table::{Table, TableIx, TableStatus};
+use crate::engine::time::SimTime;
+
+/// One copy of a table's data, the KMS key it needs, its state at the end, and when it
+/// stopped being readable / recoverable.
+#[derive(Clone, Debug)]
+pub struct LedgerRow {
+    pub table: String,
+    pub copy: String,
+    pub key: String,
+    pub state: String,
+    pub unreadable_since: Option<SimTime>,
+    pub lost_since: Option<SimTime>,
+}
+
+fn deleted_at(engine: &Engine, key: &KmsKeyId) -> Option<SimTime> {
+    engine
+        .milestones()
+        .keys_deleted
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, t)| *t)
+}
+
+/// The row of a live copy: a table or one of its replicas.
+fn copy_row(engine: &Engine, owner: &str, copy: String, tx: TableIx, t: &Table) -> LedgerRow {
+    let key = t.current_kms_key();
+    let lost = deleted_at(engine, key);
+    let mut state = match (t.status, lost) {
+        (_, Some(_)) => "LOST: its key material was destroyed".to_string(),
+        (TableStatus::Active, _) => "readable".to_string(),
+        (TableStatus::InaccessibleEncryptionCredentials, _) => {
+            format!("unreadable until {key} is usable again")
+        }
+        (TableStatus::Archiving | TableStatus::Archived, _) => {
+            "archived: its archival backup is the copy".to_string()
+        }
+    };
+    if t.removed_at.is_some() {
+        state.push_str("; out of the replication group (gets no writes)");
+    } else if !engine.replication_targets(tx).is_empty() {
+        state.push_str("; replicating");
+    }
+    LedgerRow {
+        table: owner.to_string(),
+        copy,
+        key: key.to_string(),
+        state,
+        unreadable_since: t.inaccessible_since,
+        lost_since: lost,
+    }
+}
+
+fn backup_row(engine: &Engine, owner: &str, copy: String, b: &Backup) -> LedgerRow {
+    let needs: Vec<String> = b.needs().iter().map(ToString::to_string).collect();
+    let state = match engine.backup_state(b) {
+        BackupState::Restorable => "restorable now".to_string(),
+        BackupState::Blocked => format!(
+            "blocked: restorable once {} is usable again",
+            needs.join(" and ")
+        ),
+        BackupState::Lost => "LOST: a key it needs was destroyed".to_string(),
+    };
+    LedgerRow {
+        table: owner.to_string(),
+        copy,
+        key: needs.join("+"),
+        state,
+        unreadable_since: None,
+        lost_since: engine.backup_lost_at(b),
+    }
+}
+
+/// The ledger rows for every table, its replicas and its backups.
+pub fn ledger(engine: &Engine) -> Vec<LedgerRow> {
+    let mut rows = Vec::new();
+    for (i, t) in engine.tables().iter().enumerate() {
+        if t.replica_of.is_some() {
+            continue;
+        }
+        let copies = engine.copies_of(TableIx(i));
+        let copy = match &t.restored_from {
+            Some(b) => format!("table (from {b})"),
+            None if copies.len() > 1 => format!("table {}", t.region),
+            None => "table".to_string(),
+        };
+        rows.push(copy_row(engine, &t.name, copy, TableIx(i), t));
+        for &c in &copies[1..] {
+            let r = &engine.tables()[c.0];
+            rows.push(copy_row(
+                engine,
+                &t.name,
+                format!("replica {}", r.region),
+                c,
+                r,
+            ));
+        }
+        for b in engine.backups() {
+            if !copies.contains(&b.source) {
+                continue;
+            }
+            let copy = if b.archival {
+                let src = &engine.tables()[b.source.0];
+                if src.replica_of.is_some() {
+                    format!("archival backup {}", src.region)
+                } else {
+                    "archival backup".to_string()
+                }
+            } else {
+                format!("backup {}", b.name)
+            };
+            rows.push(backup_row(engine, &t.name, copy, b));
+        }
+    }
+    rows
+}
