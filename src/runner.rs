@@ -45,8 +45,18 @@ impl fmt::Display for CheckFailure {
 pub enum Source {
     /// A scenario step (index into `steps`), first occurrence.
     Scripted { step: usize },
-    /// A live (sandbox) action from the TUI.
-    Live { cmd: Command },
+    /// A live (sandbox) action from the TUI, on the table it names.
+    Live { cmd: Command, on: LiveAt },
+}
+
+/// Which table (by name; `None`: the first) and which of its copies (`region`; `None`: the
+/// table's own) a live action acts on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiveAt {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// An action that ran, with what it observed right after: enough to write it back out as a
@@ -387,15 +397,45 @@ impl Runner {
             .map(|(_, held)| held.as_slice())
     }
 
-    /// Apply a live (sandbox) command at the current moment, recorded as a step in the log.
-    /// Apply the `number`-th live (sandbox) action of the session at the current moment.
-    pub fn apply_live(&mut self, number: usize, cmd: &Command) -> RequestResult {
-        self.engine.record_live(number, cmd.describe());
-        let result = self.engine.apply(cmd);
+    /// Apply the `number`-th live (sandbox) action of the session at the current moment, on
+    /// the table (and region) `at` names (the first table by default).
+    pub fn apply_live(&mut self, number: usize, cmd: &Command, at: &LiveAt) -> RequestResult {
+        let mut action = cmd.describe();
+        if cmd.acts_on_table() {
+            if let Some(t) = &at.table {
+                action = format!("{action} on {t}");
+            }
+            if let Some(r) = &at.region {
+                action = format!("{action} in {r}");
+            }
+        }
+        self.engine.record_live(number, action);
+        let table = match &at.table {
+            Some(name) => self.engine.find_table(name),
+            None => Some(TableIx::FIRST),
+        };
+        let copy = match (&at.region, table) {
+            (Some(r), Some(tx)) => self.engine.copy_in(tx, r),
+            _ => table,
+        };
+        let result = match copy {
+            Some(copy) => self.engine.apply_in(copy, cmd),
+            None if cmd.acts_on_table() => self.engine.refuse_missing_table(
+                cmd,
+                format!(
+                    "table {} has no copy here",
+                    at.table.as_deref().unwrap_or("?")
+                ),
+            ),
+            None => self.engine.apply_in(TableIx::FIRST, cmd),
+        };
         self.executed.push(Executed {
             at: self.engine.now(),
-            source: Source::Live { cmd: cmd.clone() },
-            observed: observe(&self.engine, Some(TableIx::FIRST), &result),
+            source: Source::Live {
+                cmd: cmd.clone(),
+                on: at.clone(),
+            },
+            observed: observe(&self.engine, table, &result),
             result: result.clone(),
         });
         result

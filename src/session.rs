@@ -13,7 +13,7 @@ use std::sync::Arc;
 use crate::engine::event::RequestResult;
 use crate::engine::time::SimTime;
 use crate::engine::{Command, EngineError};
-use crate::runner::{Runner, Source};
+use crate::runner::{LiveAt, Runner, Source};
 use crate::scenario::write::{self, StepOut};
 use crate::scenario::{Action, Repeat, Scenario};
 
@@ -35,7 +35,10 @@ pub enum Input {
     ThroughStep(usize),
     /// Up to this scripted step's time, without running it (a question is open).
     BeforeStep(usize),
+    /// A live (sandbox) action, on the first table (version 1 sessions) ...
     Live(Command),
+    /// ... or on the table and copy it names.
+    LiveOn(Command, LiveAt),
 }
 
 /// Apply one input to a runner; `live` counts the live actions applied so far.
@@ -46,7 +49,11 @@ pub fn apply_input(r: &mut Runner, input: &Input, live: &mut usize) {
         Input::BeforeStep(step) => r.advance_before_step(*step),
         Input::Live(cmd) => {
             *live += 1;
-            r.apply_live(*live, cmd);
+            r.apply_live(*live, cmd, &LiveAt::default());
+        }
+        Input::LiveOn(cmd, at) => {
+            *live += 1;
+            r.apply_live(*live, cmd, at);
         }
     }
 }
@@ -261,19 +268,23 @@ impl Session {
         self.live_actions = self
             .inputs
             .iter()
-            .filter(|i| matches!(i, Input::Live(_)))
+            .filter(|i| matches!(i, Input::Live(_) | Input::LiveOn(..)))
             .count();
     }
 
     /// Apply a live action at the current moment, rounded up to a whole second so that the
     /// scenario `exploration_toml` writes replays it exactly; the moment after it is marked.
-    pub fn live(&mut self, cmd: &Command) -> RequestResult {
+    pub fn live(&mut self, cmd: &Command, at: &LiveAt) -> RequestResult {
         let now = self.runner.engine().now().as_millis();
         let whole = SimTime(now.div_ceil(1_000) * 1_000);
         self.advance_to(whole);
         self.live_actions += 1;
-        let result = self.runner.apply_live(self.live_actions, cmd);
-        self.inputs.push(Input::Live(cmd.clone()));
+        let result = self.runner.apply_live(self.live_actions, cmd, at);
+        self.inputs.push(if *at == LiveAt::default() {
+            Input::Live(cmd.clone())
+        } else {
+            Input::LiveOn(cmd.clone(), at.clone())
+        });
         self.checkpoint();
         result
     }
@@ -301,7 +312,7 @@ impl Session {
     fn replay_onto(&self, mut r: Runner, from: usize, to: usize) -> Runner {
         let mut live = self.inputs[..from]
             .iter()
-            .filter(|i| matches!(i, Input::Live(_)))
+            .filter(|i| matches!(i, Input::Live(_) | Input::LiveOn(..)))
             .count();
         for input in &self.inputs[from..to] {
             apply_input(&mut r, input, &mut live);
@@ -362,7 +373,7 @@ impl Session {
                         region: st.region.clone(),
                     });
                 }
-                Source::Live { cmd } => steps.push(StepOut {
+                Source::Live { cmd, on } => steps.push(StepOut {
                     at: ex.at,
                     action: Action::Command(cmd.clone()),
                     note: Some(format!("Live action at {}: {}", ex.at, cmd.describe())),
@@ -370,8 +381,8 @@ impl Session {
                     repeat: None,
                     id: None,
                     ask: None,
-                    table: None,
-                    region: None,
+                    table: on.table.clone(),
+                    region: on.region.clone(),
                 }),
             }
         }

@@ -104,7 +104,7 @@ fn footer_and_help_list_every_binding() {
         assert!(footer.contains(b.label), "footer lacks {}", b.label);
     }
     let screen = text(&draw(&a, 200, 60));
-    for line in ui::chrome::footer_lines(200, true) {
+    for line in ui::chrome::footer_lines(200, true, false) {
         for (k, _) in line {
             assert!(screen.contains(&k), "footer on screen lacks {k}");
         }

@@ -387,7 +387,7 @@ pub const BINDINGS: &[Binding] = &[
         label: "i",
         short: "del material",
         help: "imported key material: delete it from the selected key (at once)",
-        footer_group: Some("material"),
+        footer_group: Some("import"),
         group: Group::Sandbox,
         msg: Msg::DeleteMaterial,
     },
@@ -396,9 +396,36 @@ pub const BINDINGS: &[Binding] = &[
         label: "I",
         short: "import",
         help: "imported key material: import the same material again (never expires)",
-        footer_group: Some("material"),
+        footer_group: Some("import"),
         group: Group::Sandbox,
         msg: Msg::ImportMaterial,
+    },
+    Binding {
+        keys: &[Key::Char('T')],
+        label: "T",
+        short: "table",
+        help: "the panels follow the next table, replica or restored table",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::NextTable,
+    },
+    Binding {
+        keys: &[Key::Char('B')],
+        label: "B",
+        short: "backup",
+        help: "back up the table the panels follow (the backup keeps today's chain)",
+        footer_group: Some("backup"),
+        group: Group::Sandbox,
+        msg: Msg::Backup,
+    },
+    Binding {
+        keys: &[Key::Char('R')],
+        label: "R",
+        short: "restore",
+        help: "restore the backup selected in the tree (or an archived table's) to a new table",
+        footer_group: Some("backup"),
+        group: Group::Sandbox,
+        msg: Msg::Restore,
     },
     Binding {
         keys: &[Key::Char('w')],
@@ -419,62 +446,4 @@ pub fn lookup(ev: &KeyEvent) -> Option<Msg> {
         .map(|b| b.msg)
 }
 
-/// Present mode's keys, for a clicker (PageDown / PageUp, `b` / `.`, F5 / Esc on one button)
-/// and a presenter at the keyboard; they are looked up before `BINDINGS` while presenting.
-pub const PRESENT_KEYS: &[(&[Key], &str, &str, Msg)] = &[
-    (
-        &[
-            Key::Code(PageDown),
-            Key::Code(Right),
-            Key::Char(' '),
-            Key::Code(Enter),
-            Key::Char('n'),
-        ],
-        "PgDn → spc ⏎",
-        "next: show the time up to the next step; on a question, reveal the answer",
-        Msg::NextStep,
-    ),
-    (
-        &[Key::Code(PageUp), Key::Code(Left), Key::Char('p')],
-        "PgUp ←",
-        "previous step (exact)",
-        Msg::PrevStep,
-    ),
-    (
-        &[Key::Char('b'), Key::Char('.')],
-        "b .",
-        "blank the screen; any key brings it back",
-        Msg::Blank,
-    ),
-    (
-        &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::F(5))],
-        "Esc F5",
-        "close the help (never quits)",
-        Msg::CloseOverlays,
-    ),
-    (
-        &[Key::Char('q'), Key::Ctrl('c')],
-        "q",
-        "quit (asks first)",
-        Msg::Quit,
-    ),
-    (
-        &[Key::Char('P')],
-        "P",
-        "leave present mode",
-        Msg::TogglePresent,
-    ),
-];
-
-/// The message for a key while presenting: the clicker table, the room's pick (1-9) while a
-/// question is open, else the usual bindings.
-pub fn lookup_present(ev: &KeyEvent, question_open: bool) -> Option<Msg> {
-    if question_open && let KeyCode::Char(c @ '1'..='9') = ev.code {
-        return Some(Msg::Pick(c as u8 - b'0'));
-    }
-    PRESENT_KEYS
-        .iter()
-        .find(|(keys, ..)| keys.iter().any(|k| k.matches(ev)))
-        .map(|(.., msg)| *msg)
-        .or_else(|| lookup(ev))
-}
+pub use super::present_keys::{PRESENT_KEYS, lookup_present};

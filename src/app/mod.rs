@@ -7,11 +7,14 @@ pub mod keys;
 pub mod pacing;
 mod playback;
 mod present;
+mod present_keys;
 mod sandbox;
 mod selection;
+mod tables;
 pub mod timeline;
 pub mod tone;
 pub mod tree;
+pub use tree::NodeId;
 
 pub use sandbox::write_new_file;
 
@@ -19,7 +22,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::engine::ids::{KmsKeyId, TableKeyId};
+use crate::engine::ids::KmsKeyId;
 
 use crate::engine::EngineError;
 use crate::runner::Runner;
@@ -83,6 +86,10 @@ pub enum Msg {
     /// Delete the selected key's imported material / import the same material again.
     DeleteMaterial,
     ImportMaterial,
+    /// Version 2: panels follow the next table; back up / restore (sandbox).
+    NextTable,
+    Backup,
+    Restore,
     SaveScenario,
     /// Present mode on or off.
     TogglePresent,
@@ -155,19 +162,6 @@ enum Scroll {
     Bottom,
 }
 
-/// A row of the key tree that the user can select.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum NodeId {
-    Kms(KmsKeyId),
-    TableKey(TableKeyId),
-    Deks(TableKeyId, u32),
-    Items,
-    /// Another table (version 2, by index), shown under the KMS key wrapping its table key.
-    OtherTable(usize),
-    /// A backup (version 2, by index), under each KMS key it needs.
-    Backup(usize),
-}
-
 /// Selection and scrolling of one list panel.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ListState {
@@ -219,6 +213,8 @@ pub struct App {
     pub question: Option<Question>,
     /// The scenario file was saved and no longer loads: why (the last good version runs on).
     pub reload_error: Option<String>,
+    /// The table the panels follow (version 2; see `tables`).
+    table_focus: crate::engine::table::TableIx,
 }
 
 impl App {
@@ -249,6 +245,7 @@ impl App {
             blank: false,
             question: None,
             reload_error: None,
+            table_focus: crate::engine::table::TableIx::FIRST,
         };
         app.refresh_derived();
         Ok(app)
@@ -385,6 +382,8 @@ impl App {
                 | Msg::ToggleGrant
                 | Msg::DeleteMaterial
                 | Msg::ImportMaterial
+                | Msg::Backup
+                | Msg::Restore
                 | Msg::SaveScenario
         )
     }
@@ -441,7 +440,12 @@ impl App {
             Msg::PageDown => self.scroll(Scroll::Down(10)),
             Msg::Home => self.scroll(Scroll::Top),
             Msg::End => self.scroll(Scroll::Bottom),
-            Msg::ToggleCollapse => self.toggle_collapse(),
+            Msg::ToggleCollapse => {
+                if !self.focus_selected_table() {
+                    self.toggle_collapse();
+                }
+            }
+            Msg::NextTable => self.next_table(),
             Msg::ToggleTimeline => self.show_timeline = !self.show_timeline,
             Msg::ToggleView => self.prefer_list = !self.prefer_list,
             Msg::ZoomTimeline => {
@@ -462,6 +466,8 @@ impl App {
             | Msg::SwitchTableKey
             | Msg::DeleteMaterial
             | Msg::ImportMaterial
+            | Msg::Backup
+            | Msg::Restore
             | Msg::ToggleGrant
             | Msg::ScheduleDeletion
             | Msg::Revoke

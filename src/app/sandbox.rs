@@ -27,6 +27,16 @@ impl App {
     /// Apply a live action at the current moment, rounded up to a whole second so that the
     /// scenario `w` writes replays it exactly.
     pub(super) fn live(&mut self, cmd: &Command) {
+        let at = if cmd.acts_on_table() {
+            self.live_at()
+        } else {
+            crate::runner::LiveAt::default()
+        };
+        self.live_with(cmd, &at);
+    }
+
+    /// A live action on the table and copy `at` names.
+    pub(super) fn live_with(&mut self, cmd: &Command, at: &crate::runner::LiveAt) {
         // The AWS owned key lives in a DynamoDB service account: no user can manage it, and a
         // scenario cannot say so either (`rewrap check` refuses such a step), so the sandbox
         // explains instead of recording an action a saved file could not replay.
@@ -42,7 +52,7 @@ impl App {
             );
             return;
         }
-        let result = self.session.live(cmd);
+        let result = self.session.live(cmd, at);
         self.refresh_derived();
         self.log_scroll = 0;
         match result {
@@ -189,8 +199,10 @@ impl App {
             Msg::ImportMaterial => {
                 self.live_key(|key| Command::ImportKeyMaterial { key, expires: None });
             }
+            Msg::Backup => self.live_backup(),
+            Msg::Restore => self.live_restore(),
             Msg::ToggleGrant => {
-                let t = self.runner().engine().table();
+                let t = self.focused_table();
                 let revoked = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
                 self.live(&if revoked {
                     Command::CreateGrant

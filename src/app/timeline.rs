@@ -45,6 +45,13 @@ pub struct Timeline {
     pub cache: Vec<CacheRow>,
     /// (time, principal, ok)
     pub reads: Vec<(SimTime, PrincipalId, bool)>,
+    /// The first table's name: the rows above are its (events name their table when there
+    /// are several).
+    first: Option<std::sync::Arc<str>>,
+    /// Version 2: every other table, replica and restored table, with its status changes.
+    pub others: Vec<(String, Vec<(SimTime, TableStatus)>)>,
+    /// Version 2: backups (name, taken at, the KMS key of the table key it keeps).
+    pub backups: Vec<(String, SimTime, KmsKeyId)>,
 }
 
 impl Timeline {
@@ -59,6 +66,16 @@ impl Timeline {
             self.sse.push((SimTime::ZERO, SseStatus::Enabled));
         }
         for e in log.range(self.scanned..log.len()) {
+            if let EventKind::TableCreated { table, .. } = &e.kind
+                && self.first.is_none()
+            {
+                self.first = Some(std::sync::Arc::from(table.as_str()));
+            }
+            let other = e.table.as_ref().filter(|t| Some(*t) != self.first.as_ref());
+            if let Some(label) = other {
+                self.other_table(e, label);
+                continue;
+            }
             match &e.kind {
                 EventKind::KeyCreated { key, state, .. } => {
                     self.keys.push((key.clone(), vec![(e.at, *state)]));
@@ -99,10 +116,40 @@ impl Timeline {
                 EventKind::ItemRead {
                     principal, result, ..
                 } => self.reads.push((e.at, principal.clone(), result.is_ok())),
+                EventKind::BackupCreated { backup, key, .. } => {
+                    self.backups.push((backup.clone(), e.at, key.clone()));
+                }
+                EventKind::ArchivalBackupTaken { key, .. } => {
+                    self.backups.push(("archival".into(), e.at, key.clone()));
+                }
                 _ => {}
             }
         }
         self.scanned = log.len();
+    }
+
+    /// An event about another table (or replica, or restored table): its status row, and
+    /// its backups.
+    fn other_table(&mut self, e: &Event, label: &str) {
+        match &e.kind {
+            EventKind::TableCreated { .. } => {
+                self.others
+                    .push((label.to_string(), vec![(e.at, TableStatus::Active)]));
+            }
+            EventKind::TableStatusChanged { to, .. } => {
+                if let Some((_, changes)) = self.others.iter_mut().find(|(l, _)| l == label) {
+                    changes.push((e.at, *to));
+                }
+            }
+            EventKind::BackupCreated { backup, key, .. } => {
+                self.backups.push((backup.clone(), e.at, key.clone()));
+            }
+            EventKind::ArchivalBackupTaken { key, .. } => {
+                self.backups
+                    .push((format!("archival {label}"), e.at, key.clone()));
+            }
+            _ => {}
+        }
     }
 }
 

@@ -6,8 +6,8 @@
 //! re-wrapped sit under the new table key, the rest under the old one, and the one moving now
 //! is highlighted; item ciphertext never changes, so the items row never moves.
 
+use super::App;
 use super::tone::{Tone, glyph};
-use super::{App, NodeId};
 use crate::engine::ids::{DekId, KmsKeyId, TableKeyId};
 use crate::engine::kms::{KeyKind, KeyState, KmsKey};
 use crate::engine::table::{Table, TableKey};
@@ -58,7 +58,8 @@ pub fn key_glyph(s: KeyState) -> &'static str {
 /// Every visible row, top to bottom.
 pub fn rows(app: &App) -> Vec<TreeRow> {
     let e = app.runner().engine();
-    let t = e.table();
+    let t = app.focused_table();
+    let focus = app.table_focus().0;
     let now = e.now();
     let mut out = Vec::new();
     for k in e.keys() {
@@ -99,8 +100,8 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         }
         // Other tables whose current table key this KMS key wraps: one row each (the key's
         // blast radius at a glance; the status panel has their status too).
-        for (ix, other) in e.tables().iter().enumerate().skip(1) {
-            if *other.current_kms_key() != k.id {
+        for (ix, other) in e.tables().iter().enumerate() {
+            if ix == focus || *other.current_kms_key() != k.id {
                 continue;
             }
             let tone = if other.status == crate::engine::table::TableStatus::Active {
@@ -247,7 +248,7 @@ fn items_row(t: &Table) -> TreeRow {
 
 /// The DEK indices shown under a table key: `[lo, hi)`.
 pub fn dek_range(app: &App, tk: TableKeyId) -> Option<(u32, u32)> {
-    let t = app.runner().engine().table();
+    let t = app.focused_table();
     let n = t.deks.len() as u32;
     match t.job.as_ref() {
         Some(j) if j.from == tk => Some((j.done, n)),
@@ -266,7 +267,7 @@ fn dek_rows(
     lost: bool,
 ) {
     let e = app.runner().engine();
-    let t = e.table();
+    let t = app.focused_table();
     let job = t.job.as_ref();
     // The DEK that just landed under the new table key, and the one about to leave the old one.
     let landed = job.filter(|j| j.to == tk && j.done > 0).map(|j| j.done - 1);
@@ -399,4 +400,17 @@ fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId
             ],
         });
     }
+}
+
+/// A row of the key tree that the user can select.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NodeId {
+    Kms(KmsKeyId),
+    TableKey(TableKeyId),
+    Deks(TableKeyId, u32),
+    Items,
+    /// Another table (version 2, by index), shown under the KMS key wrapping its table key.
+    OtherTable(usize),
+    /// A backup (version 2, by index), under each KMS key it needs.
+    Backup(usize),
 }

@@ -9,6 +9,7 @@ mod agenda;
 mod audit;
 pub mod backup;
 pub mod binding;
+mod build;
 pub mod command;
 pub mod crypto;
 pub mod event;
@@ -17,8 +18,10 @@ mod key_lifecycle;
 pub mod kms;
 mod kms_state;
 pub mod log;
+mod quota;
 pub mod replica;
 mod requests;
+mod restore;
 mod rewrap;
 pub mod rng;
 mod secrets;
@@ -33,7 +36,7 @@ use agenda::{QueueEntry, Scheduled};
 pub use audit::{AuditError, Tamper};
 pub use command::Command;
 use key_lifecycle::AdminOp;
-use table::{CacheSlots, TableIx};
+use table::TableIx;
 use vocab::{ErrorCode, KmsOp};
 pub use world::{
     Assumptions, DEFAULT_REGION, KeySpec, PrincipalSpec, ReplicaSpec, TableSpec, WorldSpec,
@@ -46,11 +49,10 @@ use rand::Rng;
 use rng::SimRng;
 use serde::Serialize;
 
-use crypto::KeyBytes;
 use event::{Caller, Event, EventKind};
-use ids::{AWS_OWNED, ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
+use ids::{KmsKeyId, PrincipalId, TableKeyId};
 use kms::{KeyKind, KeyState, KmsKey};
-use table::{CacheEntry, Dek, Item, Table, TableKey, dek_aad, item_aad, item_plaintext};
+use table::{CacheEntry, Table, TableKey};
 use time::SimTime;
 
 /// Purpose of DynamoDB's background check: the simulator's stand-in for how DynamoDB notices
@@ -217,69 +219,6 @@ impl Engine {
         ))
     }
 
-    /// The declared KMS keys, then the AWS owned key, each with its first material version.
-    fn build_keys(spec: &WorldSpec, rng: &mut SimRng) -> Vec<KmsKey> {
-        let mut keys = Vec::with_capacity(spec.keys.len() + 1);
-        for k in &spec.keys {
-            let rotation = match k.kind {
-                KeyKind::AwsManaged => Some(365),
-                _ => k.rotation_days,
-            };
-            keys.push(KmsKey::new(
-                k.id.clone(),
-                k.kind,
-                if k.enabled {
-                    KeyState::Enabled
-                } else {
-                    KeyState::Disabled
-                },
-                rotation,
-                k.allow
-                    .as_ref()
-                    .map(|v| v.iter().cloned().collect::<BTreeSet<_>>()),
-                spec.seed,
-                rng,
-            ));
-            if let Some(key) = keys.last_mut() {
-                key.region.clone_from(&k.region);
-            }
-            if k.external
-                && let Some(key) = keys.last_mut()
-            {
-                key.imported = Some(kms::Imported {
-                    present: true,
-                    expires_at: k.expires,
-                    generation: 0,
-                });
-            }
-        }
-        keys.push(KmsKey::new(
-            KmsKeyId::new(AWS_OWNED),
-            KeyKind::AwsOwned,
-            KeyState::Enabled,
-            Some(365),
-            None,
-            spec.seed,
-            rng,
-        ));
-        keys
-    }
-
-    /// One cache entry per (principal, connection), and where each principal's entries start.
-    fn build_cache(principals: &[PrincipalSpec]) -> (Vec<CacheEntry>, CacheSlots) {
-        let mut cache = Vec::new();
-        let mut cache_slots = std::collections::BTreeMap::new();
-        for p in principals {
-            cache_slots
-                .entry(p.id.clone())
-                .or_insert((cache.len(), p.connections));
-            cache.extend(
-                (1..=p.connections).map(|c| CacheEntry::new(p.id.clone(), ConnectionId(c))),
-            );
-        }
-        (cache, cache_slots)
-    }
-
     /// The creation events: keys (the AWS owned key only if the table uses it), their rotation
     /// schedules, and the KMS calls of CreateTable.
     fn announce_world(&mut self, spec: &WorldSpec, t1: TableKeyId) {
@@ -368,89 +307,6 @@ impl Engine {
         self.acting = None;
     }
 
-    /// DEKs wrapped under the table key, and items spread over them (item i uses DEK i mod n).
-    fn build_deks_and_items(
-        rng: &mut SimRng,
-        table_key: &KeyBytes,
-        table_id: &str,
-        table_name: &str,
-        n_deks: u32,
-        n_items: u64,
-    ) -> (Vec<Dek>, Vec<Item>) {
-        let tk = crypto::cipher(table_key);
-        let mut deks = Vec::with_capacity(n_deks as usize);
-        let mut ciphers = Vec::with_capacity(n_deks as usize);
-        // Pass 1, in the RNG's order (DEK key, its wrapping nonce, then its items' nonces):
-        // every random byte is drawn exactly as a one-pass build would draw it.
-        let mut nonces = vec![[0u8; 12]; n_items as usize];
-        for d in 0..n_deks {
-            let id = DekId(d);
-            let plain = crypto::random_key(rng);
-            let wrapped = crypto::seal_key(
-                &tk,
-                rng,
-                &plain,
-                dek_aad(table_id, TableKeyId(1), id).as_bytes(),
-            );
-            ciphers.push(crypto::cipher(&plain));
-            let mut i = u64::from(d);
-            while i < n_items {
-                rng.fill_bytes(&mut nonces[i as usize]);
-                i += u64::from(n_deks);
-            }
-            let items_under = n_items
-                .saturating_sub(u64::from(d))
-                .div_ceil(u64::from(n_deks));
-            deks.push(Dek {
-                id,
-                under: TableKeyId(1),
-                wrapped,
-                staged: None,
-                items: items_under as u32,
-            });
-        }
-        // Pass 2: seal the items, on every core (the result does not depend on how many).
-        let seal = |first: usize, out: &mut [Item]| {
-            for (k, slot) in out.iter_mut().enumerate() {
-                let i = first + k;
-                let item = ItemId(i as u64);
-                let dek = DekId((i as u64 % u64::from(n_deks)) as u32);
-                *slot = Item {
-                    dek,
-                    sealed: crypto::seal_item_with_nonce(
-                        &ciphers[dek.0 as usize],
-                        nonces[i],
-                        &item_plaintext(item),
-                        item_aad(table_name, item, dek).as_bytes(),
-                    ),
-                };
-            }
-        };
-        let placeholder = Item {
-            dek: DekId(0),
-            sealed: crypto::SealedItem {
-                nonce: [0; 12],
-                tag: [0; 16],
-                len: 0,
-                ct: [0; crypto::ITEM_MAX],
-            },
-        };
-        let mut items = vec![placeholder; n_items as usize];
-        let threads = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-        if threads > 1 && items.len() >= 100_000 {
-            let chunk = items.len().div_ceil(threads);
-            std::thread::scope(|scope| {
-                for (c, part) in items.chunks_mut(chunk).enumerate() {
-                    let seal = &seal;
-                    scope.spawn(move || seal(c * chunk, part));
-                }
-            });
-        } else {
-            seal(0, &mut items);
-        }
-        (deks, items)
-    }
-
     // ----- queries -------------------------------------------------------------------------
 
     pub fn now(&self) -> SimTime {
@@ -482,8 +338,11 @@ impl Engine {
         &self.principals
     }
     pub fn cache_entries(&self) -> &[CacheEntry] {
-        let tx = TableIx::FIRST;
-        &self.tables[tx.0].cache
+        self.cache_entries_in(TableIx::FIRST)
+    }
+    /// Table `tx`'s cache entries (the first table's if there is no such table).
+    pub fn cache_entries_in(&self, tx: TableIx) -> &[CacheEntry] {
+        &self.tables.get(tx.0).unwrap_or(&self.tables[0]).cache
     }
     pub fn milestones(&self) -> &Milestones {
         &self.milestones

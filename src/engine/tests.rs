@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::engine::event::RequestResult;
-use crate::engine::ids::{ConnectionId, TableKeyId};
+use crate::engine::ids::{AWS_OWNED, ConnectionId, ItemId, TableKeyId};
 use crate::engine::kms::{KeyKind, KeyState, KmsErrorCode};
 use crate::engine::table::{SseStatus, TableStatus};
 use crate::engine::time::{HOUR, MINUTE, SECOND, SimDuration, SimTime};

@@ -89,6 +89,9 @@ pub enum Countdown {
     Archive { at: SimTime },
     /// A KMS key's material is destroyed.
     KeyDeletion { key: KmsKeyId, at: SimTime },
+    /// Version 2: an inaccessible copy of a global table leaves the replication group
+    /// (InaccessibleEncryptionDateTime + `replica_removal_after`, fact 51).
+    ReplicaRemoval { region: String, at: SimTime },
 }
 
 impl Countdown {
@@ -96,7 +99,8 @@ impl Countdown {
         match self {
             Countdown::CacheRunsOut { at, .. }
             | Countdown::Archive { at }
-            | Countdown::KeyDeletion { at, .. } => *at,
+            | Countdown::KeyDeletion { at, .. }
+            | Countdown::ReplicaRemoval { at, .. } => *at,
         }
     }
 }
@@ -155,12 +159,21 @@ impl Engine {
         })
     }
 
-    /// Every connection's cache, in declaration order.
+    /// Every connection's cache of the first table, in declaration order.
     pub fn cache_rows(&self) -> impl Iterator<Item = CacheRow> + '_ {
-        let tx = TableIx::FIRST;
+        self.cache_rows_in(TableIx::FIRST)
+    }
+
+    /// Every connection's cache of table `tx`, in declaration order.
+    pub fn cache_rows_in(&self, tx: TableIx) -> impl Iterator<Item = CacheRow> + '_ {
+        let tx = if tx.0 < self.tables.len() {
+            tx
+        } else {
+            TableIx::FIRST
+        };
         self.tables[tx.0].cache.iter().map(move |e| {
             let next = self
-                .next_request(&e.principal, e.connection)
+                .next_request_in(tx, &e.principal, e.connection)
                 .unwrap_or(NextRequest::TableArchived);
             let held = e.held.as_ref().map(|h| (h.table_key, h.expires_at));
             CacheRow {
@@ -181,9 +194,13 @@ impl Engine {
         })
     }
 
-    /// The key-change quota now (fact 32).
+    /// The first table's key-change quota now (fact 32).
     pub fn quota(&self) -> QuotaView {
-        let tx = TableIx::FIRST;
+        self.quota_in(TableIx::FIRST)
+    }
+
+    /// Table `tx`'s key-change quota now (fact 32).
+    pub fn quota_in(&self, tx: TableIx) -> QuotaView {
         let q = &self.tables[tx.0].quota;
         let created = self.tables[tx.0].created_at;
         let window = self.now.since(created).as_millis() / DAY.as_millis();
@@ -212,9 +229,18 @@ impl Engine {
     /// The clocks that change an outcome, soonest first: cache copies whose next fetch would
     /// fail, the archive deadline, key deletions.
     pub fn countdowns(&self) -> Vec<Countdown> {
-        let tx = TableIx::FIRST;
+        self.countdowns_in(TableIx::FIRST)
+    }
+
+    /// `countdowns` for table `tx` (its caches, its archive, its leaving the replication group).
+    pub fn countdowns_in(&self, tx: TableIx) -> Vec<Countdown> {
+        let tx = if tx.0 < self.tables.len() {
+            tx
+        } else {
+            TableIx::FIRST
+        };
         let mut out: Vec<Countdown> = self
-            .cache_rows()
+            .cache_rows_in(tx)
             .filter(|r| matches!(r.after_expiry, Some(Err(_))))
             .filter_map(|r| {
                 r.held.map(|(_, at)| Countdown::CacheRunsOut {
@@ -232,6 +258,17 @@ impl Engine {
             && at > self.now
         {
             out.push(Countdown::Archive { at });
+        }
+        if let Some(since) = self.tables[tx.0].inaccessible_since
+            && self.in_replication_group(tx)
+        {
+            let at = since + self.assumptions.replica_removal_after;
+            if at > self.now {
+                out.push(Countdown::ReplicaRemoval {
+                    region: self.tables[tx.0].region.clone(),
+                    at,
+                });
+            }
         }
         for k in &self.keys {
             if let KeyState::PendingDeletion { deletion_at } = k.state {

@@ -115,9 +115,9 @@ impl Verb {
         matches!(self, Verb::Backup | Verb::Restore)
     }
 
-    /// `region` chooses the copy of a global table a read or write goes to.
+    /// `region` chooses the copy of a global table a read, write or backup goes to.
     pub const fn takes_region(self) -> bool {
-        matches!(self, Verb::Read | Verb::Write)
+        matches!(self, Verb::Read | Verb::Write | Verb::Backup)
     }
 
     pub const fn takes_days(self) -> bool {

@@ -345,7 +345,7 @@ impl Notes {
         match input {
             Input::AdvanceTo(_) => true,
             Input::ThroughStep(s) | Input::BeforeStep(s) => *s < steps,
-            Input::Live(cmd) => {
+            Input::Live(cmd) | Input::LiveOn(cmd, _) => {
                 let world = &self.scenario.world;
                 let key_ok = |k: &crate::engine::ids::KmsKeyId| {
                     k.as_str() == crate::engine::ids::AWS_OWNED

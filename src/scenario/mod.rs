@@ -10,6 +10,7 @@ mod copies;
 mod cx;
 pub mod diag;
 pub mod expect;
+mod keys;
 pub mod limits;
 mod names;
 mod raw;
@@ -210,7 +211,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
     };
     let (assumptions, assumptions_set) = world::parse_assumptions(&cx, raw.assumptions.as_ref())?;
     let principals = world::parse_principals(&cx, &raw.principal)?;
-    let keys = world::parse_keys(&cx, &raw.key, &principals)?;
+    let keys = keys::parse_keys(&cx, &raw.key, &principals)?;
     let declared = Declared::new(&cx, &principals, &keys, &[]);
     let tables = world::parse_tables(&cx, raw.table.as_ref(), &declared)?;
     let declared = Declared::new(&cx, &principals, &keys, &tables);

@@ -19,7 +19,7 @@ pub const HEIGHT: u16 = 6;
 pub fn reading(app: &App) -> (String, String, Tone) {
     let e = app.runner().engine();
     let now = e.now();
-    match e.countdowns().first() {
+    match e.countdowns_in(app.table_focus()).first() {
         Some(Countdown::CacheRunsOut {
             principal,
             connection,
@@ -32,7 +32,7 @@ pub fn reading(app: &App) -> (String, String, Tone) {
             Tone::Bad,
         ),
         Some(Countdown::Archive { at }) => (
-            if e.recoverable() {
+            if e.recoverable_in(app.table_focus()) {
                 "archived unless its key comes back, in".to_string()
             } else {
                 "archived (its key is gone for good) in".to_string()
@@ -44,6 +44,11 @@ pub fn reading(app: &App) -> (String, String, Tone) {
             format!("{key}: material destroyed for good in"),
             at.since(now).countdown(),
             Tone::Warn,
+        ),
+        Some(Countdown::ReplicaRemoval { region, at }) => (
+            format!("the copy in {region} leaves the replication group in"),
+            at.since(now).countdown(),
+            Tone::Bad,
         ),
         None => (
             "simulated time (nothing is counting down)".to_string(),

@@ -64,7 +64,7 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
                 5,
             ));
             parts.push((format!(" {:>6}", r.time_left.countdown()), Tone::Strong, 0));
-            let kms_id = e.table().current_kms_key();
+            let kms_id = app.focused_table().current_kms_key();
             if let Some(Err(code)) = r.after_expiry {
                 parts.push((format!(" then ✗ {}", code_name(code)), Tone::Bad, 0));
                 parts.push((format!(" ({kms_id})"), Tone::Dim, 2));
@@ -123,10 +123,11 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Cache;
     let e = app.runner().engine();
-    let count = e.cache_entries().len();
-    // With several tables the panel shows the first table's connections: say which.
+    let tx = app.table_focus();
+    let count = e.cache_entries_in(tx).len();
+    // With several tables the panel shows the focused table's connections: say which.
     let of = if e.tables().len() > 1 {
-        format!(" of {}", e.table().name)
+        format!(" of {}", app.focused_table().label())
     } else {
         String::new()
     };
@@ -146,7 +147,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // The re-wrap job's row gives way to the connections when there is room for one row only
     // (the status panel shows the re-wrap too).
     let inner_h = area.height.saturating_sub(2) as usize;
-    let job_row = e.table().job.is_some() && inner_h >= 2;
+    let job_row = app.focused_table().job.is_some() && inner_h >= 2;
     // Rows that do not fit are said, not silently dropped (tab here and scroll to see them).
     let rows_room = inner_h - usize::from(job_row);
     if count > rows_room {
@@ -162,7 +163,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(j) = e.table().job.as_ref().filter(|_| job_row) {
+    if let Some(j) = app.focused_table().job.as_ref().filter(|_| job_row) {
         let now = e.now();
         let refresh = e.assumptions().cache_refresh;
         let mut parts = vec![("re-wrap job".to_string(), Tone::Strong)];
@@ -194,14 +195,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let offset = selected.saturating_sub(room.saturating_sub(1));
     // One label width for every row, so the columns line up (`app#1` next to `fanout#10`).
     let label_w = e
-        .cache_entries()
+        .cache_entries_in(tx)
         .iter()
         .map(|c| c.principal.as_str().chars().count() + 1 + digits(c.connection.0))
         .max()
         .unwrap_or(8)
         .clamp(8, 24);
     // Only the visible rows are built (thousands of connections cost nothing off screen).
-    for (i, entry) in e.cache_rows().enumerate().skip(offset).take(room) {
+    for (i, entry) in e.cache_rows_in(tx).enumerate().skip(offset).take(room) {
         let width = inner.width as usize;
         let spans: Vec<Span> = super::fit_parts(row(app, &entry, width, label_w), width)
             .into_iter()

@@ -228,11 +228,17 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 /// Footer cells: every binding's key, with bindings of one footer group merged into one cell
 /// (`+ - speed`).
 pub fn footer_cells(large: bool) -> Vec<(String, String)> {
+    footer_cells_for(large, true)
+}
+
+/// The footer's cells; `T` (next table) only when there are several tables.
+fn footer_cells_for(large: bool, several_tables: bool) -> Vec<(String, String)> {
     let mut cells: Vec<(String, String, Option<&str>)> = Vec::new();
     // `g` (diagram or list) only means something on a large screen.
     for b in BINDINGS
         .iter()
         .filter(|b| large || b.msg != crate::app::Msg::ToggleView)
+        .filter(|b| several_tables || b.msg != crate::app::Msg::NextTable)
     {
         match (cells.last_mut(), b.footer_group) {
             (Some((keys, _, Some(g))), Some(bg)) if *g == bg => {
@@ -250,19 +256,24 @@ pub fn footer_cells(large: bool) -> Vec<(String, String)> {
 }
 
 /// The footer's lines at this width (`large`: a screen the diagram fits, see `diagram`).
-pub fn footer_lines(width: u16, large: bool) -> Vec<Vec<(String, String)>> {
-    flow(Vec::new(), width, large)
+pub fn footer_lines(width: u16, large: bool, several_tables: bool) -> Vec<Vec<(String, String)>> {
+    flow(Vec::new(), width, large, several_tables)
 }
 
 /// The binding cells flowed after `first` (cells already on the first line) into lines of
 /// `width` columns.
-fn flow(first: Vec<(String, String)>, width: u16, large: bool) -> Vec<Vec<(String, String)>> {
+fn flow(
+    first: Vec<(String, String)>,
+    width: u16,
+    large: bool,
+    several_tables: bool,
+) -> Vec<Vec<(String, String)>> {
     let mut used: usize = first
         .iter()
         .map(|(k, l)| k.chars().count() + 1 + l.chars().count() + 2)
         .sum();
     let mut lines: Vec<Vec<(String, String)>> = vec![first];
-    for (k, label) in footer_cells(large) {
+    for (k, label) in footer_cells_for(large, several_tables) {
         let cell = k.chars().count() + 1 + label.chars().count() + 2;
         if used + cell > width as usize && used > 0 {
             lines.push(Vec::new());
@@ -274,7 +285,8 @@ fn flow(first: Vec<(String, String)>, width: u16, large: bool) -> Vec<Vec<(Strin
     lines
 }
 
-/// What the sandbox keys act on now: the selected key and connection.
+/// What the sandbox keys act on now: the selected key and connection (and, with several
+/// tables, the table the panels follow).
 pub fn targets(app: &App) -> String {
     let key = app
         .selected_key()
@@ -282,7 +294,11 @@ pub fn targets(app: &App) -> String {
     let conn = app
         .selected_connection()
         .map_or_else(|| "no principal".to_string(), |(p, c)| format!("{p}#{c}"));
-    format!("acting on {key} · {conn}")
+    if app.runner().engine().tables().len() > 1 {
+        format!("acting on {key} · {conn} · {}", app.focused_table().label())
+    } else {
+        format!("acting on {key} · {conn}")
+    }
 }
 
 /// The footer's lines for this app: the sandbox targets first, then the key bindings. On a
@@ -302,7 +318,16 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
             .map(|c| c.principal.as_str().len() + 6)
             .max()
             .unwrap_or(12)
-        + "acting on  · ".len();
+        + "acting on  · ".len()
+        + if e.tables().len() > 1 {
+            e.tables()
+                .iter()
+                .map(|t| t.label().chars().count() + 3)
+                .max()
+                .unwrap_or(0)
+        } else {
+            0
+        };
     let target = format!("{:<longest$}", targets(app));
     if screen_height < 30 {
         let mut line = vec![(String::new(), target)];
@@ -325,7 +350,12 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
     }
     // The targets open the first line; the bindings flow after them, then on full lines.
     let large = super::diagram::is_large(Rect::new(0, 0, width, screen_height));
-    flow(vec![(String::new(), target)], width, large)
+    flow(
+        vec![(String::new(), target)],
+        width,
+        large,
+        e.tables().len() > 1,
+    )
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -218,6 +218,10 @@ fn countdown_text(e: &crate::engine::Engine) -> String {
             "{key}'s material is destroyed in {}",
             at.since(e.now()).countdown()
         ),
+        Some(Countdown::ReplicaRemoval { region, at }) => format!(
+            "the copy in {region} leaves the replication group in {}",
+            at.since(e.now()).countdown()
+        ),
         None => "nothing is counting down".into(),
     }
 }

@@ -116,7 +116,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         full.push(Line::raw(format!("  {l}")));
     }
     full.push(Line::raw(
-        "  Sandbox keys act on the KMS key selected in the tree and the connection selected in the cache panel (shown in the footer).",
+        "  Sandbox keys act on the KMS key selected in the tree and the connection selected in the cache panel (shown in the footer); with several tables, table actions (read, write, key change, grant, backup) act on the table the panels follow (T, or Enter on its row).",
     ));
     // The assumptions come last and are the first to go when the window is short (the
     // run's summary prints them too).

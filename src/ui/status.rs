@@ -15,12 +15,14 @@ use crate::engine::table::{SseStatus, TableStatus};
 /// Several tables (version 2): the panel is about the first; the others in one line each, so a
 /// shared key's blast radius is on screen.
 fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
+    let focus = app.table_focus().0;
     app.runner()
         .engine()
         .tables()
         .iter()
-        .skip(1)
-        .map(|other| {
+        .enumerate()
+        .filter(|(i, _)| *i != focus)
+        .map(|(_, other)| {
             let tone = if other.status == TableStatus::Active {
                 Tone::Ok
             } else {
@@ -50,7 +52,7 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
 
 pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
-    let t = e.table();
+    let t = app.focused_table();
     let now = e.now();
     let mut out = Vec::new();
     out.extend(table_and_sse(app));
@@ -81,6 +83,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
                 ));
             }
             out.push(l);
+            replica_clock(app, &mut out);
         }
         TableStatus::Archiving | TableStatus::Archived => {
             let key = t
@@ -106,7 +109,14 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             ]);
         }
     }
-    if e.recoverable() {
+    if let Some(at) = t.removed_at {
+        out.push(vec![(
+            format!("Left the replication group at {at}: not deleted, gets no writes"),
+            Tone::Warn,
+        )]);
+    }
+    out.extend(backups(app));
+    if e.recoverable_in(app.table_focus()) {
         out.push(vec![
             ("Recoverable: ".into(), Tone::Dim),
             ("yes".into(), Tone::Ok),
@@ -114,8 +124,10 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     } else {
         let since = e
             .milestones()
-            .unrecoverable_from
-            .map_or_else(String::new, |t| format!(" since {t}"));
+            .keys_deleted
+            .iter()
+            .find(|(k, _)| k == t.current_kms_key())
+            .map_or_else(String::new, |(_, at)| format!(" since {at}"));
         out.push(vec![
             ("Recoverable: ".into(), Tone::Dim),
             (format!("NO{since}"), Tone::Bad),
@@ -143,7 +155,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
 
 /// The table's status, and SSE with the key behind the current table key.
 fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
-    let t = app.runner().engine().table();
+    let t = app.focused_table();
     let mut out = Vec::new();
     let status_tone = match t.status {
         TableStatus::Active => Tone::Ok,
@@ -183,7 +195,7 @@ fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
 /// key changes still spreading through KMS.
 fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
-    let t = e.table();
+    let t = app.focused_table();
     let mut out = Vec::new();
     if let Some(key) = t.job.as_ref().and_then(|j| j.cannot_finish.as_ref()) {
         out.push(vec![(
@@ -230,11 +242,11 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
     // radius is the answer there), before the details.
     let others: Vec<_> = out
         .iter()
-        .filter(|l| starts(l, "Other table"))
+        .filter(|l| starts(l, "Other table") || starts(l, "Replica "))
         .cloned()
         .collect();
     if !others.is_empty() {
-        out.retain(|l| !starts(l, "Other table"));
+        out.retain(|l| !starts(l, "Other table") && !starts(l, "Replica "));
         let at = out
             .iter()
             .position(|l| starts(l, "Recoverable"))
@@ -274,8 +286,8 @@ fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
             (per.join(" · "), Tone::Normal),
         ]);
     }
-    if !e.table().quota.changes.is_empty() {
-        let q = e.quota();
+    if !app.focused_table().quota.changes.is_empty() {
+        let q = e.quota_in(app.table_focus());
         let next = if q.next_allowed <= e.now() {
             "next: now".to_string()
         } else {
@@ -330,4 +342,48 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen_height: u16, theme: T
             .wrap(ratatui::widgets::Wrap { trim: false }),
         area,
     );
+}
+
+/// An inaccessible copy of a global table: when it leaves the replication group (fact 51).
+fn replica_clock(app: &App, out: &mut Vec<Vec<(String, Tone)>>) {
+    let e = app.runner().engine();
+    for c in e.countdowns_in(app.table_focus()) {
+        if let crate::engine::view::Countdown::ReplicaRemoval { region, at } = c {
+            out.push(vec![(
+                format!(
+                    "Copy in {region} leaves replication in {}",
+                    at.since(e.now()).countdown()
+                ),
+                Tone::Warn,
+            )]);
+        }
+    }
+}
+
+/// The backups of the focused table (and its copies), each with whether it can be restored.
+fn backups(app: &App) -> Vec<Vec<(String, Tone)>> {
+    use crate::engine::backup::BackupState;
+    let e = app.runner().engine();
+    let copies = e.copies_of(app.table_focus());
+    let mut parts: Vec<(String, Tone)> = Vec::new();
+    for b in e.backups().iter().filter(|b| copies.contains(&b.source)) {
+        let state = e.backup_state(b);
+        let tone = match state {
+            BackupState::Restorable => Tone::Ok,
+            BackupState::Blocked => Tone::Warn,
+            BackupState::Lost => Tone::Bad,
+        };
+        let sep = if parts.is_empty() {
+            "Backups: "
+        } else {
+            " · "
+        };
+        parts.push((sep.into(), Tone::Dim));
+        parts.push((format!("{} {}", b.name, state.name()), tone));
+    }
+    if parts.is_empty() {
+        Vec::new()
+    } else {
+        vec![parts]
+    }
 }

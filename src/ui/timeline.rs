@@ -145,7 +145,7 @@ fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
     }
     if let Some(t) = m.archiving_at {
         marks.push((t, 'A', format!("A archiving {t}")));
-    } else if let Some(t) = e.table().archive_at {
+    } else if let Some(t) = app.runner().engine().table().archive_at {
         marks.push((t, 'a', format!("a archive due {t}")));
     }
     for (k, t) in &m.keys_deleted {
@@ -278,6 +278,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
     let mut spans = vec![label("SSE")];
     spans.extend(strip(sse));
     lines.push(Line::from(spans));
+    lines.extend(copy_rows(app, scale, width, theme));
 
     // Reads per principal: • ok, ✗ failed (a failure wins its column).
     for p in e.principals() {
@@ -299,6 +300,57 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
         lines.push(Line::from(spans));
     }
 
+    lines
+}
+
+/// Version 2: a row per other table (replicas, restored tables) with its status, and a row
+/// per backup with whether it could be restored at each moment (from its key's states).
+fn copy_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let now = app.runner().engine().now();
+    let tl = app.timeline();
+    let mut lines = Vec::new();
+    for (name, changes) in &tl.others {
+        let cells = (0..width)
+            .map(|c| {
+                let t = scale.time_at(c);
+                if t > now {
+                    return ('·', Tone::Dim);
+                }
+                match value_at(changes, t) {
+                    None => (' ', Tone::Dim),
+                    Some(TableStatus::Active) => ('█', Tone::Ok),
+                    Some(TableStatus::InaccessibleEncryptionCredentials) => ('▒', Tone::Bad),
+                    Some(TableStatus::Archiving) => ('▓', Tone::Bad),
+                    Some(TableStatus::Archived) => ('░', Tone::Bad),
+                }
+            })
+            .collect();
+        let mut spans = vec![label(name)];
+        spans.extend(strip(cells, theme));
+        lines.push(Line::from(spans));
+    }
+    for (name, taken, key) in &tl.backups {
+        let states = tl.keys.iter().find(|(k, _)| k == key).map(|(_, c)| c);
+        let cells = (0..width)
+            .map(|c| {
+                let t = scale.time_at(c);
+                if t > now {
+                    return ('·', Tone::Dim);
+                }
+                if t < *taken {
+                    return (' ', Tone::Dim);
+                }
+                match states.and_then(|c| value_at(c, t)) {
+                    Some(KeyState::Enabled) | None => ('█', Tone::Ok),
+                    Some(KeyState::Deleted { .. }) => ('∅', Tone::Bad),
+                    Some(_) => ('▒', Tone::Warn),
+                }
+            })
+            .collect();
+        let mut spans = vec![label(&format!("backup {name}"))];
+        spans.extend(strip(cells, theme));
+        lines.push(Line::from(spans));
+    }
     lines
 }
 

@@ -152,9 +152,11 @@ fn layout<'a>(
     t: &'a Table,
     area: Rect,
 ) -> Option<(Vec<&'a TableKey>, Vec<&'a KmsKey>, usize)> {
-    // The diagram draws one table's hierarchy; with several (version 2) the list shows every
-    // table's key under its KMS key, which is the point of such a scenario.
-    if e.tables().len() > 1 {
+    // The diagram draws one table's hierarchy; with several (version 2), or on-demand backups
+    // (the archival one is in the status panel), the list
+    // shows every table's key and every backup under its KMS key, which is the point of such
+    // a scenario.
+    if e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival) {
         return None;
     }
     let inner_w = area.width.saturating_sub(2);

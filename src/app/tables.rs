@@ -1,0 +1,132 @@
+//! Several tables in the live view (version 2): which table the panels follow (`T` cycles
+//! through tables, replicas and restored tables; Enter on another table's row in the tree
+//! picks it), and the sandbox's backup (`B`) and restore (`R`) on that table.
+
+use super::{App, NodeId};
+use crate::engine::Command;
+use crate::engine::backup::ARCHIVAL;
+use crate::engine::table::{Table, TableIx, TableStatus};
+use crate::runner::LiveAt;
+
+impl App {
+    /// The table the panels follow and table actions act on (the first one by default; back
+    /// to it if a step back removed a restored table).
+    pub fn table_focus(&self) -> TableIx {
+        let n = self.runner().engine().tables().len();
+        if self.table_focus.0 < n {
+            self.table_focus
+        } else {
+            TableIx::FIRST
+        }
+    }
+
+    /// The table the panels follow.
+    pub fn focused_table(&self) -> &Table {
+        &self.runner().engine().tables()[self.table_focus().0]
+    }
+
+    /// How a live action names the focused table: by name, and by region for a replica
+    /// (nothing for the first table itself, as version-1 sessions do).
+    pub(super) fn live_at(&self) -> LiveAt {
+        self.live_at_for(self.table_focus())
+    }
+
+    fn live_at_for(&self, tx: TableIx) -> LiveAt {
+        let e = self.runner().engine();
+        if tx == TableIx::FIRST {
+            return LiveAt::default();
+        }
+        let primary = e.primary_of(tx);
+        LiveAt {
+            table: (primary != TableIx::FIRST).then(|| e.tables()[primary.0].name.clone()),
+            region: (primary != tx).then(|| e.tables()[tx.0].region.clone()),
+        }
+    }
+
+    /// `T`: the panels follow the next table (declared, replicas, restored), then the first.
+    pub(super) fn next_table(&mut self) {
+        let n = self.runner().engine().tables().len();
+        if n < 2 {
+            self.toast("this scenario has one table", false);
+            return;
+        }
+        self.focus_table(TableIx((self.table_focus().0 + 1) % n));
+    }
+
+    pub(super) fn focus_table(&mut self, tx: TableIx) {
+        self.table_focus = tx;
+        let label = self.focused_table().label();
+        self.toast(
+            format!("the panels follow {label}; reads, writes, key changes, the grant, backup and restore act on it"),
+            false,
+        );
+    }
+
+    /// Enter on another table's row in the tree: the panels follow it.
+    pub(super) fn focus_selected_table(&mut self) -> bool {
+        let rows = super::tree::rows(self);
+        match rows.get(self.tree_index(&rows)).map(|r| &r.id) {
+            Some(NodeId::OtherTable(ix)) => {
+                let ix = *ix;
+                self.focus_table(TableIx(ix));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// `B`: an on-demand backup of the focused table, named `live-N` (the first free N).
+    pub(super) fn live_backup(&mut self) {
+        let e = self.runner().engine();
+        let name = (1..=crate::engine::backup::MAX_BACKUPS + 1)
+            .map(|n| format!("live-{n}"))
+            .find(|n| e.backup_named(n).is_none())
+            .unwrap_or_default();
+        self.live_with(&Command::Backup { backup: name }, &self.live_at());
+    }
+
+    /// `R`: restore the backup selected in the tree (or, on an ARCHIVED focused table, its
+    /// archival backup) to a new table `<table>-restored[-N]` under the backup's key.
+    pub(super) fn live_restore(&mut self) {
+        let e = self.runner().engine();
+        let rows = super::tree::rows(self);
+        let selected = match rows.get(self.tree_index(&rows)).map(|r| &r.id) {
+            Some(NodeId::Backup(ix)) => e.backups().get(*ix),
+            _ => None,
+        };
+        let (backup, source, at) = match selected {
+            // An archival backup is named by its table: the action acts on that table.
+            Some(b) if b.archival => (ARCHIVAL.to_string(), b.source, self.live_at_for(b.source)),
+            Some(b) => (b.name.clone(), b.source, LiveAt::default()),
+            None if self.focused_table().status == TableStatus::Archived => {
+                (ARCHIVAL.to_string(), self.table_focus(), self.live_at())
+            }
+            None => {
+                self.toast(
+                    "select a backup in the tree to restore it (or focus an ARCHIVED table with T)",
+                    true,
+                );
+                return;
+            }
+        };
+        let base = format!("{}-restored", e.tables()[source.0].name);
+        let to = (1..=crate::engine::backup::MAX_TABLES + 1)
+            .map(|n| {
+                if n == 1 {
+                    base.clone()
+                } else {
+                    format!("{base}-{n}")
+                }
+            })
+            .find(|n| e.find_table(n).is_none())
+            .unwrap_or_default();
+        self.live_with(
+            &Command::Restore {
+                backup,
+                to,
+                key: None,
+            },
+            &at,
+        );
+    }
+}

@@ -1,0 +1,322 @@
+//! Version 2: RestoreTableFromBackup (facts 46, 47, 49): DynamoDB decrypts the backup's table
+//! key(s) as itself, generates a new table key under the target KMS key, re-wraps every DEK
+//! under it and re-seals every item under the new table's name, with real AES-GCM.
+
+use super::backup::{ARCHIVAL, Backup, MAX_DEKS, MAX_ITEMS, MAX_TABLES};
+use super::crypto::{self, KeyBytes};
+use super::event::{Caller, EventKind, RequestResult};
+use super::ids::{ItemId, KmsKeyId, TableKeyId};
+use super::kms::KmsErrorCode;
+use super::table::{Dek, Item, Table, TableIx, TableKey, dek_aad, item_aad, table_key_aad};
+use super::vocab::{ErrorCode, KmsOp};
+use super::{Command, Engine};
+
+impl Engine {
+    /// RestoreTableFromBackup (facts 46, 47, 49): the backup's keys must be usable by
+    /// DynamoDB; the new table `to` gets a new table key under `key` (default: the backup's
+    /// KMS key), every DEK re-wrapped under it and every item re-sealed under its name.
+    pub(super) fn restore(
+        &mut self,
+        tx: TableIx,
+        cmd: &Command,
+        name: &str,
+        to: &str,
+        key: Option<&KmsKeyId>,
+    ) -> RequestResult {
+        let found = if name == ARCHIVAL {
+            self.archival_backup_of(tx).cloned()
+        } else {
+            self.backup_named(name).cloned()
+        };
+        let Some(b) = found else {
+            let message = if name == ARCHIVAL {
+                format!(
+                    "table {} has no archival backup: it is {}, not ARCHIVED",
+                    self.tables[tx.0].name, self.tables[tx.0].status
+                )
+            } else {
+                format!("no backup named {name}")
+            };
+            return self.refuse(cmd, ErrorCode::BackupNotFound, None, message);
+        };
+        if self.find_table(to).is_some() {
+            return self.refuse(
+                cmd,
+                ErrorCode::TableAlreadyExists,
+                None,
+                format!("table {to} exists already: restore to a new name"),
+            );
+        }
+        if self.tables.len() >= MAX_TABLES
+            || self.world_items() + b.items > MAX_ITEMS
+            || self.world_deks() + b.deks.len() > MAX_DEKS
+        {
+            return self.refuse(
+                cmd,
+                ErrorCode::LimitExceeded,
+                None,
+                format!(
+                    "this simulation holds at most {MAX_TABLES} tables, {MAX_ITEMS} items and {MAX_DEKS} DEKs in all"
+                ),
+            );
+        }
+        let target = key.cloned().unwrap_or_else(|| b.key.clone());
+        let region = self.tables[b.source.0].region.clone();
+        match self.key(&target) {
+            None => {
+                return self.refuse(
+                    cmd,
+                    ErrorCode::Validation,
+                    None,
+                    format!("KMS key {target} does not exist"),
+                );
+            }
+            Some(k) if !target.is_aws_owned() && k.region != region => {
+                return self.refuse(
+                    cmd,
+                    ErrorCode::Validation,
+                    None,
+                    format!(
+                        "KMS key {target} is in {}; the backup is in {region}",
+                        k.region
+                    ),
+                );
+            }
+            Some(_) => {}
+        }
+        // DynamoDB decrypts the backup's table key(s) as itself (facts 46, 49).
+        let mut plains: Vec<(TableKeyId, KeyBytes)> = Vec::with_capacity(b.table_keys.len());
+        for tk in &b.table_keys {
+            match self.backup_decrypt(&b, tk) {
+                Ok(p) => plains.push((tk.id, p)),
+                Err((code, message)) => {
+                    return self.refuse(
+                        cmd,
+                        ErrorCode::AccessDenied,
+                        Some(code),
+                        format!("KMS key access denied error: {message}"),
+                    );
+                }
+            }
+        }
+        self.build_restored(cmd, &b, &plains, to, &target, &region)
+    }
+
+    /// Decrypt one of the backup's table keys as DynamoDB, logged like any of its calls.
+    fn backup_decrypt(
+        &mut self,
+        b: &Backup,
+        tk: &TableKey,
+    ) -> Result<KeyBytes, (KmsErrorCode, String)> {
+        let Some(ix) = self.key_ix(&tk.kms_key) else {
+            return Err((
+                KmsErrorCode::NotFoundException,
+                format!("{} not found", tk.kms_key),
+            ));
+        };
+        let result = self.keys[ix]
+            .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
+            .and_then(|()| self.keys[ix].decrypt(&tk.wrapped, &table_key_aad(&b.context, tk.id)));
+        self.kms_call(
+            Some(b.source),
+            KmsOp::Decrypt,
+            &tk.kms_key,
+            Caller::Service,
+            Some(tk.wrapped.version),
+            result.as_ref().err().map(|e| e.code),
+            "restore from a backup",
+        );
+        result.map_err(|e| (e.code, e.message))
+    }
+
+    /// The restored table: T1 from GenerateDataKey under `target`, the backup's DEKs re-wrapped
+    /// under it and its items re-sealed under the new table's name.
+    fn build_restored(
+        &mut self,
+        cmd: &Command,
+        b: &Backup,
+        plains: &[(TableKeyId, KeyBytes)],
+        to: &str,
+        target: &KmsKeyId,
+        region: &str,
+    ) -> RequestResult {
+        let account = self.tables[b.source.0].account.clone();
+        let context =
+            format!("aws:dynamodb:subscriberId={account},aws:dynamodb:tableName={to}").into_bytes();
+        let t1 = TableKeyId(1);
+        let Some(kix) = self.key_ix(target) else {
+            return RequestResult::Ok;
+        };
+        let generated = self.keys[kix]
+            .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
+            .and_then(|()| {
+                self.keys[kix].generate_data_key(&mut self.rng, &table_key_aad(&context, t1))
+            });
+        let version = self.keys[kix].current_version();
+        let new_tx = TableIx(self.tables.len());
+        let (new_plain, blob) = match generated {
+            Ok(g) => g,
+            Err(e) => {
+                self.kms_call(
+                    Some(b.source),
+                    KmsOp::GenerateDataKey,
+                    target,
+                    Caller::Service,
+                    Some(version),
+                    Some(e.code),
+                    "table key of the restored table",
+                );
+                return self.refuse(
+                    cmd,
+                    ErrorCode::AccessDenied,
+                    Some(e.code),
+                    format!("KMS key access denied error: {}", e.message),
+                );
+            }
+        };
+        let table_id = format!("{to}-{:08x}", rand::Rng::next_u32(&mut self.rng));
+        let Some((deks, items)) = self.reseal(b, plains, &new_plain, &table_id, to) else {
+            return self.broken(cmd);
+        };
+        drop(new_plain);
+        let mut table = Table::new(
+            super::table::TableIdent {
+                name: to.to_string(),
+                account,
+                table_id,
+                context,
+                region: region.to_string(),
+                created_at: self.now,
+            },
+            TableKey {
+                id: t1,
+                kms_key: target.clone(),
+                wrapped: blob,
+                created_at: self.now,
+                retired_at: None,
+            },
+            deks,
+            items,
+            Self::build_cache(&self.principals),
+        );
+        table.restored_from = Some(b.name.clone());
+        self.tables.push(table);
+        self.announce_restored(new_tx, b, to, target, version);
+        RequestResult::Ok
+    }
+
+    /// The restored table's KMS calls (its grant, its new table key) and the restore event.
+    fn announce_restored(
+        &mut self,
+        new_tx: TableIx,
+        b: &Backup,
+        to: &str,
+        target: &KmsKeyId,
+        version: u32,
+    ) {
+        let acting = self.acting;
+        self.acting = Some(new_tx);
+        self.kms_call(
+            Some(new_tx),
+            KmsOp::CreateGrant,
+            target,
+            Caller::Admin,
+            None,
+            None,
+            "grant for the restored table",
+        );
+        self.kms_call(
+            Some(new_tx),
+            KmsOp::GenerateDataKey,
+            target,
+            Caller::Service,
+            Some(version),
+            None,
+            "table key of the restored table",
+        );
+        self.emit(EventKind::TableRestored {
+            backup: b.name.clone(),
+            from_table: b.table_name.clone(),
+            to: to.to_string(),
+            key: target.clone(),
+            items: b.items as u64,
+        });
+        self.acting = acting;
+    }
+
+    /// The backup's DEKs re-wrapped under the restored table's new table key, and its items
+    /// re-sealed under the new table's name (the item AAD binds it); `None` if a ciphertext
+    /// fails its integrity check.
+    fn reseal(
+        &mut self,
+        b: &Backup,
+        plains: &[(TableKeyId, KeyBytes)],
+        new_plain: &KeyBytes,
+        table_id: &str,
+        to: &str,
+    ) -> Option<(Vec<Dek>, Vec<Item>)> {
+        let t1 = TableKeyId(1);
+        let new_cipher = crypto::cipher(new_plain);
+        let old: Vec<(TableKeyId, aes_gcm::Aes256Gcm)> = plains
+            .iter()
+            .map(|(id, p)| (*id, crypto::cipher(p)))
+            .collect();
+        let mut deks = Vec::with_capacity(b.deks.len());
+        let mut dek_ciphers = Vec::with_capacity(b.deks.len());
+        for d in &b.deks {
+            let (_, c) = old.iter().find(|(id, _)| *id == d.under)?;
+            let plain = crypto::open_key(
+                c,
+                &d.wrapped,
+                dek_aad(&b.table_id, d.under, d.id).as_bytes(),
+            )
+            .ok()?;
+            let wrapped = crypto::seal_key(
+                &new_cipher,
+                &mut self.rng,
+                &plain,
+                dek_aad(table_id, t1, d.id).as_bytes(),
+            );
+            dek_ciphers.push(crypto::cipher(&plain));
+            deks.push(Dek {
+                id: d.id,
+                under: t1,
+                wrapped,
+                staged: None,
+                items: d.items,
+            });
+        }
+        let mut items = Vec::with_capacity(b.items);
+        for i in 0..b.items {
+            let stored = &self.tables[b.source.0].items[i];
+            if stored.is_absent() {
+                items.push(stored.clone());
+                continue;
+            }
+            let id = ItemId(i as u64);
+            let dek = stored.dek;
+            let dc = &dek_ciphers[dek.0 as usize];
+            let pt = crypto::open_item(
+                dc,
+                &stored.sealed,
+                item_aad(&b.table_name, id, dek).as_bytes(),
+            )
+            .ok()?;
+            let sealed =
+                crypto::seal_item(dc, &mut self.rng, &pt, item_aad(to, id, dek).as_bytes());
+            items.push(Item { dek, sealed });
+        }
+        Some((deks, items))
+    }
+
+    /// A stored ciphertext failed its integrity check during a restore (never in a healthy
+    /// world: only a tampered backup gets here).
+    fn broken(&mut self, cmd: &Command) -> RequestResult {
+        self.refuse(
+            cmd,
+            ErrorCode::InternalServerError,
+            None,
+            "a ciphertext in the backup failed its integrity check".into(),
+        )
+    }
+}

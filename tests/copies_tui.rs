@@ -1,0 +1,128 @@
+//! Version 2 in the live view: `T` makes the panels follow another table or replica (reads,
+//! writes and backups then act on it), `B` backs it up, `R` restores the backup selected in
+//! the tree, and `w` writes it all as a scenario that replays under `check`.
+
+use std::sync::Arc;
+
+use rewrap::app::{App, Msg, NodeId, tree};
+use rewrap::engine::table::TableIx;
+use rewrap::runner::Runner;
+use rewrap::scenario;
+
+mod common;
+use common::screen;
+
+fn at_end(name: &str) -> App {
+    let mut a = common::app(name);
+    let n = a.scenario().steps.len();
+    common::steps(&mut a, n);
+    a
+}
+
+fn replays(a: &App) -> String {
+    let text = a.session().exploration_toml();
+    let s = scenario::parse("explored.toml", &text).unwrap_or_else(|d| panic!("{d}\n{text}"));
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    assert!(r.failures().is_empty(), "{:?}\n{text}", r.failures());
+    text
+}
+
+#[test]
+fn the_panels_follow_a_replica_and_the_sandbox_acts_on_it() {
+    let mut a = at_end("replica-key-disabled");
+    assert_eq!(a.table_focus(), TableIx::FIRST);
+    a.update(Msg::NextTable);
+    assert_eq!(a.focused_table().label(), "Orders@eu-west-1");
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("Cache of Orders@eu-west-1"), "{s}");
+    assert!(s.contains("Left the replication group at"), "{s}");
+    assert!(
+        s.contains("acting on") && s.contains("Orders@eu-west-1"),
+        "{s}"
+    );
+    a.update(Msg::Read);
+    a.update(Msg::Backup);
+    let e = a.runner().engine();
+    let last_read = e
+        .log()
+        .iter()
+        .rev()
+        .find(|ev| matches!(ev.kind, rewrap::engine::event::EventKind::ItemRead { .. }))
+        .unwrap();
+    assert_eq!(last_read.table.as_deref(), Some("Orders@eu-west-1"));
+    let b = e.backup_named("live-1").expect("B made a backup");
+    assert_eq!(b.key.as_str(), "kms-eu");
+    let text = replays(&a);
+    assert!(text.contains("region = \"eu-west-1\""), "{text}");
+    assert!(text.contains("backup = \"live-1\""), "{text}");
+    // T cycles back to the first table.
+    a.update(Msg::NextTable);
+    assert_eq!(a.table_focus(), TableIx::FIRST);
+}
+
+#[test]
+fn a_backup_selected_in_the_tree_restores_to_a_new_table() {
+    let mut a = at_end("backup-outlives-key-change");
+    let rows = tree::rows(&a);
+    let (at, ix) = rows
+        .iter()
+        .enumerate()
+        .find_map(|(i, r)| match r.id {
+            NodeId::Backup(b) if a.runner().engine().backups()[b].name == "after-switch" => {
+                Some((i, b))
+            }
+            _ => None,
+        })
+        .expect("the backup is a row in the tree");
+    assert!(rows[at].parts[0].0.contains("restorable"), "{:?}", rows[at]);
+    a.select_tree_row(&rows, at);
+    a.update(Msg::Restore);
+    let e = a.runner().engine();
+    let copy = e.find_table("Orders-restored").expect("R restored it");
+    assert_eq!(
+        e.tables()[copy.0].restored_from.as_deref(),
+        Some(e.backups()[ix].name.as_str())
+    );
+    // The lost backup is shown as lost under the deleted key.
+    assert!(tree::rows(&a).iter().any(|r| {
+        r.parts[0]
+            .0
+            .contains("backup before-switch of Orders · lost")
+    }),);
+    let text = replays(&a);
+    assert!(text.contains("do = \"restore\""), "{text}");
+    assert!(text.contains("to = \"Orders-restored\""), "{text}");
+}
+
+#[test]
+fn restore_without_a_selected_backup_says_what_to_do() {
+    let mut a = at_end("backup-outlives-key-change");
+    let before = a.runner().engine().tables().len();
+    a.update(Msg::Restore);
+    assert_eq!(a.runner().engine().tables().len(), before);
+    let toast = a.toast.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+    assert!(toast.contains("select a backup"), "{toast}");
+}
+
+#[test]
+fn every_new_scenario_draws_at_every_size_without_panicking() {
+    for name in [
+        "backup-outlives-key-change",
+        "archive-and-restore",
+        "replica-key-disabled",
+        "security-review",
+    ] {
+        let mut a = common::app(name);
+        for _ in 0..=a.scenario().steps.len() {
+            for (w, h) in [(80, 24), (120, 36), (200, 60), (20, 8)] {
+                let _ = screen(&a, w, h);
+            }
+            a.update(Msg::NextTable);
+            a.update(Msg::ToggleTimeline);
+            let _ = screen(&a, 120, 36);
+            a.update(Msg::ToggleTimeline);
+            common::next(&mut a);
+        }
+    }
+}
