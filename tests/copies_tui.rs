@@ -126,3 +126,21 @@ fn every_new_scenario_draws_at_every_size_without_panicking() {
         }
     }
 }
+
+#[test]
+fn the_ledger_overlay_answers_what_still_needs_a_key() {
+    let mut a = at_end("security-review");
+    a.update(Msg::ToggleLedger);
+    for (w, h) in [(80, 24), (120, 36), (200, 60)] {
+        let s = screen(&a, w, h);
+        assert!(s.contains("Recoverability ledger"), "{w}x{h}\n{s}");
+        assert!(s.contains("backup q3"), "{w}x{h}\n{s}");
+        assert!(s.contains("LOST"), "{w}x{h}\n{s}");
+    }
+    let esc = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Esc,
+        crossterm::event::KeyModifiers::NONE,
+    );
+    a.handle_key(&esc);
+    assert!(!a.show_ledger);
+}

@@ -410,6 +410,15 @@ pub const BINDINGS: &[Binding] = &[
         msg: Msg::NextTable,
     },
     Binding {
+        keys: &[Key::Char('L')],
+        label: "L",
+        short: "ledger",
+        help: "what every copy of each table's data needs, now (the recoverability ledger)",
+        footer_group: None,
+        group: Group::View,
+        msg: Msg::ToggleLedger,
+    },
+    Binding {
         keys: &[Key::Char('B')],
         label: "B",
         short: "backup",

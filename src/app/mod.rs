@@ -86,8 +86,10 @@ pub enum Msg {
     /// Delete the selected key's imported material / import the same material again.
     DeleteMaterial,
     ImportMaterial,
-    /// Version 2: panels follow the next table; back up / restore (sandbox).
+    /// Version 2: panels follow the next table; the recoverability ledger; back up /
+    /// restore (sandbox).
     NextTable,
+    ToggleLedger,
     Backup,
     Restore,
     SaveScenario,
@@ -191,6 +193,8 @@ pub struct App {
     /// Lines scrolled up from the newest log line (0 = follow).
     pub log_scroll: usize,
     pub show_help: bool,
+    /// The recoverability ledger overlay (`L`).
+    pub show_ledger: bool,
     /// The timeline's visibility flipped from the layout's default (hidden on small screens,
     /// beside the log on large ones).
     pub show_timeline: bool,
@@ -232,6 +236,7 @@ impl App {
             cache: ListState::default(),
             log_scroll: 0,
             show_help: false,
+            show_ledger: false,
             show_timeline: false,
             prefer_list: false,
             timeline_zoom: 0,
@@ -343,8 +348,9 @@ impl App {
             }
             return Vec::new();
         }
-        if self.show_help && ev.code == KeyCode::Esc {
+        if (self.show_help || self.show_ledger) && ev.code == KeyCode::Esc {
             self.show_help = false;
+            self.show_ledger = false;
             return Vec::new();
         }
         let msg = if self.present {
@@ -452,6 +458,7 @@ impl App {
                 self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
             }
             Msg::ToggleHelp => self.show_help = !self.show_help,
+            Msg::ToggleLedger => self.show_ledger = !self.show_ledger,
             Msg::Quit if self.present => self.prompt = Some(Prompt::ConfirmQuit),
             Msg::Quit => return vec![Effect::Quit],
             Msg::TogglePresent | Msg::Blank | Msg::CloseOverlays | Msg::Pick(_) => {

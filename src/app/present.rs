@@ -41,7 +41,10 @@ impl App {
                 self.question = None;
             }
             Msg::Blank => self.blank = true,
-            Msg::CloseOverlays => self.show_help = false,
+            Msg::CloseOverlays => {
+                self.show_help = false;
+                self.show_ledger = false;
+            }
             Msg::Pick(n) => self.pick(n),
             _ => {}
         }

@@ -62,11 +62,20 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
     let focus = app.table_focus().0;
     let now = e.now();
     let mut out = Vec::new();
+    // Keys are regional: with keys in several regions each key row says its region, so a
+    // global table's replicas read grouped by region.
+    let regions = e
+        .keys()
+        .iter()
+        .any(|k| k.kind != KeyKind::AwsOwned && k.region != e.keys()[0].region);
     for k in e.keys() {
         let used = t.table_keys.iter().any(|tk| tk.kms_key == k.id);
         let kid = NodeId::Kms(k.id.clone());
         let collapsed = app.collapsed.contains(&kid);
-        let parts = key_parts(k, now);
+        let mut parts = key_parts(k, now);
+        if regions && k.kind != KeyKind::AwsOwned {
+            parts.push((format!(" · {}", k.region), Tone::Dim));
+        }
         out.push(TreeRow {
             id: kid,
             depth: 0,

@@ -1,7 +1,7 @@
 //! Turn the event log into text: one line per event for people, JSON lines for machines, and
 //! the end-of-run summary (`summary`: built once, printed as text or JSON).
 
-mod ledger;
+pub mod ledger;
 mod summary;
 
 pub use summary::{Summary, assumption_rows, summary_json, summary_text};

@@ -231,14 +231,21 @@ pub fn footer_cells(large: bool) -> Vec<(String, String)> {
     footer_cells_for(large, true)
 }
 
-/// The footer's cells; `T` (next table) only when there are several tables.
+/// The footer's cells; `T` (next table) and `L` (ledger) only in a bigger world (several
+/// tables, or backups): the help lists them always.
 fn footer_cells_for(large: bool, several_tables: bool) -> Vec<(String, String)> {
     let mut cells: Vec<(String, String, Option<&str>)> = Vec::new();
     // `g` (diagram or list) only means something on a large screen.
     for b in BINDINGS
         .iter()
         .filter(|b| large || b.msg != crate::app::Msg::ToggleView)
-        .filter(|b| several_tables || b.msg != crate::app::Msg::NextTable)
+        .filter(|b| {
+            several_tables
+                || !matches!(
+                    b.msg,
+                    crate::app::Msg::NextTable | crate::app::Msg::ToggleLedger
+                )
+        })
     {
         match (cells.last_mut(), b.footer_group) {
             (Some((keys, _, Some(g))), Some(bg)) if *g == bg => {
@@ -354,7 +361,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         vec![(String::new(), target)],
         width,
         large,
-        e.tables().len() > 1,
+        e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival),
     )
 }
 

@@ -22,6 +22,7 @@ pub mod bigclock;
 pub mod cache;
 pub mod chrome;
 pub mod diagram;
+pub mod ledger;
 pub mod log;
 pub mod notes;
 pub mod overlay;
@@ -114,6 +115,9 @@ pub fn render(f: &mut Frame, app: &App) {
     }
     if app.present {
         present::render(f, area, app, theme);
+        if app.show_ledger {
+            ledger::render(f, area, app, theme);
+        }
         if app.show_help {
             chrome::help(f, area, app, theme);
         }
@@ -155,6 +159,9 @@ pub fn render(f: &mut Frame, app: &App) {
         log::render(f, log_area, app, theme);
     }
     chrome::footer(f, footer, app, theme);
+    if app.show_ledger {
+        ledger::render(f, area, app, theme);
+    }
     if app.show_help {
         chrome::help(f, area, app, theme);
     }
