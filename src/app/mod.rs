@@ -219,6 +219,8 @@ pub struct App {
     pub reload_error: Option<String>,
     /// The table the panels follow (version 2; see `tables`).
     table_focus: crate::engine::table::TableIx,
+    /// How many steps had started when the focus last followed a step's table.
+    focus_followed: usize,
 }
 
 impl App {
@@ -251,6 +253,7 @@ impl App {
             question: None,
             reload_error: None,
             table_focus: crate::engine::table::TableIx::FIRST,
+            focus_followed: 0,
         };
         app.refresh_derived();
         Ok(app)
@@ -494,5 +497,6 @@ impl App {
 
     fn refresh_derived(&mut self) {
         self.timeline.update(self.session.runner().engine().log());
+        self.follow_step_table();
     }
 }

@@ -43,6 +43,28 @@ impl App {
         }
     }
 
+    /// When a new step is reached (or stepped back to), the panels follow the table (or the
+    /// replica) it acts on or speaks about, so a step on Audit shows Audit's cache and status.
+    /// A step on a KMS key alone keeps the focus of the step before it; `T` overrides until
+    /// the next step.
+    pub(super) fn follow_step_table(&mut self) {
+        let started = self.runner().steps_started();
+        if started == self.focus_followed {
+            return;
+        }
+        self.focus_followed = started;
+        // The latest step up to here that names a table: the same focus whether this step was
+        // reached forward or by stepping back.
+        let steps = &self.scenario().steps;
+        let latest = steps[..started.min(steps.len())]
+            .iter()
+            .rev()
+            .find(|step| step.table != 0 || step.region.is_some() || step.action.acts_on_table());
+        self.table_focus = latest
+            .and_then(|step| self.runner().target(step).copy)
+            .unwrap_or(TableIx::FIRST);
+    }
+
     /// `T`: the panels follow the next table (declared, replicas, restored), then the first.
     pub(super) fn next_table(&mut self) {
         let n = self.runner().engine().tables().len();
@@ -55,9 +77,12 @@ impl App {
 
     pub(super) fn focus_table(&mut self, tx: TableIx) {
         self.table_focus = tx;
-        let label = self.focused_table().label();
+        let t = self.focused_table();
+        let (label, key) = (t.label(), t.current_kms_key().clone());
+        // The key selection follows too, so `d` / `e` act on the key this table uses.
+        self.tree_node = Some((NodeId::Kms(key.clone()), Some(key)));
         self.toast(
-            format!("the panels follow {label}; reads, writes, key changes, the grant, backup and restore act on it"),
+            format!("panels follow {label}; table actions act on it"),
             false,
         );
     }

@@ -148,6 +148,10 @@ impl Timeline {
                 self.backups
                     .push((format!("archival {label}"), e.at, key.clone()));
             }
+            // A principal's reads on every table share its row (a failure wins its column).
+            EventKind::ItemRead {
+                principal, result, ..
+            } => self.reads.push((e.at, principal.clone(), result.is_ok())),
             _ => {}
         }
     }

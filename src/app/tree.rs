@@ -124,19 +124,22 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 key: Some(k.id.clone()),
                 foldable: false,
                 collapsed: false,
+                // The status first: a narrow panel cuts the name, never the answer.
                 parts: vec![
                     (
                         format!(
-                            "{} of {} · {}",
-                            other.current,
-                            other.label(),
+                            "{} · ",
                             if other.removed_at.is_some() {
-                                "removed from replication"
+                                "removed"
                             } else {
                                 other.status.name()
                             }
                         ),
                         tone,
+                    ),
+                    (
+                        format!("{} of {}", other.current, other.label()),
+                        Tone::Normal,
                     ),
                     (format!(" · {} DEKs", other.deks.len()), Tone::Dim),
                 ],
@@ -400,8 +403,10 @@ fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId
             key: Some(key.clone()),
             foldable: false,
             collapsed: false,
+            // The state first: a narrow panel cuts the name, never the answer.
             parts: vec![
-                (format!("{what} · {}", state.name()), tone),
+                (format!("{} · ", state.name()), tone),
+                (what, Tone::Normal),
                 (
                     format!(" · keeps {} · {} items", tks.join("+"), b.items),
                     Tone::Dim,

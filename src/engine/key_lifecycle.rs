@@ -68,10 +68,19 @@ impl Engine {
             versions,
         });
         self.milestones.keys_deleted.push((id.clone(), self.now));
-        let unrecoverable = (0..self.tables.len()).any(|t| !self.recoverable_in(TableIx(t)));
-        if unrecoverable && self.milestones.unrecoverable_from.is_none() {
-            self.milestones.unrecoverable_from = Some(self.now);
+        // Every table whose current table key this key wrapped has lost its data now: each
+        // says so (the milestone is the first table's, like the others).
+        for t in 0..self.tables.len() {
+            if self.tables[t].current_kms_key() != &id {
+                continue;
+            }
+            if t == 0 && self.milestones.unrecoverable_from.is_none() {
+                self.milestones.unrecoverable_from = Some(self.now);
+            }
+            let acting = self.acting;
+            self.acting = Some(TableIx(t));
             self.emit(EventKind::DataUnrecoverable { key: id.clone() });
+            self.acting = acting;
         }
         for t in 0..self.tables.len() {
             if let Some(job) = self.tables[t].job.as_mut()

@@ -15,6 +15,9 @@ use crate::scenario::Scenario;
 #[derive(Clone, Debug)]
 pub struct Summary {
     pub title: String,
+    /// With several tables, the first one's name: the milestones, the end state and the chain
+    /// check are about it (the ledger covers every table).
+    pub first_table: Option<String>,
     pub end: SimTime,
     pub first_failed_read: Option<(SimTime, String, ErrorCode)>,
     pub inaccessible_since: Option<SimTime>,
@@ -122,6 +125,7 @@ impl Summary {
             Vec::new()
         };
         Self {
+            first_table: (engine.tables().len() > 1).then(|| t.name.clone()),
             tables,
             ledger: ledger(engine),
             title: scenario.title.clone(),
@@ -185,6 +189,27 @@ impl Summary {
             s,
             "Recoverability ledger (every copy of each table's data, the key it needs, at the end):"
         );
+        let w_table = self
+            .ledger
+            .iter()
+            .map(|r| r.table.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        let w_copy = self
+            .ledger
+            .iter()
+            .map(|r| r.copy.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        let w_key = self
+            .ledger
+            .iter()
+            .map(|r| r.key.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(14);
         for r in &self.ledger {
             let mut when = String::new();
             if let Some(t) = r.unreadable_since {
@@ -195,7 +220,7 @@ impl Summary {
             }
             let _ = writeln!(
                 s,
-                "  {:<16} {:<22} needs {:<14} {}{when}",
+                "  {:<w_table$} {:<w_copy$} needs {:<w_key$} {}{when}",
                 r.table, r.copy, r.key, r.state
             );
         }
@@ -205,7 +230,21 @@ impl Summary {
         let mut s = String::new();
         let none = "never";
         let _ = writeln!(s, "\n== Summary: {} ==", self.title);
-        let _ = writeln!(s, "Milestones");
+        let of = self
+            .first_table
+            .as_ref()
+            .map_or_else(String::new, |t| format!(" of {t}"));
+        match &self.first_table {
+            Some(t) => {
+                let _ = writeln!(
+                    s,
+                    "Milestones of {t}, the first table (the ledger below covers every table)"
+                );
+            }
+            None => {
+                let _ = writeln!(s, "Milestones");
+            }
+        }
         let _ = writeln!(
             s,
             "  first failed read   {}",
@@ -255,7 +294,7 @@ impl Summary {
         );
         let _ = writeln!(
             s,
-            "At the end ({}): TableStatus {}, SSE {}, table key {} wrapped by {}, recoverable: {}",
+            "At the end ({}){of}: TableStatus {}, SSE {}, table key {} wrapped by {}, recoverable: {}",
             self.end,
             self.status,
             self.sse,
@@ -267,7 +306,7 @@ impl Summary {
         let (ok, checked, first_err) = &self.chain;
         let _ = write!(
             s,
-            "Chain check (with the key material itself, as a restore would): {ok} of {checked} sampled items decrypt to what was written"
+            "Chain check{of} (with the key material itself, as a restore would): {ok} of {checked} sampled items decrypt to what was written"
         );
         if let Some(e) = first_err {
             let _ = write!(s, " (first failure: {e})");

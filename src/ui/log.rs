@@ -99,9 +99,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         // Following: the newest event ends at the bottom.
         let mut newest_first: Vec<Line> = Vec::new();
         for e in log.range(start..end).rev() {
-            let lines = event_lines(e);
-            // An event that no longer fits whole is left out rather than shown as a tail.
+            let mut lines = event_lines(e);
+            // An event that no longer fits whole is left out rather than shown as a tail;
+            // the newest one, if taller than the panel, shows its head ending in `…`.
             if newest_first.len() + lines.len() > h {
+                if newest_first.is_empty() && h > 0 {
+                    lines.truncate(h);
+                    if let Some(last) = lines.last_mut()
+                        && let Some(span) = last.spans.last_mut()
+                    {
+                        let text: String = span.content.chars().collect();
+                        let keep = text.chars().count().saturating_sub(1);
+                        let cut: String = text.chars().take(keep).collect();
+                        span.content = format!("{}…", cut.trim_end()).into();
+                    }
+                    newest_first.extend(lines.into_iter().rev());
+                }
                 break;
             }
             newest_first.extend(lines.into_iter().rev());

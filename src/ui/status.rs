@@ -15,28 +15,32 @@ use crate::engine::table::{SseStatus, TableStatus};
 /// Several tables (version 2): the panel is about the first; the others in one line each, so a
 /// shared key's blast radius is on screen.
 fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
-    let focus = app.table_focus().0;
-    app.runner()
-        .engine()
-        .tables()
+    let e = app.runner().engine();
+    let focus = app.table_focus();
+    // The table a focused replica replicates (its primary, in its own region).
+    let primary = (app.focused_table().replica_of.is_some()).then(|| e.primary_of(focus));
+    e.tables()
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i != focus)
-        .map(|(_, other)| {
+        .filter(|(i, _)| *i != focus.0)
+        .map(|(i, other)| {
             let tone = if other.status == TableStatus::Active {
                 Tone::Ok
             } else {
                 Tone::Bad
             };
+            let status = other.status.name().to_uppercase();
             let (what, status) = if other.replica_of.is_some() {
                 let status = if other.removed_at.is_some() {
-                    format!("REMOVED · {}", other.status.name().to_uppercase())
+                    format!("REMOVED · {status}")
                 } else {
-                    other.status.name().to_uppercase()
+                    status
                 };
-                ("Replica", status)
+                ("Replica".to_string(), status)
+            } else if primary == Some(crate::engine::table::TableIx(i)) {
+                (format!("Primary ({})", other.region), status)
             } else {
-                ("Other table", other.status.name().to_uppercase())
+                ("Other table".to_string(), status)
             };
             vec![
                 (format!("{what} {} ", other.label()), Tone::Strong),
@@ -161,9 +165,14 @@ fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
         TableStatus::Active => Tone::Ok,
         _ => Tone::Bad,
     };
+    let what = if t.replica_of.is_some() {
+        "Replica "
+    } else {
+        "Table "
+    };
     out.push(vec![
-        ("Table ".into(), Tone::Dim),
-        (t.name.clone(), Tone::Strong),
+        (what.into(), Tone::Dim),
+        (t.label(), Tone::Strong),
         ("  ".into(), Tone::Normal),
         (t.status.aws_name().into(), status_tone),
     ]);
@@ -238,15 +247,16 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
             out.insert(1.min(out.len()), line);
         }
     }
-    // Several tables: the others' status right after `Recoverable` (a shared key's blast
-    // radius is the answer there), before the details.
-    let others: Vec<_> = out
-        .iter()
-        .filter(|l| starts(l, "Other table") || starts(l, "Replica "))
-        .cloned()
-        .collect();
+    // Several tables: the backups, then the others' status, right after `Recoverable` (a
+    // shared key's blast radius is the answer there), before the details.
+    let is_other = |l: &Vec<(String, Tone)>| {
+        ["Other table", "Replica ", "Primary ", "Backups: "]
+            .iter()
+            .any(|p| starts(l, p))
+    };
+    let others: Vec<_> = out.iter().filter(|l| is_other(l)).cloned().collect();
     if !others.is_empty() {
-        out.retain(|l| !starts(l, "Other table") && !starts(l, "Replica "));
+        out.retain(|l| !is_other(l));
         let at = out
             .iter()
             .position(|l| starts(l, "Recoverable"))
@@ -282,7 +292,14 @@ fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
         .collect();
     if !per.is_empty() {
         out.push(vec![
-            ("Decrypt calls: ".into(), Tone::Dim),
+            (
+                if e.tables().len() > 1 {
+                    "Decrypt calls, all tables: ".into()
+                } else {
+                    "Decrypt calls: ".into()
+                },
+                Tone::Dim,
+            ),
             (per.join(" · "), Tone::Normal),
         ]);
     }
@@ -360,13 +377,13 @@ fn replica_clock(app: &App, out: &mut Vec<Vec<(String, Tone)>>) {
     }
 }
 
-/// The backups of the focused table (and its copies), each with whether it can be restored.
+/// The backups of the focused table (or replica), each with whether it can be restored.
 fn backups(app: &App) -> Vec<Vec<(String, Tone)>> {
     use crate::engine::backup::BackupState;
     let e = app.runner().engine();
-    let copies = e.copies_of(app.table_focus());
+    let focus = app.table_focus();
     let mut parts: Vec<(String, Tone)> = Vec::new();
-    for b in e.backups().iter().filter(|b| copies.contains(&b.source)) {
+    for b in e.backups().iter().filter(|b| b.source == focus) {
         let state = e.backup_state(b);
         let tone = match state {
             BackupState::Restorable => Tone::Ok,

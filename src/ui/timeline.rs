@@ -260,7 +260,13 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
             }
         })
         .collect();
-    let mut spans = vec![label("table")];
+    // With several tables this row is the first one's (the others have rows of their own).
+    let name = if e.tables().len() > 1 {
+        e.table().name.clone()
+    } else {
+        "table".to_string()
+    };
+    let mut spans = vec![label(&name)];
     spans.extend(strip(table));
     lines.push(Line::from(spans));
     let sse = (0..width)
