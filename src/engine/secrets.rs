@@ -1,7 +1,8 @@
 //! Where plaintext key material lives, and how a step-back snapshot sheds it.
 //!
-//! A live engine holds key bytes in three places: each KMS key's material versions, each
-//! connection's cached table key, and the re-wrap job's copies of its two table keys (as
+//! A live engine holds key bytes in four places: each KMS key's material versions, each
+//! connection's cached table key, the re-wrap job's copies of its two table keys and, for a
+//! global table's copies, DynamoDB's copy of each one's table key for replicated writes (as
 //! AES-GCM instances). A snapshot kept for step-back holds none of them: `strip_secrets` drops
 //! them all (the buffers are zeroized on drop), and `restore_secrets` re-derives them from the
 //! seed (material) and the wrapped blobs (table keys) when the snapshot is used again. So a
@@ -31,6 +32,9 @@ impl Engine {
                     slot.cipher = None;
                 }
             }
+            if let Some(k) = t.replication_key.as_mut() {
+                k.cipher = None;
+            }
         }
     }
 
@@ -59,6 +63,10 @@ impl Engine {
                 .flat_map(|j| [&j.old_plain, &j.new_plain])
                 .map(|s| s.as_ref().and_then(|k| plain(k.table_key)))
                 .collect();
+            let replication = table
+                .replication_key
+                .as_ref()
+                .and_then(|k| plain(k.table_key));
             let table = &mut self.tables[ti];
             for (e, bytes) in table.cache.iter_mut().zip(cached) {
                 if let Some(h) = e.held.as_mut() {
@@ -71,6 +79,9 @@ impl Engine {
                         s.cipher = bytes.map(|b| crypto::cipher(&b));
                     }
                 }
+            }
+            if let Some(k) = table.replication_key.as_mut() {
+                k.cipher = replication.map(|b| crypto::cipher(&b));
             }
         }
     }

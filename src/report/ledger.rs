@@ -122,3 +122,34 @@ pub fn ledger(engine: &Engine) -> Vec<LedgerRow> {
     }
     rows
 }
+
+/// The choices the documented facts leave open that this world runs into (version 2: global
+/// tables, backups, restores), each printed after the assumptions of a run.
+pub fn choices(scenario: &crate::scenario::Scenario) -> Vec<&'static str> {
+    use crate::engine::Command;
+    use crate::scenario::Action;
+    let replicas = scenario.world.tables.iter().any(|t| !t.replicas.is_empty());
+    let cmds = || {
+        scenario.steps.iter().filter_map(|s| match &s.action {
+            Action::Command(c) => Some(c),
+            Action::EachConnection { .. } => None,
+        })
+    };
+    let backups = cmds().any(|c| matches!(c, Command::Backup { .. }));
+    let restores = cmds().any(|c| matches!(c, Command::Restore { .. }));
+    let mut v = Vec::new();
+    if replicas {
+        v.push("a write reaches another copy through DynamoDB's copy of that copy's table key, kept for cache_refresh (a write can reach it minutes after its key was disabled)");
+        v.push("writes a copy missed while inaccessible are never caught up");
+        v.push("the table itself leaves its replication group like a replica when its own key is unusable for replica_removal_after");
+        v.push("a copy out of the replication group is archived like any table after archive_after inaccessible");
+    }
+    if backups {
+        v.push("CreateBackup makes no KMS call: an inaccessible table can be backed up; an archiving or archived one cannot");
+    }
+    if restores {
+        v.push("a restore completes at the instant of its step (real restores take longer)");
+        v.push("a restore decrypts the backup's table key as DynamoDB, without the source table's grant");
+    }
+    v
+}

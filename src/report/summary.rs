@@ -48,6 +48,8 @@ pub struct Summary {
     pub tables: Vec<(String, &'static str, String, bool, Option<SimTime>)>,
     /// The recoverability ledger: every copy of each table's data at the end.
     pub ledger: Vec<LedgerRow>,
+    /// Choices the documented facts leave open that this world runs into (version 2).
+    pub choices: Vec<&'static str>,
 }
 
 pub use super::ledger::LedgerRow;
@@ -168,6 +170,7 @@ impl Summary {
                 .map(|p| (p.id.to_string(), engine.decrypt_calls_by(&p.id)))
                 .collect(),
             assumptions: assumption_rows(scenario),
+            choices: super::ledger::choices(scenario),
         }
     }
 
@@ -313,6 +316,12 @@ impl Summary {
         }
         let _ = writeln!(s);
         self.kms_text(&mut s);
+        self.assumptions_text(&mut s);
+        s
+    }
+
+    /// The assumptions used, then the choices the documentation leaves open.
+    fn assumptions_text(&self, s: &mut String) {
         let _ = writeln!(s, "Assumptions used");
         for (name, value, src, documented) in &self.assumptions {
             let doc = if *documented {
@@ -322,7 +331,15 @@ impl Summary {
             };
             let _ = writeln!(s, "  {name:<25} {value:<26} {src:<16} {doc}");
         }
-        s
+        if !self.choices.is_empty() {
+            let _ = writeln!(
+                s,
+                "Choices the documentation leaves open (fixed in this build)"
+            );
+            for c in &self.choices {
+                let _ = writeln!(s, "  - {c}");
+            }
+        }
     }
 
     fn kms_text(&self, s: &mut String) {
@@ -385,6 +402,9 @@ impl Summary {
             "kms_calls": counts,
             "assumptions": assumptions,
         });
+        if !self.choices.is_empty() {
+            v["choices"] = json!(self.choices);
+        }
         v["ledger"] = self
             .ledger
             .iter()
