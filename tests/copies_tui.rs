@@ -152,7 +152,11 @@ fn the_ledger_overlay_answers_what_still_needs_a_key() {
 /// the same world going forward again.
 #[test]
 fn step_back_over_the_bigger_world_is_exact() {
-    for name in ["replica-key-disabled", "archive-and-restore", "security-review"] {
+    for name in [
+        "replica-key-disabled",
+        "archive-and-restore",
+        "security-review",
+    ] {
         let total = common::app(name).scenario().steps.len();
         for snapshots in [true, false] {
             for n in 1..=total {

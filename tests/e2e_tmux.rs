@@ -684,3 +684,63 @@ fn play_record_writes_the_live_session() {
     assert_eq!(markers, ["step 1: wait", "step 2: read as app (conn 1)"]);
     let _ = std::fs::remove_file(&file);
 }
+
+/// The bigger world in the real binary: a step in a replica's region brings the replica's
+/// panels, `L` shows the recoverability ledger, `T` moves the focus (and the footer says so),
+/// `B` backs the focused table up, and `w` writes a file that `check` accepts.
+#[test]
+fn the_bigger_world_in_tmux() {
+    let dir = std::env::temp_dir().join(format!("rewrap-e2e-world-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let t = Tmux {
+        socket: format!("rewrap-test-world-{}", std::process::id()),
+        session: "rw",
+    };
+    let script = format!(
+        "cd '{}' && '{bin}' play replica-key-disabled; echo rewrap-exited-$?; sleep 30",
+        dir.display()
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &script,
+    ]);
+    t.wait_for("before the first step");
+    let n = 11;
+    for k in 1..=6 {
+        step_to(&t, k, n, true, &mut |_| {});
+    }
+    // Step 6 reads in eu-west-1: the panels are the replica's, and its read fails.
+    t.wait_for_all(&["Replica Orders@eu-west-1", "Cache of Orders@eu-west-1"]);
+    t.keys(&["L"]);
+    let s = t.wait_for("Recoverability ledger");
+    assert!(s.contains("replica eu-west-1"), "{s}");
+    t.keys(&["Escape"]);
+    t.keys(&["T"]);
+    t.wait_for("acting on kms-us · app#1 · Orders ");
+    t.keys(&["B"]);
+    t.wait_for("back up the table as live-1: ok");
+    t.keys(&["w"]);
+    let s = t.wait_for("replica-key-disabled-explored.toml");
+    assert!(s.contains("wrote"), "{s}");
+    t.keys(&["q"]);
+    t.wait_for("rewrap-exited-0");
+    let file = dir.join("replica-key-disabled-explored.toml");
+    let out = Command::new(bin)
+        .args(["check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
