@@ -401,9 +401,14 @@ impl Runner {
     /// the table (and region) `at` names (the first table by default).
     pub fn apply_live(&mut self, number: usize, cmd: &Command, at: &LiveAt) -> RequestResult {
         let mut action = cmd.describe();
-        if cmd.acts_on_table() {
-            if let Some(t) = &at.table {
-                action = format!("{action} on {t}");
+        let several = self.engine.tables().len() > 1;
+        if cmd.acts_on_table()
+            && !matches!(cmd, Command::Restore { backup, .. } if backup != crate::engine::backup::ARCHIVAL)
+        {
+            match &at.table {
+                Some(t) => action = format!("{action} on {t}"),
+                None if several => action = format!("{action} on {}", self.engine.table().name),
+                None => {}
             }
             if let Some(r) = &at.region {
                 action = format!("{action} in {r}");

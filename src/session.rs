@@ -367,7 +367,7 @@ impl Session {
                         repeat,
                         id: st.id.clone(),
                         ask: st.ask.clone().filter(|_| sound),
-                        table: (st.table > 0)
+                        table: (st.names_table || st.table > 0)
                             .then(|| s.table_names.get(st.table).cloned())
                             .flatten(),
                         region: st.region.clone(),

@@ -193,7 +193,7 @@ fn every_table_is_on_screen_at_every_size() {
     let small = draw(80, 24);
     // Step 6 reads Audit: the panels follow it, and Orders is listed as the other table.
     assert!(small.contains("Table Audit"), "{small}");
-    assert!(small.contains("Other table Orders INACCESSIBLE"), "{small}");
+    assert!(small.contains("Also: Orders INACCESSIBLE"), "{small}");
     let large = draw(200, 60);
     assert!(large.contains("inaccessible · T1 of Orders"), "{large}");
     assert!(large.contains("active · T1 of Sessions"), "{large}");

@@ -60,9 +60,18 @@ impl App {
             .iter()
             .rev()
             .find(|step| step.table != 0 || step.region.is_some() || step.action.acts_on_table());
+        let before = self.table_focus();
         self.table_focus = latest
             .and_then(|step| self.runner().target(step).copy)
             .unwrap_or(TableIx::FIRST);
+        // Say so when the focus moves (a `T` choice is replaced by the step's table).
+        if self.table_focus() != before && !self.present {
+            let label = self.focused_table().label();
+            self.toast(
+                format!("panels follow {label}, this step's table; T for another"),
+                false,
+            );
+        }
     }
 
     /// `T`: the panels follow the next table (declared, replicas, restored), then the first.

@@ -86,10 +86,14 @@ impl Engine {
         }
         // DynamoDB decrypts the backup's table key(s) as itself (facts 46, 49).
         let mut plains: Vec<(TableKeyId, KeyBytes)> = Vec::with_capacity(b.table_keys.len());
+        // DynamoDB's calls for the restore carry the backup's table (its encryption context):
+        // the log names that table.
+        self.acting = Some(b.source);
         for tk in &b.table_keys {
             match self.backup_decrypt(&b, tk) {
                 Ok(p) => plains.push((tk.id, p)),
                 Err((code, message)) => {
+                    self.acting = Some(tx);
                     return self.refuse(
                         cmd,
                         ErrorCode::AccessDenied,
@@ -99,6 +103,7 @@ impl Engine {
                 }
             }
         }
+        self.acting = Some(tx);
         self.build_restored(cmd, &b, &plains, to, &target, &region)
     }
 

@@ -40,9 +40,8 @@ fn copy_row(engine: &Engine, owner: &str, copy: String, tx: TableIx, t: &Table) 
         (TableStatus::InaccessibleEncryptionCredentials, _) => {
             format!("unreadable until {key} is usable again")
         }
-        (TableStatus::Archiving | TableStatus::Archived, _) => {
-            "archived: its archival backup is the copy".to_string()
-        }
+        (TableStatus::Archiving, _) => "archiving: its archival backup is being taken".to_string(),
+        (TableStatus::Archived, _) => "archived: its archival backup is the copy".to_string(),
     };
     if t.removed_at.is_some() {
         state.push_str("; out of the replication group (gets no writes)");

@@ -204,7 +204,7 @@ fn describe_key(kind: &EventKind) -> String {
                 )
             } else {
                 format!(
-                    "DynamoDB's grant on {key} re-created: the table recovers at DynamoDB's next check"
+                    "DynamoDB's grant on {key} re-created: DynamoDB's own calls for this table work again (an inaccessible table recovers at DynamoDB's next check)"
                 )
             }
         }

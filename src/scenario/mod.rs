@@ -73,6 +73,9 @@ pub struct Step {
     /// Version 2: the table the step acts on and its expectations speak about (an index;
     /// 0, the first table, when the step names none).
     pub table: usize,
+    /// Version 2: the step names its table (`table = "..."`), even the first: the live view's
+    /// panels follow it.
+    pub names_table: bool,
     /// Version 2: a question for the room, answered by the simulation.
     pub ask: Option<Ask>,
     /// Version 2: the region of the global-table copy a read or write goes to (`None`: the

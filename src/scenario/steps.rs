@@ -102,6 +102,7 @@ fn parse_step(
     };
     Ok(Step {
         table,
+        names_table: rs.table.is_some(),
         region,
         number,
         line: cx.line(&raw_step.span()),

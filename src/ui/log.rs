@@ -100,11 +100,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         let mut newest_first: Vec<Line> = Vec::new();
         for e in log.range(start..end).rev() {
             let mut lines = event_lines(e);
-            // An event that no longer fits whole is left out rather than shown as a tail;
-            // the newest one, if taller than the panel, shows its head ending in `…`.
+            // An event that no longer fits whole shows its head, ending in `…`, in the rows
+            // left (never its tail: the time and kind are on its first line).
             if newest_first.len() + lines.len() > h {
-                if newest_first.is_empty() && h > 0 {
-                    lines.truncate(h);
+                let room = h - newest_first.len();
+                if room > 0 {
+                    lines.truncate(room);
                     if let Some(last) = lines.last_mut()
                         && let Some(span) = last.spans.last_mut()
                     {

@@ -36,7 +36,7 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
                 } else {
                     status
                 };
-                ("Replica".to_string(), status)
+                ("Other replica".to_string(), status)
             } else if primary == Some(crate::engine::table::TableIx(i)) {
                 (format!("Primary ({})", other.region), status)
             } else {
@@ -250,7 +250,7 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
     // Several tables: the backups, then the others' status, right after `Recoverable` (a
     // shared key's blast radius is the answer there), before the details.
     let is_other = |l: &Vec<(String, Tone)>| {
-        ["Other table", "Replica ", "Primary ", "Backups: "]
+        ["Other ", "Primary (", "Backups: "]
             .iter()
             .any(|p| starts(l, p))
     };
@@ -267,6 +267,7 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
         }
     }
     if screen_height < 30 {
+        compact_for_short_screen(&mut out);
         // Short screen: the totals and assumptions (also in `rewrap run` and the help) give
         // way to status, deadlines and Recoverable.
         out.retain(|l| {
@@ -278,6 +279,54 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
         });
     }
     out
+}
+
+/// A short screen's status panel: the other tables and replicas in one line (status only),
+/// and the deletion countdowns and a replica's removal clock right under the table's status,
+/// so the focused table's own deadlines are never pushed off by the others.
+fn compact_for_short_screen(out: &mut Vec<Vec<(String, Tone)>>) {
+    let first = |l: &Vec<(String, Tone)>| l.first().map_or(String::new(), |(s, _)| s.clone());
+    let is_other = |l: &Vec<(String, Tone)>| {
+        let f = first(l);
+        f.starts_with("Other ") || f.starts_with("Primary (")
+    };
+    let others: Vec<Vec<(String, Tone)>> = out.iter().filter(|l| is_other(l)).cloned().collect();
+    if let Some(at) = out.iter().position(&is_other) {
+        out.retain(|l| !is_other(l));
+        let mut line = vec![("Also: ".to_string(), Tone::Dim)];
+        for (i, o) in others.iter().enumerate() {
+            // "Other table Audit " / "Other replica Orders@eu-west-1 " / "Primary (r) X ".
+            let name = o[0]
+                .0
+                .split_whitespace()
+                .last()
+                .unwrap_or_default()
+                .to_string();
+            if i > 0 {
+                line.push((" · ".into(), Tone::Dim));
+            }
+            line.push((format!("{name} "), Tone::Strong));
+            if let Some(status) = o.get(1) {
+                line.push(status.clone());
+            }
+        }
+        out.insert(at.min(out.len()), line);
+    }
+    let urgent = |l: &Vec<(String, Tone)>| {
+        first(l).starts_with("Copy in ")
+            || l.get(1).is_some_and(|(s, _)| s.starts_with("deleted in"))
+    };
+    let moved: Vec<Vec<(String, Tone)>> = out.iter().filter(|l| urgent(l)).cloned().collect();
+    out.retain(|l| !urgent(l));
+    for (k, l) in moved.into_iter().enumerate() {
+        out.insert((1 + k).min(out.len()), l);
+    }
+    // The date after a deletion countdown is a detail a short panel drops, never cuts.
+    for l in out.iter_mut() {
+        if l.get(1).is_some_and(|(s, _)| s.starts_with("deleted in")) {
+            l.truncate(2);
+        }
+    }
 }
 
 /// The KMS Decrypt calls per principal (pooled vs fan-out connections tell their own story)
