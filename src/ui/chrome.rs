@@ -175,21 +175,25 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             st.action.describe()
         )
     };
+    // Leaving the script is visible where the narration is read: the notes were written for
+    // the scripted world. It shares the top border with the step's title.
+    let live = app.live_actions();
+    let warning = (live > 0).then(|| {
+        if area.width >= 110 {
+            format!(" ⚠ off the script: {live} live action(s); later notes may not hold ")
+        } else {
+            format!(" ⚠ off script ({live} live) ")
+        }
+    });
     // Cut at a word with `…`, never mid-number (`valid for 36` for `365d`).
-    let room = area.width.saturating_sub(4) as usize;
+    let warning_w = warning.as_ref().map_or(0, |w| w.chars().count());
+    let room = (area.width.saturating_sub(4) as usize).saturating_sub(warning_w);
     let title = super::fit_words(&title, room);
     let mut block = Block::bordered()
         .title(Span::styled(title, theme.style(Tone::Accent)))
         .border_style(theme.border(false));
-    // Leaving the script is visible where the narration is read: the notes were written for
-    // the scripted world.
-    let live = app.live_actions();
-    if live > 0 {
-        let text = if area.width >= 110 {
-            format!(" ⚠ off the script: {live} live action(s); later notes may not hold ")
-        } else {
-            format!(" ⚠ off script ({live} live) ")
-        };
+    if let Some(text) = warning {
+        let text = super::fit_words(&text, area.width.saturating_sub(4) as usize);
         block = block.title(Span::styled(text, theme.style(Tone::Warn)));
     }
     // Feedback sits on the bottom border, so it never changes the panel's height.
@@ -199,8 +203,9 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         } else {
             String::new()
         };
+        let room = area.width.saturating_sub(4) as usize;
         block = block.title_bottom(Span::styled(
-            format!(" {mark}{} ", t.text),
+            super::fit_words(&format!(" {mark}{} ", t.text), room),
             theme.style(if t.error { Tone::Bad } else { Tone::Ok }),
         ));
     }
