@@ -181,3 +181,58 @@ fn speed_keys_override_the_automatic_pace() {
     assert!(a.auto_pace);
     assert_eq!(a.speed_label(), "auto pace");
 }
+
+/// A clicker's double tap on a step at the current moment finishes that step; it never starts
+/// the next step's stretch (which would skip a step the room has not seen).
+#[test]
+fn a_double_tap_on_a_step_at_the_same_moment_does_not_skip_one() {
+    let text = r#"title = "two steps at one moment, then a third"
+[[key]]
+id = "kms-1"
+[table]
+key = "kms-1"
+[[principal]]
+name = "app"
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+[[step]]
+at = "2m"
+do = "read"
+principal = "app"
+"#;
+    let s = std::sync::Arc::new(rewrap::scenario::parse("t.toml", text).unwrap());
+    let mut a = rewrap::app::App::new(s).unwrap();
+    a.update(Msg::NextStep);
+    a.settle();
+    assert_eq!(a.runner().steps_started(), 1);
+    // Step 2 is at this same moment: the first tap starts a short hold, the second finishes it.
+    a.update(Msg::NextStep);
+    assert!(
+        a.stretch.is_some(),
+        "a step at the current moment still takes a few frames"
+    );
+    a.update(Msg::NextStep);
+    assert!(a.stretch.is_none());
+    assert_eq!(
+        a.runner().steps_started(),
+        2,
+        "the double tap skipped a step"
+    );
+    // Left alone, the hold ends by itself within a third of a second.
+    let s = std::sync::Arc::new(rewrap::scenario::parse("t.toml", text).unwrap());
+    let mut b = rewrap::app::App::new(s).unwrap();
+    b.update(Msg::NextStep);
+    b.settle();
+    b.update(Msg::NextStep);
+    for _ in 0..=rewrap::app::pacing::HOLD_FRAMES {
+        b.update(Msg::Tick);
+    }
+    assert!(b.stretch.is_none());
+    assert_eq!(b.runner().steps_started(), 2);
+}

@@ -31,6 +31,9 @@ pub const NEAR: SimDuration = SimDuration::from_secs(30);
 pub const NEAR_FRAMES: u64 = 15;
 /// The hard cap (3.5 s): past it the rest of the stretch happens at once.
 pub const MAX_FRAMES: u64 = 105;
+/// A step at the current moment still takes this many frames (≈ 0.27 s) to arrive, so a
+/// clicker's double tap finishes it rather than starting the next step's stretch.
+pub const HOLD_FRAMES: u64 = 8;
 
 /// Where a stretch ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,6 +99,20 @@ impl Stretch {
             per_frame,
             near_frames,
         })
+    }
+
+    /// A stretch with nothing to show on the way (the goal is now): it holds `HOLD_FRAMES`,
+    /// then reaches the goal, so a second press in the meantime finishes it, as for any.
+    pub fn hold(session: &Session, goal: Goal) -> Self {
+        Self {
+            goal,
+            start: session.runner().engine().now(),
+            frames: 0,
+            hold: HOLD_FRAMES,
+            dwell: 0,
+            per_frame: 1,
+            near_frames: NEAR_FRAMES,
+        }
     }
 
     /// Frames shown so far.

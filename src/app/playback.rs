@@ -166,12 +166,12 @@ impl App {
             return;
         };
         let goal = self.goal_for(step, at);
-        if let Some(stretch) = Stretch::start(&self.session, goal) {
-            self.stretch = Some(stretch);
-        } else {
-            pacing::reach(goal, &mut self.session);
-            self.arrive(goal);
-        }
+        // Even a step at the current moment takes a few frames, so a double tap finishes it
+        // instead of skipping the next step.
+        self.stretch = Some(
+            Stretch::start(&self.session, goal)
+                .unwrap_or_else(|| Stretch::hold(&self.session, goal)),
+        );
     }
 
     pub(super) fn jump_next_event(&mut self) {
