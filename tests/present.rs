@@ -374,3 +374,29 @@ fn snapshot_notes_window() {
     assert!(text.contains("IT ASKS"), "{text}");
     insta::assert_snapshot!(text);
 }
+
+/// The notes window shows the room's pick next to the right answer while the question is open.
+#[test]
+fn the_notes_show_the_rooms_pick() {
+    let s = Arc::new(scenario::load("change-table-key").unwrap());
+    let mut notes = rewrap::notes::Notes::new(s).unwrap();
+    let q = notes.answers[0].0;
+    notes.question = Some(q);
+    notes.room = Some(2);
+    let mut t = Terminal::new(TestBackend::new(100, 22)).unwrap();
+    t.draw(|f| {
+        ui::notes::render(
+            f,
+            f.area(),
+            &ui::notes::View::Following(&notes),
+            ui::theme::Theme::new(rewrap::ui::theme::ThemeKind::NoColor),
+        );
+    })
+    .unwrap();
+    let buf = t.backend().buffer();
+    let text: String = (0..22)
+        .flat_map(|y| (0..100).map(move |x| (x, y)))
+        .map(|(x, y)| buf[(x, y)].symbol().to_string())
+        .collect();
+    assert!(text.contains("the room said 2"), "{text}");
+}

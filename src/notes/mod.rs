@@ -74,6 +74,9 @@ pub enum Message {
         then: Vec<Input>,
         talk_ms: u64,
         question: Option<usize>,
+        /// The room's pick for the open question (1-based), once the presenter entered it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<u8>,
     },
     /// The presenter quit.
     Bye { v: u32 },
@@ -93,6 +96,7 @@ struct Shared {
     hello: String,
     sent: Vec<Input>,
     question: Option<usize>,
+    room: Option<u8>,
     started: Instant,
     closing: bool,
 }
@@ -127,6 +131,7 @@ impl Shared {
             then: self.sent.clone(),
             talk_ms: self.talk_ms(),
             question: self.question,
+            room: self.room,
         });
         let hello = format!("{}\n", self.hello);
         if stream.write_all(hello.as_bytes()).is_ok() && stream.write_all(all.as_bytes()).is_ok() {
@@ -156,6 +161,7 @@ impl Broadcaster {
             hello,
             sent: Vec::new(),
             question: None,
+            room: None,
             started: Instant::now(),
             closing: false,
         }));
@@ -179,7 +185,7 @@ impl Broadcaster {
     }
 
     /// Send what changed in the input list since the last call to every notes window.
-    pub fn sync(&mut self, inputs: &[Input], question: Option<usize>) {
+    pub fn sync(&mut self, inputs: &[Input], question: Option<usize>, room: Option<u8>) {
         let Ok(mut state) = self.shared.lock() else {
             return;
         };
@@ -189,7 +195,11 @@ impl Broadcaster {
         while keep > 0 && state.sent[keep - 1] != inputs[keep - 1] {
             keep -= 1;
         }
-        if keep == state.sent.len() && keep == inputs.len() && question == state.question {
+        if keep == state.sent.len()
+            && keep == inputs.len()
+            && question == state.question
+            && room == state.room
+        {
             return;
         }
         let msg = Shared::line(&Message::Sync {
@@ -198,11 +208,13 @@ impl Broadcaster {
             then: inputs[keep..].to_vec(),
             talk_ms: state.talk_ms(),
             question,
+            room,
         });
         state.send_all(&msg);
         state.sent.truncate(keep);
         state.sent.extend_from_slice(&inputs[keep..]);
         state.question = question;
+        state.room = room;
     }
 
     /// Tell everyone the presenter quit, stop taking new windows, and remove the socket.
@@ -221,12 +233,10 @@ impl Broadcaster {
 
 impl crate::tui::Follower for Broadcaster {
     fn changed(&mut self, app: &App, _size: ratatui::layout::Size) {
-        let question = app
-            .question
-            .as_ref()
-            .filter(|q| !q.revealed)
-            .map(|q| q.step);
-        self.sync(app.session().inputs(), question);
+        let open = app.question.as_ref().filter(|q| !q.revealed);
+        let question = open.map(|q| q.step);
+        let room = open.and_then(|q| q.room);
+        self.sync(app.session().inputs(), question, room);
     }
 
     fn ended(&mut self, _app: &App) {
@@ -250,6 +260,8 @@ pub struct Notes {
     pub answers: Vec<(usize, Option<usize>)>,
     /// The step whose question the presenter has open.
     pub question: Option<usize>,
+    /// The room's pick for it (1-based), once the presenter entered it.
+    pub room: Option<u8>,
     /// The presenter's talk time at the last message, and when it came.
     pub talk: (u64, Instant),
     /// Messages that were ignored, newest last (at most 5).
@@ -283,6 +295,7 @@ impl Notes {
             live: 0,
             answers,
             question: None,
+            room: None,
             talk: (0, Instant::now()),
             ignored: Vec::new(),
         })
@@ -398,10 +411,12 @@ impl Notes {
                 then,
                 talk_ms,
                 question,
+                room,
             }) if v == VERSION => {
                 self.sync(keep, then);
                 self.talk = (talk_ms, Instant::now());
                 self.question = question.filter(|q| *q < self.scenario.steps.len());
+                self.room = room.filter(|_| self.question.is_some());
                 None
             }
             Ok(m @ (Message::Hello { v, .. } | Message::Bye { v })) if v == VERSION => Some(m),

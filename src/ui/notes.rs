@@ -140,10 +140,17 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
     para(&mut out, "NOW", &now, w, Tone::Strong, theme);
     if let Some(q) = notes.question {
         out.push(Line::raw(""));
+        let room = notes
+            .room
+            .map_or_else(String::new, |r| format!(" · the room said {r}"));
         para(
             &mut out,
             "ASKING",
-            &format!("step {}: {}", s.steps[q].number, answer_text(notes, q)),
+            &format!(
+                "step {}: {}{room}",
+                s.steps[q].number,
+                answer_text(notes, q)
+            ),
             w,
             Tone::Warn,
             theme,
