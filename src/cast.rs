@@ -97,6 +97,15 @@ impl Cast {
         Ok(())
     }
 
+    /// The screen changed size at `t`: a resize event (asciicast v2 `"r"`), then the next
+    /// frame is drawn whole at the new size.
+    pub fn resize(&mut self, t: f64, width: u16, height: u16) -> io::Result<()> {
+        let t = t.max(self.last);
+        self.last = t;
+        let _ = writeln!(self.text, "[{t:.6}, \"r\", \"{width}x{height}\"]");
+        self.terminal.resize(Rect::new(0, 0, width, height))
+    }
+
     /// A marker the players stop at.
     pub fn marker(&mut self, t: f64, label: &str) {
         let t = t.max(self.last);
@@ -213,7 +222,16 @@ impl LiveRecorder {
 impl crate::tui::Follower for LiveRecorder {
     fn changed(&mut self, app: &App, size: ratatui::layout::Size) {
         let t = self.started.elapsed().as_secs_f64();
-        // A recording has one size, the first one; later frames are drawn at it.
+        // The header has the first size; a later resize is recorded as a resize event and
+        // the frames after it are drawn at the new size.
+        if let Some(cast) = self.cast.as_mut()
+            && (size.width, size.height) != self.size
+        {
+            self.size = (size.width, size.height);
+            if let Err(e) = cast.resize(t, size.width, size.height) {
+                *self.error.borrow_mut() = Some(e.to_string());
+            }
+        }
         if self.cast.is_none() {
             self.size = (size.width, size.height);
             match Cast::new(size.width, size.height, &self.title) {

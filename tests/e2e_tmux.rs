@@ -667,6 +667,11 @@ fn play_record_writes_the_live_session() {
         t.keys(&["n"]);
         t.wait_for(&format!("Step {k}/12"));
     }
+    // A resize mid-recording is recorded, and later frames are drawn at the new size.
+    t.cmd(&["resize-window", "-t", t.session, "-x", "120", "-y", "36"]);
+    std::thread::sleep(Duration::from_millis(400));
+    t.keys(&["n"]);
+    t.wait_for("Step 3/12");
     t.keys(&["q"]);
     t.wait_for("rec-exited-0");
     let text = std::fs::read_to_string(&file).unwrap();
@@ -681,7 +686,18 @@ fn play_record_writes_the_live_session() {
         .filter(|e| e[1] == "m")
         .map(|e| e[2].as_str().unwrap())
         .collect();
-    assert_eq!(markers, ["step 1: wait", "step 2: read as app (conn 1)"]);
+    assert_eq!(
+        markers[..2],
+        ["step 1: wait", "step 2: read as app (conn 1)"]
+    );
+    let resize = events
+        .iter()
+        .position(|e| e[1] == "r" && e[2] == "120x36")
+        .expect("the resize is recorded");
+    assert!(
+        events[resize..].iter().any(|e| e[1] == "o"),
+        "frames follow the resize"
+    );
     let _ = std::fs::remove_file(&file);
 }
 
