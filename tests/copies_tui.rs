@@ -193,3 +193,18 @@ fn step_back_over_the_bigger_world_is_exact() {
         }
     }
 }
+
+/// On a short screen a question's step keeps its note whole and its answer readable: when
+/// both the note and the whole question do not fit, the answer is shown without the prompt.
+#[test]
+fn a_short_narration_keeps_the_answer_whole() {
+    let mut a = common::app("shared-key-blast-radius");
+    common::steps(&mut a, 6);
+    let s = screen(&a, 80, 24);
+    assert!(
+        s.contains("Answer: 2. No: every table under kms-shared stops"),
+        "{s}"
+    );
+    let tall = screen(&a, 120, 36);
+    assert!(tall.contains("Q: Nobody touched Audit."), "{tall}");
+}

@@ -60,6 +60,12 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// Lines the narration needs at this width (for layout).
 pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
+    narration_lines_as(app, width, false)
+}
+
+/// The narration's lines; `short_answer` gives a question's answer without its prompt
+/// (`Answer: 2. …`), for a panel too short for both the note and the whole question.
+fn narration_lines_as(app: &App, width: u16, short_answer: bool) -> Vec<Line<'static>> {
     let theme = Theme::of(app);
     let mut lines = Vec::new();
     let started = app.runner().steps_started();
@@ -90,7 +96,12 @@ pub fn narration_lines(app: &App, width: u16) -> Vec<Line<'static>> {
             .map_or("no single choice held".to_string(), |i| {
                 format!("{}. {}", i + 1, ask.choices[i].text)
             });
-        for l in wrap(&format!("Q: {} → {answer}", ask.prompt), w) {
+        let text = if short_answer {
+            format!("Answer: {answer}")
+        } else {
+            format!("Q: {} → {answer}", ask.prompt)
+        };
+        for l in wrap(&text, w) {
             lines.push(Line::styled(l, theme.style(Tone::Accent)));
         }
     }
@@ -210,6 +221,11 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ));
     }
     let mut lines = narration_lines(app, area.width);
+    // Too short for the note and the whole question: the answer alone (the question was on
+    // screen before, and is in the log).
+    if lines.len() > area.height.saturating_sub(2) as usize {
+        lines = narration_lines_as(app, area.width, true);
+    }
     // A note longer than the panel ends with `…` (a taller window shows it whole; `rewrap run`
     // prints every note).
     let room = area.height.saturating_sub(2) as usize;
