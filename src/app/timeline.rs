@@ -132,7 +132,7 @@ impl Timeline {
     /// its backups.
     fn other_table(&mut self, e: &Event, label: &str) {
         match &e.kind {
-            EventKind::TableCreated { .. } => {
+            EventKind::TableCreated { .. } | EventKind::TableRestored { .. } => {
                 self.others
                     .push((label.to_string(), vec![(e.at, TableStatus::Active)]));
             }

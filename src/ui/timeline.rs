@@ -104,7 +104,14 @@ fn axis_lines(scale: &Scale, width: usize, now: SimTime, theme: Theme) -> Vec<Li
 }
 
 fn label(s: &str) -> Span<'static> {
-    let mut s: String = s.chars().take(LABEL - 1).collect();
+    // A name longer than the column ends with `…`, so a cut name never reads as another.
+    let mut s: String = if s.chars().count() > LABEL - 1 {
+        let mut cut: String = s.chars().take(LABEL - 2).collect();
+        cut.push('…');
+        cut
+    } else {
+        s.to_string()
+    };
     while s.chars().count() < LABEL {
         s.push(' ');
     }
@@ -171,9 +178,15 @@ fn legend_lines(
     marks: &mut [(SimTime, char, String)],
     width: usize,
     theme: Theme,
+    backups: bool,
 ) -> (Vec<Line<'static>>, usize) {
     // The glyph key, wrapped at its `·` groups so no part of it is cut.
-    let key = "keys █ enabled ▒ disabled ▓ pending deletion ∅ deleted ◌ pending import · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · reads • ok ✗ failed · cache ▬ valid · · future · time ≈ quiet stretch shortened";
+    let mut key = String::from(
+        "keys █ enabled ▒ disabled ▓ pending deletion ∅ deleted ◌ pending import · table █ active ▒ inaccessible ▓ archiving ░ archived · SSE ▒ updating · reads • ok ✗ failed · cache ▬ valid · · future · time ≈ quiet stretch shortened",
+    );
+    if backups {
+        key.push_str(" · ⊡ backup █ restorable ▒ blocked ∅ lost");
+    }
     let mut key_lines: Vec<String> = vec![String::new()];
     for group in key.split(" · ") {
         let cur = key_lines.last_mut().expect("one line");
@@ -353,7 +366,8 @@ fn copy_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<'
                 }
             })
             .collect();
-        let mut spans = vec![label(&format!("backup {name}"))];
+        // `⊡` marks a backup (the legend says so); the name gets the rest of the column.
+        let mut spans = vec![label(&format!("⊡ {name}"))];
         spans.extend(strip(cells, theme));
         lines.push(Line::from(spans));
     }
@@ -411,7 +425,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
         lines.push(Line::from(spans));
     }
 
-    let (mut legend, milestone_rows) = legend_lines(&mut marks, inner.width as usize, theme);
+    let backups = !app.timeline().backups.is_empty();
+    let (mut legend, milestone_rows) =
+        legend_lines(&mut marks, inner.width as usize, theme, backups);
     // Short of rows, the milestones matter more than the glyph key (which `?` also shows).
     let key_rows = legend.len() - milestone_rows;
     if lines.len() + legend.len() > inner.height as usize && milestone_rows > 0 {
