@@ -158,6 +158,9 @@ fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
     for (k, t) in &m.keys_deleted {
         marks.push((*t, 'D', format!("D {k} deleted {t}")));
     }
+    for (t, region) in &app.timeline().removals {
+        marks.push((*t, 'R', format!("R {region} left replication {t}")));
+    }
     for k in e.keys() {
         if let KeyState::PendingDeletion { deletion_at } = k.state {
             marks.push((
