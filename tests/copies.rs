@@ -348,3 +348,63 @@ do = "wait"
     let b1 = s.ledger.iter().find(|l| l.copy == "backup b1").unwrap();
     assert!(b1.lost_since.is_some());
 }
+
+/// "Inaccessible for more than replica_removal_after": at exactly 20 hours the replica is
+/// still in the group; a second later it is not.
+#[test]
+fn replica_removal_is_after_more_than_twenty_hours() {
+    let r = run(r#"
+[[step]]
+at = "1m"
+do = "disable-key"
+key = "kms-eu"
+[[step]]
+at = "11m"
+do = "wait"
+expect = { replicas = { eu-west-1 = "inaccessible" } }
+[[step]]
+at = "20h 11m"
+do = "wait"
+expect = { replicas = { eu-west-1 = "inaccessible" } }
+[[step]]
+at = "20h 11m 1s"
+do = "wait"
+expect = { replicas = { eu-west-1 = "removed" } }
+"#);
+    assert_clean(&r);
+}
+
+/// Only a customer managed key's grant can be revoked: none exists on the AWS owned key
+/// (fact 73), and an AWS managed key's grants are not the customer's to manage (fact 53).
+#[test]
+fn grants_on_aws_keys_cannot_be_revoked() {
+    let text = r#"title = "aws keys"
+[[key]]
+id = "aws-dyn"
+kind = "aws-managed"
+[[table]]
+name = "Owned"
+key = "aws-owned"
+[[table]]
+name = "Managed"
+key = "aws-dyn"
+[[step]]
+at = "1m"
+do = "revoke-grant"
+table = "Owned"
+expect = { outcome = "error", error = "NotFoundException", grant = "active" }
+[[step]]
+at = "2m"
+do = "revoke-grant"
+table = "Managed"
+expect = { outcome = "error", error = "AccessDeniedException", grant = "active" }
+[[step]]
+at = "8d"
+do = "wait"
+expect = { tables = { Owned = "active", Managed = "active" } }
+"#;
+    let s = scenario::parse("t.toml", text).unwrap_or_else(|d| panic!("{d}"));
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    assert_clean(&r);
+}

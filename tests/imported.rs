@@ -101,7 +101,7 @@ expect = { outcome = "ok", keys = { kms-byok = "pending-import" } }
 at = "6m"
 do = "rotate-key"
 key = "kms-byok"
-expect = { outcome = "error", kms_error = "UnsupportedOperationException" }
+expect = { outcome = "error", kms_error = "KMSInvalidStateException" }
 "#,
     ));
     assert!(failures(&r).is_empty(), "{:?}", failures(&r));
@@ -160,4 +160,38 @@ fn load_time_checks_name_the_field_and_line() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("`expires` does not apply to `wait`"), "{e}");
+}
+
+/// Rotating a key whose imported material is gone needs material it does not have: the
+/// key-state rule answers first (KMSInvalidStateException), not "imported keys never rotate".
+#[test]
+fn rotating_a_pending_import_key_is_an_invalid_state() {
+    let text = r#"title = "rotate pending import"
+[[key]]
+id = "kms-x"
+origin = "external"
+expires = "1d"
+[table]
+key = "kms-x"
+[[step]]
+at = "1d 1m"
+do = "rotate-key"
+key = "kms-x"
+expect = { outcome = "error", error = "KMSInvalidStateException", keys = { kms-x = "pending-import" } }
+[[step]]
+at = "1d 2m"
+do = "import-key-material"
+key = "kms-x"
+expires = "+30d"
+expect = { outcome = "ok", keys = { kms-x = "enabled" } }
+[[step]]
+at = "1d 3m"
+do = "rotate-key"
+key = "kms-x"
+expect = { outcome = "error", error = "UnsupportedOperationException" }
+"#;
+    let s = rewrap::scenario::parse("t.toml", text).unwrap_or_else(|d| panic!("{d}"));
+    let mut r = rewrap::runner::Runner::new(std::sync::Arc::new(s)).unwrap();
+    r.run_to_end();
+    assert!(r.failures().is_empty(), "{:#?}", r.failures());
 }

@@ -202,6 +202,12 @@ impl Engine {
                 KmsErrorCode::NotFoundException,
                 format!("Key '{arn}' does not exist"),
             )),
+            // The key-state rule first: rotating needs the material, which a pending-import
+            // key does not have (the contract's precise rules: KMSInvalidStateException).
+            (AdminOp::Rotate, KeyState::PendingImport) => Err((
+                KmsErrorCode::KmsInvalidStateException,
+                format!("{arn} is pending import: it has no key material to rotate."),
+            )),
             // Imported material: only keys of origin EXTERNAL have it, and they never rotate
             // (facts 67, 98).
             (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_) | AdminOp::Rotate, _)
@@ -238,12 +244,10 @@ impl Engine {
             )),
             (AdminOp::ImportMaterial(_), KeyState::PendingImport) => Ok(Some(KeyState::Enabled)),
             (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_), _) => Ok(Some(from)),
-            (AdminOp::Disable | AdminOp::Enable | AdminOp::Rotate, KeyState::PendingImport) => {
-                Err((
-                    KmsErrorCode::KmsInvalidStateException,
-                    format!("{arn} is pending import."),
-                ))
-            }
+            (AdminOp::Disable | AdminOp::Enable, KeyState::PendingImport) => Err((
+                KmsErrorCode::KmsInvalidStateException,
+                format!("{arn} is pending import."),
+            )),
             (AdminOp::Disable, _) => Ok(Some(KeyState::Disabled)),
             (AdminOp::Enable, _) => Ok(Some(KeyState::Enabled)),
             (AdminOp::ScheduleDeletion(days), _) => {

@@ -8,6 +8,7 @@ use super::kms::{KmsError, KmsErrorCode};
 use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{ArchivalBackup, TableStatus};
+use super::time::SimDuration;
 use super::vocab::KmsOp;
 use super::{BACKGROUND_CHECK, Engine, Scheduled};
 
@@ -41,8 +42,10 @@ impl Engine {
             },
         );
         if self.in_replication_group(tx) {
+            // "Inaccessible for more than replica_removal_after" (fact 51): at that instant it
+            // is still in the group; just after, it is not.
             self.schedule(
-                self.now + self.assumptions.replica_removal_after,
+                self.now + self.assumptions.replica_removal_after + SimDuration(1),
                 Scheduled::ReplicaRemoval {
                     table: tx,
                     since: self.now,
@@ -234,6 +237,32 @@ impl Engine {
         } else {
             KmsOp::RevokeGrant
         };
+        // No grants exist on the AWS owned key (fact 73), and no customer manages an AWS
+        // managed key's grants (fact 53): only a CMK's grant can be revoked or re-created.
+        match self.key(&key).map(|k| k.kind) {
+            Some(crate::engine::kms::KeyKind::AwsOwned) => {
+                return self.refuse(
+                    cmd,
+                    ErrorCode::Kms(KmsErrorCode::NotFoundException),
+                    Some(KmsErrorCode::NotFoundException),
+                    format!(
+                        "no grant exists on the AWS owned key for table {}",
+                        self.tables[tx.0].name
+                    ),
+                );
+            }
+            Some(crate::engine::kms::KeyKind::AwsManaged) => {
+                return self.refuse(
+                    cmd,
+                    ErrorCode::AccessDenied,
+                    Some(KmsErrorCode::AccessDeniedException),
+                    format!(
+                        "{key} is an AWS managed key: its grants are managed by AWS, not by you"
+                    ),
+                );
+            }
+            _ => {}
+        }
         let revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(&key);
         if !active && revoked {
             self.kms_call(

@@ -262,7 +262,7 @@ impl Engine {
         if let Some(since) = self.tables[tx.0].inaccessible_since
             && self.in_replication_group(tx)
         {
-            let at = since + self.assumptions.replica_removal_after;
+            let at = since + self.assumptions.replica_removal_after + SimDuration(1);
             if at > self.now {
                 out.push(Countdown::ReplicaRemoval {
                     region: self.tables[tx.0].region.clone(),

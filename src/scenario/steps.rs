@@ -322,7 +322,14 @@ fn import_expires(cx: &Ctx<'_>, rs: &RawStep) -> Result<Option<SimDuration>, Dia
     let Some(e) = &rs.expires else {
         return Ok(None);
     };
-    let d = cx.duration(e, "expires")?;
+    // Relative to the step, so "+30d" (the format's relative form) means the same as "30d".
+    let d = match e.get_ref().strip_prefix('+') {
+        Some(rest) => {
+            let bare = Spanned::new(e.span(), rest.to_string());
+            cx.duration(&bare, "expires")?
+        }
+        None => cx.duration(e, "expires")?,
+    };
     if d == SimDuration::ZERO || d > SimDuration::from_days(365) {
         return Err(cx
             .err(
