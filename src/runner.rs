@@ -270,7 +270,6 @@ impl Runner {
             if scenario.table_names.len() > 1
                 && let Some(t) = scenario.table_names.get(step.table)
                 && step.action.acts_on_table()
-                && !matches!(&step.action, crate::scenario::Action::Command(Command::Restore { backup, .. }) if backup != crate::engine::backup::ARCHIVAL)
             {
                 action = format!("{action} on {t}");
             }
@@ -402,9 +401,7 @@ impl Runner {
     pub fn apply_live(&mut self, number: usize, cmd: &Command, at: &LiveAt) -> RequestResult {
         let mut action = cmd.describe();
         let several = self.engine.tables().len() > 1;
-        if cmd.acts_on_table()
-            && !matches!(cmd, Command::Restore { backup, .. } if backup != crate::engine::backup::ARCHIVAL)
-        {
+        if cmd.acts_on_table() {
             match &at.table {
                 Some(t) => action = format!("{action} on {t}"),
                 None if several => action = format!("{action} on {}", self.engine.table().name),

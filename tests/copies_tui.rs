@@ -208,3 +208,16 @@ fn a_short_narration_keeps_the_answer_whole() {
     let tall = screen(&a, 120, 36);
     assert!(tall.contains("Q: Nobody touched Audit."), "{tall}");
 }
+
+/// A step that names its table (`table = "Orders"` on a wait), even the first table, brings
+/// the panels to it after a step on another table.
+#[test]
+fn a_wait_step_naming_its_table_brings_the_panels() {
+    let mut a = common::app("shared-key-blast-radius");
+    common::steps(&mut a, 7); // step 7 reads Sessions
+    assert_eq!(a.focused_table().name, "Sessions");
+    common::next(&mut a); // step 8: a wait with table = "Orders"
+    assert_eq!(a.focused_table().name, "Orders");
+    common::next(&mut a); // step 9: a wait with table = "Audit"
+    assert_eq!(a.focused_table().name, "Audit");
+}

@@ -310,12 +310,20 @@ fn ctrl_z_suspends_and_fg_redraws() {
 
 /// Start `rewrap play NAME` in a fresh tmux server of `w`×`h`.
 fn start(tag: &str, name: &str, w: &str, h: &str) -> Tmux {
+    start_in(tag, name, w, h, &std::env::temp_dir())
+}
+
+/// `start`, with `dir` as the working directory (where `w` writes).
+fn start_in(tag: &str, name: &str, w: &str, h: &str, dir: &Path) -> Tmux {
     let bin = env!("CARGO_BIN_EXE_rewrap");
     let t = Tmux {
         socket: format!("rewrap-test-{tag}-{}", std::process::id()),
         session: "rw",
     };
-    let script = format!("'{bin}' play {name}; echo rewrap-exited-$?; sleep 30");
+    let script = format!(
+        "cd '{}' && '{bin}' play {name}; echo rewrap-exited-$?; sleep 30",
+        dir.display()
+    );
     let out = t.cmd(&[
         "new-session",
         "-d",
@@ -709,26 +717,7 @@ fn the_bigger_world_in_tmux() {
     let dir = std::env::temp_dir().join(format!("rewrap-e2e-world-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bin = env!("CARGO_BIN_EXE_rewrap");
-    let t = Tmux {
-        socket: format!("rewrap-test-world-{}", std::process::id()),
-        session: "rw",
-    };
-    let script = format!(
-        "cd '{}' && '{bin}' play replica-key-disabled; echo rewrap-exited-$?; sleep 30",
-        dir.display()
-    );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        t.session,
-        "-x",
-        "120",
-        "-y",
-        "36",
-        &script,
-    ]);
-    t.wait_for("before the first step");
+    let t = start_in("world", "replica-key-disabled", "120", "36", &dir);
     let n = 11;
     for k in 1..=6 {
         step_to(&t, k, n, true, &mut |_| {});

@@ -343,25 +343,7 @@ fn snapshot_notes_window() {
     let mut notes =
         rewrap::notes::Notes::new(Arc::new(scenario::load("change-table-key").unwrap())).unwrap();
     notes.sync(0, a.session().inputs().to_vec());
-    let mut t = Terminal::new(TestBackend::new(100, 22)).unwrap();
-    t.draw(|f| {
-        ui::notes::render(
-            f,
-            f.area(),
-            &ui::notes::View::Following(&notes),
-            ui::theme::Theme::new(rewrap::ui::theme::ThemeKind::NoColor),
-        );
-    })
-    .unwrap();
-    let buf = t.backend().buffer();
-    let text: String = (0..22)
-        .map(|y| {
-            (0..100)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                + "\n"
-        })
-        .collect();
+    let text = notes_screen(&notes);
     // The talk time runs on the wall clock: show it as 0:00 whatever it read.
     let text = match text.find("talk ") {
         Some(i) => {
@@ -383,20 +365,29 @@ fn the_notes_show_the_rooms_pick() {
     let q = notes.answers[0].0;
     notes.question = Some(q);
     notes.room = Some(2);
+    let text = notes_screen(&notes);
+    assert!(text.contains("the room said 2"), "{text}");
+}
+
+/// The notes window following `notes`, drawn at 100x22 without colours.
+fn notes_screen(notes: &rewrap::notes::Notes) -> String {
     let mut t = Terminal::new(TestBackend::new(100, 22)).unwrap();
     t.draw(|f| {
         ui::notes::render(
             f,
             f.area(),
-            &ui::notes::View::Following(&notes),
+            &ui::notes::View::Following(notes),
             ui::theme::Theme::new(rewrap::ui::theme::ThemeKind::NoColor),
         );
     })
     .unwrap();
     let buf = t.backend().buffer();
-    let text: String = (0..22)
-        .flat_map(|y| (0..100).map(move |x| (x, y)))
-        .map(|(x, y)| buf[(x, y)].symbol().to_string())
-        .collect();
-    assert!(text.contains("the room said 2"), "{text}");
+    (0..22)
+        .map(|y| {
+            (0..100)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                + "\n"
+        })
+        .collect()
 }

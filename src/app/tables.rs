@@ -59,7 +59,7 @@ impl App {
         let latest = steps[..started.min(steps.len())]
             .iter()
             .rev()
-            .find(|step| step.table != 0 || step.region.is_some() || step.action.acts_on_table());
+            .find(|step| step.names_table || step.region.is_some() || step.action.acts_on_table());
         let before = self.table_focus();
         self.table_focus = latest
             .and_then(|step| self.runner().target(step).copy)

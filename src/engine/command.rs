@@ -75,19 +75,20 @@ pub enum Command {
 }
 
 impl Command {
-    /// Does it act on a table (requests, the key change, the grant, backups and restores)
-    /// rather than on a KMS key?
+    /// Does it act on a table (requests, the key change, the grant, backups, and a restore
+    /// of a table's archival backup) rather than on a KMS key? A restore of a named backup
+    /// does not: the backup names its own table.
     pub fn acts_on_table(&self) -> bool {
-        matches!(
-            self,
+        match self {
             Command::Read { .. }
-                | Command::Write { .. }
-                | Command::ChangeTableKey { .. }
-                | Command::RevokeGrant
-                | Command::CreateGrant
-                | Command::Backup { .. }
-                | Command::Restore { .. }
-        )
+            | Command::Write { .. }
+            | Command::ChangeTableKey { .. }
+            | Command::RevokeGrant
+            | Command::CreateGrant
+            | Command::Backup { .. } => true,
+            Command::Restore { backup, .. } => backup == super::backup::ARCHIVAL,
+            _ => false,
+        }
     }
 
     /// A read (GetItem) or write (PutItem) as `principal` on `connection`.

@@ -88,12 +88,13 @@ impl Engine {
         let mut plains: Vec<(TableKeyId, KeyBytes)> = Vec::with_capacity(b.table_keys.len());
         // DynamoDB's calls for the restore carry the backup's table (its encryption context):
         // the log names that table.
+        let acting = self.acting;
         self.acting = Some(b.source);
         for tk in &b.table_keys {
             match self.backup_decrypt(&b, tk) {
                 Ok(p) => plains.push((tk.id, p)),
                 Err((code, message)) => {
-                    self.acting = Some(tx);
+                    self.acting = acting;
                     return self.refuse(
                         cmd,
                         ErrorCode::AccessDenied,
@@ -103,7 +104,7 @@ impl Engine {
                 }
             }
         }
-        self.acting = Some(tx);
+        self.acting = acting;
         self.build_restored(cmd, &b, &plains, to, &target, &region)
     }
 
@@ -150,7 +151,12 @@ impl Engine {
             format!("aws:dynamodb:subscriberId={account},aws:dynamodb:tableName={to}").into_bytes();
         let t1 = TableKeyId(1);
         let Some(kix) = self.key_ix(target) else {
-            return RequestResult::Ok;
+            return self.refuse(
+                cmd,
+                ErrorCode::Validation,
+                None,
+                format!("KMS key {target} does not exist"),
+            );
         };
         let generated = self.keys[kix]
             .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
