@@ -221,3 +221,23 @@ fn a_wait_step_naming_its_table_brings_the_panels() {
     common::next(&mut a); // step 9: a wait with table = "Audit"
     assert_eq!(a.focused_table().name, "Audit");
 }
+
+/// The big clock never counts down a cached copy of a replaced table key: such a copy no
+/// longer serves reads (the next one fails at once), as the cache panel says.
+#[test]
+fn the_clock_ignores_a_cached_copy_of_a_replaced_key() {
+    let mut a = common::app("aws-managed-key");
+    common::steps(&mut a, 6);
+    let (label, _, _) = rewrap::ui::bigclock::reading(&a);
+    assert!(!label.contains("cached table key runs out"), "{label}");
+}
+
+/// A double tap on the first step, at the scenario's start, does not skip the second.
+#[test]
+fn a_double_tap_at_the_start_does_not_skip_a_step() {
+    let mut a = common::app("restore-within-grace");
+    a.update(Msg::NextStep);
+    a.update(Msg::NextStep);
+    assert!(a.stretch.is_none());
+    assert_eq!(a.runner().steps_started(), 1);
+}

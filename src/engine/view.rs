@@ -241,6 +241,9 @@ impl Engine {
         };
         let mut out: Vec<Countdown> = self
             .cache_rows_in(tx)
+            // Only a cached copy of the current table key counts: one of a replaced key no
+            // longer serves requests (the next one fetches at once).
+            .filter(|r| matches!(r.next, NextRequest::FromCache { .. }))
             .filter(|r| matches!(r.after_expiry, Some(Err(_))))
             .filter_map(|r| {
                 r.held.map(|(_, at)| Countdown::CacheRunsOut {

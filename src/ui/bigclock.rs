@@ -33,7 +33,7 @@ pub fn reading(app: &App) -> (String, String, Tone) {
         ),
         Some(Countdown::Archive { at }) => (
             if e.recoverable_in(app.table_focus()) {
-                "archived unless its key comes back, in".to_string()
+                "archived unless DynamoDB can use its key again, in".to_string()
             } else {
                 "archived (its key is gone for good) in".to_string()
             },

@@ -106,13 +106,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 let room = h - newest_first.len();
                 if room > 0 {
                     lines.truncate(room);
-                    if let Some(last) = lines.last_mut()
-                        && let Some(span) = last.spans.last_mut()
-                    {
-                        let text: String = span.content.chars().collect();
-                        let keep = text.chars().count().saturating_sub(1);
-                        let cut: String = text.chars().take(keep).collect();
-                        span.content = format!("{}…", cut.trim_end()).into();
+                    if let Some(last) = lines.last_mut() {
+                        mark_cut(last, text_w);
                     }
                     newest_first.extend(lines.into_iter().rev());
                 }
@@ -124,4 +119,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         newest_first
     };
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// End a line shown as the head of a longer entry with ` …`: after its last word when there
+/// is room, else in place of its last characters.
+fn mark_cut(line: &mut Line<'_>, text_w: usize) {
+    if let Some(span) = line.spans.last_mut() {
+        let text: String = span.content.chars().collect();
+        span.content = if text.chars().count() + 2 <= text_w {
+            format!("{} …", text.trim_end())
+        } else {
+            let keep = text.chars().count().saturating_sub(2);
+            let cut: String = text.chars().take(keep).collect();
+            format!("{} …", cut.trim_end())
+        }
+        .into();
+    }
 }
