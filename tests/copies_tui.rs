@@ -202,7 +202,7 @@ fn a_short_narration_keeps_the_answer_whole() {
     common::steps(&mut a, 6);
     let s = screen(&a, 80, 24);
     assert!(
-        s.contains("Answer: 2. No: every table under kms-shared stops"),
+        s.contains("Answer: No: every table under kms-shared stops"),
         "{s}"
     );
     let tall = screen(&a, 120, 36);

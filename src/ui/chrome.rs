@@ -97,7 +97,12 @@ fn narration_lines_as(app: &App, width: u16, short_answer: bool) -> Vec<Line<'st
                 format!("{}. {}", i + 1, ask.choices[i].text)
             });
         let text = if short_answer {
-            format!("Answer: {answer}")
+            // Without the question its choices' numbers mean nothing: the text alone.
+            let text = held
+                .iter()
+                .position(|h| *h)
+                .map_or("no single choice held", |i| ask.choices[i].text.as_str());
+            format!("Answer: {text}")
         } else {
             format!("Q: {} → {answer}", ask.prompt)
         };

@@ -129,8 +129,16 @@ fn mark_cut(line: &mut Line<'_>, text_w: usize) {
         span.content = if text.chars().count() + 2 <= text_w {
             format!("{} …", text.trim_end())
         } else {
-            let keep = text.chars().count().saturating_sub(2);
-            let cut: String = text.chars().take(keep).collect();
+            // In place of the last word (never half a word), or of its last characters when
+            // the line is one word.
+            let trimmed = text.trim_end();
+            let cut = match trimmed.rfind(' ') {
+                Some(i) if i > 0 => trimmed[..i].to_string(),
+                _ => trimmed
+                    .chars()
+                    .take(trimmed.chars().count().saturating_sub(2))
+                    .collect(),
+            };
             format!("{} …", cut.trim_end())
         }
         .into();
