@@ -375,7 +375,7 @@ expect = { replicas = { eu-west-1 = "removed" } }
 }
 
 /// Only a customer managed key's grant can be revoked: none exists on the AWS owned key
-/// (fact 73), and an AWS managed key's grants are not the customer's to manage (fact 53).
+/// (aws-behaviour.md #73), and an AWS managed key's grants are not the customer's to manage (aws-behaviour.md #53).
 #[test]
 fn grants_on_aws_keys_cannot_be_revoked() {
     let text = r#"title = "aws keys"

@@ -1,4 +1,4 @@
-//! Imported key material (version 2, facts 55, 60, 67, 98, 99): expiry and deletion at once,
+//! Imported key material (version 2, aws-behaviour.md #55, 60, 67, 98, 99): expiry and deletion at once,
 //! re-import of the same material, no rotation, and the load-time checks.
 
 use std::sync::Arc;

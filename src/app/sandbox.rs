@@ -45,7 +45,7 @@ impl App {
         {
             self.toast(
                 format!(
-                    "{}: refused — the AWS owned key lives in a DynamoDB service account; no user can manage it (fact 53)",
+                    "{}: refused — the AWS owned key lives in a DynamoDB service account; no user can manage it (aws-behaviour.md #53)",
                     cmd.describe()
                 ),
                 true,

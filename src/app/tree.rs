@@ -378,7 +378,7 @@ fn dek_rows(
 }
 
 /// Backups that need KMS key `key`: one row each, with whether it can be restored now
-/// (version 2: a backup keeps the chain it was taken with, fact 35).
+/// (version 2: a backup keeps the chain it was taken with, aws-behaviour.md #35).
 fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId) {
     use crate::engine::backup::BackupState;
     for (ix, b) in e.backups().iter().enumerate() {

@@ -45,14 +45,14 @@ pub(super) enum Scheduled {
         key: usize,
         due: SimTime,
     },
-    /// Imported key material reaches its `ValidTo` (fact 98): removed at once (fact 99),
+    /// Imported key material reaches its `ValidTo` (aws-behaviour.md #98): removed at once (aws-behaviour.md #99),
     /// unless it was deleted or imported again since (`generation`).
     MaterialExpiry {
         key: usize,
         generation: u64,
     },
     /// A global-table copy inaccessible since `since` has been so for `replica_removal_after`:
-    /// DynamoDB drops it from the replication group (fact 51).
+    /// DynamoDB drops it from the replication group (aws-behaviour.md #51).
     ReplicaRemoval {
         table: TableIx,
         since: SimTime,
@@ -202,7 +202,7 @@ impl Engine {
                 if self.tables[tx.0].status == TableStatus::InaccessibleEncryptionCredentials
                     && self.tables[tx.0].inaccessible_since == Some(since)
                 {
-                    // Archived only if access is *still* missing (facts 42, 44): DynamoDB
+                    // Archived only if access is *still* missing (aws-behaviour.md #42, 44): DynamoDB
                     // tries the key once more at the deadline.
                     if self.dynamodb_check(tx, ARCHIVE_CHECK) {
                         self.restore_active(

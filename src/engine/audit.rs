@@ -213,7 +213,7 @@ impl Engine {
     ) {
         // Direct admin calls come from the console or CLI; everything else DynamoDB makes.
         let direct_admin = event_name.is_direct_admin();
-        // The table's encryption context (fact 75) rides on the calls made for a table.
+        // The table's encryption context (aws-behaviour.md #75) rides on the calls made for a table.
         let encryption_context =
             table
                 .filter(|_| event_name.carries_context())

@@ -1,11 +1,11 @@
 //! Version 2: on-demand backups, the archival backup, and RestoreTableFromBackup.
 //!
-//! A backup keeps a copy of the chain as it was (fact 35): the wrapped table key(s) its DEKs
+//! A backup keeps a copy of the chain as it was (aws-behaviour.md #35): the wrapped table key(s) its DEKs
 //! are under, each with the KMS key that wraps it, and the DEKs themselves; its items are the
 //! table's items up to the moment it was taken (a table's items are only ever appended, so
 //! the backup holds their count, not a copy). A later key change does not touch it. It is
 //! restorable while every KMS key it needs can be used by DynamoDB, blocked while one exists
-//! but cannot be used, and lost once one's material is gone (facts 46, 47). A restore builds a
+//! but cannot be used, and lost once one's material is gone (aws-behaviour.md #46, 47). A restore builds a
 //! new table under a new table key, unwrapping every DEK with the backup's table key and
 //! re-sealing every item under the new table's name, with real AES-GCM.
 
@@ -19,7 +19,7 @@ use super::time::SimTime;
 use super::vocab::ErrorCode;
 use super::{Command, Engine};
 
-/// The name a restore uses for a table's archival backup (fact 45).
+/// The name a restore uses for a table's archival backup (aws-behaviour.md #45).
 pub const ARCHIVAL: &str = "archival";
 /// Most backups a world holds (each keeps a copy of its table's DEKs).
 pub const MAX_BACKUPS: usize = 100;
@@ -38,7 +38,7 @@ pub struct Backup {
     /// The table it was taken from (its items are that table's first `items`).
     pub source: TableIx,
     pub taken_at: SimTime,
-    /// True for the backup DynamoDB takes when it archives the table (fact 45).
+    /// True for the backup DynamoDB takes when it archives the table (aws-behaviour.md #45).
     pub archival: bool,
     /// The KMS key of the table's table key when it was taken (`SSEDescription`).
     pub key: KmsKeyId,
@@ -74,7 +74,7 @@ pub enum BackupState {
     /// A key it needs exists but cannot be used now (disabled, pending deletion, pending
     /// import): restorable again once the key is.
     Blocked,
-    /// A key it needs was deleted: never restorable (fact 47).
+    /// A key it needs was deleted: never restorable (aws-behaviour.md #47).
     Lost,
 }
 
@@ -105,7 +105,7 @@ impl Engine {
         self.backups.iter().find(|b| !b.archival && b.name == name)
     }
 
-    /// Table `tx`'s archival backup, once the table is ARCHIVED (fact 45).
+    /// Table `tx`'s archival backup, once the table is ARCHIVED (aws-behaviour.md #45).
     pub fn archival_backup_of(&self, tx: TableIx) -> Option<&Backup> {
         if self.tables.get(tx.0)?.status != TableStatus::Archived {
             return None;
@@ -199,7 +199,7 @@ impl Engine {
         self.tables.iter().map(|t| t.items.len()).sum()
     }
 
-    /// CreateBackup (fact 35): a copy of the chain as it is now, named `name`.
+    /// CreateBackup (aws-behaviour.md #35): a copy of the chain as it is now, named `name`.
     pub(super) fn create_backup(
         &mut self,
         tx: TableIx,

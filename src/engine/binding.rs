@@ -1,4 +1,4 @@
-//! What binds each blob to its place, and what an item holds: the AAD layouts (fact 91) for
+//! What binds each blob to its place, and what an item holds: the AAD layouts (aws-behaviour.md #91) for
 //! wrapped table keys, wrapped DEKs and items, and the deterministic item plaintext anyone can
 //! verify a decrypt against. Built on the stack: the re-wrap and table build loops run them
 //! millions of times.
@@ -95,7 +95,7 @@ impl AadBuf {
     }
 }
 
-/// AAD of a wrapped table key: the KMS encryption context (fact 75) bound to the table key's
+/// AAD of a wrapped table key: the KMS encryption context (aws-behaviour.md #75) bound to the table key's
 /// id, as `context | 0x00 | "T" tk_le32`, so a table-key blob copied to another table key's
 /// place fails its tag check, as DEK and item blobs do.
 pub fn table_key_aad(context: &[u8], tk: TableKeyId) -> Vec<u8> {
@@ -106,7 +106,7 @@ pub fn table_key_aad(context: &[u8], tk: TableKeyId) -> Vec<u8> {
     aad
 }
 
-/// AAD of a wrapped DEK: table id, table-key id and DEK id (fact 91), as
+/// AAD of a wrapped DEK: table id, table-key id and DEK id (aws-behaviour.md #91), as
 /// `table_id | 0x00 | "T" tk_le32 | "D" dek_le32`.
 pub fn dek_aad(table_id: &str, tk: TableKeyId, dek: DekId) -> AadBuf {
     let mut b = AadBuf::new();
@@ -118,7 +118,7 @@ pub fn dek_aad(table_id: &str, tk: TableKeyId, dek: DekId) -> AadBuf {
     b
 }
 
-/// AAD of an item: table name, item key and DEK id (fact 91), as
+/// AAD of an item: table name, item key and DEK id (aws-behaviour.md #91), as
 /// `table | 0x00 | "I" item_le64 | "D" dek_le32`.
 pub fn item_aad(table: &str, item: ItemId, dek: DekId) -> AadBuf {
     let mut b = AadBuf::new();

@@ -59,7 +59,7 @@ pub enum Command {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires: Option<super::time::SimDuration>,
     },
-    /// Version 2: CreateBackup of the table, named `backup` (fact 35: it keeps the table key
+    /// Version 2: CreateBackup of the table, named `backup` (aws-behaviour.md #35: it keeps the table key
     /// and the KMS key that wraps it now).
     Backup {
         backup: String,

@@ -31,9 +31,9 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "type", content = "name")]
 pub enum Caller {
-    /// An IAM principal's request, which DynamoDB forwards to KMS on its behalf (fact 20).
+    /// An IAM principal's request, which DynamoDB forwards to KMS on its behalf (aws-behaviour.md #20).
     Principal(PrincipalId),
-    /// DynamoDB itself, through the grant it holds on the key (facts 73, 76).
+    /// DynamoDB itself, through the grant it holds on the key (aws-behaviour.md #73, 76).
     Service,
     /// The account administrator calling KMS directly (DisableKey, ScheduleKeyDeletion, ...).
     Admin,
@@ -60,7 +60,7 @@ pub struct KmsCall {
     /// `dynamodb.amazonaws.com` when DynamoDB made the call for a request.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invoked_by: Option<&'static str>,
-    /// The table's encryption context (fact 75), on cryptographic calls.
+    /// The table's encryption context (aws-behaviour.md #75), on cryptographic calls.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encryption_context: Option<EncryptionContext>,
     /// The material version used (rotation keeps old versions).
@@ -68,7 +68,7 @@ pub struct KmsCall {
     pub material_version: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<KmsErrorCode>,
-    /// False for the AWS owned key: its calls never reach your CloudTrail (fact 76).
+    /// False for the AWS owned key: its calls never reach your CloudTrail (aws-behaviour.md #76).
     pub in_your_cloudtrail: bool,
     /// True for DynamoDB's background and archive-deadline checks: the simulator's model of
     /// how DynamoDB notices a key change, not a documented CloudTrail event.
@@ -147,7 +147,7 @@ pub enum EventKind {
         version: u32,
         on_demand: bool,
     },
-    /// Automatic rotation came due while the key was not Enabled (fact 68).
+    /// Automatic rotation came due while the key was not Enabled (aws-behaviour.md #68).
     KeyRotationDeferred {
         key: KmsKeyId,
         state: KeyState,
@@ -310,7 +310,7 @@ pub enum EventKind {
         revoked: bool,
     },
     /// Imported key material left KMS: deleted (DeleteImportedKeyMaterial) or expired (its
-    /// ValidTo passed). The same material, imported again, brings the key back (fact 99).
+    /// ValidTo passed). The same material, imported again, brings the key back (aws-behaviour.md #99).
     ImportedMaterialRemoved {
         key: KmsKeyId,
         expired: bool,
@@ -322,7 +322,7 @@ pub enum EventKind {
         expires_at: Option<SimTime>,
     },
     /// Version 2: CreateBackup: the backup keeps the table key and its KMS key as they are
-    /// now (fact 35).
+    /// now (aws-behaviour.md #35).
     BackupCreated {
         backup: String,
         key: KmsKeyId,
@@ -341,14 +341,14 @@ pub enum EventKind {
         region: String,
         item: ItemId,
     },
-    /// Version 2: a write did not reach this copy: it was inaccessible (fact 51).
+    /// Version 2: a write did not reach this copy: it was inaccessible (aws-behaviour.md #51).
     ReplicationMissed {
         region: String,
         item: ItemId,
         status: TableStatus,
     },
     /// Version 2: the copy in `region` was inaccessible for longer than
-    /// `replica_removal_after` and left the replication group; it is not deleted (fact 51).
+    /// `replica_removal_after` and left the replication group; it is not deleted (aws-behaviour.md #51).
     ReplicaRemoved {
         region: String,
         inaccessible_for: crate::engine::time::SimDuration,

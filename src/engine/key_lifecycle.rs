@@ -17,7 +17,7 @@ pub(super) enum AdminOp {
     ScheduleDeletion(u32),
     CancelDeletion,
     Rotate,
-    /// DeleteImportedKeyMaterial (fact 99).
+    /// DeleteImportedKeyMaterial (aws-behaviour.md #99).
     DeleteImportedMaterial,
     /// ImportKeyMaterial of the same material, valid for this long (`None`: never expires).
     ImportMaterial(Option<SimDuration>),
@@ -188,7 +188,7 @@ impl Engine {
     }
 
     /// What an admin operation does to key `ix` in its current state (the KMS key-state
-    /// table, facts 56-62, 69): the new state (`None` for a rotation), or the KMS error.
+    /// table, aws-behaviour.md #56-62, 69): the new state (`None` for a rotation), or the KMS error.
     fn admin_outcome(
         &self,
         ix: usize,
@@ -209,7 +209,7 @@ impl Engine {
                 format!("{arn} is pending import: it has no key material to rotate."),
             )),
             // Imported material: only keys of origin EXTERNAL have it, and they never rotate
-            // (facts 67, 98).
+            // (aws-behaviour.md #67, 98).
             (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_) | AdminOp::Rotate, _)
                 if imported.is_none() != matches!(op, AdminOp::Rotate) =>
             {
@@ -223,7 +223,7 @@ impl Engine {
                 ))
             }
             (AdminOp::CancelDeletion, KeyState::PendingDeletion { .. }) => {
-                // Without its material the key returns to PendingImport (fact 55).
+                // Without its material the key returns to PendingImport (aws-behaviour.md #55).
                 Ok(Some(if imported.is_some_and(|m| !m.present) {
                     KeyState::PendingImport
                 } else {
@@ -328,7 +328,7 @@ impl Engine {
     }
 
     /// Key `ix` goes from `from` to `to`: the event, a deletion date, an overdue rotation on
-    /// re-enable (fact 68), and DynamoDB noticing (now, or once the change has spread).
+    /// re-enable (aws-behaviour.md #68), and DynamoDB noticing (now, or once the change has spread).
     fn change_key_state(&mut self, ix: usize, from: KeyState, to: KeyState) {
         let key = self.keys[ix].id.clone();
         let spreads = to != from && self.hold_view(ix);
@@ -349,7 +349,7 @@ impl Engine {
                 .rotation
                 .is_some_and(|r| r.next_at <= self.now)
         {
-            // Overdue rotation runs at once on re-enable (fact 68).
+            // Overdue rotation runs at once on re-enable (aws-behaviour.md #68).
             self.rotate_automatically(ix);
         }
         if spreads {
@@ -359,7 +359,7 @@ impl Engine {
         }
     }
 
-    /// RotateKeyOnDemand: a new material version; nothing re-encrypted (facts 65, 66, 69).
+    /// RotateKeyOnDemand: a new material version; nothing re-encrypted (aws-behaviour.md #65, 66, 69).
     fn rotate_on_demand(&mut self, ix: usize) {
         let version = self.keys[ix].rotate(self.now, &mut self.rng);
         self.keys[ix].on_demand_rotations += 1;

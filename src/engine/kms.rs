@@ -1,5 +1,5 @@
 //! AWS KMS, simulated: key states, versioned key material, per-principal kms:Decrypt, and the
-//! error each state gives (facts 54-69).
+//! error each state gives (aws-behaviour.md #54-69).
 //!
 //! Material is real 256-bit key bytes in zeroizing buffers. Deleting a key drops every version,
 //! which wipes the bytes: "gone" is not a flag on screen, the material really no longer exists.
@@ -34,7 +34,7 @@ impl fmt::Debug for Material {
     }
 }
 
-/// Automatic rotation schedule (facts 64, 68).
+/// Automatic rotation schedule (aws-behaviour.md #64, 68).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct AutoRotation {
     pub period_days: u32,
@@ -65,11 +65,11 @@ pub struct KmsKey {
     /// The scenario's seed: material versions derive from it (see `crypto::derive_material`).
     seed: u64,
     /// What cryptographic calls see while a change is still spreading through KMS
-    /// (assumption `propagation`, fact 24); `None` = they see `state` and `allow`.
+    /// (assumption `propagation`, aws-behaviour.md #24); `None` = they see `state` and `allow`.
     seen: Option<Seen>,
     /// Changes made but not yet visible to cryptographic calls, oldest first.
     spreading: std::collections::VecDeque<(u64, Seen)>,
-    /// Keys with imported material (`origin = "external"`, facts 98-99): whether KMS holds
+    /// Keys with imported material (`origin = "external"`, aws-behaviour.md #98-99): whether KMS holds
     /// the material now, when it expires, and a counter that makes stale expiries ignorable.
     pub imported: Option<Imported>,
     /// Version 2: the key's region (a KMS key is regional; the AWS owned key exists in every
@@ -77,7 +77,7 @@ pub struct KmsKey {
     pub region: String,
 }
 
-/// Imported key material (facts 98, 99): it can expire or be deleted at once, and comes back
+/// Imported key material (aws-behaviour.md #98, 99): it can expire or be deleted at once, and comes back
 /// only by importing the same material again (which stays outside AWS: never lost here).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Imported {
@@ -337,7 +337,7 @@ impl KmsKey {
         }
     }
 
-    /// Add a material version; nothing already encrypted changes (facts 65, 66).
+    /// Add a material version; nothing already encrypted changes (aws-behaviour.md #65, 66).
     pub fn rotate(&mut self, now: SimTime, rng: &mut impl Rng) -> u32 {
         self.versions_created += 1;
         let version = self.versions_created;

@@ -1,4 +1,4 @@
-//! KMS key states and errors (facts 54-63): who manages a key, the state it is in, the
+//! KMS key states and errors (aws-behaviour.md #54-63): who manages a key, the state it is in, the
 //! error each state gives, and what PendingDeletion answers.
 
 use std::fmt;
@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::time::SimTime;
 
-/// Who owns and manages a key (fact 2).
+/// Who owns and manages a key (aws-behaviour.md #2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyKind {
@@ -30,7 +30,7 @@ impl KeyKind {
 }
 
 /// `KeyMetadata.KeyState`, plus `Deleted` for a key that no longer exists (there is no such
-/// KeyState in AWS: a deleted key is simply gone, fact 54).
+/// KeyState in AWS: a deleted key is simply gone, aws-behaviour.md #54).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "state")]
 pub enum KeyState {
@@ -42,7 +42,7 @@ pub enum KeyState {
     Deleted {
         at: SimTime,
     },
-    /// Imported key material expired or was deleted (facts 98, 99): the key exists, its
+    /// Imported key material expired or was deleted (aws-behaviour.md #98, 99): the key exists, its
     /// material does not (here); only re-importing the same material brings it back.
     PendingImport,
 }
@@ -113,7 +113,7 @@ impl fmt::Display for KeyState {
     }
 }
 
-/// The KMS error codes the simulator produces (facts 60-63).
+/// The KMS error codes the simulator produces (aws-behaviour.md #60-63).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum KmsErrorCode {
     DisabledException,
@@ -122,7 +122,7 @@ pub enum KmsErrorCode {
     NotFoundException,
     AccessDeniedException,
     InvalidCiphertextException,
-    /// Decrypt named (or the ciphertext belongs to) another KMS key (fact 63).
+    /// Decrypt named (or the ciphertext belongs to) another KMS key (aws-behaviour.md #63).
     IncorrectKeyException,
     LimitExceededException,
     /// An operation the key's kind or origin does not support (rotating imported material).
@@ -182,7 +182,7 @@ pub struct KmsError {
     pub message: String,
 }
 
-/// What `PendingDeletion` answers to cryptographic calls; the docs list both (fact 60).
+/// What `PendingDeletion` answers to cryptographic calls; the docs list both (aws-behaviour.md #60).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub enum PendingDeletionError {
     DisabledException,

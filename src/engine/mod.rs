@@ -58,7 +58,7 @@ use time::SimTime;
 /// Purpose of DynamoDB's background check: the simulator's stand-in for how DynamoDB notices
 /// a key change (its own calls are not documented as CloudTrail events).
 const BACKGROUND_CHECK: &str = "background check";
-/// Purpose of the last try at the archive deadline (facts 42, 44).
+/// Purpose of the last try at the archive deadline (aws-behaviour.md #42, 44).
 const ARCHIVE_CHECK: &str = "archive deadline check";
 /// Re-wraps of more DEKs than this log ranges of DEKs instead of one line per DEK.
 pub const RANGE_LOG_ABOVE: u32 = 4_096;
@@ -122,12 +122,12 @@ impl Engine {
         let mut rng = SimRng::seed_from_u64(spec.seed);
         let keys = Self::build_keys(spec, &mut rng);
         // Each table in file order: its own table key T1 under its KMS key, DEKs, items and
-        // caches, and its name in the encryption context (facts 73, 75).
+        // caches, and its name in the encryption context (aws-behaviour.md #73, 75).
         let mut tables = Vec::with_capacity(spec.tables.len());
         for t in &spec.tables {
             tables.push(Self::build_table(t, &keys, &spec.principals, &mut rng)?);
         }
-        // Then every global-table replica (fact 51): a table of its own in its region, with
+        // Then every global-table replica (aws-behaviour.md #51): a table of its own in its region, with
         // its own table key under its own KMS key, its own DEKs, the same items.
         for (i, t) in spec.tables.iter().enumerate() {
             for r in &t.replicas {

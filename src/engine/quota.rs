@@ -1,9 +1,9 @@
-//! The key-change quota of fact 32: 4 changes per 24 h window from table creation, then one
-//! more if none in the last 6 h (fact 33 gives the error text).
+//! The key-change quota of aws-behaviour.md #32: 4 changes per 24 h window from table creation, then one
+//! more if none in the last 6 h (aws-behaviour.md #33 gives the error text).
 
 use super::time::{DAY, HOUR, SimDuration, SimTime};
 
-/// Accepted key changes, for the quota of fact 32.
+/// Accepted key changes, for the quota of aws-behaviour.md #32.
 #[derive(Clone, Debug, Default)]
 pub struct Quota {
     pub changes: Vec<SimTime>,
@@ -15,7 +15,7 @@ pub const QUOTA_FREE_CHANGES: usize = 4;
 pub const QUOTA_SPACING: SimDuration = SimDuration(6 * HOUR.0);
 
 impl Quota {
-    /// `Ok` or the `LimitExceededException` message (fact 33).
+    /// `Ok` or the `LimitExceededException` message (aws-behaviour.md #33).
     pub fn check(&self, now: SimTime, created: SimTime) -> Result<(), String> {
         let window = now.since(created).as_millis() / DAY.0;
         let window_start = created + SimDuration(window * DAY.0);

@@ -1,4 +1,4 @@
-//! Version 2: global-table replicas (fact 51). Each replica is a table of its own in its
+//! Version 2: global-table replicas (aws-behaviour.md #51). Each replica is a table of its own in its
 //! region (own table key under an in-region KMS key, own DEKs, own caches, the same items);
 //! a write made in one region reaches every other copy still in the replication group and
 //! usable now; a copy inaccessible for longer than `replica_removal_after` leaves the group
@@ -84,7 +84,7 @@ impl Engine {
             .collect()
     }
 
-    /// `ReplicaStatus` of the copy `tx` (fact 51).
+    /// `ReplicaStatus` of the copy `tx` (aws-behaviour.md #51).
     pub fn replica_status(&self, tx: TableIx) -> ReplicaStatus {
         let t = &self.tables[tx.0];
         if t.removed_at.is_some() {
@@ -206,7 +206,7 @@ impl Engine {
     }
 
     /// `replica_removal_after` has passed since copy `tx` became inaccessible: DynamoDB tries
-    /// the key once more, then drops the copy from the replication group (fact 51).
+    /// the key once more, then drops the copy from the replication group (aws-behaviour.md #51).
     pub(super) fn replica_removal_due(&mut self, tx: TableIx, since: crate::engine::SimTime) {
         let t = &self.tables[tx.0];
         if t.removed_at.is_some()

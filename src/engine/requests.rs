@@ -1,5 +1,5 @@
 //! Requests and the table-key cache: GetItem / PutItem as a principal on a connection, the
-//! cache entry per (principal, connection), KMS Decrypt on a miss or refresh (facts 15-21).
+//! cache entry per (principal, connection), KMS Decrypt on a miss or refresh (aws-behaviour.md #15-21).
 
 use super::crypto::{self, KeyBytes};
 use super::event::{CacheUse, Caller, EventKind, RequestResult};

@@ -1,4 +1,4 @@
-//! Version 2: RestoreTableFromBackup (facts 46, 47, 49): DynamoDB decrypts the backup's table
+//! Version 2: RestoreTableFromBackup (aws-behaviour.md #46, 47, 49): DynamoDB decrypts the backup's table
 //! key(s) as itself, generates a new table key under the target KMS key, re-wraps every DEK
 //! under it and re-seals every item under the new table's name, with real AES-GCM.
 
@@ -12,7 +12,7 @@ use super::vocab::{ErrorCode, KmsOp};
 use super::{Command, Engine};
 
 impl Engine {
-    /// RestoreTableFromBackup (facts 46, 47, 49): the backup's keys must be usable by
+    /// RestoreTableFromBackup (aws-behaviour.md #46, 47, 49): the backup's keys must be usable by
     /// DynamoDB; the new table `to` gets a new table key under `key` (default: the backup's
     /// KMS key), every DEK re-wrapped under it and every item re-sealed under its name.
     pub(super) fn restore(
@@ -84,7 +84,7 @@ impl Engine {
             }
             Some(_) => {}
         }
-        // DynamoDB decrypts the backup's table key(s) as itself (facts 46, 49).
+        // DynamoDB decrypts the backup's table key(s) as itself (aws-behaviour.md #46, 49).
         let mut plains: Vec<(TableKeyId, KeyBytes)> = Vec::with_capacity(b.table_keys.len());
         // DynamoDB's calls for the restore carry the backup's table (its encryption context):
         // the log names that table.

@@ -1,5 +1,5 @@
 //! The key change and its re-wrap job: UpdateTable, a new table key, every DEK unwrapped with
-//! the old table key and wrapped with the new one, then the switch (facts 26-28); stalls when
+//! the old table key and wrapped with the new one, then the switch (aws-behaviour.md #26-28); stalls when
 //! a key it needs is unusable (undocumented), and says so when it can never finish.
 
 use super::crypto::{self};
@@ -22,7 +22,7 @@ pub(super) enum JobKey {
 
 impl Engine {
     /// UpdateTable with a new SSE key: checked (state, quota, nothing in progress), then a new
-    /// table key and the re-wrap job (facts 25-33).
+    /// table key and the re-wrap job (aws-behaviour.md #25-33).
     pub(super) fn change_table_key(&mut self, tx: TableIx, target: &KmsKeyId) -> RequestResult {
         match self.validate_key_change(tx, target) {
             Ok(tix) => self.start_key_change(tx, tix, target),
@@ -105,8 +105,8 @@ impl Engine {
         if !target.is_aws_owned() {
             let state = self.keys[tix].state;
             let deleted = self.keys[tix].is_deleted();
-            // DescribeKey works in every state while the key exists (fact 62); a deleted key
-            // is not found (facts 54, 61).
+            // DescribeKey works in every state while the key exists (aws-behaviour.md #62); a deleted key
+            // is not found (aws-behaviour.md #54, 61).
             self.kms_call(
                 Some(tx),
                 KmsOp::DescribeKey,

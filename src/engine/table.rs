@@ -12,7 +12,7 @@ use super::time::SimTime;
 
 pub use super::binding::{AadBuf, ItemText, dek_aad, item_aad, item_plaintext, table_key_aad};
 
-/// `TableStatus` (facts 39, 44).
+/// `TableStatus` (aws-behaviour.md #39, 44).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TableStatus {
@@ -60,7 +60,7 @@ impl fmt::Display for TableStatus {
     }
 }
 
-/// `SSEDescription.Status`: only ENABLED and UPDATING are in use (fact 29).
+/// `SSEDescription.Status`: only ENABLED and UPDATING are in use (aws-behaviour.md #29).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum SseStatus {
@@ -94,7 +94,7 @@ impl fmt::Display for SseStatus {
     }
 }
 
-/// A table key, stored only wrapped by its KMS key (fact 6).
+/// A table key, stored only wrapped by its KMS key (aws-behaviour.md #6).
 #[derive(Clone, Debug)]
 pub struct TableKey {
     pub id: TableKeyId,
@@ -105,7 +105,7 @@ pub struct TableKey {
     pub retired_at: Option<SimTime>,
 }
 
-/// A DEK as stored: wrapped under a table key (fact 9).
+/// A DEK as stored: wrapped under a table key (aws-behaviour.md #9).
 #[derive(Clone, Debug)]
 pub struct Dek {
     pub id: DekId,
@@ -124,7 +124,7 @@ pub struct Item {
     pub sealed: SealedItem,
 }
 
-/// The archival backup taken when the table is archived (fact 45).
+/// The archival backup taken when the table is archived (aws-behaviour.md #45).
 #[derive(Clone, Debug, Serialize)]
 pub struct ArchivalBackup {
     pub arn: String,
@@ -164,7 +164,7 @@ pub struct Stall {
 }
 
 /// The asynchronous work after UpdateTable: unwrap every DEK with the old table key and wrap
-/// it under the new one (facts 26-28).
+/// it under the new one (aws-behaviour.md #26-28).
 #[derive(Clone, Debug)]
 pub struct RewrapJob {
     pub from: TableKeyId,
@@ -219,7 +219,7 @@ pub enum LastFetch {
     },
 }
 
-/// One (principal, connection) cache slot (fact 16).
+/// One (principal, connection) cache slot (aws-behaviour.md #16).
 #[derive(Clone, Debug)]
 pub struct CacheEntry {
     pub principal: PrincipalId,
@@ -271,7 +271,7 @@ pub struct Table {
     pub table_id: String,
     pub created_at: SimTime,
     pub status: TableStatus,
-    /// `SSEDescription.InaccessibleEncryptionDateTime` (fact 42).
+    /// `SSEDescription.InaccessibleEncryptionDateTime` (aws-behaviour.md #42).
     pub inaccessible_since: Option<SimTime>,
     pub archive_at: Option<SimTime>,
     pub archived_at: Option<SimTime>,
@@ -283,22 +283,22 @@ pub struct Table {
     pub items: Vec<Item>,
     pub quota: Quota,
     pub job: Option<RewrapJob>,
-    /// The table-key cache: one entry per (principal, connection) for this table (fact 16).
+    /// The table-key cache: one entry per (principal, connection) for this table (aws-behaviour.md #16).
     /// Version 2: DynamoDB's grant for this table on this KMS key was revoked (RevokeGrant);
-    /// DynamoDB's own calls with it fail until it is re-created (facts 40, 41, 73).
+    /// DynamoDB's own calls with it fail until it is re-created (aws-behaviour.md #40, 41, 73).
     pub grant_revoked_on: Option<KmsKeyId>,
     pub cache: Vec<CacheEntry>,
     /// Where each principal's connections start in `cache`, and how many it has: finding a
     /// connection's entry is O(log principals), never a scan.
     pub(crate) cache_slots: CacheSlots,
-    /// The encryption context of every KMS call for this table (fact 75), as AAD bytes.
+    /// The encryption context of every KMS call for this table (aws-behaviour.md #75), as AAD bytes.
     pub(crate) context: Vec<u8>,
     /// Version 2: the table's region (its KMS key's region).
     pub region: String,
     /// Version 2: a global-table replica of this table (in another region), or `None` for a
     /// table of its own (declared, or restored from a backup).
     pub replica_of: Option<TableIx>,
-    /// Version 2: when DynamoDB dropped this copy from its replication group (fact 51). It
+    /// Version 2: when DynamoDB dropped this copy from its replication group (aws-behaviour.md #51). It
     /// stays as a standalone table under its own key.
     pub removed_at: Option<SimTime>,
     /// Version 2: the backup this table was restored from.
@@ -405,7 +405,7 @@ impl Table {
         &self.table_key(self.current).kms_key
     }
 
-    /// The encryption context of fact 75, as AAD bytes.
+    /// The encryption context of aws-behaviour.md #75, as AAD bytes.
     pub fn context_bytes(&self) -> Vec<u8> {
         format!(
             "aws:dynamodb:subscriberId={},aws:dynamodb:tableName={}",

@@ -42,7 +42,7 @@ impl Engine {
             },
         );
         if self.in_replication_group(tx) {
-            // "Inaccessible for more than replica_removal_after" (fact 51): at that instant it
+            // "Inaccessible for more than replica_removal_after" (aws-behaviour.md #51): at that instant it
             // is still in the group; just after, it is not.
             self.schedule(
                 self.now + self.assumptions.replica_removal_after + SimDuration(1),
@@ -96,8 +96,8 @@ impl Engine {
             backup_arn: backup.arn.clone(),
             key,
         });
-        // The archival backup is a backup like any other (fact 45): restorable while the
-        // table's last KMS key can be used (facts 46, 47).
+        // The archival backup is a backup like any other (aws-behaviour.md #45): restorable while the
+        // table's last KMS key can be used (aws-behaviour.md #46, 47).
         let snapshot = self.snapshot(tx, super::backup::ARCHIVAL, backup.arn.clone(), true);
         self.backups.push(snapshot);
         self.tables[tx.0].archival_backup = Some(backup);
@@ -168,7 +168,7 @@ impl Engine {
             });
         };
         let blob = self.tables[tx.0].table_key(tk).wrapped.clone();
-        // DynamoDB calls with its grant for this table: revoked, KMS refuses (fact 41).
+        // DynamoDB calls with its grant for this table: revoked, KMS refuses (aws-behaviour.md #41).
         let grant = if self.tables[tx.0].grant_revoked_on.as_ref() == Some(kms_id) {
             Err(KmsError {
                 code: KmsErrorCode::AccessDeniedException,
@@ -222,7 +222,7 @@ impl Engine {
     /// RevokeGrant / re-create DynamoDB's grant for table `tx` on its current KMS key (facts
     /// 40, 41, 73, 100): DynamoDB's own calls (background checks, re-wrap, archive) then fail
     /// with AccessDeniedException, and it notices at its next call or check (`detection`);
-    /// a principal's reads still decrypt as the principal (fact 20). Re-created, the table
+    /// a principal's reads still decrypt as the principal (aws-behaviour.md #20). Re-created, the table
     /// recovers at DynamoDB's next check.
     pub(super) fn set_grant(
         &mut self,
@@ -237,8 +237,8 @@ impl Engine {
         } else {
             KmsOp::RevokeGrant
         };
-        // No grants exist on the AWS owned key (fact 73), and no customer manages an AWS
-        // managed key's grants (fact 53): only a CMK's grant can be revoked or re-created.
+        // No grants exist on the AWS owned key (aws-behaviour.md #73), and no customer manages an AWS
+        // managed key's grants (aws-behaviour.md #53): only a CMK's grant can be revoked or re-created.
         match self.key(&key).map(|k| k.kind) {
             Some(crate::engine::kms::KeyKind::AwsOwned) => {
                 return self.refuse(

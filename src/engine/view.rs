@@ -63,7 +63,7 @@ pub struct CacheRow {
     pub failures: u32,
 }
 
-/// The key-change quota of fact 32, as it stands now.
+/// The key-change quota of aws-behaviour.md #32, as it stands now.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct QuotaView {
     /// Changes made in the current 24-hour window (windows start at table creation).
@@ -90,7 +90,7 @@ pub enum Countdown {
     /// A KMS key's material is destroyed.
     KeyDeletion { key: KmsKeyId, at: SimTime },
     /// Version 2: an inaccessible copy of a global table leaves the replication group
-    /// (InaccessibleEncryptionDateTime + `replica_removal_after`, fact 51).
+    /// (InaccessibleEncryptionDateTime + `replica_removal_after`, aws-behaviour.md #51).
     ReplicaRemoval { region: String, at: SimTime },
 }
 
@@ -194,12 +194,12 @@ impl Engine {
         })
     }
 
-    /// The first table's key-change quota now (fact 32).
+    /// The first table's key-change quota now (aws-behaviour.md #32).
     pub fn quota(&self) -> QuotaView {
         self.quota_in(TableIx::FIRST)
     }
 
-    /// Table `tx`'s key-change quota now (fact 32).
+    /// Table `tx`'s key-change quota now (aws-behaviour.md #32).
     pub fn quota_in(&self, tx: TableIx) -> QuotaView {
         let q = &self.tables[tx.0].quota;
         let created = self.tables[tx.0].created_at;

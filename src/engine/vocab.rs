@@ -129,7 +129,7 @@ impl Verb {
         matches!(self, Verb::ImportKeyMaterial)
     }
 
-    /// Only a key change may name the AWS owned key: no user can manage that key (fact 53).
+    /// Only a key change may name the AWS owned key: no user can manage that key (aws-behaviour.md #53).
     pub const fn may_name_aws_owned(self) -> bool {
         matches!(self, Verb::ChangeTableKey)
     }
@@ -216,7 +216,7 @@ impl KmsOp {
         )
     }
 
-    /// Calls that carry the table's encryption context (fact 75).
+    /// Calls that carry the table's encryption context (aws-behaviour.md #75).
     pub const fn carries_context(self) -> bool {
         matches!(
             self,
@@ -241,7 +241,7 @@ impl Serialize for KmsOp {
 /// KMS error of a key action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ErrorCode {
-    /// DynamoDB could not use the table key: KMS refused (fact 50). Also KMS's own
+    /// DynamoDB could not use the table key: KMS refused (aws-behaviour.md #50). Also KMS's own
     /// AccessDeniedException for an admin call: the two share the name.
     AccessDenied,
     TableArchived,

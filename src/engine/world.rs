@@ -27,13 +27,13 @@ pub struct Assumptions {
     /// On-demand rotations per key (the API reference says 10, a guide page 25).
     pub on_demand_rotation_limit: u32,
     /// How long a key-state or permission change takes to reach DynamoDB's KMS calls
-    /// (undocumented: fact 24 says seconds, sometimes minutes).
+    /// (undocumented: aws-behaviour.md #24 says seconds, sometimes minutes).
     pub propagation: SimDuration,
     /// Whether a customer can re-create DynamoDB's grant on a table's key (`create-grant`):
     /// the real notification e-mail says "re-create the grant"; how is undocumented.
     pub grant_recreate: bool,
     /// Version 2: a global-table replica inaccessible for longer than this leaves the
-    /// replication group (documented: more than 20 hours, fact 51).
+    /// replication group (documented: more than 20 hours, aws-behaviour.md #51).
     pub replica_removal_after: SimDuration,
 }
 
@@ -114,7 +114,7 @@ pub struct TableSpec {
     pub replicas: Vec<ReplicaSpec>,
 }
 
-/// A global-table replica (fact 51): its region and the KMS key of that region it uses.
+/// A global-table replica (aws-behaviour.md #51): its region and the KMS key of that region it uses.
 #[derive(Clone, Debug)]
 pub struct ReplicaSpec {
     pub region: String,

@@ -72,7 +72,7 @@ fn parse_key(
             if kind == KeyKind::AwsManaged {
                 return Err(cx
                     .err(span, "an AWS managed key cannot be disabled")
-                    .help("only customer managed keys can be disabled (fact 53)"));
+                    .help("only customer managed keys can be disabled (aws-behaviour.md #53)"));
             }
             false
         }
@@ -132,7 +132,7 @@ fn parse_key(
     })
 }
 
-/// Version 2: `origin = "external"` (imported key material, facts 98-99) and its `expires`
+/// Version 2: `origin = "external"` (imported key material, aws-behaviour.md #98-99) and its `expires`
 /// (absolute from the start, at most 365 days).
 fn parse_origin(
     cx: &Ctx<'_>,
@@ -154,7 +154,7 @@ fn parse_origin(
                         r.span(),
                         "a key with imported material does not rotate automatically",
                     )
-                    .help("remove rotation_days (fact 67)"));
+                    .help("remove rotation_days (aws-behaviour.md #67)"));
             }
             true
         }
@@ -182,7 +182,7 @@ fn parse_origin(
                         e.span(),
                         format!("`expires` = {} is over 365 days", d.to_exact_string()),
                     )
-                    .help("imported material's ValidTo is at most 365 days ahead (fact 98)"));
+                    .help("imported material's ValidTo is at most 365 days ahead (aws-behaviour.md #98)"));
             }
             Some(crate::engine::time::SimTime::ZERO + d)
         }

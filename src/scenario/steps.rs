@@ -336,7 +336,7 @@ fn import_expires(cx: &Ctx<'_>, rs: &RawStep) -> Result<Option<SimDuration>, Dia
                 e.span(),
                 format!("`expires` = {} is out of range", d.to_exact_string()),
             )
-            .label("imported material is valid for more than 0s and at most 365 days (fact 98)"));
+            .label("imported material is valid for more than 0s and at most 365 days (aws-behaviour.md #98)"));
     }
     Ok(Some(d))
 }

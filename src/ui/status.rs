@@ -330,7 +330,7 @@ fn compact_for_short_screen(out: &mut Vec<Vec<(String, Tone)>>) {
 }
 
 /// The KMS Decrypt calls per principal (pooled vs fan-out connections tell their own story)
-/// and, once the table's key was changed, the key-change quota (fact 32).
+/// and, once the table's key was changed, the key-change quota (aws-behaviour.md #32).
 fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
     let mut out = Vec::new();
@@ -410,7 +410,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen_height: u16, theme: T
     );
 }
 
-/// An inaccessible copy of a global table: when it leaves the replication group (fact 51).
+/// An inaccessible copy of a global table: when it leaves the replication group (aws-behaviour.md #51).
 fn replica_clock(app: &App, out: &mut Vec<Vec<(String, Tone)>>) {
     let e = app.runner().engine();
     for c in e.countdowns_in(app.table_focus()) {
