@@ -83,7 +83,7 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
             .and_then(|q| q.room)
     };
     let mut f = Follower::connect(&path);
-    b.sync(a.session().inputs(), question(&a), room(&a));
+    b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
     assert_eq!(f.notes().runner.steps_started(), 0);
 
@@ -92,9 +92,9 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
         // Every frame of the stretch, as the live view draws it.
         while a.stretch.is_some() {
             a.update(Msg::Tick);
-            b.sync(a.session().inputs(), question(&a), room(&a));
+            b.sync(a.session().inputs(), question(&a), room(&a), None);
         }
-        b.sync(a.session().inputs(), question(&a), room(&a));
+        b.sync(a.session().inputs(), question(&a), room(&a), None);
     }
     f.pump();
     assert_eq!(f.notes().question, Some(2), "step 3's question is open");
@@ -102,28 +102,28 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     assert_eq!(f.notes().runner.steps_started(), 2);
     // The room answers: the notes show its pick next to the right answer.
     a.update(Msg::Pick(1));
-    b.sync(a.session().inputs(), question(&a), room(&a));
+    b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
     assert_eq!(f.notes().room, Some(1));
     assert_eq!(log(&f.notes().runner), log(a.runner()));
 
     // A late follower gets everything at once.
     let mut late = Follower::connect(&path);
-    b.sync(a.session().inputs(), question(&a), room(&a));
+    b.sync(a.session().inputs(), question(&a), room(&a), None);
     late.pump();
     assert_eq!(log(&late.notes().runner), log(a.runner()));
 
     // Reveal, then a live action, then back.
     a.update(Msg::NextStep);
     a.update(Msg::DisableKey);
-    b.sync(a.session().inputs(), question(&a), room(&a));
+    b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
     assert_eq!(f.notes().question, None);
     assert_eq!(f.notes().live_actions(), 1);
     assert_eq!(log(&f.notes().runner), log(a.runner()));
     a.update(Msg::PrevStep);
     a.update(Msg::PrevStep);
-    b.sync(a.session().inputs(), question(&a), room(&a));
+    b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
     assert_eq!(f.notes().runner.steps_started(), a.runner().steps_started());
     assert_eq!(log(&f.notes().runner), log(a.runner()));

@@ -197,7 +197,11 @@ impl App {
             Msg::SwitchTableKey => self.live_key(|key| Command::ChangeTableKey { key }),
             Msg::DeleteMaterial => self.live_key(|key| Command::DeleteImportedMaterial { key }),
             Msg::ImportMaterial => {
-                self.live_key(|key| Command::ImportKeyMaterial { key, expires: None });
+                self.live_key(|key| Command::ImportKeyMaterial {
+                    key,
+                    expires: None,
+                    new_material: false,
+                });
             }
             Msg::Backup => self.live_backup(),
             Msg::Restore => self.live_restore(),

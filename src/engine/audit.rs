@@ -211,6 +211,10 @@ impl Engine {
         error_code: Option<KmsErrorCode>,
         purpose: &'static str,
     ) {
+        // No grant exists on the AWS owned key (aws-behaviour.md #73): DynamoDB creates none.
+        if event_name == KmsOp::CreateGrant && key.is_aws_owned() {
+            return;
+        }
         // Direct admin calls come from the console or CLI; everything else DynamoDB makes.
         let direct_admin = event_name.is_direct_admin();
         // The table's encryption context (aws-behaviour.md #75) rides on the calls made for a table.

@@ -46,6 +46,7 @@ impl Engine {
                     present: true,
                     expires_at: k.expires,
                     generation: 0,
+                    new_material: None,
                 });
             }
         }

@@ -53,11 +53,15 @@ pub enum Command {
     DeleteImportedMaterial {
         key: KmsKeyId,
     },
-    /// Version 2: ImportKeyMaterial of the same material, valid for `expires` (never if none).
+    /// Version 2: ImportKeyMaterial of the same material, valid for `expires` (never if none);
+    /// with `new_material`, new material that waits for an on-demand rotation
+    /// (aws-behaviour.md #104).
     ImportKeyMaterial {
         key: KmsKeyId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         expires: Option<super::time::SimDuration>,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        new_material: bool,
     },
     /// Version 2: CreateBackup of the table, named `backup` (aws-behaviour.md #35: it keeps the table key
     /// and the KMS key that wraps it now).
@@ -132,13 +136,21 @@ impl Command {
             Command::DeleteImportedMaterial { key } => {
                 format!("delete the imported key material of {key}")
             }
-            Command::ImportKeyMaterial { key, expires } => match expires {
-                Some(d) => format!(
-                    "import {key}'s key material again, valid for {}",
-                    d.to_exact_string()
-                ),
-                None => format!("import {key}'s key material again (never expires)"),
-            },
+            Command::ImportKeyMaterial {
+                key,
+                expires,
+                new_material,
+            } => {
+                let what = if *new_material {
+                    format!("import new key material into {key}")
+                } else {
+                    format!("import {key}'s key material again")
+                };
+                match expires {
+                    Some(d) => format!("{what}, valid for {}", d.to_exact_string()),
+                    None => format!("{what} (never expires)"),
+                }
+            }
             Command::Wait => "wait".into(),
             Command::Backup { backup } => format!("back up the table as {backup}"),
             Command::Restore { backup, to, key } => match key {

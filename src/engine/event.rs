@@ -314,9 +314,19 @@ pub enum EventKind {
     ImportedMaterialRemoved {
         key: KmsKeyId,
         expired: bool,
+        /// The key was pending deletion and stays so (aws-behaviour.md #105).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        pending_deletion: bool,
     },
     /// ImportKeyMaterial: the same material is back in KMS, valid until `expires_at`.
     KeyMaterialImported {
+        key: KmsKeyId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        expires_at: Option<SimTime>,
+    },
+    /// ImportKeyMaterial of new material: it waits (PENDING_ROTATION) until RotateKeyOnDemand
+    /// makes it current (aws-behaviour.md #104).
+    NewKeyMaterialImported {
         key: KmsKeyId,
         #[serde(skip_serializing_if = "Option::is_none")]
         expires_at: Option<SimTime>,

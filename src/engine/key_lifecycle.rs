@@ -4,7 +4,8 @@
 
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{KmsKeyId, PrincipalId};
-use super::kms::{KeyKind, KeyState, KmsErrorCode};
+use super::key_rules::{self, Effect, KeyOp};
+use super::kms::{KeyKind, KeyState, KmsError, KmsErrorCode};
 use super::table::TableIx;
 use super::time::SimDuration;
 use super::vocab::{ErrorCode, KmsOp};
@@ -19,8 +20,12 @@ pub(super) enum AdminOp {
     Rotate,
     /// DeleteImportedKeyMaterial (aws-behaviour.md #99).
     DeleteImportedMaterial,
-    /// ImportKeyMaterial of the same material, valid for this long (`None`: never expires).
-    ImportMaterial(Option<SimDuration>),
+    /// ImportKeyMaterial, valid for this long (`None`: never expires): the same material, or
+    /// new material that waits to be rotated in on demand (aws-behaviour.md #104).
+    ImportMaterial {
+        valid: Option<SimDuration>,
+        new_material: bool,
+    },
 }
 
 impl AdminOp {
@@ -32,7 +37,20 @@ impl AdminOp {
             AdminOp::CancelDeletion => KmsOp::CancelKeyDeletion,
             AdminOp::Rotate => KmsOp::RotateKeyOnDemand,
             AdminOp::DeleteImportedMaterial => KmsOp::DeleteImportedKeyMaterial,
-            AdminOp::ImportMaterial(_) => KmsOp::ImportKeyMaterial,
+            AdminOp::ImportMaterial { .. } => KmsOp::ImportKeyMaterial,
+        }
+    }
+
+    /// The operation as the key-state table knows it.
+    pub(super) fn key_op(self) -> KeyOp {
+        match self {
+            AdminOp::Disable => KeyOp::Disable,
+            AdminOp::Enable => KeyOp::Enable,
+            AdminOp::ScheduleDeletion(days) => KeyOp::ScheduleDeletion(days),
+            AdminOp::CancelDeletion => KeyOp::CancelDeletion,
+            AdminOp::Rotate => KeyOp::Rotate,
+            AdminOp::DeleteImportedMaterial => KeyOp::DeleteImportedMaterial,
+            AdminOp::ImportMaterial { new_material, .. } => KeyOp::ImportMaterial { new_material },
         }
     }
 }
@@ -146,25 +164,24 @@ impl Engine {
             );
         }
         let from = self.keys[ix].state;
-        let outcome = self.admin_outcome(ix, op);
-        match outcome {
-            Err((code, message)) => {
+        match self.admin_outcome(ix, op.key_op()) {
+            Err(e) => {
                 self.kms_call(
                     None,
                     event_name,
                     key,
                     Caller::Admin,
                     None,
-                    Some(code),
+                    Some(e.code),
                     "admin action",
                 );
                 RequestResult::Error {
-                    error: ErrorCode::from_kms(code),
-                    kms_error: Some(code),
-                    message,
+                    error: ErrorCode::from_kms(e.code),
+                    kms_error: Some(e.code),
+                    message: e.message,
                 }
             }
-            Ok(new_state) => {
+            Ok(outcome) => {
                 self.kms_call(
                     None,
                     event_name,
@@ -174,112 +191,56 @@ impl Engine {
                     None,
                     "admin action",
                 );
-                match (op, new_state) {
-                    (AdminOp::DeleteImportedMaterial, _) => {
-                        self.remove_imported_material(ix, false);
+                match (outcome.effect, op) {
+                    (Effect::RemoveMaterial, _) => self.remove_imported_material(ix, false),
+                    (Effect::ImportMaterial, AdminOp::ImportMaterial { valid, .. }) => {
+                        self.import_material(ix, valid);
                     }
-                    (AdminOp::ImportMaterial(valid), _) => self.import_material(ix, valid),
-                    (_, Some(to)) => self.change_key_state(ix, from, to),
-                    (_, None) => self.rotate_on_demand(ix),
+                    (Effect::StageNewMaterial, AdminOp::ImportMaterial { valid, .. }) => {
+                        self.stage_new_material(ix, valid);
+                    }
+                    (Effect::Rotate, _) => self.rotate_on_demand(ix),
+                    _ => self.change_key_state(ix, from, outcome.state),
                 }
                 RequestResult::Ok
             }
         }
     }
 
-    /// What an admin operation does to key `ix` in its current state (the KMS key-state
-    /// table, aws-behaviour.md #56-62, 69): the new state (`None` for a rotation), or the KMS error.
-    fn admin_outcome(
-        &self,
-        ix: usize,
-        op: AdminOp,
-    ) -> Result<Option<KeyState>, (KmsErrorCode, String)> {
-        let from = self.keys[ix].state;
-        let arn = self.keys[ix].arn();
-        let imported = self.keys[ix].imported;
-        match (op, from) {
-            (_, KeyState::Deleted { .. }) => Err((
-                KmsErrorCode::NotFoundException,
-                format!("Key '{arn}' does not exist"),
-            )),
-            // The key-state rule first: rotating needs the material, which a pending-import
-            // key does not have (the contract's precise rules: KMSInvalidStateException).
-            (AdminOp::Rotate, KeyState::PendingImport) => Err((
-                KmsErrorCode::KmsInvalidStateException,
-                format!("{arn} is pending import: it has no key material to rotate."),
-            )),
-            // Imported material: only keys of origin EXTERNAL have it, and they never rotate
-            // (aws-behaviour.md #67, 98).
-            (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_) | AdminOp::Rotate, _)
-                if imported.is_none() != matches!(op, AdminOp::Rotate) =>
-            {
-                Err((
-                    KmsErrorCode::UnsupportedOperationException,
-                    if matches!(op, AdminOp::Rotate) {
-                        format!("{arn} has imported key material, which KMS cannot rotate.")
-                    } else {
-                        format!("{arn} does not have imported key material (origin AWS_KMS).")
-                    },
-                ))
-            }
-            (AdminOp::CancelDeletion, KeyState::PendingDeletion { .. }) => {
-                // Without its material the key returns to PendingImport (aws-behaviour.md #55).
-                Ok(Some(if imported.is_some_and(|m| !m.present) {
-                    KeyState::PendingImport
-                } else {
-                    KeyState::Disabled
-                }))
-            }
-            (AdminOp::CancelDeletion, _) => Err((
-                KmsErrorCode::KmsInvalidStateException,
-                format!("{arn} is not pending deletion."),
-            )),
-            (_, KeyState::PendingDeletion { .. }) => Err((
-                KmsErrorCode::KmsInvalidStateException,
-                format!("{arn} is pending deletion."),
-            )),
-            (AdminOp::DeleteImportedMaterial, KeyState::PendingImport) => Err((
-                KmsErrorCode::KmsInvalidStateException,
-                format!("{arn} is pending import: it has no key material to delete."),
-            )),
-            (AdminOp::ImportMaterial(_), KeyState::PendingImport) => Ok(Some(KeyState::Enabled)),
-            (AdminOp::DeleteImportedMaterial | AdminOp::ImportMaterial(_), _) => Ok(Some(from)),
-            (AdminOp::Disable | AdminOp::Enable, KeyState::PendingImport) => Err((
-                KmsErrorCode::KmsInvalidStateException,
-                format!("{arn} is pending import."),
-            )),
-            (AdminOp::Disable, _) => Ok(Some(KeyState::Disabled)),
-            (AdminOp::Enable, _) => Ok(Some(KeyState::Enabled)),
-            (AdminOp::ScheduleDeletion(days), _) => {
-                if (7..=30).contains(&days) {
-                    let deletion_at = self.now
-                        + SimDuration::from_days(u64::from(days))
-                        + self.assumptions.deletion_delay;
-                    Ok(Some(KeyState::PendingDeletion { deletion_at }))
-                } else {
-                    Err((
-                        KmsErrorCode::KmsInvalidStateException,
-                        format!("PendingWindowInDays must be 7..=30, got {days}"),
-                    ))
-                }
-            }
-            (AdminOp::Rotate, KeyState::Disabled) => Err((
-                KmsErrorCode::DisabledException,
-                format!("{arn} is disabled."),
-            )),
-            (AdminOp::Rotate, _) => {
-                if self.keys[ix].on_demand_rotations >= self.assumptions.on_demand_rotation_limit {
-                    Err((
-                        KmsErrorCode::LimitExceededException,
-                        format!(
-                            "{arn} reached the limit of {} on-demand rotations",
-                            self.assumptions.on_demand_rotation_limit
-                        ),
-                    ))
-                } else {
-                    Ok(None)
-                }
-            }
+    /// What an admin operation does to key `ix` in its current state: the KMS key-state
+    /// table (`key_rules::transition`, aws-behaviour.md #55-62, 99, 103-105).
+    fn admin_outcome(&self, ix: usize, op: KeyOp) -> Result<key_rules::Outcome, KmsError> {
+        key_rules::transition(
+            self.key_facts(ix),
+            op,
+            self.key_rules(),
+            &self.keys[ix].arn(),
+        )
+    }
+
+    /// Key `ix` as the key-state table sees it.
+    pub(super) fn key_facts(&self, ix: usize) -> key_rules::KeyFacts {
+        let k = &self.keys[ix];
+        key_rules::KeyFacts {
+            state: k.state,
+            origin: match k.imported {
+                None => key_rules::Origin::AwsKms,
+                Some(m) => key_rules::Origin::External {
+                    present: m.present,
+                    new_pending: m.new_material.is_some(),
+                },
+            },
+            on_demand_rotations: k.on_demand_rotations,
+        }
+    }
+
+    /// The clock and assumptions the key-state table depends on.
+    pub(super) fn key_rules(&self) -> key_rules::Rules {
+        key_rules::Rules {
+            now: self.now,
+            deletion_delay: self.assumptions.deletion_delay,
+            rotation_limit: self.assumptions.on_demand_rotation_limit,
+            pending_deletion_error: self.assumptions.pending_deletion_error,
         }
     }
 
@@ -292,8 +253,12 @@ impl Engine {
         m.present = false;
         m.generation += 1;
         let key = self.keys[ix].id.clone();
-        self.emit(EventKind::ImportedMaterialRemoved { key, expired });
         let from = self.keys[ix].state;
+        self.emit(EventKind::ImportedMaterialRemoved {
+            key,
+            expired,
+            pending_deletion: matches!(from, KeyState::PendingDeletion { .. }),
+        });
         if matches!(from, KeyState::Enabled | KeyState::Disabled) {
             self.change_key_state(ix, from, KeyState::PendingImport);
         }
@@ -325,6 +290,19 @@ impl Engine {
         if from == KeyState::PendingImport {
             self.change_key_state(ix, from, KeyState::Enabled);
         }
+    }
+
+    /// ImportKeyMaterial of new material (aws-behaviour.md #104): it waits, PENDING_ROTATION,
+    /// until RotateKeyOnDemand makes it current; nothing changes for the key's callers now.
+    fn stage_new_material(&mut self, ix: usize, valid: Option<SimDuration>) {
+        let now = self.now;
+        let Some(m) = self.keys[ix].imported.as_mut() else {
+            return;
+        };
+        let expires_at = valid.map(|v| now + v);
+        m.new_material = Some(expires_at);
+        let key = self.keys[ix].id.clone();
+        self.emit(EventKind::NewKeyMaterialImported { key, expires_at });
     }
 
     /// Key `ix` goes from `from` to `to`: the event, a deletion date, an overdue rotation on
@@ -363,6 +341,30 @@ impl Engine {
     fn rotate_on_demand(&mut self, ix: usize) {
         let version = self.keys[ix].rotate(self.now, &mut self.rng);
         self.keys[ix].on_demand_rotations += 1;
+        // Imported material waiting (aws-behaviour.md #104) becomes current; the key is
+        // unusable once any of its materials expires, so the earlier expiry holds.
+        if let Some(m) = self.keys[ix].imported.as_mut()
+            && let Some(expires) = m.new_material.take()
+        {
+            let earliest = match (m.expires_at, expires) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if earliest != m.expires_at {
+                m.expires_at = earliest;
+                m.generation += 1;
+                if let Some(at) = earliest {
+                    let generation = m.generation;
+                    self.schedule(
+                        at,
+                        Scheduled::MaterialExpiry {
+                            key: ix,
+                            generation,
+                        },
+                    );
+                }
+            }
+        }
         self.emit(EventKind::KeyRotated {
             key: self.keys[ix].id.clone(),
             version,

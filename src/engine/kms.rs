@@ -84,6 +84,9 @@ pub struct Imported {
     pub present: bool,
     pub expires_at: Option<SimTime>,
     pub generation: u64,
+    /// New material imported to be rotated in on demand (aws-behaviour.md #104), with its
+    /// own expiry; `None` while none waits.
+    pub new_material: Option<Option<SimTime>>,
 }
 
 /// The state and permissions as one KMS endpoint sees them.

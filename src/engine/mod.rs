@@ -15,6 +15,7 @@ pub mod crypto;
 pub mod event;
 pub mod ids;
 mod key_lifecycle;
+pub mod key_rules;
 pub mod kms;
 mod kms_state;
 pub mod log;

@@ -37,7 +37,7 @@ impl Quota {
              ending at {window_end}. After the first {QUOTA_FREE_CHANGES} change, each subsequent \
              change in the same window can be performed at most once every 21600 seconds. \
              Number of updates today: {in_window}. Next change allowed at {}",
-            last + QUOTA_SPACING
+            (last + QUOTA_SPACING).min(window_end)
         ))
     }
 }

@@ -69,9 +69,18 @@ impl Engine {
             Command::DeleteImportedMaterial { key } => {
                 self.admin(cmd, key, AdminOp::DeleteImportedMaterial)
             }
-            Command::ImportKeyMaterial { key, expires } => {
-                self.admin(cmd, key, AdminOp::ImportMaterial(*expires))
-            }
+            Command::ImportKeyMaterial {
+                key,
+                expires,
+                new_material,
+            } => self.admin(
+                cmd,
+                key,
+                AdminOp::ImportMaterial {
+                    valid: *expires,
+                    new_material: *new_material,
+                },
+            ),
             Command::Backup { backup } => self.create_backup(tx, cmd, backup),
             Command::Restore { backup, to, key } => self.restore(tx, cmd, backup, to, key.as_ref()),
         }

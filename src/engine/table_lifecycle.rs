@@ -4,6 +4,7 @@
 use super::crypto::KeyBytes;
 use super::event::{Caller, EventKind};
 use super::ids::{KmsKeyId, TableKeyId};
+use super::key_rules::{self, KeyOp};
 use super::kms::{KmsError, KmsErrorCode};
 use super::table::TableIx;
 use super::table::table_key_aad;
@@ -168,8 +169,11 @@ impl Engine {
             });
         };
         let blob = self.tables[tx.0].table_key(tk).wrapped.clone();
-        // DynamoDB calls with its grant for this table: revoked, KMS refuses (aws-behaviour.md #41).
-        let grant = if self.tables[tx.0].grant_revoked_on.as_ref() == Some(kms_id) {
+        // DynamoDB calls with its grant for this table: revoked, KMS refuses (aws-behaviour.md
+        // #41) -- unless the key no longer exists, which KMS answers first (#61).
+        let grant = if self.tables[tx.0].grant_revoked_on.as_ref() == Some(kms_id)
+            && !self.keys[ix].is_deleted()
+        {
             Err(KmsError {
                 code: KmsErrorCode::AccessDeniedException,
                 message: format!(
@@ -262,6 +266,30 @@ impl Engine {
                 );
             }
             _ => {}
+        }
+        // The key-state table's grant cells (aws-behaviour.md #105): CreateGrant needs an
+        // enabled key; RevokeGrant works in every state while the key exists.
+        if let Some(ix) = self.key_ix(&key) {
+            let key_op = if active {
+                KeyOp::CreateGrant
+            } else {
+                KeyOp::RevokeGrant
+            };
+            let arn = self.keys[ix].arn();
+            if let Err(e) =
+                key_rules::transition(self.key_facts(ix), key_op, self.key_rules(), &arn)
+            {
+                self.kms_call(
+                    Some(tx),
+                    op,
+                    &key,
+                    Caller::Admin,
+                    None,
+                    Some(e.code),
+                    "admin action",
+                );
+                return self.refuse(cmd, ErrorCode::from_kms(e.code), Some(e.code), e.message);
+            }
         }
         let revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(&key);
         if !active && revoked {

@@ -105,7 +105,89 @@ impl Countdown {
     }
 }
 
+/// The one clock a presenter's screen and notes show for a table: its most urgent countdown,
+/// whose it is, and how it reads. One computation, read by the big clock and the speaker notes
+/// alike, so the two can never disagree.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UrgentClock {
+    /// The soonest clock that changes an outcome, if any runs.
+    pub countdown: Option<Countdown>,
+    /// The copy it is about (`Orders`, `Orders@eu-west-1`) when the world has several; `None`
+    /// with one table, where it goes without saying.
+    pub whose: Option<String>,
+    /// Is the table's data still recoverable (the archive clock reads differently if not)?
+    pub recoverable: bool,
+    pub now: SimTime,
+}
+
+impl UrgentClock {
+    /// What happens when it runs out, ending in "in" (the time follows).
+    pub fn label(&self) -> String {
+        let what = match &self.countdown {
+            Some(Countdown::CacheRunsOut {
+                principal,
+                connection,
+                ..
+            }) => format!(
+                "{principal}#{connection}'s cached table key runs out, then its reads fail, in"
+            ),
+            Some(Countdown::Archive { .. }) => {
+                if self.recoverable {
+                    "archived unless DynamoDB can use its key again, in".to_string()
+                } else {
+                    "archived (its key is gone for good) in".to_string()
+                }
+            }
+            Some(Countdown::KeyDeletion { key, .. }) => {
+                format!("{key}: material destroyed for good in")
+            }
+            Some(Countdown::ReplicaRemoval { region, .. }) => {
+                format!("the copy in {region} leaves the replication group in")
+            }
+            None => return "simulated time (nothing is counting down)".to_string(),
+        };
+        match (&self.whose, &self.countdown) {
+            // A key's deletion is the key's, whichever table is focused.
+            (Some(who), Some(c)) if !matches!(c, Countdown::KeyDeletion { .. }) => {
+                format!("{who}: {what}")
+            }
+            _ => what,
+        }
+    }
+
+    /// The time left (or, when nothing counts down, the simulated time).
+    pub fn time(&self) -> String {
+        match &self.countdown {
+            Some(c) => c.at().since(self.now).countdown(),
+            None => self.now.to_string(),
+        }
+    }
+
+    /// The label and the time as one sentence.
+    pub fn sentence(&self) -> String {
+        match &self.countdown {
+            Some(_) => format!("{} {}", self.label(), self.time()),
+            None => format!("nothing is counting down (simulated time {})", self.time()),
+        }
+    }
+}
+
 impl Engine {
+    /// The most urgent clock of table `tx` (the first table if there is no such table).
+    pub fn urgent_clock(&self, tx: TableIx) -> UrgentClock {
+        let tx = if tx.0 < self.tables.len() {
+            tx
+        } else {
+            TableIx::FIRST
+        };
+        UrgentClock {
+            countdown: self.countdowns_in(tx).into_iter().next(),
+            whose: (self.tables.len() > 1).then(|| self.tables[tx.0].label()),
+            recoverable: self.recoverable_in(tx),
+            now: self.now,
+        }
+    }
+
     /// Would KMS decrypt the table key `tk` for principal `p` right now? The same check a
     /// request's fetch makes (state, as it has spread, and the key policy).
     pub(super) fn fetch_verdict(
@@ -214,9 +296,10 @@ impl Engine {
         let next_allowed = if used < QUOTA_FREE_CHANGES {
             self.now
         } else {
-            q.changes
-                .last()
-                .map_or(self.now, |last| (*last + QUOTA_SPACING).max(self.now))
+            // The 6-hour spacing, unless a new window (4 changes free again) starts first.
+            q.changes.last().map_or(self.now, |last| {
+                (*last + QUOTA_SPACING).min(window_ends).max(self.now)
+            })
         };
         QuotaView {
             used_in_window: used,

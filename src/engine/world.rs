@@ -71,7 +71,7 @@ impl Default for Assumptions {
             rewrap_per_dek: SimDuration::from_secs(2),
             deletion_delay: SimDuration::ZERO,
             pending_deletion_error: PendingDeletionError::KmsInvalidStateException,
-            on_demand_rotation_limit: 10,
+            on_demand_rotation_limit: 25,
             propagation: SimDuration::ZERO,
             grant_recreate: true,
             replica_removal_after: SimDuration::from_hours(20),

@@ -77,6 +77,10 @@ pub enum Message {
         /// The room's pick for the open question (1-based), once the presenter entered it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room: Option<u8>,
+        /// The table (index in the world, restored tables included) the presenter's panels
+        /// follow; absent from older presenters, whose notes follow the first table.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        focus: Option<usize>,
     },
     /// The presenter quit.
     Bye { v: u32 },
@@ -97,6 +101,7 @@ struct Shared {
     sent: Vec<Input>,
     question: Option<usize>,
     room: Option<u8>,
+    focus: Option<usize>,
     started: Instant,
     closing: bool,
 }
@@ -132,6 +137,7 @@ impl Shared {
             talk_ms: self.talk_ms(),
             question: self.question,
             room: self.room,
+            focus: self.focus,
         });
         let hello = format!("{}\n", self.hello);
         if stream.write_all(hello.as_bytes()).is_ok() && stream.write_all(all.as_bytes()).is_ok() {
@@ -162,6 +168,7 @@ impl Broadcaster {
             sent: Vec::new(),
             question: None,
             room: None,
+            focus: None,
             started: Instant::now(),
             closing: false,
         }));
@@ -184,8 +191,15 @@ impl Broadcaster {
         Ok(Some(Self { path, shared }))
     }
 
-    /// Send what changed in the input list since the last call to every notes window.
-    pub fn sync(&mut self, inputs: &[Input], question: Option<usize>, room: Option<u8>) {
+    /// Send what changed in the input list since the last call to every notes window, with
+    /// the open question, the room's pick and the table the panels follow.
+    pub fn sync(
+        &mut self,
+        inputs: &[Input],
+        question: Option<usize>,
+        room: Option<u8>,
+        focus: Option<usize>,
+    ) {
         let Ok(mut state) = self.shared.lock() else {
             return;
         };
@@ -199,6 +213,7 @@ impl Broadcaster {
             && keep == inputs.len()
             && question == state.question
             && room == state.room
+            && focus == state.focus
         {
             return;
         }
@@ -209,12 +224,14 @@ impl Broadcaster {
             talk_ms: state.talk_ms(),
             question,
             room,
+            focus,
         });
         state.send_all(&msg);
         state.sent.truncate(keep);
         state.sent.extend_from_slice(&inputs[keep..]);
         state.question = question;
         state.room = room;
+        state.focus = focus;
     }
 
     /// Tell everyone the presenter quit, stop taking new windows, and remove the socket.
@@ -236,7 +253,12 @@ impl crate::tui::Follower for Broadcaster {
         let open = app.question.as_ref().filter(|q| !q.revealed);
         let question = open.map(|q| q.step);
         let room = open.and_then(|q| q.room);
-        self.sync(app.session().inputs(), question, room);
+        self.sync(
+            app.session().inputs(),
+            question,
+            room,
+            Some(app.table_focus().0),
+        );
     }
 
     fn ended(&mut self, _app: &App) {
@@ -262,6 +284,9 @@ pub struct Notes {
     pub question: Option<usize>,
     /// The room's pick for it (1-based), once the presenter entered it.
     pub room: Option<u8>,
+    /// The table the presenter's panels follow (from its sync; the first table if it did not
+    /// say).
+    focus: Option<usize>,
     /// The presenter's talk time at the last message, and when it came.
     pub talk: (u64, Instant),
     /// Messages that were ignored, newest last (at most 5).
@@ -296,6 +321,7 @@ impl Notes {
             answers,
             question: None,
             room: None,
+            focus: None,
             talk: (0, Instant::now()),
             ignored: Vec::new(),
         })
@@ -412,8 +438,10 @@ impl Notes {
                 talk_ms,
                 question,
                 room,
+                focus,
             }) if v == VERSION => {
                 self.sync(keep, then);
+                self.focus = focus;
                 self.talk = (talk_ms, Instant::now());
                 self.question = question.filter(|q| *q < self.scenario.steps.len());
                 self.room = room.filter(|_| self.question.is_some());
@@ -430,6 +458,13 @@ impl Notes {
                 None
             }
         }
+    }
+
+    /// The clock the presenter's screen shows: the most urgent countdown of the table its
+    /// panels follow (the read model's one computation).
+    pub fn clock(&self) -> crate::engine::view::UrgentClock {
+        let tx = crate::engine::table::TableIx(self.focus.unwrap_or(0));
+        self.runner.engine().urgent_clock(tx)
     }
 
     /// The presenter's talk time now.

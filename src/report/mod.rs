@@ -26,6 +26,7 @@ pub fn tag(kind: &EventKind) -> &'static str {
         | EventKind::KeyMaterialDestroyed { .. }
         | EventKind::ImportedMaterialRemoved { .. }
         | EventKind::KeyMaterialImported { .. }
+        | EventKind::NewKeyMaterialImported { .. }
         | EventKind::GrantChanged { .. }
         | EventKind::PermissionChanged { .. }
         | EventKind::KeyChangePropagated { .. } => "KEY",
@@ -67,54 +68,8 @@ fn result_text(r: &RequestResult) -> String {
 }
 
 /// One line describing an event (without its time and tag).
+#[allow(clippy::too_many_lines)] // one arm per event kind: the compiler checks each has its words
 pub fn describe(kind: &EventKind) -> String {
-    match kind {
-        EventKind::KeyCreated { .. }
-        | EventKind::KmsCall(..)
-        | EventKind::KeyStateChanged { .. }
-        | EventKind::KeyRotated { .. }
-        | EventKind::KeyRotationDeferred { .. }
-        | EventKind::KeyMaterialDestroyed { .. }
-        | EventKind::ImportedMaterialRemoved { .. }
-        | EventKind::GrantChanged { .. }
-        | EventKind::KeyMaterialImported { .. }
-        | EventKind::KeyChangePropagated { .. }
-        | EventKind::PermissionChanged { .. } => describe_key(kind),
-        EventKind::RewrapStarted { .. }
-        | EventKind::DekRewrapped { .. }
-        | EventKind::DeksRewrapped { .. }
-        | EventKind::RewrapStalled { .. }
-        | EventKind::RewrapResumed { .. }
-        | EventKind::RewrapCannotFinish { .. }
-        | EventKind::RewrapAbandoned { .. }
-        | EventKind::TableKeySwitched { .. }
-        | EventKind::TableKeyRetired { .. } => describe_rewrap(kind),
-        EventKind::Step { .. }
-        | EventKind::TableCreated { .. }
-        | EventKind::TableUpdateAccepted { .. }
-        | EventKind::TableUpdateRejected { .. }
-        | EventKind::SseStatusChanged { .. }
-        | EventKind::CacheFilled { .. }
-        | EventKind::CacheExpired { .. }
-        | EventKind::ServiceKeyExpired { .. }
-        | EventKind::ItemRead { .. }
-        | EventKind::ItemWritten { .. }
-        | EventKind::TableStatusChanged { .. }
-        | EventKind::ArchivalBackupTaken { .. }
-        | EventKind::DataUnrecoverable { .. }
-        | EventKind::ActionRefused { .. }
-        | EventKind::LiveAction { .. } => describe_table(kind),
-        EventKind::Question { .. } | EventKind::Answer { .. } => describe_question(kind),
-        EventKind::BackupCreated { .. }
-        | EventKind::TableRestored { .. }
-        | EventKind::ItemReplicated { .. }
-        | EventKind::ReplicationMissed { .. }
-        | EventKind::ReplicaRemoved { .. } => describe_copies(kind),
-    }
-}
-
-/// Version 2: backups, restores and global-table replication.
-fn describe_copies(kind: &EventKind) -> String {
     match kind {
         EventKind::BackupCreated { backup, key, items } => format!(
             "backup {backup} taken ({items} items): it keeps the table key as it is now, under {key}, whatever the table uses later"
@@ -142,13 +97,6 @@ fn describe_copies(kind: &EventKind) -> String {
         } => format!(
             "the copy in {region} left the replication group after {inaccessible_for} inaccessible: not deleted, but no writes reach it or come from it again"
         ),
-        _ => String::new(),
-    }
-}
-
-/// KMS keys and KMS calls.
-fn describe_key(kind: &EventKind) -> String {
-    match kind {
         EventKind::KeyCreated {
             key,
             key_kind,
@@ -208,13 +156,28 @@ fn describe_key(kind: &EventKind) -> String {
                 )
             }
         }
-        EventKind::ImportedMaterialRemoved { key, expired } => format!(
-            "{key}: imported key material {}: the key is unusable (PendingImport) until the same material is imported again; nothing is lost, it exists outside AWS",
+        EventKind::ImportedMaterialRemoved {
+            key,
+            expired,
+            pending_deletion,
+        } => format!(
+            "{key}: imported key material {}: {}; nothing is lost, it exists outside AWS",
             if *expired {
                 "expired"
             } else {
                 "deleted (at once, no waiting period)"
+            },
+            if *pending_deletion {
+                "the key stays PendingDeletion, now without material (cancelling the deletion leaves it PendingImport)"
+            } else {
+                "the key is unusable (PendingImport) until the same material is imported again"
             }
+        ),
+        EventKind::NewKeyMaterialImported { key, expires_at } => format!(
+            "{key}: new key material imported{}; it waits (PENDING_ROTATION) until an on-demand rotation makes it current",
+            expires_at.map_or(", never expires".to_string(), |t| format!(
+                ", valid until {t}"
+            ))
         ),
         EventKind::KeyMaterialImported { key, expires_at } => format!(
             "{key}: the same key material imported{}",
@@ -239,14 +202,6 @@ fn describe_key(kind: &EventKind) -> String {
             if *allowed { "allowed" } else { "revoked" }
         ),
         // Other groups are described by their own function (see `describe`).
-        _ => String::new(),
-    }
-}
-
-/// The key change and its re-wrap job.
-/// A question (`ask`) and the simulation's answer.
-fn describe_question(kind: &EventKind) -> String {
-    match kind {
         EventKind::Question {
             step,
             prompt,
@@ -278,12 +233,6 @@ fn describe_question(kind: &EventKind) -> String {
                     .join(", ")
             ),
         },
-        _ => String::new(),
-    }
-}
-
-fn describe_rewrap(kind: &EventKind) -> String {
-    match kind {
         EventKind::RewrapStarted { from, to, deks } => {
             format!("re-wrap started: {deks} DEKs from {from} to {to} (items are not touched)")
         }
@@ -345,13 +294,6 @@ fn describe_rewrap(kind: &EventKind) -> String {
             "{table_key} retired: the live table no longer needs {key} (whether DynamoDB retires its grant on {key} is undocumented)"
         ),
         // Other groups are described by their own function (see `describe`).
-        _ => String::new(),
-    }
-}
-
-/// Steps, the table, requests and caches.
-fn describe_table(kind: &EventKind) -> String {
-    match kind {
         EventKind::Step { step, action, .. } => format!("step {step}: {action}"),
         EventKind::LiveAction { number, action } => {
             format!("live action {number}: {action} (off the script)")
@@ -449,7 +391,6 @@ fn describe_table(kind: &EventKind) -> String {
             message,
         } => format!("{action} refused: {error}: {message}"),
         // Other groups are described by their own function (see `describe`).
-        _ => String::new(),
     }
 }
 

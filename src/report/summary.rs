@@ -91,7 +91,7 @@ pub fn assumption_rows(scenario: &Scenario) -> Vec<(&'static str, String, &'stat
         "on_demand_rotation_limit",
         a.on_demand_rotation_limit.to_string(),
         src("on_demand_rotation_limit"),
-        false,
+        true,
     ));
     rows
 }

@@ -133,6 +133,8 @@ pub(super) struct RawStep {
     pub(super) key: Option<Spanned<String>>,
     pub(super) days: Option<Spanned<i64>>,
     pub(super) expires: Option<Spanned<String>>,
+    /// `import-key-material` only: new material to rotate in on demand (aws-behaviour.md #104).
+    pub(super) new_material: Option<Spanned<bool>>,
     pub(super) note: Option<String>,
     pub(super) every: Option<Spanned<String>>,
     pub(super) until: Option<Spanned<String>>,

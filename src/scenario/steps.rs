@@ -11,7 +11,7 @@ use super::names::printable;
 use super::raw::{RawConnection, RawStep};
 use super::{Action, Repeat, Step};
 use crate::engine::Command;
-use crate::engine::ids::ConnectionId;
+use crate::engine::ids::{ConnectionId, KmsKeyId};
 use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::vocab::Verb;
 
@@ -309,12 +309,19 @@ fn parse_action(cx: &Ctx<'_>, rs: &RawStep, declared: &Declared<'_>) -> Result<A
         Verb::RevokeGrant => Command::RevokeGrant,
         Verb::CreateGrant => Command::CreateGrant,
         Verb::Backup | Verb::Restore => unreachable!("handled above"),
-        Verb::ImportKeyMaterial => Command::ImportKeyMaterial {
-            key: key()?,
-            expires: import_expires(cx, rs)?,
-        },
+        Verb::ImportKeyMaterial => import(cx, rs, key()?)?,
     };
     Ok(Action::Command(cmd))
+}
+
+/// `import-key-material`: the same material, or with `new_material = true` new material to
+/// rotate in (aws-behaviour.md #104), valid for `expires`.
+fn import(cx: &Ctx<'_>, rs: &RawStep, key: KmsKeyId) -> Result<Command, Diagnostic> {
+    Ok(Command::ImportKeyMaterial {
+        key,
+        expires: import_expires(cx, rs)?,
+        new_material: rs.new_material.as_ref().is_some_and(|b| *b.get_ref()),
+    })
 }
 
 /// `expires` on an import: how long the re-imported material stays valid (0s < d <= 365d).
@@ -388,6 +395,11 @@ fn refuse_fields_not_for(cx: &Ctx<'_>, rs: &RawStep, verb: Verb) -> Result<(), D
         && let Some(e) = &rs.expires
     {
         return not_for(e.span(), "expires");
+    }
+    if !verb.takes_expires()
+        && let Some(n) = &rs.new_material
+    {
+        return not_for(n.span(), "new_material");
     }
     Ok(())
 }

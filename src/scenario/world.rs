@@ -130,7 +130,7 @@ fn rotation_limit(cx: &Ctx<'_>, v: &Spanned<i64>) -> Result<u32, Diagnostic> {
                 v.span(),
                 format!("`on_demand_rotation_limit` = {n} is out of range"),
             )
-            .label("must be between 1 and 25 (the docs say 10 or 25)"));
+            .label("must be between 1 and 25 (KMS allows 25 on-demand rotations per key, aws-behaviour.md #103)"));
     }
     Ok(n as u32)
 }

@@ -248,6 +248,12 @@ fn write_action(out: &mut String, action: &Action) {
             {
                 let _ = writeln!(out, "expires = {}", dur(*e));
             }
+            if let Command::ImportKeyMaterial {
+                new_material: true, ..
+            } = c
+            {
+                let _ = writeln!(out, "new_material = true");
+            }
             if let Command::Backup { backup } | Command::Restore { backup, .. } = c {
                 let _ = writeln!(out, "backup = {}", q(backup));
             }

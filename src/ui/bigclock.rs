@@ -16,46 +16,16 @@ use crate::engine::view::Countdown;
 pub const HEIGHT: u16 = 6;
 
 /// What the big clock shows: a sentence saying what happens when it runs out, and the time.
+/// The clock is the read model's `urgent_clock` of the focused table, the same one the
+/// speaker notes show.
 pub fn reading(app: &App) -> (String, String, Tone) {
-    let e = app.runner().engine();
-    let now = e.now();
-    match e.countdowns_in(app.table_focus()).first() {
-        Some(Countdown::CacheRunsOut {
-            principal,
-            connection,
-            at,
-        }) => (
-            format!(
-                "{principal}#{connection}'s cached table key runs out, then its reads fail, in"
-            ),
-            at.since(now).countdown(),
-            Tone::Bad,
-        ),
-        Some(Countdown::Archive { at }) => (
-            if e.recoverable_in(app.table_focus()) {
-                "archived unless DynamoDB can use its key again, in".to_string()
-            } else {
-                "archived (its key is gone for good) in".to_string()
-            },
-            at.since(now).countdown(),
-            Tone::Bad,
-        ),
-        Some(Countdown::KeyDeletion { key, at }) => (
-            format!("{key}: material destroyed for good in"),
-            at.since(now).countdown(),
-            Tone::Warn,
-        ),
-        Some(Countdown::ReplicaRemoval { region, at }) => (
-            format!("the copy in {region} leaves the replication group in"),
-            at.since(now).countdown(),
-            Tone::Bad,
-        ),
-        None => (
-            "simulated time (nothing is counting down)".to_string(),
-            now.to_string(),
-            Tone::Strong,
-        ),
-    }
+    let clock = app.runner().engine().urgent_clock(app.table_focus());
+    let tone = match &clock.countdown {
+        Some(Countdown::KeyDeletion { .. }) => Tone::Warn,
+        Some(_) => Tone::Bad,
+        None => Tone::Strong,
+    };
+    (clock.label(), clock.time(), tone)
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {

@@ -10,7 +10,6 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::chrome::{clock, wrap};
 use super::theme::{Theme, Tone};
-use crate::engine::view::Countdown;
 use crate::notes::Notes;
 
 /// What the notes window shows.
@@ -190,7 +189,8 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
         );
     }
     out.push(Line::raw(""));
-    let countdown = countdown_text(e);
+    // The same clock the room's screen shows (the focused table's most urgent countdown).
+    let countdown = notes.clock().sentence();
     para(&mut out, "CLOCK", &countdown, w, Tone::Normal, theme);
     if !notes.ignored.is_empty() {
         out.push(Line::raw(""));
@@ -204,31 +204,4 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
         theme.style(Tone::Dim),
     ));
     out
-}
-
-/// The clock that changes an outcome next, in words.
-fn countdown_text(e: &crate::engine::Engine) -> String {
-    match e.countdowns().first() {
-        Some(Countdown::CacheRunsOut {
-            principal,
-            connection,
-            at,
-        }) => format!(
-            "{principal}#{connection}'s cached key runs out (its reads then fail) in {}",
-            at.since(e.now()).countdown()
-        ),
-        Some(Countdown::Archive { at }) => format!(
-            "the table is archived in {} unless its key comes back",
-            at.since(e.now()).countdown()
-        ),
-        Some(Countdown::KeyDeletion { key, at }) => format!(
-            "{key}'s material is destroyed in {}",
-            at.since(e.now()).countdown()
-        ),
-        Some(Countdown::ReplicaRemoval { region, at }) => format!(
-            "the copy in {region} leaves the replication group in {}",
-            at.since(e.now()).countdown()
-        ),
-        None => "nothing is counting down".into(),
-    }
 }

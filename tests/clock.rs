@@ -1,0 +1,91 @@
+//! The presenter's big clock and the speaker notes read one clock: the read model's most urgent
+//! countdown of the table the panels follow. In every shipped scenario, at every step, the notes
+//! (fed the presenter's inputs and focus, as the socket carries them) show what the big clock
+//! shows.
+
+mod common;
+
+use std::sync::Arc;
+
+use rewrap::app::Msg;
+use rewrap::notes::{Message, Notes};
+use rewrap::scenario;
+use rewrap::ui::bigclock;
+
+/// What the notes window would get from this presenter now: everything, from the start.
+fn sync_line(a: &rewrap::app::App) -> String {
+    serde_json::to_string(&Message::Sync {
+        v: rewrap::notes::VERSION,
+        keep: 0,
+        then: a.session().inputs().to_vec(),
+        talk_ms: 0,
+        question: None,
+        room: None,
+        focus: Some(a.table_focus().0),
+    })
+    .unwrap()
+}
+
+#[test]
+fn the_big_clock_and_the_notes_show_the_same_countdown_at_every_step() {
+    for b in scenario::BUILTINS {
+        let mut a = common::app(b.name);
+        let s = Arc::new(scenario::load(b.name).unwrap());
+        let n = a.scenario().steps.len();
+        for k in 0..=n {
+            if k > 0 {
+                a.update(Msg::NextStep);
+                a.settle();
+            }
+            let mut notes = Notes::new(s.clone()).unwrap();
+            assert!(notes.take(&sync_line(&a)).is_none());
+            let (label, time, _) = bigclock::reading(&a);
+            let clock = notes.clock();
+            assert_eq!(
+                (clock.label(), clock.time()),
+                (label.clone(), time.clone()),
+                "{} after step {k}",
+                b.name
+            );
+            // The notes' sentence is that label and time.
+            let sentence = clock.sentence();
+            if label.contains("nothing is counting down") {
+                assert!(sentence.contains(&time), "{sentence}");
+            } else {
+                assert_eq!(sentence, format!("{label} {time}"), "{}", b.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn with_several_tables_the_clock_says_whose_it_is_and_follows_the_focus() {
+    let mut a = common::app("shared-key-blast-radius");
+    let s = Arc::new(scenario::load("shared-key-blast-radius").unwrap());
+    let n = a.scenario().steps.len();
+    let mut named = 0;
+    for _ in 0..n {
+        a.update(Msg::NextStep);
+        a.settle();
+        let (label, _, _) = bigclock::reading(&a);
+        let focus = a.focused_table().label();
+        if !label.contains("nothing is counting down") && !label.contains("material destroyed") {
+            assert!(label.starts_with(&format!("{focus}: ")), "{label}");
+            named += 1;
+        }
+        let mut notes = Notes::new(s.clone()).unwrap();
+        notes.take(&sync_line(&a));
+        assert_eq!(notes.clock().label(), label);
+    }
+    assert!(named > 0, "some step runs a table's clock");
+}
+
+#[test]
+fn an_older_presenter_without_focus_leaves_the_notes_on_the_first_table() {
+    let line = r#"{"type":"sync","v":1,"keep":0,"then":[],"talk_ms":0,"question":null}"#;
+    let s = Arc::new(scenario::load("shared-key-blast-radius").unwrap());
+    let mut notes = Notes::new(s).unwrap();
+    assert!(notes.take(line).is_none());
+    assert!(notes.ignored.is_empty(), "{:?}", notes.ignored);
+    assert_eq!(notes.clock().whose.as_deref(), Some("Orders"));
+}
