@@ -4,13 +4,13 @@
 
 use std::cmp::Reverse;
 
+use super::Engine;
 use super::event::EventKind;
 use super::ids::TableKeyId;
 use super::kms::KeyState;
 use super::table::TableIx;
 use super::table::TableStatus;
 use super::time::{SimDuration, SimTime};
-use super::{ARCHIVE_CHECK, Engine};
 
 /// Things the engine schedules for later.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -204,7 +204,7 @@ impl Engine {
                 {
                     // Archived only if access is *still* missing (aws-behaviour.md #42, 44): DynamoDB
                     // tries the key once more at the deadline.
-                    if self.dynamodb_check(tx, ARCHIVE_CHECK) {
+                    if self.dynamodb_check(tx, super::vocab::Purpose::ArchiveCheck) {
                         self.restore_active(
                             tx,
                             "at the archive deadline DynamoDB reached the key again".into(),

@@ -9,7 +9,8 @@ use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{dek_aad, item_aad, item_plaintext};
 use super::vocab::KmsOp;
-use super::{ARCHIVE_CHECK, BACKGROUND_CHECK, Engine, Event};
+use super::vocab::Purpose;
+use super::{Engine, Event};
 
 /// Where a deliberate corruption goes, for tests and the chain check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,18 +200,17 @@ impl Engine {
     }
 
     /// Log a CloudTrail-shaped KMS call at the current time.
-    // One argument per field of the CloudTrail record it writes.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn kms_call(
-        &mut self,
-        table: Option<TableIx>,
-        event_name: KmsOp,
-        key: &KmsKeyId,
-        user: Caller,
-        material_version: Option<u32>,
-        error_code: Option<KmsErrorCode>,
-        purpose: &'static str,
-    ) {
+    pub(super) fn log_kms(&mut self, call: KmsCallSpec) {
+        let KmsCallSpec {
+            table,
+            event_name,
+            key,
+            user,
+            material_version,
+            error_code,
+            purpose,
+        } = call;
+        let key = &key;
         // No grant exists on the AWS owned key (aws-behaviour.md #73): DynamoDB creates none.
         if event_name == KmsOp::CreateGrant && key.is_aws_owned() {
             return;
@@ -242,7 +242,7 @@ impl Engine {
             material_version,
             error_code,
             in_your_cloudtrail: !key.is_aws_owned(),
-            simulator_check: matches!(purpose, BACKGROUND_CHECK | ARCHIVE_CHECK),
+            simulator_check: purpose.is_simulator_check(),
             purpose,
         }));
     }
@@ -256,5 +256,51 @@ pub(super) fn flip(sealed: &mut crypto::SealedKey, n: usize) {
         sealed.ct[n - 12] ^= 1;
     } else {
         sealed.tag[n - 44] ^= 1;
+    }
+}
+
+/// A KMS call to log: the operation, the key, who called and why, and optionally the table it
+/// was made for, the material version used and the error KMS returned.
+#[derive(Clone, Debug)]
+pub(super) struct KmsCallSpec {
+    table: Option<TableIx>,
+    event_name: KmsOp,
+    key: KmsKeyId,
+    user: Caller,
+    material_version: Option<u32>,
+    error_code: Option<KmsErrorCode>,
+    purpose: Purpose,
+}
+
+impl KmsCallSpec {
+    /// `op` on `key` by `user`, for `purpose`; it succeeded unless `failed` says otherwise.
+    pub(super) fn new(op: KmsOp, key: &KmsKeyId, user: Caller, purpose: Purpose) -> Self {
+        Self {
+            table: None,
+            event_name: op,
+            key: key.clone(),
+            user,
+            material_version: None,
+            error_code: None,
+            purpose,
+        }
+    }
+
+    /// Made for table `tx` (its encryption context rides on cryptographic calls).
+    pub(super) fn table(mut self, tx: impl Into<Option<TableIx>>) -> Self {
+        self.table = tx.into();
+        self
+    }
+
+    /// The material version the call used.
+    pub(super) fn version(mut self, v: impl Into<Option<u32>>) -> Self {
+        self.material_version = v.into();
+        self
+    }
+
+    /// The error KMS returned, if it failed.
+    pub(super) fn failed(mut self, code: impl Into<Option<KmsErrorCode>>) -> Self {
+        self.error_code = code.into();
+        self
     }
 }

@@ -74,8 +74,8 @@ pub struct KmsCall {
     /// how DynamoDB notices a key change, not a documented CloudTrail event.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub simulator_check: bool,
-    /// Why the call was made, in words (`cache refresh`, `re-wrap: unwrap T1`, ...).
-    pub purpose: &'static str,
+    /// Why the call was made (its words in the log: `table creation`, `background check`, ...).
+    pub purpose: super::vocab::Purpose,
 }
 
 /// `{"aws:dynamodb:tableName": ..., "aws:dynamodb:subscriberId": ...}`.

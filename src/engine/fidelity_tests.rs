@@ -49,7 +49,7 @@ fn archive_deadline_does_not_archive_a_table_whose_key_came_back() {
     );
     assert!(e.milestones().archiving_at.is_none());
     assert!(e.log().iter().any(|ev| matches!(&ev.kind,
-        EventKind::KmsCall(c) if c.purpose == ARCHIVE_CHECK && c.error_code.is_none() && c.simulator_check)));
+        EventKind::KmsCall(c) if c.purpose == crate::engine::vocab::Purpose::ArchiveCheck && c.error_code.is_none() && c.simulator_check)));
 }
 
 #[test]
@@ -63,7 +63,7 @@ fn archive_deadline_archives_when_the_key_is_still_unusable() {
     e.advance_to(days(8));
     assert_eq!(e.table().status, TableStatus::Archived);
     assert!(e.log().iter().any(|ev| matches!(&ev.kind,
-        EventKind::KmsCall(c) if c.purpose == ARCHIVE_CHECK && c.error_code == Some(KmsErrorCode::DisabledException))));
+        EventKind::KmsCall(c) if c.purpose == crate::engine::vocab::Purpose::ArchiveCheck && c.error_code == Some(KmsErrorCode::DisabledException))));
 }
 
 #[test]

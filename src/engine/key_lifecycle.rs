@@ -2,12 +2,14 @@
 //! cancel deletion, rotate (automatic and on demand), key-policy permissions, deletion when the
 //! waiting period ends, and changes spreading through KMS (assumption `propagation`).
 
+use super::audit::KmsCallSpec;
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{KmsKeyId, PrincipalId};
 use super::key_rules::{self, Effect, KeyOp};
 use super::kms::{KeyKind, KeyState, KmsError, KmsErrorCode};
 use super::table::TableIx;
 use super::time::SimDuration;
+use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{BTreeSet, Command, Engine, Scheduled};
 
@@ -145,14 +147,9 @@ impl Engine {
         }
         let event_name = op.event_name();
         if kind == KeyKind::AwsManaged {
-            self.kms_call(
-                None,
-                event_name,
-                key,
-                Caller::Admin,
-                None,
-                Some(KmsErrorCode::AccessDeniedException),
-                "admin action",
+            self.log_kms(
+                KmsCallSpec::new(event_name, key, Caller::Admin, Purpose::AdminAction)
+                    .failed(KmsErrorCode::AccessDeniedException),
             );
             return self.refuse(
                 cmd,
@@ -166,14 +163,9 @@ impl Engine {
         let from = self.keys[ix].state;
         match self.admin_outcome(ix, op.key_op()) {
             Err(e) => {
-                self.kms_call(
-                    None,
-                    event_name,
-                    key,
-                    Caller::Admin,
-                    None,
-                    Some(e.code),
-                    "admin action",
+                self.log_kms(
+                    KmsCallSpec::new(event_name, key, Caller::Admin, Purpose::AdminAction)
+                        .failed(e.code),
                 );
                 RequestResult::Error {
                     error: ErrorCode::from_kms(e.code),
@@ -182,15 +174,12 @@ impl Engine {
                 }
             }
             Ok(outcome) => {
-                self.kms_call(
-                    None,
+                self.log_kms(KmsCallSpec::new(
                     event_name,
                     key,
                     Caller::Admin,
-                    None,
-                    None,
-                    "admin action",
-                );
+                    Purpose::AdminAction,
+                ));
                 match (outcome.effect, op) {
                     (Effect::RemoveMaterial, _) => self.remove_imported_material(ix, false),
                     (Effect::ImportMaterial, AdminOp::ImportMaterial { valid, .. }) => {

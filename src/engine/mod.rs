@@ -50,17 +50,14 @@ use rand::Rng;
 use rng::SimRng;
 use serde::Serialize;
 
+use audit::KmsCallSpec;
 use event::{Caller, Event, EventKind};
 use ids::{KmsKeyId, PrincipalId, TableKeyId};
 use kms::{KeyKind, KeyState, KmsKey};
 use table::{CacheEntry, Table, TableKey};
 use time::SimTime;
+use vocab::Purpose;
 
-/// Purpose of DynamoDB's background check: the simulator's stand-in for how DynamoDB notices
-/// a key change (its own calls are not documented as CloudTrail events).
-const BACKGROUND_CHECK: &str = "background check";
-/// Purpose of the last try at the archive deadline (aws-behaviour.md #42, 44).
-const ARCHIVE_CHECK: &str = "archive deadline check";
 /// Re-wraps of more DEKs than this log ranges of DEKs instead of one line per DEK.
 pub const RANGE_LOG_ABOVE: u32 = 4_096;
 /// DEKs per range line in a large re-wrap.
@@ -270,32 +267,33 @@ impl Engine {
             let t = &self.tables[i];
             let kms_id = t.current_kms_key().clone();
             let (name, deks, items) = (t.name.clone(), t.deks.len() as u32, t.items.len() as u64);
-            self.kms_call(
-                tx,
-                KmsOp::DescribeKey,
-                &kms_id,
-                Caller::Admin,
-                None,
-                None,
-                "table creation",
+            self.log_kms(
+                KmsCallSpec::new(
+                    KmsOp::DescribeKey,
+                    &kms_id,
+                    Caller::Admin,
+                    Purpose::TableCreation,
+                )
+                .table(tx),
             );
-            self.kms_call(
-                tx,
-                KmsOp::CreateGrant,
-                &kms_id,
-                Caller::Admin,
-                None,
-                None,
-                "table creation",
+            self.log_kms(
+                KmsCallSpec::new(
+                    KmsOp::CreateGrant,
+                    &kms_id,
+                    Caller::Admin,
+                    Purpose::TableCreation,
+                )
+                .table(tx),
             );
-            self.kms_call(
-                tx,
-                KmsOp::GenerateDataKey,
-                &kms_id,
-                Caller::Service,
-                Some(1),
-                None,
-                "new table key T1",
+            self.log_kms(
+                KmsCallSpec::new(
+                    KmsOp::GenerateDataKey,
+                    &kms_id,
+                    Caller::Service,
+                    Purpose::FirstTableKey,
+                )
+                .table(tx)
+                .version(1),
             );
             self.emit(EventKind::TableCreated {
                 table: name,

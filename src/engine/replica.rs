@@ -13,11 +13,6 @@ use super::ids::{DekId, ItemId, TableKeyId};
 use super::kms::KmsErrorCode;
 use super::table::{Item, ServiceKey, TableIx, TableStatus, dek_aad, item_aad, item_plaintext};
 
-/// Purpose of DynamoDB's Decrypt of a replica's table key to apply a replicated write.
-const REPLICATION: &str = "replicated write";
-/// Purpose of DynamoDB's last try before it drops a replica from the group.
-const REMOVAL_CHECK: &str = "replica removal check";
-
 /// `ReplicaStatus` as the format names it (`replicas = { eu-west-1 = "..." }`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -178,7 +173,7 @@ impl Engine {
             return Some(c);
         }
         let kms_id = self.tables[to.0].table_key(tk).kms_key.clone();
-        match self.service_decrypt(to, &kms_id, tk, REPLICATION) {
+        match self.service_decrypt(to, &kms_id, tk, super::vocab::Purpose::Replication) {
             Ok(bytes) => {
                 let cipher = crypto::cipher(&bytes);
                 self.tables[to.0].replication_key = Some(ServiceKey {
@@ -217,7 +212,7 @@ impl Engine {
             return;
         }
         if t.status == TableStatus::InaccessibleEncryptionCredentials
-            && self.dynamodb_check(tx, REMOVAL_CHECK)
+            && self.dynamodb_check(tx, super::vocab::Purpose::RemovalCheck)
         {
             self.restore_active(
                 tx,

@@ -1,6 +1,7 @@
 //! Requests and the table-key cache: GetItem / PutItem as a principal on a connection, the
 //! cache entry per (principal, connection), KMS Decrypt on a miss or refresh (aws-behaviour.md #15-21).
 
+use super::audit::KmsCallSpec;
 use super::crypto::{self, KeyBytes};
 use super::event::{CacheUse, Caller, EventKind, RequestResult};
 use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
@@ -10,6 +11,7 @@ use super::table::table_key_aad;
 use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};
 use super::time::SimDuration;
 use super::view::NextRequest;
+use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{AdminOp, CacheEntry, Command, Engine, Rng, Scheduled};
 
@@ -304,14 +306,16 @@ impl Engine {
                 .decrypt(&blob, &table_key_aad(&self.tables[tx.0].context, tk))
         });
         self.tables[tx.0].cache[entry_ix].kms_calls += 1;
-        self.kms_call(
-            Some(tx),
-            KmsOp::Decrypt,
-            &kms_id,
-            Caller::Principal(principal.clone()),
-            Some(blob.version),
-            result.as_ref().err().map(|e| e.code),
-            "table key for a request (cache miss or refresh)",
+        self.log_kms(
+            KmsCallSpec::new(
+                KmsOp::Decrypt,
+                &kms_id,
+                Caller::Principal(principal.clone()),
+                Purpose::RequestTableKey,
+            )
+            .table(tx)
+            .version(blob.version)
+            .failed(result.as_ref().err().map(|e| e.code)),
         );
         match result {
             Ok(bytes) => {

@@ -2,12 +2,14 @@
 //! key(s) as itself, generates a new table key under the target KMS key, re-wraps every DEK
 //! under it and re-seals every item under the new table's name, with real AES-GCM.
 
+use super::audit::KmsCallSpec;
 use super::backup::{ARCHIVAL, Backup, MAX_DEKS, MAX_ITEMS, MAX_TABLES};
 use super::crypto::{self, KeyBytes};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{ItemId, KmsKeyId, TableKeyId};
 use super::kms::KmsErrorCode;
 use super::table::{Dek, Item, Table, TableIx, TableKey, dek_aad, item_aad, table_key_aad};
+use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{Command, Engine};
 
@@ -123,14 +125,16 @@ impl Engine {
         let result = self.keys[ix]
             .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
             .and_then(|()| self.keys[ix].decrypt(&tk.wrapped, &table_key_aad(&b.context, tk.id)));
-        self.kms_call(
-            Some(b.source),
-            KmsOp::Decrypt,
-            &tk.kms_key,
-            Caller::Service,
-            Some(tk.wrapped.version),
-            result.as_ref().err().map(|e| e.code),
-            "restore from a backup",
+        self.log_kms(
+            KmsCallSpec::new(
+                KmsOp::Decrypt,
+                &tk.kms_key,
+                Caller::Service,
+                Purpose::RestoreFromBackup,
+            )
+            .table(b.source)
+            .version(tk.wrapped.version)
+            .failed(result.as_ref().err().map(|e| e.code)),
         );
         result.map_err(|e| (e.code, e.message))
     }
@@ -168,14 +172,16 @@ impl Engine {
         let (new_plain, blob) = match generated {
             Ok(g) => g,
             Err(e) => {
-                self.kms_call(
-                    Some(b.source),
-                    KmsOp::GenerateDataKey,
-                    target,
-                    Caller::Service,
-                    Some(version),
-                    Some(e.code),
-                    "table key of the restored table",
+                self.log_kms(
+                    KmsCallSpec::new(
+                        KmsOp::GenerateDataKey,
+                        target,
+                        Caller::Service,
+                        Purpose::RestoredTableKey,
+                    )
+                    .table(b.source)
+                    .version(version)
+                    .failed(e.code),
                 );
                 return self.refuse(
                     cmd,
@@ -227,23 +233,24 @@ impl Engine {
     ) {
         let acting = self.acting;
         self.acting = Some(new_tx);
-        self.kms_call(
-            Some(new_tx),
-            KmsOp::CreateGrant,
-            target,
-            Caller::Admin,
-            None,
-            None,
-            "grant for the restored table",
+        self.log_kms(
+            KmsCallSpec::new(
+                KmsOp::CreateGrant,
+                target,
+                Caller::Admin,
+                Purpose::RestoredTableGrant,
+            )
+            .table(new_tx),
         );
-        self.kms_call(
-            Some(new_tx),
-            KmsOp::GenerateDataKey,
-            target,
-            Caller::Service,
-            Some(version),
-            None,
-            "table key of the restored table",
+        self.log_kms(
+            KmsCallSpec::new(
+                KmsOp::GenerateDataKey,
+                target,
+                Caller::Service,
+                Purpose::RestoredTableKey,
+            )
+            .table(new_tx)
+            .version(version),
         );
         self.emit(EventKind::TableRestored {
             backup: b.name.clone(),

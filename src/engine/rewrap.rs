@@ -2,6 +2,7 @@
 //! the old table key and wrapped with the new one, then the switch (aws-behaviour.md #26-28); stalls when
 //! a key it needs is unusable (undocumented), and says so when it can never finish.
 
+use super::audit::KmsCallSpec;
 use super::crypto::{self};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{DekId, KmsKeyId, TableKeyId};
@@ -10,6 +11,7 @@ use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};
 use super::time::SimDuration;
+use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{Command, Engine, RANGE_LOG_ABOVE, RANGE_LOG_SIZE, Scheduled};
 
@@ -107,14 +109,15 @@ impl Engine {
             let deleted = self.keys[tix].is_deleted();
             // DescribeKey works in every state while the key exists (aws-behaviour.md #62); a deleted key
             // is not found (aws-behaviour.md #54, 61).
-            self.kms_call(
-                Some(tx),
-                KmsOp::DescribeKey,
-                target,
-                Caller::Admin,
-                None,
-                deleted.then_some(KmsErrorCode::NotFoundException),
-                "UpdateTable validates the new key",
+            self.log_kms(
+                KmsCallSpec::new(
+                    KmsOp::DescribeKey,
+                    target,
+                    Caller::Admin,
+                    Purpose::ValidateNewKey,
+                )
+                .table(tx)
+                .failed(deleted.then_some(KmsErrorCode::NotFoundException)),
             );
             if deleted {
                 return Err(self.reject_update(
@@ -162,14 +165,14 @@ impl Engine {
             from: SseStatus::Enabled,
             to: SseStatus::Updating,
         });
-        self.kms_call(
-            Some(tx),
-            KmsOp::CreateGrant,
-            target,
-            Caller::Admin,
-            None,
-            None,
-            "grant for the table on the new key",
+        self.log_kms(
+            KmsCallSpec::new(
+                KmsOp::CreateGrant,
+                target,
+                Caller::Admin,
+                Purpose::GrantOnNewKey,
+            )
+            .table(tx),
         );
         let generated = self.keys[tix].generate_data_key(
             &mut self.rng,
@@ -179,27 +182,30 @@ impl Engine {
         let (plain, blob) = match generated {
             Ok(g) => g,
             Err(e) => {
-                self.kms_call(
-                    Some(tx),
-                    KmsOp::GenerateDataKey,
-                    target,
-                    Caller::Service,
-                    Some(version),
-                    Some(e.code),
-                    "new table key",
+                self.log_kms(
+                    KmsCallSpec::new(
+                        KmsOp::GenerateDataKey,
+                        target,
+                        Caller::Service,
+                        Purpose::NewTableKey,
+                    )
+                    .table(tx)
+                    .version(version)
+                    .failed(e.code),
                 );
                 self.tables[tx.0].sse = SseStatus::Enabled;
                 return self.reject_update(target, ErrorCode::Validation, None, e.message);
             }
         };
-        self.kms_call(
-            Some(tx),
-            KmsOp::GenerateDataKey,
-            target,
-            Caller::Service,
-            Some(version),
-            None,
-            "new table key",
+        self.log_kms(
+            KmsCallSpec::new(
+                KmsOp::GenerateDataKey,
+                target,
+                Caller::Service,
+                Purpose::NewTableKey,
+            )
+            .table(tx)
+            .version(version),
         );
         self.tables[tx.0].table_keys.push(TableKey {
             id: new_tk,
@@ -261,13 +267,13 @@ impl Engine {
                 &job.old_plain,
                 job.from,
                 job.old_kms.clone(),
-                "re-wrap: unwrap DEKs with the old table key",
+                Purpose::RewrapUnwrap,
             ),
             JobKey::New => (
                 &job.new_plain,
                 job.to,
                 job.new_kms.clone(),
-                "re-wrap: wrap DEKs with the new table key",
+                Purpose::RewrapWrap,
             ),
         };
         if slot.as_ref().is_some_and(|k| k.fetched_at + refresh > now) {

@@ -1,6 +1,7 @@
 //! The table's lifecycle: ACTIVE, INACCESSIBLE_ENCRYPTION_CREDENTIALS, ARCHIVING, ARCHIVED;
 //! DynamoDB's own KMS calls (background checks, the archive deadline) and the archival backup.
 
+use super::audit::KmsCallSpec;
 use super::crypto::KeyBytes;
 use super::event::{Caller, EventKind};
 use super::ids::{KmsKeyId, TableKeyId};
@@ -11,7 +12,8 @@ use super::table::table_key_aad;
 use super::table::{ArchivalBackup, TableStatus};
 use super::time::SimDuration;
 use super::vocab::KmsOp;
-use super::{BACKGROUND_CHECK, Engine, Scheduled};
+use super::vocab::Purpose;
+use super::{Engine, Scheduled};
 
 impl Engine {
     pub(super) fn set_status(&mut self, tx: TableIx, to: TableStatus, reason: String) {
@@ -113,7 +115,7 @@ impl Engine {
         if self.tables[tx.0].is_archived_or_archiving() {
             return;
         }
-        if self.dynamodb_check(tx, BACKGROUND_CHECK) {
+        if self.dynamodb_check(tx, Purpose::BackgroundCheck) {
             self.restore_active(
                 tx,
                 "DynamoDB's background check reached the key again".into(),
@@ -124,7 +126,7 @@ impl Engine {
 
     /// DynamoDB decrypts the current table key as itself: true if that works now. A failure
     /// from the key itself marks the table inaccessible.
-    pub(super) fn dynamodb_check(&mut self, tx: TableIx, purpose: &'static str) -> bool {
+    pub(super) fn dynamodb_check(&mut self, tx: TableIx, purpose: Purpose) -> bool {
         let kms_id = self.tables[tx.0].current_kms_key().clone();
         match self.service_decrypt(tx, &kms_id, self.tables[tx.0].current, purpose) {
             Ok(plain) => {
@@ -160,7 +162,7 @@ impl Engine {
         tx: TableIx,
         kms_id: &KmsKeyId,
         tk: TableKeyId,
-        purpose: &'static str,
+        purpose: Purpose,
     ) -> Result<KeyBytes, KmsError> {
         let Some(ix) = self.key_ix(kms_id) else {
             return Err(KmsError {
@@ -192,14 +194,11 @@ impl Engine {
             .and_then(|()| {
                 self.keys[ix].decrypt(&blob, &table_key_aad(&self.tables[tx.0].context, tk))
             });
-        self.kms_call(
-            Some(tx),
-            KmsOp::Decrypt,
-            kms_id,
-            Caller::Service,
-            Some(blob.version),
-            result.as_ref().err().map(|e| e.code),
-            purpose,
+        self.log_kms(
+            KmsCallSpec::new(KmsOp::Decrypt, kms_id, Caller::Service, purpose)
+                .table(tx)
+                .version(blob.version)
+                .failed(result.as_ref().err().map(|e| e.code)),
         );
         result
     }
@@ -279,28 +278,20 @@ impl Engine {
             if let Err(e) =
                 key_rules::transition(self.key_facts(ix), key_op, self.key_rules(), &arn)
             {
-                self.kms_call(
-                    Some(tx),
-                    op,
-                    &key,
-                    Caller::Admin,
-                    None,
-                    Some(e.code),
-                    "admin action",
+                self.log_kms(
+                    KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminAction)
+                        .table(tx)
+                        .failed(e.code),
                 );
                 return self.refuse(cmd, ErrorCode::from_kms(e.code), Some(e.code), e.message);
             }
         }
         let revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(&key);
         if !active && revoked {
-            self.kms_call(
-                Some(tx),
-                op,
-                &key,
-                Caller::Admin,
-                None,
-                Some(KmsErrorCode::NotFoundException),
-                "admin action",
+            self.log_kms(
+                KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminAction)
+                    .table(tx)
+                    .failed(KmsErrorCode::NotFoundException),
             );
             return self.refuse(
                 cmd,
@@ -317,15 +308,7 @@ impl Engine {
                 "re-creating DynamoDB's grant is refused here (assumption grant_recreate = refused)".into(),
             );
         }
-        self.kms_call(
-            Some(tx),
-            op,
-            &key,
-            Caller::Admin,
-            None,
-            None,
-            "admin action: DynamoDB's grant for the table",
-        );
+        self.log_kms(KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminGrant).table(tx));
         self.tables[tx.0].grant_revoked_on = (!active).then(|| key.clone());
         self.emit(EventKind::GrantChanged {
             key,

@@ -237,6 +237,89 @@ impl Serialize for KmsOp {
     }
 }
 
+/// Why a KMS call was made: one name per reason, so behaviour never matches on words. The
+/// text is what the log and the JSON `purpose` field say.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Purpose {
+    /// CreateTable: DescribeKey and CreateGrant on the table's key.
+    TableCreation,
+    /// CreateTable: GenerateDataKey of the first table key.
+    FirstTableKey,
+    /// A call the administrator makes (DisableKey, RevokeGrant, ...).
+    AdminAction,
+    /// RevokeGrant / CreateGrant of DynamoDB's grant for a table.
+    AdminGrant,
+    /// UpdateTable: DescribeKey of the new key.
+    ValidateNewKey,
+    /// UpdateTable: DynamoDB's grant on the new key.
+    GrantOnNewKey,
+    /// UpdateTable: GenerateDataKey of the new table key.
+    NewTableKey,
+    /// The re-wrap job fetches the old table key.
+    RewrapUnwrap,
+    /// The re-wrap job fetches the new table key.
+    RewrapWrap,
+    /// A read or write fetches the table key (cache miss or refresh).
+    RequestTableKey,
+    /// RestoreTableFromBackup decrypts the backup's table key.
+    RestoreFromBackup,
+    /// RestoreTableFromBackup: DynamoDB's grant for the restored table.
+    RestoredTableGrant,
+    /// RestoreTableFromBackup: the restored table's new table key.
+    RestoredTableKey,
+    /// DynamoDB's background check of a table's key (the simulator's model).
+    BackgroundCheck,
+    /// DynamoDB's last try at the archive deadline (the simulator's model).
+    ArchiveCheck,
+    /// DynamoDB's last try before it drops a replica from its replication group.
+    RemovalCheck,
+    /// A write replicated to another copy of a global table.
+    Replication,
+}
+
+impl Purpose {
+    /// The words the log and the JSON `purpose` field use.
+    pub const fn text(self) -> &'static str {
+        match self {
+            Purpose::TableCreation => "table creation",
+            Purpose::FirstTableKey => "new table key T1",
+            Purpose::AdminAction => "admin action",
+            Purpose::AdminGrant => "admin action: DynamoDB's grant for the table",
+            Purpose::ValidateNewKey => "UpdateTable validates the new key",
+            Purpose::GrantOnNewKey => "grant for the table on the new key",
+            Purpose::NewTableKey => "new table key",
+            Purpose::RewrapUnwrap => "re-wrap: unwrap DEKs with the old table key",
+            Purpose::RewrapWrap => "re-wrap: wrap DEKs with the new table key",
+            Purpose::RequestTableKey => "table key for a request (cache miss or refresh)",
+            Purpose::RestoreFromBackup => "restore from a backup",
+            Purpose::RestoredTableGrant => "grant for the restored table",
+            Purpose::RestoredTableKey => "table key of the restored table",
+            Purpose::BackgroundCheck => "background check",
+            Purpose::ArchiveCheck => "archive deadline check",
+            Purpose::RemovalCheck => "replica removal check",
+            Purpose::Replication => "replicated write",
+        }
+    }
+
+    /// The simulator's model of how DynamoDB notices a key change, not a documented
+    /// CloudTrail event (marked so in the log).
+    pub const fn is_simulator_check(self) -> bool {
+        matches!(self, Purpose::BackgroundCheck | Purpose::ArchiveCheck)
+    }
+}
+
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
+    }
+}
+
+impl Serialize for Purpose {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.text())
+    }
+}
+
 /// The error a caller sees (`error` in a scenario's `expect`): DynamoDB's own errors, or the
 /// KMS error of a key action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
