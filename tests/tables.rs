@@ -199,3 +199,39 @@ fn every_table_is_on_screen_at_every_size() {
     assert!(large.contains("active · T1 of Sessions"), "{large}");
     assert!(large.contains("cache of Audit"), "{large}");
 }
+
+/// Events name the table they are about, passed explicitly: a key deleted under another
+/// table's re-wrap says which table's re-wrap can never finish.
+#[test]
+fn a_rewrap_that_can_never_finish_names_its_table() {
+    let world = TWO.replacen(
+        "title = \"two tables\"\n",
+        "title = \"two tables\"\n[assumptions]\nrewrap_per_dek = \"1h\"\n",
+        1,
+    );
+    let r = run(&format!(
+        r#"{world}
+[[step]]
+at = "1m"
+do = "change-table-key"
+table = "Audit"
+key = "kms-2"
+[[step]]
+at = "2m"
+do = "schedule-key-deletion"
+key = "kms-2"
+days = 7
+[[step]]
+at = "8d"
+do = "wait"
+"#
+    ));
+    let line = r
+        .engine()
+        .log()
+        .iter()
+        .map(rewrap::report::json_line)
+        .find(|l| l.contains("rewrap_cannot_finish"))
+        .expect("the re-wrap is cut off");
+    assert!(line.contains("\"table\":\"Audit\""), "{line}");
+}

@@ -71,25 +71,6 @@ pub(super) struct QueueEntry {
     pub(super) what: Scheduled,
 }
 
-impl Scheduled {
-    /// The table this work concerns, if any.
-    fn table(&self) -> Option<TableIx> {
-        match *self {
-            Scheduled::CacheExpiry { table, .. }
-            | Scheduled::ServiceKeyExpiry { table, .. }
-            | Scheduled::RewrapStep { table }
-            | Scheduled::DetectionCheck { table }
-            | Scheduled::ArchiveStart { table, .. }
-            | Scheduled::ArchiveComplete { table }
-            | Scheduled::ReplicaRemoval { table, .. } => Some(table),
-            Scheduled::KeyDeletion { .. }
-            | Scheduled::Rotation { .. }
-            | Scheduled::MaterialExpiry { .. }
-            | Scheduled::Propagated { .. } => None,
-        }
-    }
-}
-
 impl Engine {
     pub(super) fn schedule(&mut self, at: SimTime, what: Scheduled) {
         self.seq += 1;
@@ -110,9 +91,7 @@ impl Engine {
                 break;
             };
             self.now = self.now.max(entry.at);
-            self.acting = entry.what.table();
             self.handle(&entry.what);
-            self.acting = None;
         }
         self.now = self.now.max(t);
     }
@@ -152,11 +131,14 @@ impl Engine {
         {
             // Dropping `held` zeroizes the plaintext table key.
             let (principal, connection) = (e.principal.clone(), e.connection);
-            self.emit(EventKind::CacheExpired {
-                principal,
-                connection,
-                table_key: held.table_key,
-            });
+            self.emit(
+                Some(tx),
+                EventKind::CacheExpired {
+                    principal,
+                    connection,
+                    table_key: held.table_key,
+                },
+            );
         }
     }
 
@@ -184,7 +166,7 @@ impl Engine {
                         }
                     }
                     if expired {
-                        self.emit(EventKind::ServiceKeyExpired { table_key });
+                        self.emit(Some(tx), EventKind::ServiceKeyExpired { table_key });
                     }
                 }
             }
@@ -238,17 +220,20 @@ impl Engine {
                         self.rotate_automatically(key);
                     } else if !self.keys[key].is_deleted() {
                         let (id, state) = (self.keys[key].id.clone(), self.keys[key].state);
-                        self.emit(EventKind::KeyRotationDeferred { key: id, state });
+                        self.emit(None, EventKind::KeyRotationDeferred { key: id, state });
                     }
                 }
             }
             Scheduled::Propagated { key, change } => {
                 if self.keys[key].propagated(change) {
                     let id = self.keys[key].id.clone();
-                    self.emit(EventKind::KeyChangePropagated {
-                        key: id.clone(),
-                        state: self.keys[key].effective_state(),
-                    });
+                    self.emit(
+                        None,
+                        EventKind::KeyChangePropagated {
+                            key: id.clone(),
+                            state: self.keys[key].effective_state(),
+                        },
+                    );
                     self.key_changed(&id);
                 }
             }

@@ -155,15 +155,18 @@ impl Engine {
     /// Record a scenario step (or live action) in the log at the current time.
     /// Record a live (sandbox) action in the log at the current time.
     pub fn record_live(&mut self, number: usize, action: String) {
-        self.emit(EventKind::LiveAction { number, action });
+        self.emit(None, EventKind::LiveAction { number, action });
     }
 
     pub fn record_question(&mut self, step: usize, prompt: String, choices: Vec<String>) {
-        self.emit(EventKind::Question {
-            step,
-            prompt,
-            choices,
-        });
+        self.emit(
+            None,
+            EventKind::Question {
+                step,
+                prompt,
+                choices,
+            },
+        );
     }
 
     pub fn record_answer(
@@ -173,22 +176,26 @@ impl Engine {
         choices: Vec<String>,
         note: Option<String>,
     ) {
-        self.emit(EventKind::Answer {
-            step,
-            held,
-            choices,
-            note,
-        });
+        self.emit(
+            None,
+            EventKind::Answer {
+                step,
+                held,
+                choices,
+                note,
+            },
+        );
     }
 
     pub fn record_step(&mut self, step: usize, action: String, note: Option<String>) {
-        self.emit(EventKind::Step { step, action, note });
+        self.emit(None, EventKind::Step { step, action, note });
     }
 
-    pub(super) fn emit(&mut self, kind: EventKind) {
-        // With several tables, name the one being acted on (one table needs no name).
-        let table = self
-            .acting
+    /// Log an event about table `tx` (`None`: about a key, a step, the world), at the
+    /// current time.
+    pub(super) fn emit(&mut self, tx: Option<TableIx>, kind: EventKind) {
+        // With several tables, name the one it is about (one table needs no name).
+        let table = tx
             .filter(|_| self.tables.len() > 1)
             .and_then(|tx| self.tables.get(tx.0))
             .map(|t| std::sync::Arc::from(t.label().as_str()));
@@ -233,18 +240,21 @@ impl Engine {
             total.0 += 1;
             total.1 += u32::from(error_code.is_some());
         }
-        self.emit(EventKind::KmsCall(KmsCall {
-            event_name,
-            key: key.clone(),
-            user,
-            invoked_by: (!direct_admin).then_some(DYNAMODB_SERVICE),
-            encryption_context,
-            material_version,
-            error_code,
-            in_your_cloudtrail: !key.is_aws_owned(),
-            simulator_check: purpose.is_simulator_check(),
-            purpose,
-        }));
+        self.emit(
+            table,
+            EventKind::KmsCall(KmsCall {
+                event_name,
+                key: key.clone(),
+                user,
+                invoked_by: (!direct_admin).then_some(DYNAMODB_SERVICE),
+                encryption_context,
+                material_version,
+                error_code,
+                in_your_cloudtrail: !key.is_aws_owned(),
+                simulator_check: purpose.is_simulator_check(),
+                purpose,
+            }),
+        );
     }
 }
 

@@ -209,6 +209,7 @@ impl Engine {
         if self.tables[tx.0].is_archived_or_archiving() {
             let status = self.tables[tx.0].status;
             return self.refuse(
+                Some(tx),
                 cmd,
                 ErrorCode::TableArchived,
                 None,
@@ -217,6 +218,7 @@ impl Engine {
         }
         if name == ARCHIVAL || self.backup_named(name).is_some() {
             return self.refuse(
+                Some(tx),
                 cmd,
                 ErrorCode::Validation,
                 None,
@@ -227,6 +229,7 @@ impl Engine {
             || self.world_deks() + self.tables[tx.0].deks.len() > MAX_DEKS
         {
             return self.refuse(
+                Some(tx),
                 cmd,
                 ErrorCode::LimitExceeded,
                 None,
@@ -241,11 +244,14 @@ impl Engine {
             t.region, t.account, t.name, name
         );
         let backup = self.snapshot(tx, name, arn, false);
-        self.emit(EventKind::BackupCreated {
-            backup: name.to_string(),
-            key: backup.key.clone(),
-            items: backup.items as u64,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::BackupCreated {
+                backup: name.to_string(),
+                key: backup.key.clone(),
+                items: backup.items as u64,
+            },
+        );
         self.backups.push(backup);
         RequestResult::Ok
     }

@@ -62,11 +62,14 @@ impl Engine {
         let now = self.now;
         let version = self.keys[key].rotate(now, &mut self.rng);
         let id = self.keys[key].id.clone();
-        self.emit(EventKind::KeyRotated {
-            key: id,
-            version,
-            on_demand: false,
-        });
+        self.emit(
+            None,
+            EventKind::KeyRotated {
+                key: id,
+                version,
+                on_demand: false,
+            },
+        );
         if let Some(r) = self.keys[key].rotation.as_mut() {
             r.next_at = now + SimDuration::from_days(u64::from(r.period_days));
             let due = r.next_at;
@@ -78,15 +81,21 @@ impl Engine {
         let from = self.keys[key].state;
         let versions = self.keys[key].destroy_material(self.now);
         let id = self.keys[key].id.clone();
-        self.emit(EventKind::KeyStateChanged {
-            key: id.clone(),
-            from,
-            to: self.keys[key].state,
-        });
-        self.emit(EventKind::KeyMaterialDestroyed {
-            key: id.clone(),
-            versions,
-        });
+        self.emit(
+            None,
+            EventKind::KeyStateChanged {
+                key: id.clone(),
+                from,
+                to: self.keys[key].state,
+            },
+        );
+        self.emit(
+            None,
+            EventKind::KeyMaterialDestroyed {
+                key: id.clone(),
+                versions,
+            },
+        );
         self.milestones.keys_deleted.push((id.clone(), self.now));
         // Every table whose current table key this key wrapped has lost its data now: each
         // says so (the milestone is the first table's, like the others).
@@ -97,10 +106,10 @@ impl Engine {
             if t == 0 && self.milestones.unrecoverable_from.is_none() {
                 self.milestones.unrecoverable_from = Some(self.now);
             }
-            let acting = self.acting;
-            self.acting = Some(TableIx(t));
-            self.emit(EventKind::DataUnrecoverable { key: id.clone() });
-            self.acting = acting;
+            self.emit(
+                Some(TableIx(t)),
+                EventKind::DataUnrecoverable { key: id.clone() },
+            );
         }
         for t in 0..self.tables.len() {
             if let Some(job) = self.tables[t].job.as_mut()
@@ -110,12 +119,15 @@ impl Engine {
                 job.cannot_finish = Some(id.clone());
                 let (done, total) = (job.done, job.total);
                 let new_key = job.new_kms == id;
-                self.emit(EventKind::RewrapCannotFinish {
-                    key: id.clone(),
-                    new_key,
-                    done,
-                    total,
-                });
+                self.emit(
+                    Some(TableIx(t)),
+                    EventKind::RewrapCannotFinish {
+                        key: id.clone(),
+                        new_key,
+                        done,
+                        total,
+                    },
+                );
             }
         }
         self.key_changed(&id);
@@ -124,6 +136,7 @@ impl Engine {
     /// A command naming a key that was never declared: NotFoundException.
     fn refuse_unknown_key(&mut self, cmd: &Command, key: &KmsKeyId) -> RequestResult {
         self.refuse(
+            None,
             cmd,
             ErrorCode::Kms(KmsErrorCode::NotFoundException),
             Some(KmsErrorCode::NotFoundException),
@@ -138,6 +151,7 @@ impl Engine {
         let kind = self.keys[ix].kind;
         if kind == KeyKind::AwsOwned {
             return self.refuse(
+                None,
                 cmd,
                 ErrorCode::Validation,
                 None,
@@ -152,6 +166,7 @@ impl Engine {
                     .failed(KmsErrorCode::AccessDeniedException),
             );
             return self.refuse(
+                None,
                 cmd,
                 ErrorCode::AccessDenied,
                 Some(KmsErrorCode::AccessDeniedException),
@@ -243,11 +258,14 @@ impl Engine {
         m.generation += 1;
         let key = self.keys[ix].id.clone();
         let from = self.keys[ix].state;
-        self.emit(EventKind::ImportedMaterialRemoved {
-            key,
-            expired,
-            pending_deletion: matches!(from, KeyState::PendingDeletion { .. }),
-        });
+        self.emit(
+            None,
+            EventKind::ImportedMaterialRemoved {
+                key,
+                expired,
+                pending_deletion: matches!(from, KeyState::PendingDeletion { .. }),
+            },
+        );
         if matches!(from, KeyState::Enabled | KeyState::Disabled) {
             self.change_key_state(ix, from, KeyState::PendingImport);
         }
@@ -265,7 +283,7 @@ impl Engine {
         m.expires_at = valid.map(|v| now + v);
         let (generation, expires_at) = (m.generation, m.expires_at);
         let key = self.keys[ix].id.clone();
-        self.emit(EventKind::KeyMaterialImported { key, expires_at });
+        self.emit(None, EventKind::KeyMaterialImported { key, expires_at });
         if let Some(at) = expires_at {
             self.schedule(
                 at,
@@ -291,7 +309,7 @@ impl Engine {
         let expires_at = valid.map(|v| now + v);
         m.new_material = Some(expires_at);
         let key = self.keys[ix].id.clone();
-        self.emit(EventKind::NewKeyMaterialImported { key, expires_at });
+        self.emit(None, EventKind::NewKeyMaterialImported { key, expires_at });
     }
 
     /// Key `ix` goes from `from` to `to`: the event, a deletion date, an overdue rotation on
@@ -301,11 +319,14 @@ impl Engine {
         let spreads = to != from && self.hold_view(ix);
         self.keys[ix].state = to;
         if to != from {
-            self.emit(EventKind::KeyStateChanged {
-                key: key.clone(),
-                from,
-                to,
-            });
+            self.emit(
+                None,
+                EventKind::KeyStateChanged {
+                    key: key.clone(),
+                    from,
+                    to,
+                },
+            );
         }
         if let KeyState::PendingDeletion { deletion_at } = to {
             self.schedule(deletion_at, Scheduled::KeyDeletion { key: ix });
@@ -354,11 +375,14 @@ impl Engine {
                 }
             }
         }
-        self.emit(EventKind::KeyRotated {
-            key: self.keys[ix].id.clone(),
-            version,
-            on_demand: true,
-        });
+        self.emit(
+            None,
+            EventKind::KeyRotated {
+                key: self.keys[ix].id.clone(),
+                version,
+                on_demand: true,
+            },
+        );
     }
 
     pub(super) fn set_permission(
@@ -373,6 +397,7 @@ impl Engine {
         };
         if self.keys[ix].kind == KeyKind::AwsOwned {
             return self.refuse(
+                None,
                 cmd,
                 ErrorCode::Validation,
                 None,
@@ -382,6 +407,7 @@ impl Engine {
         if self.keys[ix].is_deleted() {
             let arn = self.keys[ix].arn();
             return self.refuse(
+                None,
                 cmd,
                 ErrorCode::Kms(KmsErrorCode::NotFoundException),
                 Some(KmsErrorCode::NotFoundException),
@@ -401,11 +427,14 @@ impl Engine {
         if everyone.is_subset(set) && set.len() == everyone.len() {
             k.allow = None;
         }
-        self.emit(EventKind::PermissionChanged {
-            key: key.clone(),
-            principal: principal.clone(),
-            allowed,
-        });
+        self.emit(
+            None,
+            EventKind::PermissionChanged {
+                key: key.clone(),
+                principal: principal.clone(),
+                allowed,
+            },
+        );
         if spreads {
             self.queue_view(ix);
         }
@@ -435,16 +464,20 @@ impl Engine {
 
     pub(super) fn refuse(
         &mut self,
+        tx: Option<TableIx>,
         cmd: &Command,
         error: ErrorCode,
         kms_error: Option<KmsErrorCode>,
         message: String,
     ) -> RequestResult {
-        self.emit(EventKind::ActionRefused {
-            action: cmd.describe(),
-            error,
-            message: message.clone(),
-        });
+        self.emit(
+            tx,
+            EventKind::ActionRefused {
+                action: cmd.describe(),
+                error,
+                message: message.clone(),
+            },
+        );
         RequestResult::Error {
             error,
             kms_error,

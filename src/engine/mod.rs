@@ -104,9 +104,6 @@ pub struct Engine {
     key_changes: u64,
     /// KMS calls in your CloudTrail by (operation, key): (calls, failed).
     kms_totals: std::collections::BTreeMap<(KmsOp, KmsKeyId), (u32, u32)>,
-    /// The table being acted on (a request, a key change, its scheduled work), so events can
-    /// name it when there are several.
-    acting: Option<TableIx>,
     /// Version 2: on-demand and archival backups, in the order they were taken.
     backups: Vec<backup::Backup>,
 }
@@ -155,7 +152,6 @@ impl Engine {
             milestones: Milestones::default(),
             key_changes: 0,
             kms_totals: std::collections::BTreeMap::new(),
-            acting: None,
             backups: Vec::new(),
         };
         engine.announce_world(spec, TableKeyId(1));
@@ -235,7 +231,7 @@ impl Engine {
                     .any(|t| t.key == k.id || t.replicas.iter().any(|r| r.key == k.id));
             let rotation = k.rotation;
             if visible {
-                self.emit(created);
+                self.emit(None, created);
             }
             if let Some(r) = rotation {
                 self.schedule(
@@ -263,7 +259,6 @@ impl Engine {
         }
         for i in 0..self.tables.len() {
             let tx = Some(TableIx(i));
-            self.acting = tx;
             let t = &self.tables[i];
             let kms_id = t.current_kms_key().clone();
             let (name, deks, items) = (t.name.clone(), t.deks.len() as u32, t.items.len() as u64);
@@ -295,15 +290,17 @@ impl Engine {
                 .table(tx)
                 .version(1),
             );
-            self.emit(EventKind::TableCreated {
-                table: name,
-                key: kms_id,
-                table_key: t1,
-                deks,
-                items,
-            });
+            self.emit(
+                tx,
+                EventKind::TableCreated {
+                    table: name,
+                    key: kms_id,
+                    table_key: t1,
+                    deks,
+                    items,
+                },
+            );
         }
-        self.acting = None;
     }
 
     // ----- queries -------------------------------------------------------------------------

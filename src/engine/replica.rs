@@ -106,24 +106,24 @@ impl Engine {
     /// still in the group and usable now. A copy whose key fails becomes inaccessible (its
     /// first failed call) and misses the write, as does one already inaccessible.
     pub(super) fn replicate_write(&mut self, from: TableIx, item: ItemId) {
-        let acting = self.acting;
         for to in self.replication_targets(from) {
-            self.acting = Some(to);
             let region = self.tables[to.0].region.clone();
             let delivered =
                 self.tables[to.0].status == TableStatus::Active && self.apply_replicated(to, item);
             if delivered {
-                self.emit(EventKind::ItemReplicated { region, item });
+                self.emit(Some(to), EventKind::ItemReplicated { region, item });
             } else {
                 let status = self.tables[to.0].status;
-                self.emit(EventKind::ReplicationMissed {
-                    region,
-                    item,
-                    status,
-                });
+                self.emit(
+                    Some(to),
+                    EventKind::ReplicationMissed {
+                        region,
+                        item,
+                        status,
+                    },
+                );
             }
         }
-        self.acting = acting;
     }
 
     /// Seal `item` into copy `to` under its own DEK, its table key from DynamoDB's cache or a
@@ -223,10 +223,13 @@ impl Engine {
         self.tables[tx.0].removed_at = Some(self.now);
         self.tables[tx.0].replication_key = None;
         let region = self.tables[tx.0].region.clone();
-        self.emit(EventKind::ReplicaRemoved {
-            region,
-            inaccessible_for: self.assumptions.replica_removal_after,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::ReplicaRemoved {
+                region,
+                inaccessible_for: self.assumptions.replica_removal_after,
+            },
+        );
     }
 }
 

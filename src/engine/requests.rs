@@ -31,10 +31,7 @@ impl Engine {
         } else {
             TableIx::FIRST
         };
-        let table_scoped = cmd.acts_on_table();
-        self.acting = table_scoped.then_some(tx);
         let result = self.apply_now(tx, cmd);
-        self.acting = None;
         self.advance_to(self.now);
         result
     }
@@ -42,7 +39,7 @@ impl Engine {
     /// A step named a table (or a region of it) that does not exist now: DynamoDB's
     /// `TableNotFoundException` (a restore that failed leaves its `to` unmade).
     pub fn refuse_missing_table(&mut self, cmd: &Command, message: String) -> RequestResult {
-        self.refuse(cmd, ErrorCode::TableNotFound, None, message)
+        self.refuse(None, cmd, ErrorCode::TableNotFound, None, message)
     }
 
     pub(super) fn apply_now(&mut self, tx: TableIx, cmd: &Command) -> RequestResult {
@@ -263,27 +260,30 @@ impl Engine {
             }
         }
         let (item, dek) = (target.map(|t| t.0), target.map(|t| t.1));
-        self.emit(if write {
-            EventKind::ItemWritten {
-                principal,
-                connection,
-                item,
-                dek,
-                table_key,
-                cache,
-                result,
-            }
-        } else {
-            EventKind::ItemRead {
-                principal,
-                connection,
-                item,
-                dek,
-                table_key,
-                cache,
-                result,
-            }
-        });
+        self.emit(
+            Some(tx),
+            if write {
+                EventKind::ItemWritten {
+                    principal,
+                    connection,
+                    item,
+                    dek,
+                    table_key,
+                    cache,
+                    result,
+                }
+            } else {
+                EventKind::ItemRead {
+                    principal,
+                    connection,
+                    item,
+                    dek,
+                    table_key,
+                    cache,
+                    result,
+                }
+            },
+        );
     }
 
     /// KMS Decrypt of the table key as the connection's principal; fills the cache entry.
@@ -343,12 +343,15 @@ impl Engine {
                         generation,
                     },
                 );
-                self.emit(EventKind::CacheFilled {
-                    principal,
-                    connection,
-                    table_key: tk,
-                    expires_at,
-                });
+                self.emit(
+                    Some(tx),
+                    EventKind::CacheFilled {
+                        principal,
+                        connection,
+                        table_key: tk,
+                        expires_at,
+                    },
+                );
                 // With its grant revoked the table stays inaccessible until DynamoDB's own
                 // check succeeds again (a principal's Decrypt is not DynamoDB's).
                 if self.tables[tx.0].grant_revoked_on.is_none() {

@@ -25,6 +25,9 @@ impl Engine {
         to: &str,
         key: Option<&KmsKeyId>,
     ) -> RequestResult {
+        // A restore of the table's archival backup acts on the table; one of a named backup
+        // does not (the backup names its own table).
+        let named = cmd.acts_on_table().then_some(tx);
         let found = if name == ARCHIVAL {
             self.archival_backup_of(tx).cloned()
         } else {
@@ -39,10 +42,11 @@ impl Engine {
             } else {
                 format!("no backup named {name}")
             };
-            return self.refuse(cmd, ErrorCode::BackupNotFound, None, message);
+            return self.refuse(named, cmd, ErrorCode::BackupNotFound, None, message);
         };
         if self.find_table(to).is_some() {
             return self.refuse(
+                named,
                 cmd,
                 ErrorCode::TableAlreadyExists,
                 None,
@@ -54,6 +58,7 @@ impl Engine {
             || self.world_deks() + b.deks.len() > MAX_DEKS
         {
             return self.refuse(
+                named,
                 cmd,
                 ErrorCode::LimitExceeded,
                 None,
@@ -67,6 +72,7 @@ impl Engine {
         match self.key(&target) {
             None => {
                 return self.refuse(
+                    named,
                     cmd,
                     ErrorCode::Validation,
                     None,
@@ -75,6 +81,7 @@ impl Engine {
             }
             Some(k) if !target.is_aws_owned() && k.region != region => {
                 return self.refuse(
+                    named,
                     cmd,
                     ErrorCode::Validation,
                     None,
@@ -90,14 +97,12 @@ impl Engine {
         let mut plains: Vec<(TableKeyId, KeyBytes)> = Vec::with_capacity(b.table_keys.len());
         // DynamoDB's calls for the restore carry the backup's table (its encryption context):
         // the log names that table.
-        let acting = self.acting;
-        self.acting = Some(b.source);
         for tk in &b.table_keys {
             match self.backup_decrypt(&b, tk) {
                 Ok(p) => plains.push((tk.id, p)),
                 Err((code, message)) => {
-                    self.acting = acting;
                     return self.refuse(
+                        named,
                         cmd,
                         ErrorCode::AccessDenied,
                         Some(code),
@@ -106,8 +111,7 @@ impl Engine {
                 }
             }
         }
-        self.acting = acting;
-        self.build_restored(cmd, &b, &plains, to, &target, &region)
+        self.build_restored(named, cmd, &b, &plains, to, &target, &region)
     }
 
     /// Decrypt one of the backup's table keys as DynamoDB, logged like any of its calls.
@@ -141,8 +145,10 @@ impl Engine {
 
     /// The restored table: T1 from GenerateDataKey under `target`, the backup's DEKs re-wrapped
     /// under it and its items re-sealed under the new table's name.
+    #[allow(clippy::too_many_arguments)] // the restore's inputs, each used once
     fn build_restored(
         &mut self,
+        named: Option<TableIx>,
         cmd: &Command,
         b: &Backup,
         plains: &[(TableKeyId, KeyBytes)],
@@ -156,6 +162,7 @@ impl Engine {
         let t1 = TableKeyId(1);
         let Some(kix) = self.key_ix(target) else {
             return self.refuse(
+                named,
                 cmd,
                 ErrorCode::Validation,
                 None,
@@ -184,6 +191,7 @@ impl Engine {
                     .failed(e.code),
                 );
                 return self.refuse(
+                    named,
                     cmd,
                     ErrorCode::AccessDenied,
                     Some(e.code),
@@ -193,7 +201,7 @@ impl Engine {
         };
         let table_id = format!("{to}-{:08x}", rand::Rng::next_u32(&mut self.rng));
         let Some((deks, items)) = self.reseal(b, plains, &new_plain, &table_id, to) else {
-            return self.broken(cmd);
+            return self.broken(named, cmd);
         };
         drop(new_plain);
         let mut table = Table::new(
@@ -231,8 +239,6 @@ impl Engine {
         target: &KmsKeyId,
         version: u32,
     ) {
-        let acting = self.acting;
-        self.acting = Some(new_tx);
         self.log_kms(
             KmsCallSpec::new(
                 KmsOp::CreateGrant,
@@ -252,14 +258,16 @@ impl Engine {
             .table(new_tx)
             .version(version),
         );
-        self.emit(EventKind::TableRestored {
-            backup: b.name.clone(),
-            from_table: b.table_name.clone(),
-            to: to.to_string(),
-            key: target.clone(),
-            items: b.items as u64,
-        });
-        self.acting = acting;
+        self.emit(
+            Some(new_tx),
+            EventKind::TableRestored {
+                backup: b.name.clone(),
+                from_table: b.table_name.clone(),
+                to: to.to_string(),
+                key: target.clone(),
+                items: b.items as u64,
+            },
+        );
     }
 
     /// The backup's DEKs re-wrapped under the restored table's new table key, and its items
@@ -329,8 +337,9 @@ impl Engine {
 
     /// A stored ciphertext failed its integrity check during a restore (never in a healthy
     /// world: only a tampered backup gets here).
-    fn broken(&mut self, cmd: &Command) -> RequestResult {
+    fn broken(&mut self, named: Option<TableIx>, cmd: &Command) -> RequestResult {
         self.refuse(
+            named,
             cmd,
             ErrorCode::InternalServerError,
             None,

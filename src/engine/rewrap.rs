@@ -6,7 +6,7 @@ use super::audit::KmsCallSpec;
 use super::crypto::{self};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{DekId, KmsKeyId, TableKeyId};
-use super::kms::{KeyState, KmsErrorCode};
+use super::kms::{KeyState, KmsBlob, KmsErrorCode};
 use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};
@@ -35,16 +35,20 @@ impl Engine {
     /// UpdateTable refused: the event and what the caller sees.
     fn reject_update(
         &mut self,
+        tx: TableIx,
         target: &KmsKeyId,
         error: ErrorCode,
         kms_error: Option<KmsErrorCode>,
         message: String,
     ) -> RequestResult {
-        self.emit(EventKind::TableUpdateRejected {
-            to_key: target.clone(),
-            error,
-            message: message.clone(),
-        });
+        self.emit(
+            Some(tx),
+            EventKind::TableUpdateRejected {
+                to_key: target.clone(),
+                error,
+                message: message.clone(),
+            },
+        );
         RequestResult::Error {
             error,
             kms_error,
@@ -63,7 +67,7 @@ impl Engine {
             key: target.clone(),
         };
         let reject = |this: &mut Self, error: ErrorCode, message: String| {
-            Err(this.reject_update(target, error, None, message))
+            Err(this.reject_update(tx, target, error, None, message))
         };
         if self.tables[tx.0].is_archived_or_archiving() {
             return reject(
@@ -81,6 +85,7 @@ impl Engine {
         }
         let Some(tix) = self.key_ix(target) else {
             return Err(self.refuse(
+                Some(tx),
                 &cmd,
                 ErrorCode::Validation,
                 None,
@@ -121,6 +126,7 @@ impl Engine {
             );
             if deleted {
                 return Err(self.reject_update(
+                    tx,
                     target,
                     ErrorCode::Validation,
                     Some(KmsErrorCode::NotFoundException),
@@ -155,16 +161,22 @@ impl Engine {
         let from_tk = self.tables[tx.0].current;
         let old_kms = self.tables[tx.0].current_kms_key().clone();
         let new_tk = TableKeyId(self.tables[tx.0].table_keys.len() as u32 + 1);
-        self.emit(EventKind::TableUpdateAccepted {
-            from_key: old_kms.clone(),
-            to_key: target.clone(),
-            new_table_key: new_tk,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::TableUpdateAccepted {
+                from_key: old_kms.clone(),
+                to_key: target.clone(),
+                new_table_key: new_tk,
+            },
+        );
         self.tables[tx.0].sse = SseStatus::Updating;
-        self.emit(EventKind::SseStatusChanged {
-            from: SseStatus::Enabled,
-            to: SseStatus::Updating,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::SseStatusChanged {
+                from: SseStatus::Enabled,
+                to: SseStatus::Updating,
+            },
+        );
         self.log_kms(
             KmsCallSpec::new(
                 KmsOp::CreateGrant,
@@ -174,39 +186,13 @@ impl Engine {
             )
             .table(tx),
         );
-        let generated = self.keys[tix].generate_data_key(
-            &mut self.rng,
-            &table_key_aad(&self.tables[tx.0].context, new_tk),
-        );
-        let version = self.keys[tix].current_version();
-        let (plain, blob) = match generated {
+        let (plain, blob) = match self.generate_new_table_key(tx, tix, target, new_tk) {
             Ok(g) => g,
-            Err(e) => {
-                self.log_kms(
-                    KmsCallSpec::new(
-                        KmsOp::GenerateDataKey,
-                        target,
-                        Caller::Service,
-                        Purpose::NewTableKey,
-                    )
-                    .table(tx)
-                    .version(version)
-                    .failed(e.code),
-                );
+            Err(message) => {
                 self.tables[tx.0].sse = SseStatus::Enabled;
-                return self.reject_update(target, ErrorCode::Validation, None, e.message);
+                return self.reject_update(tx, target, ErrorCode::Validation, None, message);
             }
         };
-        self.log_kms(
-            KmsCallSpec::new(
-                KmsOp::GenerateDataKey,
-                target,
-                Caller::Service,
-                Purpose::NewTableKey,
-            )
-            .table(tx)
-            .version(version),
-        );
         self.tables[tx.0].table_keys.push(TableKey {
             id: new_tk,
             kms_key: target.clone(),
@@ -242,13 +228,50 @@ impl Engine {
                 fetched_at: self.now,
             },
         );
-        self.emit(EventKind::RewrapStarted {
-            from: from_tk,
-            to: new_tk,
-            deks: total,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::RewrapStarted {
+                from: from_tk,
+                to: new_tk,
+                deks: total,
+            },
+        );
         self.job_progress(tx, false);
         RequestResult::Ok
+    }
+
+    /// GenerateDataKey of the new table key `new_tk` under key `tix` (`target`), logged; the
+    /// KMS error's message if KMS refuses.
+    fn generate_new_table_key(
+        &mut self,
+        tx: TableIx,
+        tix: usize,
+        target: &KmsKeyId,
+        new_tk: TableKeyId,
+    ) -> Result<(crypto::KeyBytes, KmsBlob), String> {
+        let generated = self.keys[tix].generate_data_key(
+            &mut self.rng,
+            &table_key_aad(&self.tables[tx.0].context, new_tk),
+        );
+        let version = self.keys[tix].current_version();
+        let call = KmsCallSpec::new(
+            KmsOp::GenerateDataKey,
+            target,
+            Caller::Service,
+            Purpose::NewTableKey,
+        )
+        .table(tx)
+        .version(version);
+        match generated {
+            Ok(g) => {
+                self.log_kms(call);
+                Ok(g)
+            }
+            Err(e) => {
+                self.log_kms(call.failed(e.code));
+                Err(e.message)
+            }
+        }
     }
 
     /// Make sure the job holds a fresh plaintext of one of its table keys; fetch it if not.
@@ -323,7 +346,7 @@ impl Engine {
             if let Some(stall) = job.stalled.take() {
                 let (done, total) = (job.done, job.total);
                 let _ = stall;
-                self.emit(EventKind::RewrapResumed { done, total });
+                self.emit(Some(tx), EventKind::RewrapResumed { done, total });
             }
             if rewrap_one {
                 self.rewrap_next_dek(tx);
@@ -364,12 +387,15 @@ impl Engine {
         }
         let (done, total, old_kms) = (job.done, job.total, job.old_kms.clone());
         if first {
-            self.emit(EventKind::RewrapStalled {
-                key: key.clone(),
-                kms_error: code,
-                done,
-                total,
-            });
+            self.emit(
+                Some(tx),
+                EventKind::RewrapStalled {
+                    key: key.clone(),
+                    kms_error: code,
+                    done,
+                    total,
+                },
+            );
         }
         // A key failure on the old key, or DynamoDB's revoked grant on it, makes the table
         // inaccessible (its own call failed).
@@ -423,15 +449,18 @@ impl Engine {
             }
         } else {
             job.logged = done;
-            self.emit(EventKind::DekRewrapped {
-                dek: id,
-                from,
-                to,
-                done,
-                total,
-                before,
-                after,
-            });
+            self.emit(
+                Some(tx),
+                EventKind::DekRewrapped {
+                    dek: id,
+                    from,
+                    to,
+                    done,
+                    total,
+                    before,
+                    after,
+                },
+            );
         }
     }
 
@@ -453,7 +482,7 @@ impl Engine {
             total: job.total,
         };
         job.logged = job.done;
-        self.emit(event);
+        self.emit(Some(tx), event);
     }
 
     pub(super) fn complete_job(&mut self, tx: TableIx) {
@@ -470,19 +499,28 @@ impl Engine {
         self.tables[tx.0].current = job.to;
         self.tables[tx.0].table_key_mut(job.from).retired_at = Some(self.now);
         self.tables[tx.0].sse = SseStatus::Enabled;
-        self.emit(EventKind::TableKeySwitched {
-            from: job.from,
-            to: job.to,
-            key: job.new_kms.clone(),
-        });
-        self.emit(EventKind::SseStatusChanged {
-            from: SseStatus::Updating,
-            to: SseStatus::Enabled,
-        });
-        self.emit(EventKind::TableKeyRetired {
-            table_key: job.from,
-            key: job.old_kms.clone(),
-        });
+        self.emit(
+            Some(tx),
+            EventKind::TableKeySwitched {
+                from: job.from,
+                to: job.to,
+                key: job.new_kms.clone(),
+            },
+        );
+        self.emit(
+            Some(tx),
+            EventKind::SseStatusChanged {
+                from: SseStatus::Updating,
+                to: SseStatus::Enabled,
+            },
+        );
+        self.emit(
+            Some(tx),
+            EventKind::TableKeyRetired {
+                table_key: job.from,
+                key: job.old_kms.clone(),
+            },
+        );
         // `job` drops here: the service-held plaintexts of both table keys are zeroized.
     }
 }

@@ -20,7 +20,7 @@ impl Engine {
         let from = self.tables[tx.0].status;
         if from != to {
             self.tables[tx.0].status = to;
-            self.emit(EventKind::TableStatusChanged { from, to, reason });
+            self.emit(Some(tx), EventKind::TableStatusChanged { from, to, reason });
         }
     }
 
@@ -68,10 +68,13 @@ impl Engine {
     pub(super) fn start_archive(&mut self, tx: TableIx) {
         self.log_rewrapped_range(tx);
         if let Some(job) = self.tables[tx.0].job.take() {
-            self.emit(EventKind::RewrapAbandoned {
-                done: job.done,
-                total: job.total,
-            });
+            self.emit(
+                Some(tx),
+                EventKind::RewrapAbandoned {
+                    done: job.done,
+                    total: job.total,
+                },
+            );
         }
         self.set_status(
             tx,
@@ -95,10 +98,13 @@ impl Engine {
             key: key.clone(),
             taken_at: self.now,
         };
-        self.emit(EventKind::ArchivalBackupTaken {
-            backup_arn: backup.arn.clone(),
-            key,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::ArchivalBackupTaken {
+                backup_arn: backup.arn.clone(),
+                key,
+            },
+        );
         // The archival backup is a backup like any other (aws-behaviour.md #45): restorable while the
         // table's last KMS key can be used (aws-behaviour.md #46, 47).
         let snapshot = self.snapshot(tx, super::backup::ARCHIVAL, backup.arn.clone(), true);
@@ -245,6 +251,7 @@ impl Engine {
         match self.key(&key).map(|k| k.kind) {
             Some(crate::engine::kms::KeyKind::AwsOwned) => {
                 return self.refuse(
+                    Some(tx),
                     cmd,
                     ErrorCode::Kms(KmsErrorCode::NotFoundException),
                     Some(KmsErrorCode::NotFoundException),
@@ -256,6 +263,7 @@ impl Engine {
             }
             Some(crate::engine::kms::KeyKind::AwsManaged) => {
                 return self.refuse(
+                    Some(tx),
                     cmd,
                     ErrorCode::AccessDenied,
                     Some(KmsErrorCode::AccessDeniedException),
@@ -283,7 +291,13 @@ impl Engine {
                         .table(tx)
                         .failed(e.code),
                 );
-                return self.refuse(cmd, ErrorCode::from_kms(e.code), Some(e.code), e.message);
+                return self.refuse(
+                    Some(tx),
+                    cmd,
+                    ErrorCode::from_kms(e.code),
+                    Some(e.code),
+                    e.message,
+                );
             }
         }
         let revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(&key);
@@ -294,6 +308,7 @@ impl Engine {
                     .failed(KmsErrorCode::NotFoundException),
             );
             return self.refuse(
+                Some(tx),
                 cmd,
                 ErrorCode::Kms(KmsErrorCode::NotFoundException),
                 Some(KmsErrorCode::NotFoundException),
@@ -302,6 +317,7 @@ impl Engine {
         }
         if active && !self.assumptions.grant_recreate {
             return self.refuse(
+                Some(tx),
                 cmd,
                 ErrorCode::AccessDenied,
                 None,
@@ -310,10 +326,13 @@ impl Engine {
         }
         self.log_kms(KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminGrant).table(tx));
         self.tables[tx.0].grant_revoked_on = (!active).then(|| key.clone());
-        self.emit(EventKind::GrantChanged {
-            key,
-            revoked: !active,
-        });
+        self.emit(
+            Some(tx),
+            EventKind::GrantChanged {
+                key,
+                revoked: !active,
+            },
+        );
         if !self.tables[tx.0].is_archived_or_archiving() {
             self.schedule(
                 self.now + self.assumptions.detection,
