@@ -89,3 +89,12 @@ fn an_older_presenter_without_focus_leaves_the_notes_on_the_first_table() {
     assert!(notes.ignored.is_empty(), "{:?}", notes.ignored);
     assert_eq!(notes.clock().whose.as_deref(), Some("Orders"));
 }
+
+#[test]
+fn a_focus_out_of_range_from_the_socket_is_the_first_table() {
+    let line = r#"{"type":"sync","v":1,"keep":0,"then":[],"talk_ms":0,"question":null,"focus":99}"#;
+    let s = Arc::new(scenario::load("shared-key-blast-radius").unwrap());
+    let mut notes = Notes::new(s).unwrap();
+    notes.take(line);
+    assert_eq!(notes.clock().whose.as_deref(), Some("Orders"));
+}

@@ -146,7 +146,7 @@ expect = { outcome = "error", error = "ValidationException" }
     assert_eq!(t.restored_from.as_deref(), Some("b1"));
     assert_ne!(t.table_id, e.tables()[0].table_id);
     for i in 0..13 {
-        let pt = e.audit_item_in(copy, ItemId(i), None).unwrap();
+        let pt = e.audit_item(copy, ItemId(i), None).unwrap();
         assert_eq!(pt, item_plaintext(ItemId(i)).as_bytes());
     }
     // The backup itself still decrypts through its own (old) chain.
@@ -239,8 +239,8 @@ expect = { outcome = "ok", replicas = { eu-west-1 = "active" } }
     assert!(!eu_t.items[13].is_absent());
     assert!(eu_t.items[14].is_absent());
     for i in [12u64, 13, 15] {
-        assert!(e.audit_item_in(eu, ItemId(i), None).is_ok(), "eu item {i}");
-        assert!(e.audit_item_in(TableIx::FIRST, ItemId(i), None).is_ok());
+        assert!(e.audit_item(eu, ItemId(i), None).is_ok(), "eu item {i}");
+        assert!(e.audit_item(TableIx::FIRST, ItemId(i), None).is_ok());
     }
     // Each copy has its own table key under its own KMS key.
     assert_eq!(eu_t.current_kms_key().as_str(), "kms-eu");

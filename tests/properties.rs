@@ -109,7 +109,7 @@ fn expected_read_ok(e: &Engine, p: &PrincipalId, c: ConnectionId) -> bool {
         return false;
     }
     let entry = e
-        .cache_entries()
+        .cache_entries(rewrap::engine::table::TableIx::FIRST)
         .iter()
         .find(|x| &x.principal == p && x.connection == c)
         .unwrap();
@@ -137,7 +137,7 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
         }
     }
     let refresh = e.assumptions().cache_refresh;
-    for entry in e.cache_entries() {
+    for entry in e.cache_entries(rewrap::engine::table::TableIx::FIRST) {
         if let Some(h) = &entry.held {
             prop_assert!(
                 h.expires_at > e.now(),
@@ -166,9 +166,13 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
     prop_assert_eq!(counted, e.table().items.len() as u64);
     // Data integrity follows recoverability exactly.
     let n = e.table().items.len();
-    let recoverable = e.recoverable();
+    let recoverable = e.recoverable(rewrap::engine::table::TableIx::FIRST);
     for i in 0..n {
-        let r = e.audit_item(ItemId(i as u64), None);
+        let r = e.audit_item(
+            rewrap::engine::table::TableIx::FIRST,
+            ItemId(i as u64),
+            None,
+        );
         prop_assert_eq!(
             r.is_ok(),
             recoverable,
@@ -231,7 +235,7 @@ proptest! {
         if change_first {
             e.apply(&Command::ChangeTableKey { key: KmsKeyId::new("kms-2") });
         }
-        prop_assert!(e.audit_item(ItemId(item), None).is_ok());
+        prop_assert!(e.audit_item(rewrap::engine::table::TableIx::FIRST, ItemId(item), None).is_ok());
         let tamper = match layer {
             0 => Tamper::TableKeyBlob(byte),
             1 => Tamper::TableKeyContext,
@@ -240,7 +244,7 @@ proptest! {
             4 => Tamper::ItemBlob(byte),
             _ => Tamper::ItemAad,
         };
-        prop_assert!(e.audit_item(ItemId(item), Some(tamper)).is_err(), "{:?} was not detected", tamper);
+        prop_assert!(e.audit_item(rewrap::engine::table::TableIx::FIRST, ItemId(item), Some(tamper)).is_err(), "{:?} was not detected", tamper);
     }
 }
 

@@ -52,7 +52,7 @@ fn state(app: &App) -> String {
     let e = app.runner().engine();
     let log: Vec<String> = e.log().iter().map(report::json_line).collect();
     let caches: Vec<String> = e
-        .cache_entries()
+        .cache_entries(rewrap::engine::table::TableIx::FIRST)
         .iter()
         .map(|c| {
             format!(
@@ -520,7 +520,13 @@ fn the_cache_row_tells_what_the_next_request_does() {
     let mut a = app("aws-managed-key");
     steps(&mut a, 6);
     let e = a.runner().engine();
-    let next = e.next_request(&"app".into(), ConnectionId(1)).unwrap();
+    let next = e
+        .next_request(
+            rewrap::engine::table::TableIx::FIRST,
+            &"app".into(),
+            ConnectionId(1),
+        )
+        .unwrap();
     assert!(
         matches!(
             next,

@@ -144,12 +144,12 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
     }
     for tx in 0..e.tables().len() {
         let t = &e.tables()[tx];
-        let recoverable = e.recoverable_in(TableIx(tx));
+        let recoverable = e.recoverable(TableIx(tx));
         for i in 0..t.items.len() {
             if t.items[i].is_absent() {
                 continue;
             }
-            let r = e.audit_item_in(TableIx(tx), ItemId(i as u64), None);
+            let r = e.audit_item(TableIx(tx), ItemId(i as u64), None);
             prop_assert_eq!(
                 r.is_ok(),
                 recoverable,

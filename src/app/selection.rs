@@ -26,7 +26,7 @@ impl App {
                 let len = self
                     .runner()
                     .engine()
-                    .cache_entries_in(self.table_focus())
+                    .cache_entries(self.table_focus())
                     .len();
                 self.cache.selected = list(self.cache.selected, len);
             }
@@ -88,7 +88,7 @@ impl App {
 
     /// The principal and connection of the selected cache row.
     pub fn selected_connection(&self) -> Option<(PrincipalId, ConnectionId)> {
-        let entries = self.runner().engine().cache_entries_in(self.table_focus());
+        let entries = self.runner().engine().cache_entries(self.table_focus());
         entries
             .get(self.cache.selected.min(entries.len().saturating_sub(1)))
             .map(|e| (e.principal.clone(), e.connection))

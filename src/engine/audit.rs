@@ -45,16 +45,9 @@ pub enum AuditError {
 }
 
 impl Engine {
-    /// Decrypt one item through the whole chain with the key material itself, bypassing
-    /// caches and permissions: "could anyone with access still read this?". `tamper` corrupts
-    /// one blob or AAD on the way, which must make the check fail.
-    pub fn audit_item(&self, id: ItemId, tamper: Option<Tamper>) -> Result<Vec<u8>, AuditError> {
-        self.audit_item_in(TableIx::FIRST, id, tamper)
-    }
-
     /// `audit_item` for table `tx` (any table: declared, a replica, restored). A write this
     /// copy never received is `NoSuchItem`.
-    pub fn audit_item_in(
+    pub fn audit_item(
         &self,
         tx: TableIx,
         id: ItemId,
@@ -140,7 +133,7 @@ impl Engine {
                 continue;
             }
             checked += 1;
-            match self.audit_item(ItemId(i as u64), None) {
+            match self.audit_item(TableIx::FIRST, ItemId(i as u64), None) {
                 Ok(_) => ok += 1,
                 Err(e) => {
                     if first_err.is_none() {

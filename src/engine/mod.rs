@@ -333,26 +333,17 @@ impl Engine {
     pub fn principals(&self) -> &[PrincipalSpec] {
         &self.principals
     }
-    pub fn cache_entries(&self) -> &[CacheEntry] {
-        self.cache_entries_in(TableIx::FIRST)
-    }
-    /// Table `tx`'s cache entries (the first table's if there is no such table).
-    pub fn cache_entries_in(&self, tx: TableIx) -> &[CacheEntry] {
-        &self.tables.get(tx.0).unwrap_or(&self.tables[0]).cache
+    /// Table `tx`'s cache entries.
+    pub fn cache_entries(&self, tx: TableIx) -> &[CacheEntry] {
+        &self.tables[tx.0].cache
     }
     pub fn milestones(&self) -> &Milestones {
         &self.milestones
     }
 
-    /// True while some sequence of user actions could still bring every item back: the key
-    /// material that wraps the table's current table key still exists.
-    pub fn recoverable(&self) -> bool {
-        self.recoverable_in(TableIx::FIRST)
-    }
-
     /// Is table `tx`'s data still recoverable (the material wrapping its current table key
     /// exists)?
-    pub fn recoverable_in(&self, tx: TableIx) -> bool {
+    pub fn recoverable(&self, tx: TableIx) -> bool {
         self.material_alive(self.tables[tx.0].current_kms_key())
     }
 

@@ -103,7 +103,7 @@ impl Engine {
         };
         self.tables[tx.0].cache[entry_ix].requests += 1;
         // The rule the panels read (`next_request`) decides what this request does.
-        let plan = self.next_request_in(tx, p, c);
+        let plan = self.next_request(tx, p, c);
         if matches!(plan, Some(NextRequest::TableArchived)) {
             let result = RequestResult::Error {
                 error: ErrorCode::TableArchived,
@@ -396,14 +396,8 @@ impl Engine {
             .then(|| start + (c.0 - 1) as usize)
     }
 
-    /// Time before this connection must re-fetch the current table key; `None` if it holds no
-    /// usable cached key (nothing cached, expired, or holding a replaced table key).
-    pub fn cached_time_left(&self, p: &PrincipalId, c: ConnectionId) -> Option<SimDuration> {
-        self.cached_time_left_in(TableIx::FIRST, p, c)
-    }
-
     /// Time left on the current table key cached for (p, c) on table `tx`.
-    pub fn cached_time_left_in(
+    pub fn cached_time_left(
         &self,
         tx: TableIx,
         p: &PrincipalId,
@@ -433,6 +427,7 @@ impl Engine {
     /// Would a request by `p` on connection `c` reach its item right now? (The rule the
     /// property tests check every read against: the same one requests follow.)
     pub fn chain_usable_for(&self, p: &PrincipalId, c: ConnectionId) -> bool {
-        self.next_request(p, c).is_some_and(|n| n.succeeds())
+        self.next_request(TableIx::FIRST, p, c)
+            .is_some_and(|n| n.succeeds())
     }
 }

@@ -92,7 +92,7 @@ fn every_item_decrypts_through_the_chain_at_start() {
     let (ok, checked, err) = e.audit_sample(1000);
     assert_eq!((ok, checked, err), (64, 64, None));
     assert_eq!(e.table().status, TableStatus::Active);
-    assert!(e.recoverable());
+    assert!(e.recoverable(crate::engine::table::TableIx::FIRST));
 }
 
 #[test]
@@ -108,7 +108,11 @@ fn cache_serves_reads_until_refresh_then_disabled_key_fails() {
     assert!(at(&mut e, mins(5) + SimDuration::from_secs(59), &read("app")).is_ok());
     assert_eq!(e.decrypt_calls_by(&"app".into()), 1);
     assert_eq!(
-        e.cached_time_left(&"app".into(), ConnectionId(1)),
+        e.cached_time_left(
+            crate::engine::table::TableIx::FIRST,
+            &"app".into(),
+            ConnectionId(1)
+        ),
         Some(SECOND)
     );
     // At exactly fetched + 5 min the entry has expired; the refetch fails.
@@ -119,7 +123,14 @@ fn cache_serves_reads_until_refresh_then_disabled_key_fails() {
         TableStatus::InaccessibleEncryptionCredentials
     );
     assert_eq!(e.table().inaccessible_since, Some(mins(6)));
-    assert_eq!(e.cached_time_left(&"app".into(), ConnectionId(1)), None);
+    assert_eq!(
+        e.cached_time_left(
+            crate::engine::table::TableIx::FIRST,
+            &"app".into(),
+            ConnectionId(1)
+        ),
+        None
+    );
 }
 
 #[test]
@@ -140,7 +151,7 @@ fn detection_without_traffic_then_archive_after_seven_days() {
     e.advance_to(mins(10) + SimDuration::from_days(7) + HOUR);
     assert_eq!(e.table().status, TableStatus::Archived);
     assert!(
-        e.recoverable(),
+        e.recoverable(crate::engine::table::TableIx::FIRST),
         "disabled, not deleted: the backup can be restored"
     );
     let r = e.apply(&read("app"));
@@ -212,7 +223,7 @@ fn key_change_rewraps_every_dek_and_items_never_change() {
     assert!(e.key(&"kms-1".into()).unwrap().is_deleted());
     assert_eq!(e.key(&"kms-1".into()).unwrap().live_versions(), 0);
     assert!(e.apply(&read("app")).is_ok());
-    assert!(e.recoverable());
+    assert!(e.recoverable(crate::engine::table::TableIx::FIRST));
     assert_eq!(e.audit_sample(100).0, 64);
 }
 
@@ -261,12 +272,15 @@ fn deleting_the_current_key_makes_data_unrecoverable() {
     let r = at(&mut e, mins(1), &read("app"));
     assert_eq!(kms_error(&r), Some(KmsErrorCode::KmsInvalidStateException));
     e.advance_to(SimTime::ZERO + SimDuration::from_days(7));
-    assert!(!e.recoverable());
+    assert!(!e.recoverable(crate::engine::table::TableIx::FIRST));
     assert_eq!(
         e.milestones().unrecoverable_from,
         Some(SimTime::ZERO + SimDuration::from_days(7))
     );
-    assert!(e.audit_item(ItemId(0), None).is_err());
+    assert!(
+        e.audit_item(crate::engine::table::TableIx::FIRST, ItemId(0), None)
+            .is_err()
+    );
     let r = e.apply(&Command::CancelKeyDeletion {
         key: "kms-1".into(),
     });

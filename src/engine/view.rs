@@ -173,17 +173,12 @@ impl UrgentClock {
 }
 
 impl Engine {
-    /// The most urgent clock of table `tx` (the first table if there is no such table).
+    /// The most urgent clock of table `tx`.
     pub fn urgent_clock(&self, tx: TableIx) -> UrgentClock {
-        let tx = if tx.0 < self.tables.len() {
-            tx
-        } else {
-            TableIx::FIRST
-        };
         UrgentClock {
-            countdown: self.countdowns_in(tx).into_iter().next(),
+            countdown: self.countdowns(tx).into_iter().next(),
             whose: (self.tables.len() > 1).then(|| self.tables[tx.0].label()),
-            recoverable: self.recoverable_in(tx),
+            recoverable: self.recoverable(tx),
             now: self.now,
         }
     }
@@ -209,14 +204,8 @@ impl Engine {
         }
     }
 
-    /// What the next request by `p` on connection `c` would do now (the one rule: requests
-    /// follow it, panels read it).
-    pub fn next_request(&self, p: &PrincipalId, c: ConnectionId) -> Option<NextRequest> {
-        self.next_request_in(TableIx::FIRST, p, c)
-    }
-
     /// What the next request on table `tx` by `p` on connection `c` would do now.
-    pub fn next_request_in(
+    pub fn next_request(
         &self,
         tx: TableIx,
         p: &PrincipalId,
@@ -241,21 +230,11 @@ impl Engine {
         })
     }
 
-    /// Every connection's cache of the first table, in declaration order.
-    pub fn cache_rows(&self) -> impl Iterator<Item = CacheRow> + '_ {
-        self.cache_rows_in(TableIx::FIRST)
-    }
-
     /// Every connection's cache of table `tx`, in declaration order.
-    pub fn cache_rows_in(&self, tx: TableIx) -> impl Iterator<Item = CacheRow> + '_ {
-        let tx = if tx.0 < self.tables.len() {
-            tx
-        } else {
-            TableIx::FIRST
-        };
+    pub fn cache_rows(&self, tx: TableIx) -> impl Iterator<Item = CacheRow> + '_ {
         self.tables[tx.0].cache.iter().map(move |e| {
             let next = self
-                .next_request_in(tx, &e.principal, e.connection)
+                .next_request(tx, &e.principal, e.connection)
                 .unwrap_or(NextRequest::TableArchived);
             let held = e.held.as_ref().map(|h| (h.table_key, h.expires_at));
             CacheRow {
@@ -276,13 +255,8 @@ impl Engine {
         })
     }
 
-    /// The first table's key-change quota now (aws-behaviour.md #32).
-    pub fn quota(&self) -> QuotaView {
-        self.quota_in(TableIx::FIRST)
-    }
-
     /// Table `tx`'s key-change quota now (aws-behaviour.md #32).
-    pub fn quota_in(&self, tx: TableIx) -> QuotaView {
+    pub fn quota(&self, tx: TableIx) -> QuotaView {
         let q = &self.tables[tx.0].quota;
         let created = self.tables[tx.0].created_at;
         let window = self.now.since(created).as_millis() / DAY.as_millis();
@@ -309,21 +283,10 @@ impl Engine {
         }
     }
 
-    /// The clocks that change an outcome, soonest first: cache copies whose next fetch would
-    /// fail, the archive deadline, key deletions.
-    pub fn countdowns(&self) -> Vec<Countdown> {
-        self.countdowns_in(TableIx::FIRST)
-    }
-
     /// `countdowns` for table `tx` (its caches, its archive, its leaving the replication group).
-    pub fn countdowns_in(&self, tx: TableIx) -> Vec<Countdown> {
-        let tx = if tx.0 < self.tables.len() {
-            tx
-        } else {
-            TableIx::FIRST
-        };
+    pub fn countdowns(&self, tx: TableIx) -> Vec<Countdown> {
         let mut out: Vec<Countdown> = self
-            .cache_rows_in(tx)
+            .cache_rows(tx)
             // Only a cached copy of the current table key counts: one of a replaced key no
             // longer serves requests (the next one fetches at once).
             .filter(|r| matches!(r.next, NextRequest::FromCache { .. }))

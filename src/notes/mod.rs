@@ -463,7 +463,9 @@ impl Notes {
     /// The clock the presenter's screen shows: the most urgent countdown of the table its
     /// panels follow (the read model's one computation).
     pub fn clock(&self) -> crate::engine::view::UrgentClock {
-        let tx = crate::engine::table::TableIx(self.focus.unwrap_or(0));
+        // The presenter's word is checked: a table this world does not have is the first.
+        let tables = self.runner.engine().tables().len();
+        let tx = crate::engine::table::TableIx(self.focus.filter(|f| *f < tables).unwrap_or(0));
         self.runner.engine().urgent_clock(tx)
     }
 

@@ -118,7 +118,7 @@ impl Summary {
                         t.label(),
                         t.status.aws_name(),
                         t.current_kms_key().to_string(),
-                        engine.recoverable_in(crate::engine::table::TableIx(i)),
+                        engine.recoverable(crate::engine::table::TableIx(i)),
                         t.inaccessible_since,
                     )
                 })
@@ -161,7 +161,7 @@ impl Summary {
             sse: t.sse.to_string(),
             table_key: t.current.to_string(),
             wrapped_by: t.current_kms_key().to_string(),
-            recoverable: engine.recoverable(),
+            recoverable: engine.recoverable(crate::engine::table::TableIx::FIRST),
             chain: (ok, checked, first_err.map(|e| e.to_string())),
             kms_calls,
             by_principal: engine

@@ -224,7 +224,7 @@ impl CheckKind {
             (CheckKind::Cached(p, left), _) => match target.copy {
                 Some(copy) => {
                     // Compared at whole-second precision, as the file writes it.
-                    let now = engine.cached_time_left_in(copy, p, ConnectionId(1));
+                    let now = engine.cached_time_left(copy, p, ConnectionId(1));
                     compare(
                         &left.map(SimDuration::as_secs),
                         &now.map(SimDuration::as_secs),
@@ -241,7 +241,7 @@ impl CheckKind {
             }
             (CheckKind::Recoverable(r), Some(_)) => {
                 let tx = target.table.unwrap_or(TableIx::FIRST);
-                compare(r, &engine.recoverable_in(tx), ToString::to_string)
+                compare(r, &engine.recoverable(tx), ToString::to_string)
             }
             (CheckKind::Grant(revoked), Some(t)) => {
                 let now = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());

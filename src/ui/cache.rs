@@ -124,7 +124,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus == Focus::Cache;
     let e = app.runner().engine();
     let tx = app.table_focus();
-    let count = e.cache_entries_in(tx).len();
+    let count = e.cache_entries(tx).len();
     // With several tables the panel shows the focused table's connections: say which.
     let of = if e.tables().len() > 1 {
         format!(" of {}", app.focused_table().label())
@@ -195,14 +195,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let offset = selected.saturating_sub(room.saturating_sub(1));
     // One label width for every row, so the columns line up (`app#1` next to `fanout#10`).
     let label_w = e
-        .cache_entries_in(tx)
+        .cache_entries(tx)
         .iter()
         .map(|c| c.principal.as_str().chars().count() + 1 + digits(c.connection.0))
         .max()
         .unwrap_or(8)
         .clamp(8, 24);
     // Only the visible rows are built (thousands of connections cost nothing off screen).
-    for (i, entry) in e.cache_rows_in(tx).enumerate().skip(offset).take(room) {
+    for (i, entry) in e.cache_rows(tx).enumerate().skip(offset).take(room) {
         let width = inner.width as usize;
         let spans: Vec<Span> = super::fit_parts(row(app, &entry, width, label_w), width)
             .into_iter()

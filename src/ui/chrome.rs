@@ -346,7 +346,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         .map(|k| k.id.as_str().len())
         .max()
         .unwrap_or(6)
-        + e.cache_entries()
+        + e.cache_entries(crate::engine::table::TableIx::FIRST)
             .iter()
             .map(|c| c.principal.as_str().len() + 6)
             .max()

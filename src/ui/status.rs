@@ -120,7 +120,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
         )]);
     }
     out.extend(backups(app));
-    if e.recoverable_in(app.table_focus()) {
+    if e.recoverable(app.table_focus()) {
         out.push(vec![
             ("Recoverable: ".into(), Tone::Dim),
             ("yes".into(), Tone::Ok),
@@ -353,7 +353,7 @@ fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
         ]);
     }
     if !app.focused_table().quota.changes.is_empty() {
-        let q = e.quota_in(app.table_focus());
+        let q = e.quota(app.table_focus());
         let next = if q.next_allowed <= e.now() {
             "next: now".to_string()
         } else {
@@ -413,7 +413,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen_height: u16, theme: T
 /// An inaccessible copy of a global table: when it leaves the replication group (aws-behaviour.md #51).
 fn replica_clock(app: &App, out: &mut Vec<Vec<(String, Tone)>>) {
     let e = app.runner().engine();
-    for c in e.countdowns_in(app.table_focus()) {
+    for c in e.countdowns(app.table_focus()) {
         if let crate::engine::view::Countdown::ReplicaRemoval { region, at } = c {
             out.push(vec![(
                 format!(
