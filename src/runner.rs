@@ -88,8 +88,8 @@ pub fn observe(engine: &Engine, tx: Option<TableIx>, result: &RequestResult) -> 
     let Some(t) = tx.and_then(|tx| engine.tables().get(tx.0)) else {
         return v;
     };
-    v.push(CheckKind::Table(t.status));
-    v.push(CheckKind::Sse(t.sse));
+    v.push(CheckKind::Table(t.status()));
+    v.push(CheckKind::Sse(t.sse()));
     v.push(CheckKind::WrappedBy(t.current_kms_key().clone()));
     v
 }
@@ -404,7 +404,7 @@ impl Runner {
         if cmd.acts_on_table() {
             match &at.table {
                 Some(t) => action = format!("{action} on {t}"),
-                None if several => action = format!("{action} on {}", self.engine.table().name),
+                None if several => action = format!("{action} on {}", self.engine.table().name()),
                 None => {}
             }
             if let Some(r) = &at.region {

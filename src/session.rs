@@ -210,7 +210,7 @@ impl Session {
             .engine()
             .tables()
             .iter()
-            .map(|t| t.items.len() + t.deks.len())
+            .map(|t| t.items().len() + t.deks().len())
             .sum();
         let small = size <= self.snapshot_limit;
         let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);

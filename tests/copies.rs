@@ -142,9 +142,9 @@ expect = { outcome = "error", error = "ValidationException" }
     let copy = e.find_table("Copy").unwrap();
     let t = &e.tables()[copy.0];
     // The backup held the 13 items there were when it was taken, not the later write.
-    assert_eq!(t.items.len(), 13);
-    assert_eq!(t.restored_from.as_deref(), Some("b1"));
-    assert_ne!(t.table_id, e.tables()[0].table_id);
+    assert_eq!(t.items().len(), 13);
+    assert_eq!(t.restored_from().map(String::as_str), Some("b1"));
+    assert_ne!(t.table_id(), e.tables()[0].table_id());
     for i in 0..13 {
         let pt = e.audit_item(copy, ItemId(i), None).unwrap();
         assert_eq!(pt, item_plaintext(ItemId(i)).as_bytes());
@@ -234,10 +234,10 @@ expect = { outcome = "ok", replicas = { eu-west-1 = "active" } }
     // 12 + 4 writes in both copies' numbering. At 3m DynamoDB's cached copy of the replica's
     // table key (fetched at 1m) still applied the write; at 7m it had run out, the Decrypt
     // failed and the write missed eu: a hole there.
-    assert_eq!(us_t.items.len(), 16);
-    assert_eq!(eu_t.items.len(), 16);
-    assert!(!eu_t.items[13].is_absent());
-    assert!(eu_t.items[14].is_absent());
+    assert_eq!(us_t.items().len(), 16);
+    assert_eq!(eu_t.items().len(), 16);
+    assert!(!eu_t.items()[13].is_absent());
+    assert!(eu_t.items()[14].is_absent());
     for i in [12u64, 13, 15] {
         assert!(e.audit_item(eu, ItemId(i), None).is_ok(), "eu item {i}");
         assert!(e.audit_item(TableIx::FIRST, ItemId(i), None).is_ok());
@@ -282,8 +282,8 @@ principal = "app"
     let eu = e.copy_in(TableIx::FIRST, "eu-west-1").unwrap();
     assert_eq!(e.replica_status(eu), ReplicaStatus::Removed);
     // The write after removal did not reach it.
-    assert_eq!(e.tables()[eu.0].items.len(), 12);
-    assert_eq!(e.tables()[0].items.len(), 13);
+    assert_eq!(e.tables()[eu.0].items().len(), 12);
+    assert_eq!(e.tables()[0].items().len(), 13);
 }
 
 #[test]

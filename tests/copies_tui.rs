@@ -85,7 +85,7 @@ fn a_backup_selected_in_the_tree_restores_to_a_new_table() {
     let e = a.runner().engine();
     let copy = e.find_table("Orders-restored").expect("R restored it");
     assert_eq!(
-        e.tables()[copy.0].restored_from.as_deref(),
+        e.tables()[copy.0].restored_from().map(String::as_str),
         Some(e.backups()[ix].name.as_str())
     );
     // The lost backup is shown as lost under the deleted key.
@@ -215,11 +215,11 @@ fn a_short_narration_keeps_the_answer_whole() {
 fn a_wait_step_naming_its_table_brings_the_panels() {
     let mut a = common::app("shared-key-blast-radius");
     common::steps(&mut a, 7); // step 7 reads Sessions
-    assert_eq!(a.focused_table().name, "Sessions");
+    assert_eq!(a.focused_table().name(), "Sessions");
     common::next(&mut a); // step 8: a wait with table = "Orders"
-    assert_eq!(a.focused_table().name, "Orders");
+    assert_eq!(a.focused_table().name(), "Orders");
     common::next(&mut a); // step 9: a wait with table = "Audit"
-    assert_eq!(a.focused_table().name, "Audit");
+    assert_eq!(a.focused_table().name(), "Audit");
 }
 
 /// The big clock never counts down a cached copy of a replaced table key: such a copy no

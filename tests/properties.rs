@@ -105,18 +105,18 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
 /// current table key, or the current KMS key Enabled and allowing this principal.
 fn expected_read_ok(e: &Engine, p: &PrincipalId, c: ConnectionId) -> bool {
     let t = e.table();
-    if matches!(t.status, TableStatus::Archiving | TableStatus::Archived) {
+    if matches!(t.status(), TableStatus::Archiving | TableStatus::Archived) {
         return false;
     }
     let entry = e
         .cache_entries(rewrap::engine::table::TableIx::FIRST)
         .iter()
-        .find(|x| &x.principal == p && x.connection == c)
+        .find(|x| x.principal() == p && x.connection() == c)
         .unwrap();
     if entry
-        .held
+        .held()
         .as_ref()
-        .is_some_and(|h| h.table_key == t.current && h.expires_at > e.now())
+        .is_some_and(|h| h.table_key() == t.current() && h.expires_at() > e.now())
     {
         return true;
     }
@@ -138,14 +138,14 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
     }
     let refresh = e.assumptions().cache_refresh;
     for entry in e.cache_entries(rewrap::engine::table::TableIx::FIRST) {
-        if let Some(h) = &entry.held {
+        if let Some(h) = &entry.held() {
             prop_assert!(
-                h.expires_at > e.now(),
+                h.expires_at() > e.now(),
                 "{} holds an expired key",
                 entry.label()
             );
-            prop_assert!(h.fetched_at + refresh == h.expires_at);
-            let kms = &e.table().table_key(h.table_key).kms_key;
+            prop_assert!(h.fetched_at() + refresh == h.expires_at());
+            let kms = &e.table().table_key(h.table_key()).kms_key();
             prop_assert!(
                 !e.key(kms).unwrap().is_deleted(),
                 "{} holds a key of a deleted KMS key",
@@ -153,19 +153,19 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
             );
         }
     }
-    if let Some(job) = &e.table().job {
-        for k in [&job.old_plain, &job.new_plain].into_iter().flatten() {
+    if let Some(job) = &e.table().job() {
+        for k in [&job.old_plain(), &job.new_plain()].into_iter().flatten() {
             prop_assert!(
-                k.fetched_at + refresh > e.now(),
+                k.fetched_at() + refresh > e.now(),
                 "re-wrap job holds an expired key"
             );
         }
     }
     // Per-DEK item counts add up to the items stored.
-    let counted: u64 = e.table().deks.iter().map(|d| u64::from(d.items)).sum();
-    prop_assert_eq!(counted, e.table().items.len() as u64);
+    let counted: u64 = e.table().deks().iter().map(|d| u64::from(d.items())).sum();
+    prop_assert_eq!(counted, e.table().items().len() as u64);
     // Data integrity follows recoverability exactly.
-    let n = e.table().items.len();
+    let n = e.table().items().len();
     let recoverable = e.recoverable(rewrap::engine::table::TableIx::FIRST);
     for i in 0..n {
         let r = e.audit_item(

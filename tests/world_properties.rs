@@ -105,13 +105,13 @@ fn world(seed: u64) -> WorldSpec {
 /// entry for its current table key, or the KMS key wrapping it Enabled (and allowing `app`).
 fn expected_read_ok(e: &Engine, tx: TableIx) -> bool {
     let t = &e.tables()[tx.0];
-    if matches!(t.status, TableStatus::Archiving | TableStatus::Archived) {
+    if matches!(t.status(), TableStatus::Archiving | TableStatus::Archived) {
         return false;
     }
-    if t.cache[0]
-        .held
+    if t.cache()[0]
+        .held()
         .as_ref()
-        .is_some_and(|h| h.table_key == t.current && h.expires_at > e.now())
+        .is_some_and(|h| h.table_key() == t.current() && h.expires_at() > e.now())
     {
         return true;
     }
@@ -136,7 +136,7 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
         if let Ok(pts) = audit {
             let src = &e.tables()[b.source.0];
             let expected: Vec<Vec<u8>> = (0..b.items)
-                .filter(|&i| !src.items[i].is_absent())
+                .filter(|&i| !src.items()[i].is_absent())
                 .map(|i| item_plaintext(ItemId(i as u64)).as_bytes().to_vec())
                 .collect();
             prop_assert_eq!(pts, expected, "backup {} holds other items", &b.name);
@@ -145,8 +145,8 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
     for tx in 0..e.tables().len() {
         let t = &e.tables()[tx];
         let recoverable = e.recoverable(TableIx(tx));
-        for i in 0..t.items.len() {
-            if t.items[i].is_absent() {
+        for i in 0..t.items().len() {
+            if t.items()[i].is_absent() {
                 continue;
             }
             let r = e.audit_item(TableIx(tx), ItemId(i as u64), None);

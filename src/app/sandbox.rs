@@ -207,7 +207,7 @@ impl App {
             Msg::Restore => self.live_restore(),
             Msg::ToggleGrant => {
                 let t = self.focused_table();
-                let revoked = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
+                let revoked = t.grant_revoked_on() == Some(t.current_kms_key());
                 self.live(&if revoked {
                     Command::CreateGrant
                 } else {

@@ -91,6 +91,6 @@ impl App {
         let entries = self.runner().engine().cache_entries(self.table_focus());
         entries
             .get(self.cache.selected.min(entries.len().saturating_sub(1)))
-            .map(|e| (e.principal.clone(), e.connection))
+            .map(|e| (e.principal().clone(), e.connection()))
     }
 }

@@ -38,8 +38,8 @@ impl App {
         }
         let primary = e.primary_of(tx);
         LiveAt {
-            table: (primary != TableIx::FIRST).then(|| e.tables()[primary.0].name.clone()),
-            region: (primary != tx).then(|| e.tables()[tx.0].region.clone()),
+            table: (primary != TableIx::FIRST).then(|| e.tables()[primary.0].name().to_string()),
+            region: (primary != tx).then(|| e.tables()[tx.0].region().to_string()),
         }
     }
 
@@ -132,7 +132,7 @@ impl App {
             // An archival backup is named by its table: the action acts on that table.
             Some(b) if b.archival => (ARCHIVAL.to_string(), b.source, self.live_at_for(b.source)),
             Some(b) => (b.name.clone(), b.source, LiveAt::default()),
-            None if self.focused_table().status == TableStatus::Archived => {
+            None if self.focused_table().status() == TableStatus::Archived => {
                 (ARCHIVAL.to_string(), self.table_focus(), self.live_at())
             }
             None => {
@@ -143,7 +143,7 @@ impl App {
                 return;
             }
         };
-        let base = format!("{}-restored", e.tables()[source.0].name);
+        let base = format!("{}-restored", e.tables()[source.0].name());
         let to = (1..=crate::engine::backup::MAX_TABLES + 1)
             .map(|n| {
                 if n == 1 {

@@ -69,7 +69,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         .iter()
         .any(|k| k.kind != KeyKind::AwsOwned && k.region != e.keys()[0].region);
     for k in e.keys() {
-        let used = t.table_keys.iter().any(|tk| tk.kms_key == k.id);
+        let used = t.table_keys().iter().any(|tk| *tk.kms_key() == k.id);
         let kid = NodeId::Kms(k.id.clone());
         let collapsed = app.collapsed.contains(&kid);
         let mut parts = key_parts(k, now);
@@ -87,11 +87,11 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         if collapsed {
             continue;
         }
-        for tk in t.table_keys.iter().filter(|tk| tk.kms_key == k.id) {
-            let tid = NodeId::TableKey(tk.id);
+        for tk in t.table_keys().iter().filter(|tk| *tk.kms_key() == k.id) {
+            let tid = NodeId::TableKey(tk.id());
             let tk_collapsed = app.collapsed.contains(&tid);
             let parts = table_key_parts(k, tk, t);
-            let deks = dek_range(app, tk.id);
+            let deks = dek_range(app, tk.id());
             out.push(TreeRow {
                 id: tid,
                 depth: 1,
@@ -100,11 +100,11 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 collapsed: tk_collapsed,
                 parts,
             });
-            if tk_collapsed || tk.retired_at.is_some() {
+            if tk_collapsed || tk.retired_at().is_some() {
                 continue;
             }
             if let Some((lo, hi)) = deks {
-                dek_rows(app, &mut out, &k.id, tk.id, lo, hi, k.is_deleted());
+                dek_rows(app, &mut out, &k.id, tk.id(), lo, hi, k.is_deleted());
             }
         }
         // Other tables whose current table key this KMS key wraps: one row each (the key's
@@ -113,7 +113,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
             if ix == focus || *other.current_kms_key() != k.id {
                 continue;
             }
-            let tone = if other.status == crate::engine::table::TableStatus::Active {
+            let tone = if other.status() == crate::engine::table::TableStatus::Active {
                 Tone::Normal
             } else {
                 Tone::Bad
@@ -129,19 +129,19 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                     (
                         format!(
                             "{} · ",
-                            if other.removed_at.is_some() {
+                            if other.removed_at().is_some() {
                                 "removed"
                             } else {
-                                other.status.name()
+                                other.status().name()
                             }
                         ),
                         tone,
                     ),
                     (
-                        format!("{} of {}", other.current, other.label()),
+                        format!("{} of {}", other.current(), other.label()),
                         Tone::Normal,
                     ),
-                    (format!(" · {} DEKs", other.deks.len()), Tone::Dim),
+                    (format!(" · {} DEKs", other.deks().len()), Tone::Dim),
                 ],
             });
         }
@@ -203,12 +203,12 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
 
 /// A table key's row: lost, retired, being filled by a re-wrap, or current.
 fn table_key_parts(k: &KmsKey, tk: &TableKey, t: &Table) -> Vec<(String, Tone)> {
-    let job = t.job.as_ref();
-    let mut parts = vec![(format!("{}", tk.id), Tone::Strong)];
-    let is_new = job.is_some_and(|j| j.to == tk.id);
-    if k.is_deleted() && tk.retired_at.is_none() {
+    let job = t.job();
+    let mut parts = vec![(format!("{}", tk.id()), Tone::Strong)];
+    let is_new = job.is_some_and(|j| j.to() == tk.id());
+    if k.is_deleted() && tk.retired_at().is_none() {
         parts.push((" LOST: its KMS key no longer exists".into(), Tone::Bad));
-    } else if let Some(r) = tk.retired_at {
+    } else if let Some(r) = tk.retired_at() {
         parts.push((
             format!(" retired at {r} · not needed by the live table"),
             Tone::Dim,
@@ -216,27 +216,27 @@ fn table_key_parts(k: &KmsKey, tk: &TableKey, t: &Table) -> Vec<(String, Tone)> 
     } else if is_new {
         let j = job.expect("is_new implies a job");
         parts.push((
-            format!(" new · re-wrapping {}/{}", j.done, j.total),
+            format!(" new · re-wrapping {}/{}", j.done(), j.total()),
             Tone::Warn,
         ));
-        if let Some(st) = &j.stalled {
+        if let Some(st) = &j.stalled() {
             // The status panel says why; the row says that it stopped, and on which key.
-            parts.push((format!(" STALLED on {}", st.key), Tone::Bad));
+            parts.push((format!(" STALLED on {}", st.key()), Tone::Bad));
         }
-    } else if tk.id == t.current {
+    } else if tk.id() == t.current() {
         parts.push((" current".into(), Tone::Accent));
     }
-    parts.push((format!(" · under v{}", tk.wrapped.version), Tone::Dim));
+    parts.push((format!(" · under v{}", tk.wrapped().version), Tone::Dim));
     parts
 }
 
 /// The items row: never re-encrypted by a key change.
 fn items_row(t: &Table) -> TreeRow {
-    let items = t.items.len();
+    let items = t.items().len();
     let fp = t
-        .items
+        .items()
         .first()
-        .map_or_else(|| "-".to_string(), |i| i.sealed.fingerprint().to_string());
+        .map_or_else(|| "-".to_string(), |i| i.sealed().fingerprint().to_string());
     TreeRow {
         id: NodeId::Items,
         depth: 0,
@@ -249,7 +249,7 @@ fn items_row(t: &Table) -> TreeRow {
             (
                 format!(
                     " under {} DEKs · item-0000000 ciphertext {fp}",
-                    t.deks.len()
+                    t.deks().len()
                 ),
                 Tone::Dim,
             ),
@@ -261,11 +261,11 @@ fn items_row(t: &Table) -> TreeRow {
 /// The DEK indices shown under a table key: `[lo, hi)`.
 pub fn dek_range(app: &App, tk: TableKeyId) -> Option<(u32, u32)> {
     let t = app.focused_table();
-    let n = t.deks.len() as u32;
-    match t.job.as_ref() {
-        Some(j) if j.from == tk => Some((j.done, n)),
-        Some(j) if j.to == tk => (j.done > 0).then_some((0, j.done)),
-        _ => (t.current == tk).then_some((0, n)),
+    let n = t.deks().len() as u32;
+    match t.job() {
+        Some(j) if j.from() == tk => Some((j.done(), n)),
+        Some(j) if j.to() == tk => (j.done() > 0).then_some((0, j.done())),
+        _ => (t.current() == tk).then_some((0, n)),
     }
 }
 
@@ -280,14 +280,16 @@ fn dek_rows(
 ) {
     let e = app.runner().engine();
     let t = app.focused_table();
-    let job = t.job.as_ref();
+    let job = t.job();
     // The DEK that just landed under the new table key, and the one about to leave the old one.
-    let landed = job.filter(|j| j.to == tk && j.done > 0).map(|j| j.done - 1);
+    let landed = job
+        .filter(|j| j.to() == tk && j.done() > 0)
+        .map(|j| j.done() - 1);
     let leaving = job
-        .filter(|j| j.from == tk && j.done < j.total && j.stalled.is_none())
-        .map(|j| j.done);
+        .filter(|j| j.from() == tk && j.done() < j.total() && j.stalled().is_none())
+        .map(crate::engine::table::RewrapJob::done);
     let progress = job.and_then(|j| {
-        let next = j.next_at?;
+        let next = j.next_at()?;
         let per = e.assumptions().rewrap_per_dek.as_millis().max(1);
         let left = next.since(e.now()).as_millis().min(per);
         Some(1.0 - left as f64 / per as f64)
@@ -301,17 +303,17 @@ fn dek_rows(
         parts,
     };
     let single = |i: u32| {
-        let d = &t.deks[i as usize];
-        let wrapped = if Some(tk) == job.map(|j| j.to) {
-            d.staged.as_ref().map_or_else(
-                || d.wrapped.fingerprint(),
+        let d = &t.deks()[i as usize];
+        let wrapped = if Some(tk) == job.map(crate::engine::table::RewrapJob::to) {
+            d.staged().map_or_else(
+                || d.wrapped().fingerprint(),
                 crate::engine::crypto::SealedKey::fingerprint,
             )
         } else {
-            d.wrapped.fingerprint()
+            d.wrapped().fingerprint()
         };
         let name = format!("{}", DekId(i));
-        let detail = (format!(" {wrapped} · {} items", d.items), Tone::Dim);
+        let detail = (format!(" {wrapped} · {} items", d.items()), Tone::Dim);
         if lost {
             return vec![
                 (name, Tone::Bad),
@@ -355,9 +357,9 @@ fn dek_rows(
     let mut start = lo;
     for s in special.iter().copied().chain(std::iter::once(hi)) {
         if s > start {
-            let items: u64 = t.deks[start as usize..s as usize]
+            let items: u64 = t.deks()[start as usize..s as usize]
                 .iter()
-                .map(|d| u64::from(d.items))
+                .map(|d| u64::from(d.items()))
                 .sum();
             let mut parts = vec![(
                 format!("{} … {}", DekId(start), DekId(s - 1)),
@@ -396,7 +398,7 @@ fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId
         } else {
             format!("backup {} of {}", b.name, e.tables()[b.source.0].label())
         };
-        let tks: Vec<String> = b.table_keys.iter().map(|t| t.id.to_string()).collect();
+        let tks: Vec<String> = b.table_keys.iter().map(|t| t.id().to_string()).collect();
         out.push(TreeRow {
             id: NodeId::Backup(ix),
             depth: 1,

@@ -97,39 +97,39 @@ impl fmt::Display for SseStatus {
 /// A table key, stored only wrapped by its KMS key (aws-behaviour.md #6).
 #[derive(Clone, Debug)]
 pub struct TableKey {
-    pub id: TableKeyId,
-    pub kms_key: KmsKeyId,
-    pub wrapped: KmsBlob,
-    pub created_at: SimTime,
+    pub(in crate::engine) id: TableKeyId,
+    pub(in crate::engine) kms_key: KmsKeyId,
+    pub(in crate::engine) wrapped: KmsBlob,
+    pub(in crate::engine) created_at: SimTime,
     /// When the live table stopped needing it (after a key change completed).
-    pub retired_at: Option<SimTime>,
+    pub(in crate::engine) retired_at: Option<SimTime>,
 }
 
 /// A DEK as stored: wrapped under a table key (aws-behaviour.md #9).
 #[derive(Clone, Debug)]
 pub struct Dek {
-    pub id: DekId,
-    pub under: TableKeyId,
-    pub wrapped: SealedKey,
+    pub(in crate::engine) id: DekId,
+    pub(in crate::engine) under: TableKeyId,
+    pub(in crate::engine) wrapped: SealedKey,
     /// During a key change: the same DEK already wrapped under the new table key.
-    pub staged: Option<SealedKey>,
+    pub(in crate::engine) staged: Option<SealedKey>,
     /// How many items are encrypted under this DEK.
-    pub items: u32,
+    pub(in crate::engine) items: u32,
 }
 
 /// An item as stored: ciphertext under its DEK. Its plaintext is [`item_plaintext`].
 #[derive(Clone, Debug)]
 pub struct Item {
-    pub dek: DekId,
-    pub sealed: SealedItem,
+    pub(in crate::engine) dek: DekId,
+    pub(in crate::engine) sealed: SealedItem,
 }
 
 /// The archival backup taken when the table is archived (aws-behaviour.md #45).
 #[derive(Clone, Debug, Serialize)]
 pub struct ArchivalBackup {
-    pub arn: String,
-    pub key: KmsKeyId,
-    pub taken_at: SimTime,
+    pub(in crate::engine) arn: String,
+    pub(in crate::engine) key: KmsKeyId,
+    pub(in crate::engine) taken_at: SimTime,
 }
 
 pub use super::quota::{QUOTA_FREE_CHANGES, QUOTA_SPACING, Quota};
@@ -137,12 +137,12 @@ pub use super::quota::{QUOTA_FREE_CHANGES, QUOTA_SPACING, Quota};
 /// A plaintext table key DynamoDB holds for the re-wrap job, refreshed like any cache entry.
 #[derive(Clone)]
 pub struct ServiceKey {
-    pub table_key: TableKeyId,
+    pub(in crate::engine) table_key: TableKeyId,
     /// The AES-GCM instance for the table key, built once per fetch (its round keys are
     /// zeroized on drop; the plaintext bytes themselves are not kept). Engine-only.
     /// `None` only in a step-back snapshot, which keeps no key material.
     pub(in crate::engine) cipher: Option<aes_gcm::Aes256Gcm>,
-    pub fetched_at: SimTime,
+    pub(in crate::engine) fetched_at: SimTime,
 }
 
 impl fmt::Debug for ServiceKey {
@@ -158,41 +158,41 @@ impl fmt::Debug for ServiceKey {
 /// Why the re-wrap job is waiting.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Stall {
-    pub since: SimTime,
-    pub key: KmsKeyId,
-    pub kms_error: KmsErrorCode,
+    pub(in crate::engine) since: SimTime,
+    pub(in crate::engine) key: KmsKeyId,
+    pub(in crate::engine) kms_error: KmsErrorCode,
 }
 
 /// The asynchronous work after UpdateTable: unwrap every DEK with the old table key and wrap
 /// it under the new one (aws-behaviour.md #26-28).
 #[derive(Clone, Debug)]
 pub struct RewrapJob {
-    pub from: TableKeyId,
-    pub to: TableKeyId,
-    pub old_kms: KmsKeyId,
-    pub new_kms: KmsKeyId,
-    pub started_at: SimTime,
-    pub done: u32,
-    pub total: u32,
-    pub old_plain: Option<ServiceKey>,
-    pub new_plain: Option<ServiceKey>,
-    pub stalled: Option<Stall>,
+    pub(in crate::engine) from: TableKeyId,
+    pub(in crate::engine) to: TableKeyId,
+    pub(in crate::engine) old_kms: KmsKeyId,
+    pub(in crate::engine) new_kms: KmsKeyId,
+    pub(in crate::engine) started_at: SimTime,
+    pub(in crate::engine) done: u32,
+    pub(in crate::engine) total: u32,
+    pub(in crate::engine) old_plain: Option<ServiceKey>,
+    pub(in crate::engine) new_plain: Option<ServiceKey>,
+    pub(in crate::engine) stalled: Option<Stall>,
     /// When the next DEK will be re-wrapped (None while stalled).
-    pub next_at: Option<SimTime>,
+    pub(in crate::engine) next_at: Option<SimTime>,
     /// A key the job needs was deleted: it can never finish (undocumented territory).
-    pub cannot_finish: Option<KmsKeyId>,
+    pub(in crate::engine) cannot_finish: Option<KmsKeyId>,
     /// DEKs already written to the log (large re-wraps log ranges).
-    pub logged: u32,
+    pub(in crate::engine) logged: u32,
 }
 
 /// A plaintext table key cached for one connection.
 #[derive(Clone)]
 pub struct HeldKey {
-    pub table_key: TableKeyId,
+    pub(in crate::engine) table_key: TableKeyId,
     /// Plaintext: reachable only inside the engine; `None` only in a step-back snapshot.
     pub(in crate::engine) bytes: Option<KeyBytes>,
-    pub fetched_at: SimTime,
-    pub expires_at: SimTime,
+    pub(in crate::engine) fetched_at: SimTime,
+    pub(in crate::engine) expires_at: SimTime,
 }
 
 impl fmt::Debug for HeldKey {
@@ -222,17 +222,17 @@ pub enum LastFetch {
 /// One (principal, connection) cache slot (aws-behaviour.md #16).
 #[derive(Clone, Debug)]
 pub struct CacheEntry {
-    pub principal: PrincipalId,
-    pub connection: ConnectionId,
-    pub held: Option<HeldKey>,
-    pub last_used_at: Option<SimTime>,
-    pub last_fetch: Option<LastFetch>,
+    pub(in crate::engine) principal: PrincipalId,
+    pub(in crate::engine) connection: ConnectionId,
+    pub(in crate::engine) held: Option<HeldKey>,
+    pub(in crate::engine) last_used_at: Option<SimTime>,
+    pub(in crate::engine) last_fetch: Option<LastFetch>,
     /// Which table key the entry held last, kept after expiry for display.
-    pub last_table_key: Option<TableKeyId>,
-    pub kms_calls: u32,
-    pub requests: u32,
-    pub failures: u32,
-    pub generation: u64,
+    pub(in crate::engine) last_table_key: Option<TableKeyId>,
+    pub(in crate::engine) kms_calls: u32,
+    pub(in crate::engine) requests: u32,
+    pub(in crate::engine) failures: u32,
+    pub(in crate::engine) generation: u64,
 }
 
 impl CacheEntry {
@@ -264,48 +264,49 @@ impl CacheEntry {
 
 /// The table.
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_field_names)] // `table_id`, `table_keys`: AWS's words
 pub struct Table {
-    pub name: String,
-    pub account: String,
+    pub(in crate::engine) name: String,
+    pub(in crate::engine) account: String,
     /// Internal id bound into every DEK's AAD.
-    pub table_id: String,
-    pub created_at: SimTime,
-    pub status: TableStatus,
+    pub(in crate::engine) table_id: String,
+    pub(in crate::engine) created_at: SimTime,
+    pub(in crate::engine) status: TableStatus,
     /// `SSEDescription.InaccessibleEncryptionDateTime` (aws-behaviour.md #42).
-    pub inaccessible_since: Option<SimTime>,
-    pub archive_at: Option<SimTime>,
-    pub archived_at: Option<SimTime>,
-    pub archival_backup: Option<ArchivalBackup>,
-    pub sse: SseStatus,
-    pub table_keys: Vec<TableKey>,
-    pub current: TableKeyId,
-    pub deks: Vec<Dek>,
-    pub items: Vec<Item>,
-    pub quota: Quota,
-    pub job: Option<RewrapJob>,
+    pub(in crate::engine) inaccessible_since: Option<SimTime>,
+    pub(in crate::engine) archive_at: Option<SimTime>,
+    pub(in crate::engine) archived_at: Option<SimTime>,
+    pub(in crate::engine) archival_backup: Option<ArchivalBackup>,
+    pub(in crate::engine) sse: SseStatus,
+    pub(in crate::engine) table_keys: Vec<TableKey>,
+    pub(in crate::engine) current: TableKeyId,
+    pub(in crate::engine) deks: Vec<Dek>,
+    pub(in crate::engine) items: Vec<Item>,
+    pub(in crate::engine) quota: Quota,
+    pub(in crate::engine) job: Option<RewrapJob>,
     /// The table-key cache: one entry per (principal, connection) for this table (aws-behaviour.md #16).
     /// Version 2: DynamoDB's grant for this table on this KMS key was revoked (RevokeGrant);
     /// DynamoDB's own calls with it fail until it is re-created (aws-behaviour.md #40, 41, 73).
-    pub grant_revoked_on: Option<KmsKeyId>,
-    pub cache: Vec<CacheEntry>,
+    pub(in crate::engine) grant_revoked_on: Option<KmsKeyId>,
+    pub(in crate::engine) cache: Vec<CacheEntry>,
     /// Where each principal's connections start in `cache`, and how many it has: finding a
     /// connection's entry is O(log principals), never a scan.
     pub(crate) cache_slots: CacheSlots,
     /// The encryption context of every KMS call for this table (aws-behaviour.md #75), as AAD bytes.
     pub(crate) context: Vec<u8>,
     /// Version 2: the table's region (its KMS key's region).
-    pub region: String,
+    pub(in crate::engine) region: String,
     /// Version 2: a global-table replica of this table (in another region), or `None` for a
     /// table of its own (declared, or restored from a backup).
-    pub replica_of: Option<TableIx>,
+    pub(in crate::engine) replica_of: Option<TableIx>,
     /// Version 2: when DynamoDB dropped this copy from its replication group (aws-behaviour.md #51). It
     /// stays as a standalone table under its own key.
-    pub removed_at: Option<SimTime>,
+    pub(in crate::engine) removed_at: Option<SimTime>,
     /// Version 2: the backup this table was restored from.
-    pub restored_from: Option<String>,
+    pub(in crate::engine) restored_from: Option<String>,
     /// Version 2: DynamoDB's copy of this table's key for replicated writes, refreshed like
     /// any cached table key.
-    pub replication_key: Option<ServiceKey>,
+    pub(in crate::engine) replication_key: Option<ServiceKey>,
 }
 
 /// Where each principal's connections start in a table's cache, and how many it has.
@@ -335,12 +336,12 @@ impl Item {
 /// Who a new table is: its name, account, internal id, encryption context, region and
 /// creation time.
 pub(crate) struct TableIdent {
-    pub name: String,
-    pub account: String,
-    pub table_id: String,
-    pub context: Vec<u8>,
-    pub region: String,
-    pub created_at: SimTime,
+    pub(in crate::engine) name: String,
+    pub(in crate::engine) account: String,
+    pub(in crate::engine) table_id: String,
+    pub(in crate::engine) context: Vec<u8>,
+    pub(in crate::engine) region: String,
+    pub(in crate::engine) created_at: SimTime,
 }
 
 impl Table {
@@ -424,6 +425,265 @@ impl Table {
 
     pub fn is_archived_or_archiving(&self) -> bool {
         matches!(self.status, TableStatus::Archiving | TableStatus::Archived)
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl CacheEntry {
+    pub fn connection(&self) -> ConnectionId {
+        self.connection
+    }
+
+    pub fn principal(&self) -> &PrincipalId {
+        &self.principal
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl TableKey {
+    /// When the table key was generated.
+    pub fn created_at(&self) -> SimTime {
+        self.created_at
+    }
+
+    pub fn id(&self) -> TableKeyId {
+        self.id
+    }
+
+    pub fn kms_key(&self) -> &KmsKeyId {
+        &self.kms_key
+    }
+
+    pub fn retired_at(&self) -> Option<SimTime> {
+        self.retired_at
+    }
+
+    pub fn wrapped(&self) -> &KmsBlob {
+        &self.wrapped
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Table {
+    pub fn archival_backup(&self) -> Option<&ArchivalBackup> {
+        self.archival_backup.as_ref()
+    }
+
+    pub fn archive_at(&self) -> Option<SimTime> {
+        self.archive_at
+    }
+
+    pub fn current(&self) -> TableKeyId {
+        self.current
+    }
+
+    pub fn deks(&self) -> &[Dek] {
+        &self.deks
+    }
+
+    pub fn grant_revoked_on(&self) -> Option<&KmsKeyId> {
+        self.grant_revoked_on.as_ref()
+    }
+
+    pub fn inaccessible_since(&self) -> Option<SimTime> {
+        self.inaccessible_since
+    }
+
+    pub fn items(&self) -> &[Item] {
+        &self.items
+    }
+
+    pub fn job(&self) -> Option<&RewrapJob> {
+        self.job.as_ref()
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn quota(&self) -> &Quota {
+        &self.quota
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn removed_at(&self) -> Option<SimTime> {
+        self.removed_at
+    }
+
+    pub fn replica_of(&self) -> Option<TableIx> {
+        self.replica_of
+    }
+
+    pub fn restored_from(&self) -> Option<&String> {
+        self.restored_from.as_ref()
+    }
+
+    pub fn sse(&self) -> SseStatus {
+        self.sse
+    }
+
+    pub fn status(&self) -> TableStatus {
+        self.status
+    }
+
+    pub fn table_keys(&self) -> &[TableKey] {
+        &self.table_keys
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl RewrapJob {
+    /// When the key change was accepted.
+    pub fn started_at(&self) -> SimTime {
+        self.started_at
+    }
+
+    pub fn cannot_finish(&self) -> Option<&KmsKeyId> {
+        self.cannot_finish.as_ref()
+    }
+
+    pub fn done(&self) -> u32 {
+        self.done
+    }
+
+    pub fn from(&self) -> TableKeyId {
+        self.from
+    }
+
+    pub fn new_kms(&self) -> &KmsKeyId {
+        &self.new_kms
+    }
+
+    pub fn new_plain(&self) -> Option<&ServiceKey> {
+        self.new_plain.as_ref()
+    }
+
+    pub fn next_at(&self) -> Option<SimTime> {
+        self.next_at
+    }
+
+    pub fn old_plain(&self) -> Option<&ServiceKey> {
+        self.old_plain.as_ref()
+    }
+
+    pub fn stalled(&self) -> Option<&Stall> {
+        self.stalled.as_ref()
+    }
+
+    pub fn to(&self) -> TableKeyId {
+        self.to
+    }
+
+    pub fn total(&self) -> u32 {
+        self.total
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Item {
+    pub fn sealed(&self) -> &SealedItem {
+        &self.sealed
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Dek {
+    pub fn items(&self) -> u32 {
+        self.items
+    }
+
+    pub fn staged(&self) -> Option<&SealedKey> {
+        self.staged.as_ref()
+    }
+
+    pub fn wrapped(&self) -> &SealedKey {
+        &self.wrapped
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl ArchivalBackup {
+    pub fn key(&self) -> &KmsKeyId {
+        &self.key
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Stall {
+    pub fn key(&self) -> &KmsKeyId {
+        &self.key
+    }
+
+    pub fn kms_error(&self) -> KmsErrorCode {
+        self.kms_error
+    }
+
+    pub fn since(&self) -> SimTime {
+        self.since
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl ServiceKey {
+    pub fn fetched_at(&self) -> SimTime {
+        self.fetched_at
+    }
+
+    pub fn table_key(&self) -> TableKeyId {
+        self.table_key
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Table {
+    pub fn table_id(&self) -> &str {
+        &self.table_id
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Table {
+    pub fn cache(&self) -> &[CacheEntry] {
+        &self.cache
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl CacheEntry {
+    pub fn held(&self) -> Option<&HeldKey> {
+        self.held.as_ref()
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl HeldKey {
+    pub fn expires_at(&self) -> SimTime {
+        self.expires_at
+    }
+
+    pub fn table_key(&self) -> TableKeyId {
+        self.table_key
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl CacheEntry {
+    pub fn kms_calls(&self) -> u32 {
+        self.kms_calls
+    }
+
+    pub fn last_fetch(&self) -> Option<&LastFetch> {
+        self.last_fetch.as_ref()
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl HeldKey {
+    pub fn fetched_at(&self) -> SimTime {
+        self.fetched_at
     }
 }
 

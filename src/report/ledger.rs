@@ -34,7 +34,7 @@ fn deleted_at(engine: &Engine, key: &KmsKeyId) -> Option<SimTime> {
 fn copy_row(engine: &Engine, owner: &str, copy: String, tx: TableIx, t: &Table) -> LedgerRow {
     let key = t.current_kms_key();
     let lost = deleted_at(engine, key);
-    let mut state = match (t.status, lost) {
+    let mut state = match (t.status(), lost) {
         (_, Some(_)) => "LOST: its key material was destroyed".to_string(),
         (TableStatus::Active, _) => "readable".to_string(),
         (TableStatus::InaccessibleEncryptionCredentials, _) => {
@@ -43,7 +43,7 @@ fn copy_row(engine: &Engine, owner: &str, copy: String, tx: TableIx, t: &Table) 
         (TableStatus::Archiving, _) => "archiving: its archival backup is being taken".to_string(),
         (TableStatus::Archived, _) => "archived: its archival backup is the copy".to_string(),
     };
-    if t.removed_at.is_some() {
+    if t.removed_at().is_some() {
         state.push_str("; out of the replication group (gets no writes)");
     } else if !engine.replication_targets(tx).is_empty() {
         state.push_str("; replicating");
@@ -53,7 +53,7 @@ fn copy_row(engine: &Engine, owner: &str, copy: String, tx: TableIx, t: &Table) 
         copy,
         key: key.to_string(),
         state,
-        unreadable_since: t.inaccessible_since,
+        unreadable_since: t.inaccessible_since(),
         lost_since: lost,
     }
 }
@@ -82,22 +82,22 @@ fn backup_row(engine: &Engine, owner: &str, copy: String, b: &Backup) -> LedgerR
 pub fn ledger(engine: &Engine) -> Vec<LedgerRow> {
     let mut rows = Vec::new();
     for (i, t) in engine.tables().iter().enumerate() {
-        if t.replica_of.is_some() {
+        if t.replica_of().is_some() {
             continue;
         }
         let copies = engine.copies_of(TableIx(i));
-        let copy = match &t.restored_from {
+        let copy = match &t.restored_from() {
             Some(b) => format!("table (from {b})"),
-            None if copies.len() > 1 => format!("table {}", t.region),
+            None if copies.len() > 1 => format!("table {}", t.region()),
             None => "table".to_string(),
         };
-        rows.push(copy_row(engine, &t.name, copy, TableIx(i), t));
+        rows.push(copy_row(engine, t.name(), copy, TableIx(i), t));
         for &c in &copies[1..] {
             let r = &engine.tables()[c.0];
             rows.push(copy_row(
                 engine,
-                &t.name,
-                format!("replica {}", r.region),
+                t.name(),
+                format!("replica {}", r.region()),
                 c,
                 r,
             ));
@@ -108,15 +108,15 @@ pub fn ledger(engine: &Engine) -> Vec<LedgerRow> {
             }
             let copy = if b.archival {
                 let src = &engine.tables()[b.source.0];
-                if src.replica_of.is_some() {
-                    format!("archival backup {}", src.region)
+                if src.replica_of().is_some() {
+                    format!("archival backup {}", src.region())
                 } else {
                     "archival backup".to_string()
                 }
             } else {
                 format!("backup {}", b.name)
             };
-            rows.push(backup_row(engine, &t.name, copy, b));
+            rows.push(backup_row(engine, t.name(), copy, b));
         }
     }
     rows

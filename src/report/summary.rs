@@ -116,10 +116,10 @@ impl Summary {
                 .map(|(i, t)| {
                     (
                         t.label(),
-                        t.status.aws_name(),
+                        t.status().aws_name(),
                         t.current_kms_key().to_string(),
                         engine.recoverable(crate::engine::table::TableIx(i)),
-                        t.inaccessible_since,
+                        t.inaccessible_since(),
                     )
                 })
                 .collect()
@@ -127,7 +127,7 @@ impl Summary {
             Vec::new()
         };
         Self {
-            first_table: (engine.tables().len() > 1).then(|| t.name.clone()),
+            first_table: (engine.tables().len() > 1).then(|| t.name().to_string()),
             tables,
             ledger: ledger(engine),
             title: scenario.title.clone(),
@@ -139,7 +139,7 @@ impl Summary {
             inaccessible_since: m.inaccessible_since,
             archiving_at: m.archiving_at,
             archived_at: m.archived_at,
-            archive_due: t.archive_at,
+            archive_due: t.archive_at(),
             keys_deleted: m
                 .keys_deleted
                 .iter()
@@ -156,10 +156,10 @@ impl Summary {
                 })
                 .collect(),
             unrecoverable_from: m.unrecoverable_from,
-            status_aws: t.status.aws_name(),
-            status: t.status.to_string(),
-            sse: t.sse.to_string(),
-            table_key: t.current.to_string(),
+            status_aws: t.status().aws_name(),
+            status: t.status().to_string(),
+            sse: t.sse().to_string(),
+            table_key: t.current().to_string(),
             wrapped_by: t.current_kms_key().to_string(),
             recoverable: engine.recoverable(crate::engine::table::TableIx::FIRST),
             chain: (ok, checked, first_err.map(|e| e.to_string())),

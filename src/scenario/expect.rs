@@ -207,7 +207,7 @@ impl CheckKind {
                 compare(n, &engine.decrypt_calls_by(p), ToString::to_string)
             }
             (CheckKind::TableNamed(_, name, s), _) => match engine.find_table(name) {
-                Some(ix) => compare(s, &engine.tables()[ix.0].status, |v| v.name().into()),
+                Some(ix) => compare(s, &engine.tables()[ix.0].status(), |v| v.name().into()),
                 None => missing(),
             },
             (CheckKind::Backup(name, s), _) => {
@@ -234,8 +234,8 @@ impl CheckKind {
                 None => missing(),
             },
             (_, None) => missing(),
-            (CheckKind::Table(s), Some(t)) => compare(s, &t.status, |v| v.name().into()),
-            (CheckKind::Sse(s), Some(t)) => compare(s, &t.sse, |v| v.name().into()),
+            (CheckKind::Table(s), Some(t)) => compare(s, &t.status(), |v| v.name().into()),
+            (CheckKind::Sse(s), Some(t)) => compare(s, &t.sse(), |v| v.name().into()),
             (CheckKind::WrappedBy(k), Some(t)) => {
                 compare(k, t.current_kms_key(), ToString::to_string)
             }
@@ -244,7 +244,7 @@ impl CheckKind {
                 compare(r, &engine.recoverable(tx), ToString::to_string)
             }
             (CheckKind::Grant(revoked), Some(t)) => {
-                let now = t.grant_revoked_on.as_ref() == Some(t.current_kms_key());
+                let now = t.grant_revoked_on() == Some(t.current_kms_key());
                 compare(revoked, &now, |v| grant_name(*v).into())
             }
             (CheckKind::Replica(region, s), Some(_)) => {

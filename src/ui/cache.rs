@@ -147,7 +147,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // The re-wrap job's row gives way to the connections when there is room for one row only
     // (the status panel shows the re-wrap too).
     let inner_h = area.height.saturating_sub(2) as usize;
-    let job_row = app.focused_table().job.is_some() && inner_h >= 2;
+    let job_row = app.focused_table().job().is_some() && inner_h >= 2;
     // Rows that do not fit are said, not silently dropped (tab here and scroll to see them).
     let rows_room = inner_h - usize::from(job_row);
     if count > rows_room {
@@ -163,15 +163,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(j) = app.focused_table().job.as_ref().filter(|_| job_row) {
+    if let Some(j) = app.focused_table().job().filter(|_| job_row) {
         let now = e.now();
         let refresh = e.assumptions().cache_refresh;
         let mut parts = vec![("re-wrap job".to_string(), Tone::Strong)];
-        for k in [&j.old_plain, &j.new_plain].into_iter().flatten() {
-            let left = (k.fetched_at + refresh).since(now);
-            parts.push((format!(" {} {}", k.table_key, left.countdown()), Tone::Warn));
+        for k in [&j.old_plain(), &j.new_plain()].into_iter().flatten() {
+            let left = (k.fetched_at() + refresh).since(now);
+            parts.push((
+                format!(" {} {}", k.table_key(), left.countdown()),
+                Tone::Warn,
+            ));
         }
-        if j.stalled.is_some() {
+        if j.stalled().is_some() {
             parts.push((
                 " stalled: waits for DynamoDB's next check".into(),
                 Tone::Bad,
@@ -197,7 +200,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let label_w = e
         .cache_entries(tx)
         .iter()
-        .map(|c| c.principal.as_str().chars().count() + 1 + digits(c.connection.0))
+        .map(|c| c.principal().as_str().chars().count() + 1 + digits(c.connection().0))
         .max()
         .unwrap_or(8)
         .clamp(8, 24);

@@ -348,7 +348,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         .unwrap_or(6)
         + e.cache_entries(crate::engine::table::TableIx::FIRST)
             .iter()
-            .map(|c| c.principal.as_str().len() + 6)
+            .map(|c| c.principal().as_str().len() + 6)
             .max()
             .unwrap_or(12)
         + "acting on  · ".len()

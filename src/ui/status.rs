@@ -18,27 +18,27 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
     let focus = app.table_focus();
     // The table a focused replica replicates (its primary, in its own region).
-    let primary = (app.focused_table().replica_of.is_some()).then(|| e.primary_of(focus));
+    let primary = (app.focused_table().replica_of().is_some()).then(|| e.primary_of(focus));
     e.tables()
         .iter()
         .enumerate()
         .filter(|(i, _)| *i != focus.0)
         .map(|(i, other)| {
-            let tone = if other.status == TableStatus::Active {
+            let tone = if other.status() == TableStatus::Active {
                 Tone::Ok
             } else {
                 Tone::Bad
             };
-            let status = other.status.name().to_uppercase();
-            let (what, status) = if other.replica_of.is_some() {
-                let status = if other.removed_at.is_some() {
+            let status = other.status().name().to_uppercase();
+            let (what, status) = if other.replica_of().is_some() {
+                let status = if other.removed_at().is_some() {
                     format!("REMOVED · {status}")
                 } else {
                     status
                 };
                 ("Other replica".to_string(), status)
             } else if primary == Some(crate::engine::table::TableIx(i)) {
-                (format!("Primary ({})", other.region), status)
+                (format!("Primary ({})", other.region()), status)
             } else {
                 ("Other table".to_string(), status)
             };
@@ -46,12 +46,35 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
                 (format!("{what} {} ", other.label()), Tone::Strong),
                 (status, tone),
                 (
-                    format!(" · {} wraps {}", other.current_kms_key(), other.current),
+                    format!(" · {} wraps {}", other.current_kms_key(), other.current()),
                     Tone::Dim,
                 ),
             ]
         })
         .collect()
+}
+
+/// "Recoverable: yes", or "NO since …" once the key its current table key needs is deleted.
+fn recoverable_line(app: &App) -> Vec<(String, Tone)> {
+    let e = app.runner().engine();
+    let t = app.focused_table();
+    if e.recoverable(app.table_focus()) {
+        vec![
+            ("Recoverable: ".into(), Tone::Dim),
+            ("yes".into(), Tone::Ok),
+        ]
+    } else {
+        let since = e
+            .milestones()
+            .keys_deleted
+            .iter()
+            .find(|(k, _)| k == t.current_kms_key())
+            .map_or_else(String::new, |(_, at)| format!(" since {at}"));
+        vec![
+            ("Recoverable: ".into(), Tone::Dim),
+            (format!("NO{since}"), Tone::Bad),
+        ]
+    }
 }
 
 pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
@@ -60,27 +83,29 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     let now = e.now();
     let mut out = Vec::new();
     out.extend(table_and_sse(app));
-    if let Some(st) = t.job.as_ref().and_then(|j| j.stalled.as_ref()) {
+    if let Some(st) = t.job().and_then(|j| j.stalled()) {
         out.push(vec![(
             format!(
                 "Re-wrap STALLED since {}: {} gave {} (undocumented)",
-                st.since, st.key, st.kms_error
+                st.since(),
+                st.key(),
+                st.kms_error()
             ),
             Tone::Bad,
         )]);
     }
     out.extend(warnings(app));
-    match t.status {
+    match t.status() {
         TableStatus::InaccessibleEncryptionCredentials => {
             let mut l = vec![(
                 format!(
                     "Inaccessible since {}",
-                    t.inaccessible_since
+                    t.inaccessible_since()
                         .map_or_else(String::new, |s| s.to_string())
                 ),
                 Tone::Bad,
             )];
-            if let Some(a) = t.archive_at {
+            if let Some(a) = t.archive_at() {
                 l.push((
                     format!(" · archive in {}", a.since(now).countdown()),
                     Tone::Warn,
@@ -91,9 +116,8 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
         }
         TableStatus::Archiving | TableStatus::Archived => {
             let key = t
-                .archival_backup
-                .as_ref()
-                .map_or_else(|| t.current_kms_key().to_string(), |b| b.key.to_string());
+                .archival_backup()
+                .map_or_else(|| t.current_kms_key().to_string(), |b| b.key().to_string());
             out.push(vec![(
                 format!("Archived backup: restore needs {key}"),
                 Tone::Warn,
@@ -113,30 +137,14 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             ]);
         }
     }
-    if let Some(at) = t.removed_at {
+    if let Some(at) = t.removed_at() {
         out.push(vec![(
             format!("Left the replication group at {at}: not deleted, gets no writes"),
             Tone::Warn,
         )]);
     }
     out.extend(backups(app));
-    if e.recoverable(app.table_focus()) {
-        out.push(vec![
-            ("Recoverable: ".into(), Tone::Dim),
-            ("yes".into(), Tone::Ok),
-        ]);
-    } else {
-        let since = e
-            .milestones()
-            .keys_deleted
-            .iter()
-            .find(|(k, _)| k == t.current_kms_key())
-            .map_or_else(String::new, |(_, at)| format!(" since {at}"));
-        out.push(vec![
-            ("Recoverable: ".into(), Tone::Dim),
-            (format!("NO{since}"), Tone::Bad),
-        ]);
-    }
+    out.push(recoverable_line(app));
     out.extend(other_tables(app));
     out.extend(totals(app));
     let a = e.assumptions();
@@ -161,11 +169,11 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
 fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
     let t = app.focused_table();
     let mut out = Vec::new();
-    let status_tone = match t.status {
+    let status_tone = match t.status() {
         TableStatus::Active => Tone::Ok,
         _ => Tone::Bad,
     };
-    let what = if t.replica_of.is_some() {
+    let what = if t.replica_of().is_some() {
         "Replica "
     } else {
         "Table "
@@ -174,28 +182,34 @@ fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
         (what.into(), Tone::Dim),
         (t.label(), Tone::Strong),
         ("  ".into(), Tone::Normal),
-        (t.status.aws_name().into(), status_tone),
+        (t.status().aws_name().into(), status_tone),
     ]);
     let mut sse = vec![
         ("SSE ".into(), Tone::Dim),
         (
-            t.sse.to_string(),
-            if t.sse == SseStatus::Enabled {
+            t.sse().to_string(),
+            if t.sse() == SseStatus::Enabled {
                 Tone::Ok
             } else {
                 Tone::Warn
             },
         ),
     ];
-    if let Some(j) = &t.job {
+    if let Some(j) = &t.job() {
         sse.push((
-            format!(" re-wrap {}/{} → {} ({})", j.done, j.total, j.to, j.new_kms),
+            format!(
+                " re-wrap {}/{} → {} ({})",
+                j.done(),
+                j.total(),
+                j.to(),
+                j.new_kms()
+            ),
             Tone::Warn,
         ));
     }
     sse.push((" · ".into(), Tone::Dim));
     sse.push((t.current_kms_key().to_string(), Tone::Strong));
-    sse.push((format!(" wraps {}", t.current), Tone::Dim));
+    sse.push((format!(" wraps {}", t.current()), Tone::Dim));
     out.push(sse);
     out
 }
@@ -206,7 +220,7 @@ fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
     let t = app.focused_table();
     let mut out = Vec::new();
-    if let Some(key) = t.job.as_ref().and_then(|j| j.cannot_finish.as_ref()) {
+    if let Some(key) = t.job().and_then(|j| j.cannot_finish()) {
         out.push(vec![(
             format!("Re-wrap can NEVER finish: {key} is deleted; SSE may stay UPDATING for good (undocumented)"),
             Tone::Bad,
@@ -352,7 +366,7 @@ fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
             (per.join(" · "), Tone::Normal),
         ]);
     }
-    if !app.focused_table().quota.changes.is_empty() {
+    if !app.focused_table().quota().changes.is_empty() {
         let q = e.quota(app.table_focus());
         let next = if q.next_allowed <= e.now() {
             "next: now".to_string()

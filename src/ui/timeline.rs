@@ -152,7 +152,7 @@ fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
     }
     if let Some(t) = m.archiving_at {
         marks.push((t, 'A', format!("A archiving {t}")));
-    } else if let Some(t) = app.runner().engine().table().archive_at {
+    } else if let Some(t) = app.runner().engine().table().archive_at() {
         marks.push((t, 'a', format!("a archive due {t}")));
     }
     for (k, t) in &m.keys_deleted {
@@ -278,7 +278,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
         .collect();
     // With several tables this row is the first one's (the others have rows of their own).
     let name = if e.tables().len() > 1 {
-        e.table().name.clone()
+        e.table().name().to_string()
     } else {
         "table".to_string()
     };

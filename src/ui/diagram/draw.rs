@@ -150,9 +150,9 @@ impl Draw<'_> {
 
     pub(super) fn table_key_box(&self, f: &mut Frame, r: Rect, k: &KmsKey, tk: &TableKey) {
         let w = r.width.saturating_sub(2);
-        let job = self.t.job.as_ref();
+        let job = self.t.job();
         let lost = k.is_deleted();
-        let (tone, first, second) = if let Some(at) = tk.retired_at {
+        let (tone, first, second) = if let Some(at) = tk.retired_at() {
             (
                 Tone::Dim,
                 format!("retired at {at}"),
@@ -164,35 +164,35 @@ impl Draw<'_> {
                 "✗ LOST: its KMS key is deleted".to_string(),
                 "its DEKs cannot be unwrapped".to_string(),
             )
-        } else if let Some(j) = job.filter(|j| j.to == tk.id) {
-            match j.stalled.as_ref() {
+        } else if let Some(j) = job.filter(|j| j.to() == tk.id()) {
+            match j.stalled() {
                 Some(st) => (
                     Tone::Bad,
-                    format!("new · {}/{} · STALLED", j.done, j.total),
-                    format!("{}: {}", st.key, st.kms_error),
+                    format!("new · {}/{} · STALLED", j.done(), j.total()),
+                    format!("{}: {}", st.key(), st.kms_error()),
                 ),
                 None => (
                     Tone::Warn,
-                    format!("new · re-wrapping {}/{}", j.done, j.total),
+                    format!("new · re-wrapping {}/{}", j.done(), j.total()),
                     String::new(),
                 ),
             }
-        } else if job.is_some_and(|j| j.from == tk.id) {
+        } else if job.is_some_and(|j| j.from() == tk.id()) {
             (
                 Tone::Accent,
                 "current".to_string(),
                 "until the re-wrap ends".to_string(),
             )
-        } else if tk.id == self.t.current {
+        } else if tk.id() == self.t.current() {
             (
                 Tone::Accent,
                 "current".to_string(),
-                format!("under {} v{}", tk.kms_key, tk.wrapped.version),
+                format!("under {} v{}", tk.kms_key(), tk.wrapped().version),
             )
         } else {
             (Tone::Dim, String::new(), String::new())
         };
-        let name = format!("{} table key", tk.id);
+        let name = format!("{} table key", tk.id());
         let title = if lost {
             vec![self.crossed(name, Tone::Bad, w)]
         } else {
@@ -202,7 +202,7 @@ impl Draw<'_> {
             Line::from(self.text(first, tone, w)),
             Line::from(self.text(second, Tone::Dim, w)),
         ];
-        self.boxed(f, r, title, Tone::Normal, &NodeId::TableKey(tk.id), lines);
+        self.boxed(f, r, title, Tone::Normal, &NodeId::TableKey(tk.id()), lines);
     }
 
     pub(super) fn dek_box(
@@ -215,9 +215,11 @@ impl Draw<'_> {
         hi: u32,
     ) {
         let w = r.width.saturating_sub(2);
-        let job = self.t.job.as_ref();
+        let job = self.t.job();
         let flying = self.flying();
-        let landed = job.filter(|j| j.to == tk && j.done > 0).map(|j| j.done - 1);
+        let landed = job
+            .filter(|j| j.to() == tk && j.done() > 0)
+            .map(|j| j.done() - 1);
         let lost = k.is_deleted();
         let ids: Vec<u32> = (lo..hi).filter(|i| Some(*i) != flying).collect();
         let rows = r.height.saturating_sub(2) as usize;
@@ -254,7 +256,7 @@ impl Draw<'_> {
             let (a, b) = (ids[0], ids[ids.len() - 1]);
             let items: u64 = ids
                 .iter()
-                .map(|i| u64::from(self.t.deks[*i as usize].items))
+                .map(|i| u64::from(self.t.deks()[*i as usize].items()))
                 .sum();
             let text = format!("{} … {}", DekId(a), DekId(b));
             lines.push(Line::from(if lost {
@@ -287,23 +289,23 @@ impl Draw<'_> {
     /// The DEK in flight: being re-wrapped now (the job runs and is not stalled).
     pub(super) fn flying(&self) -> Option<u32> {
         self.t
-            .job
+            .job()
             .as_ref()
-            .filter(|j| j.done < j.total && j.stalled.is_none() && j.next_at.is_some())
-            .map(|j| j.done)
+            .filter(|j| j.done() < j.total() && j.stalled().is_none() && j.next_at().is_some())
+            .map(|j| j.done())
     }
 
     /// The DEK in flight, drawn in the gap between the old and the new table key's DEK
     /// boxes, as far along as the re-wrap of that DEK has got.
     pub(super) fn travelling_dek(&self, f: &mut Frame, boxes: &[(TableKeyId, Rect)]) {
-        let (Some(job), Some(i)) = (self.t.job.as_ref(), self.flying()) else {
+        let (Some(job), Some(i)) = (self.t.job(), self.flying()) else {
             return;
         };
-        let from = boxes.iter().find(|(tk, _)| *tk == job.from).map(|b| b.1);
-        let to = boxes.iter().find(|(tk, _)| *tk == job.to).map(|b| b.1);
+        let from = boxes.iter().find(|(tk, _)| *tk == job.from()).map(|b| b.1);
+        let to = boxes.iter().find(|(tk, _)| *tk == job.to()).map(|b| b.1);
         let per = self.e.assumptions().rewrap_per_dek.as_millis().max(1);
         let left = job
-            .next_at
+            .next_at()
             .map_or(per, |n| n.since(self.e.now()).as_millis().min(per));
         let progress = 1.0 - left as f64 / per as f64;
         let name = DekId(i).to_string();
@@ -346,12 +348,12 @@ impl Draw<'_> {
 
     pub(super) fn items_box(&self, f: &mut Frame, r: Rect) {
         let w = r.width.saturating_sub(2);
-        let items = self.t.items.len();
+        let items = self.t.items().len();
         let fp = self
             .t
-            .items
+            .items()
             .first()
-            .map_or_else(|| "-".to_string(), |i| i.sealed.fingerprint().to_string());
+            .map_or_else(|| "-".to_string(), |i| i.sealed().fingerprint().to_string());
         let title = vec![Span::styled(
             format!("▣ {items} items, each under its DEK"),
             self.theme.style(Tone::Strong),

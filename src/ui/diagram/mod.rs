@@ -98,7 +98,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let per_line = (col_w.saturating_sub(2) / 8).max(1) as usize;
     let need = cols
         .iter()
-        .filter_map(|tk| crate::app::tree::dek_range(app, tk.id))
+        .filter_map(|tk| crate::app::tree::dek_range(app, tk.id()))
         .map(|(lo, hi)| (hi - lo) as usize)
         .max()
         .unwrap_or(0)
@@ -112,18 +112,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let mut dek_boxes: Vec<(TableKeyId, Rect)> = Vec::new();
     for (i, tk) in cols.iter().enumerate() {
         let x = x_of(i as u16);
-        let Some(kms) = e.key(&tk.kms_key) else {
+        let Some(kms) = e.key(tk.kms_key()) else {
             continue;
         };
         let kms_box = Rect::new(x, y_kms, col_w, KMS_H);
         d.kms_box(f, kms_box, kms);
         d.link(f, kms_box, y_tk, "wraps");
         d.table_key_box(f, Rect::new(x, y_tk, col_w, TK_H), kms, tk);
-        if let Some((lo, hi)) = crate::app::tree::dek_range(app, tk.id) {
+        if let Some((lo, hi)) = crate::app::tree::dek_range(app, tk.id()) {
             d.link(f, Rect::new(x, y_tk, col_w, TK_H), y_dek, "wraps");
             let r = Rect::new(x, y_dek, col_w, dek_h);
-            d.dek_box(f, r, kms, tk.id, lo, hi);
-            dek_boxes.push((tk.id, r));
+            d.dek_box(f, r, kms, tk.id(), lo, hi);
+            dek_boxes.push((tk.id(), r));
         }
     }
     // KMS keys that wrap no table key drawn here, stacked on the right.
@@ -160,12 +160,12 @@ fn layout<'a>(
         return None;
     }
     let inner_w = area.width.saturating_sub(2);
-    let all: Vec<&TableKey> = t.table_keys.iter().collect();
+    let all: Vec<&TableKey> = t.table_keys().iter().collect();
     let spare_keys = |shown: usize| -> Vec<&KmsKey> {
         let cols = &all[all.len() - shown..];
         e.keys()
             .iter()
-            .filter(|k| !cols.iter().any(|tk| tk.kms_key == k.id))
+            .filter(|k| !cols.iter().any(|tk| *tk.kms_key() == k.id))
             .collect()
     };
     let fits = |n: usize, spare: usize| {
@@ -184,8 +184,9 @@ fn layout<'a>(
     }
     let cols = all[all.len() - shown..].to_vec();
     // A re-wrap is drawn with both its table keys, or not at all (the list shows it).
-    if let Some(job) = t.job.as_ref()
-        && !(cols.iter().any(|tk| tk.id == job.from) && cols.iter().any(|tk| tk.id == job.to))
+    if let Some(job) = t.job()
+        && !(cols.iter().any(|tk| tk.id() == job.from())
+            && cols.iter().any(|tk| tk.id() == job.to()))
     {
         return None;
     }
