@@ -82,7 +82,7 @@ expect = { outcome = "error", error = "TableNotFoundException" }
     assert_clean(&r);
     let e = r.engine();
     let b = e.backup_named("b1").unwrap();
-    assert_eq!(b.key.as_str(), "kms-1");
+    assert_eq!(b.key().as_str(), "kms-1");
     assert_eq!(e.backup_state(b), BackupState::Lost);
     // With the material gone nothing in the backup decrypts any more.
     assert!(e.audit_backup(b).is_err());

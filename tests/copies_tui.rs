@@ -52,7 +52,7 @@ fn the_panels_follow_a_replica_and_the_sandbox_acts_on_it() {
         .unwrap();
     assert_eq!(last_read.table.as_deref(), Some("Orders@eu-west-1"));
     let b = e.backup_named("live-1").expect("B made a backup");
-    assert_eq!(b.key.as_str(), "kms-eu");
+    assert_eq!(b.key().as_str(), "kms-eu");
     let text = replays(&a);
     assert!(text.contains("region = \"eu-west-1\""), "{text}");
     assert!(text.contains("backup = \"live-1\""), "{text}");
@@ -69,7 +69,7 @@ fn a_backup_selected_in_the_tree_restores_to_a_new_table() {
         .iter()
         .enumerate()
         .find_map(|(i, r)| match r.id {
-            NodeId::Backup(b) if a.runner().engine().backups()[b].name == "after-switch" => {
+            NodeId::Backup(b) if a.runner().engine().backups()[b].name() == "after-switch" => {
                 Some((i, b))
             }
             _ => None,
@@ -86,7 +86,7 @@ fn a_backup_selected_in_the_tree_restores_to_a_new_table() {
     let copy = e.find_table("Orders-restored").expect("R restored it");
     assert_eq!(
         e.tables()[copy.0].restored_from().map(String::as_str),
-        Some(e.backups()[ix].name.as_str())
+        Some(e.backups()[ix].name())
     );
     // The lost backup is shown as lost under the deleted key.
     assert!(tree::rows(&a).iter().any(|r| {

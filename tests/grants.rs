@@ -139,7 +139,7 @@ fn the_sandbox_revokes_grants_and_moves_imported_material() {
     a.update(Msg::ToggleGrant);
     assert!(a.runner().engine().table().grant_revoked_on().is_none());
     a.update(Msg::DeleteMaterial);
-    let state = |a: &App| a.runner().engine().keys()[0].state.name();
+    let state = |a: &App| a.runner().engine().keys()[0].state().name();
     assert_eq!(state(&a), "pending-import");
     a.update(Msg::ImportMaterial);
     assert_eq!(state(&a), "enabled");

@@ -235,7 +235,7 @@ expect = { outcome = "ok" }
         .engine()
         .keys()
         .iter()
-        .find(|k| k.id.as_str() == "byok")
+        .find(|k| k.id().as_str() == "byok")
         .unwrap();
     assert_eq!(k.current_version(), 2, "the new material is current");
 }

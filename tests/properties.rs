@@ -121,7 +121,7 @@ fn expected_read_ok(e: &Engine, p: &PrincipalId, c: ConnectionId) -> bool {
         return true;
     }
     let k = e.key(t.current_kms_key()).unwrap();
-    k.state == KeyState::Enabled && k.allow.as_ref().is_none_or(|a| a.contains(p))
+    k.state() == KeyState::Enabled && k.allow().is_none_or(|a| a.contains(p))
 }
 
 fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
@@ -132,7 +132,7 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
                 k.live_versions(),
                 0,
                 "{} deleted but material remains",
-                k.id
+                k.id()
             );
         }
     }

@@ -67,7 +67,7 @@ fn state(app: &App) -> String {
     let keys: Vec<String> = e
         .keys()
         .iter()
-        .map(|k| format!("{} {:?} v{}", k.id, k.state, k.versions_created))
+        .map(|k| format!("{} {:?} v{}", k.id(), k.state(), k.versions_created()))
         .collect();
     format!(
         "{}\n{} {:?} {:?} {} {:?}\n{caches:?}\n{keys:?}\n{} {}",
@@ -420,7 +420,7 @@ mod saved_sessions {
     fn keys_state(e: &rewrap::engine::Engine) -> Vec<String> {
         e.keys()
             .iter()
-            .map(|k| format!("{} {:?} {}", k.id, k.state, k.live_versions()))
+            .map(|k| format!("{} {:?} {}", k.id(), k.state(), k.live_versions()))
             .collect()
     }
 
@@ -616,10 +616,10 @@ fn the_selection_follows_the_key_across_steps_and_d_acts_on_it() {
     assert_eq!(a.selected_key().unwrap().as_str(), "aws-owned");
     let screen = text(&draw(&a, 120, 36));
     assert!(screen.contains("acting on aws-owned · app#1"), "{screen}");
-    let kms2 = a.runner().engine().key(&"kms-2".into()).unwrap().state;
+    let kms2 = a.runner().engine().key(&"kms-2".into()).unwrap().state();
     a.update(Msg::DisableKey);
     assert_eq!(
-        a.runner().engine().key(&"kms-2".into()).unwrap().state,
+        a.runner().engine().key(&"kms-2".into()).unwrap().state(),
         kms2
     );
     assert_eq!(a.live_actions(), 0, "refused, not recorded");

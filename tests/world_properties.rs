@@ -116,7 +116,7 @@ fn expected_read_ok(e: &Engine, tx: TableIx) -> bool {
         return true;
     }
     e.key(t.current_kms_key())
-        .is_some_and(|k| k.state == KeyState::Enabled)
+        .is_some_and(|k| k.state() == KeyState::Enabled)
 }
 
 fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
@@ -130,16 +130,16 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
             audit.is_ok(),
             alive,
             "backup {} audit {:?}",
-            &b.name,
+            &b.name(),
             audit.as_ref().err()
         );
         if let Ok(pts) = audit {
-            let src = &e.tables()[b.source.0];
-            let expected: Vec<Vec<u8>> = (0..b.items)
+            let src = &e.tables()[b.source().0];
+            let expected: Vec<Vec<u8>> = (0..b.items())
                 .filter(|&i| !src.items()[i].is_absent())
                 .map(|i| item_plaintext(ItemId(i as u64)).as_bytes().to_vec())
                 .collect();
-            prop_assert_eq!(pts, expected, "backup {} holds other items", &b.name);
+            prop_assert_eq!(pts, expected, "backup {} holds other items", &b.name());
         }
     }
     for tx in 0..e.tables().len() {
@@ -199,7 +199,7 @@ proptest! {
                     let backup = if archival || e.backups().is_empty() {
                         "archival".to_string()
                     } else {
-                        e.backups()[t % e.backups().len()].name.clone()
+                        e.backups()[t % e.backups().len()].name().to_string()
                     };
                     let key = key.map(|k| KmsKeyId::new(KEYS[k]));
                     let result = e.apply_in(tx, &Command::Restore { backup, to: format!("R{n}"), key });

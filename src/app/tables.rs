@@ -130,8 +130,12 @@ impl App {
         };
         let (backup, source, at) = match selected {
             // An archival backup is named by its table: the action acts on that table.
-            Some(b) if b.archival => (ARCHIVAL.to_string(), b.source, self.live_at_for(b.source)),
-            Some(b) => (b.name.clone(), b.source, LiveAt::default()),
+            Some(b) if b.archival() => (
+                ARCHIVAL.to_string(),
+                b.source(),
+                self.live_at_for(b.source()),
+            ),
+            Some(b) => (b.name().to_string(), b.source(), LiveAt::default()),
             None if self.focused_table().status() == TableStatus::Archived => {
                 (ARCHIVAL.to_string(), self.table_focus(), self.live_at())
             }

@@ -67,19 +67,19 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
     let regions = e
         .keys()
         .iter()
-        .any(|k| k.kind != KeyKind::AwsOwned && k.region != e.keys()[0].region);
+        .any(|k| k.kind() != KeyKind::AwsOwned && k.region() != e.keys()[0].region());
     for k in e.keys() {
-        let used = t.table_keys().iter().any(|tk| *tk.kms_key() == k.id);
-        let kid = NodeId::Kms(k.id.clone());
+        let used = t.table_keys().iter().any(|tk| tk.kms_key() == k.id());
+        let kid = NodeId::Kms(k.id().clone());
         let collapsed = app.collapsed.contains(&kid);
         let mut parts = key_parts(k, now);
-        if regions && k.kind != KeyKind::AwsOwned {
-            parts.push((format!(" · {}", k.region), Tone::Dim));
+        if regions && k.kind() != KeyKind::AwsOwned {
+            parts.push((format!(" · {}", k.region()), Tone::Dim));
         }
         out.push(TreeRow {
             id: kid,
             depth: 0,
-            key: Some(k.id.clone()),
+            key: Some(k.id().clone()),
             foldable: used,
             collapsed,
             parts,
@@ -87,7 +87,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         if collapsed {
             continue;
         }
-        for tk in t.table_keys().iter().filter(|tk| *tk.kms_key() == k.id) {
+        for tk in t.table_keys().iter().filter(|tk| tk.kms_key() == k.id()) {
             let tid = NodeId::TableKey(tk.id());
             let tk_collapsed = app.collapsed.contains(&tid);
             let parts = table_key_parts(k, tk, t);
@@ -95,7 +95,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
             out.push(TreeRow {
                 id: tid,
                 depth: 1,
-                key: Some(k.id.clone()),
+                key: Some(k.id().clone()),
                 foldable: deks.is_some(),
                 collapsed: tk_collapsed,
                 parts,
@@ -104,13 +104,13 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 continue;
             }
             if let Some((lo, hi)) = deks {
-                dek_rows(app, &mut out, &k.id, tk.id(), lo, hi, k.is_deleted());
+                dek_rows(app, &mut out, k.id(), tk.id(), lo, hi, k.is_deleted());
             }
         }
         // Other tables whose current table key this KMS key wraps: one row each (the key's
         // blast radius at a glance; the status panel has their status too).
         for (ix, other) in e.tables().iter().enumerate() {
-            if ix == focus || *other.current_kms_key() != k.id {
+            if ix == focus || other.current_kms_key() != k.id() {
                 continue;
             }
             let tone = if other.status() == crate::engine::table::TableStatus::Active {
@@ -121,7 +121,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
             out.push(TreeRow {
                 id: NodeId::OtherTable(ix),
                 depth: 1,
-                key: Some(k.id.clone()),
+                key: Some(k.id().clone()),
                 foldable: false,
                 collapsed: false,
                 // The status first: a narrow panel cuts the name, never the answer.
@@ -145,7 +145,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
                 ],
             });
         }
-        backup_rows(e, &mut out, &k.id);
+        backup_rows(e, &mut out, k.id());
     }
     out.push(items_row(t));
     out
@@ -154,12 +154,12 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
 /// A KMS key's row: glyph, id, kind, state (with the deletion countdown), material versions.
 fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
     let mut parts = vec![
-        (format!("{} ", key_glyph(k.state)), state_tone(k.state)),
-        (k.id.to_string(), Tone::Strong),
+        (format!("{} ", key_glyph(k.state())), state_tone(k.state())),
+        (k.id().to_string(), Tone::Strong),
         (
             format!(
                 " {} ",
-                match k.kind {
+                match k.kind() {
                     KeyKind::CustomerManaged => "CMK",
                     KeyKind::AwsManaged => "AWS managed",
                     KeyKind::AwsOwned => "AWS owned",
@@ -168,7 +168,7 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
             Tone::Dim,
         ),
     ];
-    match k.state {
+    match k.state() {
         KeyState::Enabled => parts.push(("Enabled".into(), Tone::Ok)),
         KeyState::Disabled => parts.push(("Disabled".into(), Tone::Warn)),
         KeyState::PendingDeletion { deletion_at } => parts.push((
@@ -187,7 +187,7 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
         )),
     }
     if !k.is_deleted() {
-        let v = k.versions_created;
+        let v = k.versions_created();
         let mat = if v == 1 {
             " · material v1".to_string()
         } else {
@@ -195,7 +195,7 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
         };
         parts.push((mat, Tone::Dim));
     }
-    if k.kind == KeyKind::AwsOwned {
+    if k.kind() == KeyKind::AwsOwned {
         parts.push((" · not in your account".into(), Tone::Dim));
     }
     parts
@@ -393,12 +393,16 @@ fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId
             BackupState::Blocked => Tone::Warn,
             BackupState::Lost => Tone::Bad,
         };
-        let what = if b.archival {
-            format!("archival backup of {}", e.tables()[b.source.0].label())
+        let what = if b.archival() {
+            format!("archival backup of {}", e.tables()[b.source().0].label())
         } else {
-            format!("backup {} of {}", b.name, e.tables()[b.source.0].label())
+            format!(
+                "backup {} of {}",
+                b.name(),
+                e.tables()[b.source().0].label()
+            )
         };
-        let tks: Vec<String> = b.table_keys.iter().map(|t| t.id().to_string()).collect();
+        let tks: Vec<String> = b.table_keys().iter().map(|t| t.id().to_string()).collect();
         out.push(TreeRow {
             id: NodeId::Backup(ix),
             depth: 1,
@@ -410,7 +414,7 @@ fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId
                 (format!("{} · ", state.name()), tone),
                 (what, Tone::Normal),
                 (
-                    format!(" · keeps {} · {} items", tks.join("+"), b.items),
+                    format!(" · keeps {} · {} items", tks.join("+"), b.items()),
                     Tone::Dim,
                 ),
             ],

@@ -33,21 +33,21 @@ pub const MAX_DEKS: usize = 2_000_000;
 #[derive(Clone, Debug)]
 pub struct Backup {
     /// Its name (`archival` for an archival backup).
-    pub name: String,
-    pub arn: String,
+    pub(in crate::engine) name: String,
+    pub(in crate::engine) arn: String,
     /// The table it was taken from (its items are that table's first `items`).
-    pub source: TableIx,
-    pub taken_at: SimTime,
+    pub(in crate::engine) source: TableIx,
+    pub(in crate::engine) taken_at: SimTime,
     /// True for the backup DynamoDB takes when it archives the table (aws-behaviour.md #45).
-    pub archival: bool,
+    pub(in crate::engine) archival: bool,
     /// The KMS key of the table's table key when it was taken (`SSEDescription`).
-    pub key: KmsKeyId,
+    pub(in crate::engine) key: KmsKeyId,
     /// The table keys its DEKs are under, wrapped as they were.
-    pub table_keys: Vec<TableKey>,
-    pub deks: Vec<Dek>,
-    pub items: usize,
+    pub(in crate::engine) table_keys: Vec<TableKey>,
+    pub(in crate::engine) deks: Vec<Dek>,
+    pub(in crate::engine) items: usize,
     /// The source table's name, id and encryption context, which its ciphertexts are bound to.
-    pub table_name: String,
+    pub(in crate::engine) table_name: String,
     pub(super) table_id: String,
     pub(super) context: Vec<u8>,
 }
@@ -296,5 +296,41 @@ impl Engine {
             out.push(pt);
         }
         Ok(out)
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Backup {
+    /// Its ARN, as DescribeBackup names it.
+    pub fn arn(&self) -> &str {
+        &self.arn
+    }
+
+    pub fn archival(&self) -> bool {
+        self.archival
+    }
+
+    pub fn items(&self) -> usize {
+        self.items
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn source(&self) -> TableIx {
+        self.source
+    }
+
+    pub fn table_keys(&self) -> &[TableKey] {
+        &self.table_keys
+    }
+
+    pub fn key(&self) -> &KmsKeyId {
+        &self.key
+    }
+
+    pub fn taken_at(&self) -> SimTime {
+        self.taken_at
     }
 }

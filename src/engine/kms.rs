@@ -22,8 +22,8 @@ pub use super::kms_state::{
 /// One version of a key's backing material.
 #[derive(Clone)]
 pub struct Material {
-    pub version: u32,
-    pub created_at: SimTime,
+    pub(in crate::engine) version: u32,
+    pub(in crate::engine) created_at: SimTime,
     /// `None` only in a step-back snapshot, which keeps no key bytes (see `strip_secrets`).
     bytes: Option<KeyBytes>,
 }
@@ -52,16 +52,16 @@ pub struct KmsBlob {
 /// One KMS key.
 #[derive(Clone, Debug)]
 pub struct KmsKey {
-    pub id: KmsKeyId,
-    pub kind: KeyKind,
-    pub state: KeyState,
+    pub(in crate::engine) id: KmsKeyId,
+    pub(in crate::engine) kind: KeyKind,
+    pub(in crate::engine) state: KeyState,
     materials: Vec<Material>,
     /// How many material versions were ever created (kept after deletion, for display).
-    pub versions_created: u32,
-    pub rotation: Option<AutoRotation>,
-    pub on_demand_rotations: u32,
+    pub(in crate::engine) versions_created: u32,
+    pub(in crate::engine) rotation: Option<AutoRotation>,
+    pub(in crate::engine) on_demand_rotations: u32,
     /// Principals allowed kms:Decrypt through DynamoDB; `None` = everyone.
-    pub allow: Option<BTreeSet<PrincipalId>>,
+    pub(in crate::engine) allow: Option<BTreeSet<PrincipalId>>,
     /// The scenario's seed: material versions derive from it (see `crypto::derive_material`).
     seed: u64,
     /// What cryptographic calls see while a change is still spreading through KMS
@@ -71,10 +71,10 @@ pub struct KmsKey {
     spreading: std::collections::VecDeque<(u64, Seen)>,
     /// Keys with imported material (`origin = "external"`, aws-behaviour.md #98-99): whether KMS holds
     /// the material now, when it expires, and a counter that makes stale expiries ignorable.
-    pub imported: Option<Imported>,
+    pub(in crate::engine) imported: Option<Imported>,
     /// Version 2: the key's region (a KMS key is regional; the AWS owned key exists in every
     /// region and says `us-east-1`).
-    pub region: String,
+    pub(in crate::engine) region: String,
 }
 
 /// Imported key material (aws-behaviour.md #98, 99): it can expire or be deleted at once, and comes back
@@ -421,3 +421,41 @@ fn kms_aad(context: &[u8], key: &KmsKeyId, version: u32) -> Vec<u8> {
 #[cfg(test)]
 #[path = "kms_tests.rs"]
 mod tests;
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl KmsKey {
+    pub fn id(&self) -> &KmsKeyId {
+        &self.id
+    }
+
+    pub fn kind(&self) -> KeyKind {
+        self.kind
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub fn state(&self) -> KeyState {
+        self.state
+    }
+
+    pub fn versions_created(&self) -> u32 {
+        self.versions_created
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl KmsKey {
+    pub fn allow(&self) -> Option<&BTreeSet<PrincipalId>> {
+        self.allow.as_ref()
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Material {
+    /// When this version was created (key creation or a rotation).
+    pub fn created_at(&self) -> SimTime {
+        self.created_at
+    }
+}

@@ -6,7 +6,7 @@ use super::time::{DAY, HOUR, SimDuration, SimTime};
 /// Accepted key changes, for the quota of aws-behaviour.md #32.
 #[derive(Clone, Debug, Default)]
 pub struct Quota {
-    pub changes: Vec<SimTime>,
+    pub(in crate::engine) changes: Vec<SimTime>,
 }
 
 /// The quota: 4 changes per 24 h window from table creation, then one more if none in the
@@ -39,6 +39,13 @@ impl Quota {
              Number of updates today: {in_window}. Next change allowed at {}",
             (last + QUOTA_SPACING).min(window_end)
         ))
+    }
+}
+
+/// Read access from outside the engine (the fields stay the engine's).
+impl Quota {
+    pub fn changes(&self) -> &[SimTime] {
+        &self.changes
     }
 }
 

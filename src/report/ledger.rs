@@ -103,18 +103,18 @@ pub fn ledger(engine: &Engine) -> Vec<LedgerRow> {
             ));
         }
         for b in engine.backups() {
-            if !copies.contains(&b.source) {
+            if !copies.contains(&b.source()) {
                 continue;
             }
-            let copy = if b.archival {
-                let src = &engine.tables()[b.source.0];
+            let copy = if b.archival() {
+                let src = &engine.tables()[b.source().0];
                 if src.replica_of().is_some() {
                     format!("archival backup {}", src.region())
                 } else {
                     "archival backup".to_string()
                 }
             } else {
-                format!("backup {}", b.name)
+                format!("backup {}", b.name())
             };
             rows.push(backup_row(engine, t.name(), copy, b));
         }

@@ -148,9 +148,9 @@ impl Summary {
             deletions_due: engine
                 .keys()
                 .iter()
-                .filter_map(|k| match k.state {
+                .filter_map(|k| match k.state() {
                     KeyState::PendingDeletion { deletion_at } => {
-                        Some((k.id.to_string(), deletion_at))
+                        Some((k.id().to_string(), deletion_at))
                     }
                     _ => None,
                 })

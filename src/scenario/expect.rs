@@ -200,7 +200,7 @@ impl CheckKind {
                 _ => Got::Differs("no KMS error".into()),
             },
             (CheckKind::KeyState(k, s), _) => match engine.key(k) {
-                Some(key) => compare(s, &key.state.kind(), |v| v.name().into()),
+                Some(key) => compare(s, &key.state().kind(), |v| v.name().into()),
                 None => Got::Differs("missing".into()),
             },
             (CheckKind::KmsCalls(p, n), _) => {

@@ -343,7 +343,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
     let longest = e
         .keys()
         .iter()
-        .map(|k| k.id.as_str().len())
+        .map(|k| k.id().as_str().len())
         .max()
         .unwrap_or(6)
         + e.cache_entries(crate::engine::table::TableIx::FIRST)
@@ -387,7 +387,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         vec![(String::new(), target)],
         width,
         large,
-        e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival),
+        e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival()),
     )
 }
 

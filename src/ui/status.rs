@@ -126,9 +126,9 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
         TableStatus::Active => {}
     }
     for k in e.keys() {
-        if let KeyState::PendingDeletion { deletion_at } = k.state {
+        if let KeyState::PendingDeletion { deletion_at } = k.state() {
             out.push(vec![
-                (format!("{} ", k.id), Tone::Strong),
+                (format!("{} ", k.id()), Tone::Strong),
                 (
                     format!("deleted in {}", deletion_at.since(now).countdown()),
                     Tone::Bad,
@@ -227,17 +227,17 @@ fn warnings(app: &App) -> Vec<Vec<(String, Tone)>> {
         )]);
     }
     for k in e.keys().iter().filter(|k| k.is_spreading()) {
-        let text = if k.state == k.effective_state() {
+        let text = if k.state() == k.effective_state() {
             format!(
                 "{}: a permission change is still spreading (propagation {})",
-                k.id,
+                k.id(),
                 e.assumptions().propagation
             )
         } else {
             format!(
                 "{} is {} but DynamoDB's calls still see {} (propagation {})",
-                k.id,
-                k.state.name(),
+                k.id(),
+                k.state().name(),
                 k.effective_state().name(),
                 e.assumptions().propagation
             )
@@ -366,7 +366,7 @@ fn totals(app: &App) -> Vec<Vec<(String, Tone)>> {
             (per.join(" · "), Tone::Normal),
         ]);
     }
-    if !app.focused_table().quota().changes.is_empty() {
+    if !app.focused_table().quota().changes().is_empty() {
         let q = e.quota(app.table_focus());
         let next = if q.next_allowed <= e.now() {
             "next: now".to_string()
@@ -446,7 +446,7 @@ fn backups(app: &App) -> Vec<Vec<(String, Tone)>> {
     let e = app.runner().engine();
     let focus = app.table_focus();
     let mut parts: Vec<(String, Tone)> = Vec::new();
-    for b in e.backups().iter().filter(|b| b.source == focus) {
+    for b in e.backups().iter().filter(|b| b.source() == focus) {
         let state = e.backup_state(b);
         let tone = match state {
             BackupState::Restorable => Tone::Ok,
@@ -459,7 +459,7 @@ fn backups(app: &App) -> Vec<Vec<(String, Tone)>> {
             " · "
         };
         parts.push((sep.into(), Tone::Dim));
-        parts.push((format!("{} {}", b.name, state.name()), tone));
+        parts.push((format!("{} {}", b.name(), state.name()), tone));
     }
     if parts.is_empty() {
         Vec::new()

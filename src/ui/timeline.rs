@@ -162,11 +162,11 @@ fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
         marks.push((*t, 'R', format!("R {region} left replication {t}")));
     }
     for k in e.keys() {
-        if let KeyState::PendingDeletion { deletion_at } = k.state {
+        if let KeyState::PendingDeletion { deletion_at } = k.state() {
             marks.push((
                 deletion_at,
                 'd',
-                format!("d {} deletes {deletion_at}", k.id),
+                format!("d {} deletes {deletion_at}", k.id()),
             ));
         }
     }

@@ -81,13 +81,13 @@ impl Draw<'_> {
 
     pub(super) fn kms_box(&self, f: &mut Frame, r: Rect, k: &KmsKey) {
         let w = r.width.saturating_sub(2);
-        let kind = match k.kind {
+        let kind = match k.kind() {
             KeyKind::CustomerManaged => "CMK",
             KeyKind::AwsManaged => "AWS managed",
             KeyKind::AwsOwned => "AWS owned",
         };
         let now = self.e.now();
-        let (glyph, tone, state) = match k.state {
+        let (glyph, tone, state) = match k.state() {
             KeyState::Enabled => (glyph::KEY_ENABLED, Tone::Ok, "Enabled".to_string()),
             KeyState::Disabled => (
                 glyph::KEY_DISABLED,
@@ -107,9 +107,9 @@ impl Draw<'_> {
             ),
         };
         let id = if k.is_deleted() {
-            self.crossed(k.id.to_string(), Tone::Bad, w)
+            self.crossed(k.id().to_string(), Tone::Bad, w)
         } else {
-            Span::styled(k.id.to_string(), self.theme.style(Tone::Strong))
+            Span::styled(k.id().to_string(), self.theme.style(Tone::Strong))
         };
         let title = vec![
             Span::styled(format!("{glyph} "), self.theme.style(tone)),
@@ -117,20 +117,20 @@ impl Draw<'_> {
         ];
         let mut second = String::new();
         if !k.is_deleted() {
-            let v = k.versions_created;
+            let v = k.versions_created();
             second = if v == 1 {
                 "material v1".into()
             } else {
                 format!("material v1..v{v}")
             };
         }
-        if k.kind == KeyKind::AwsOwned {
+        if k.kind() == KeyKind::AwsOwned {
             second = "not in your account".into();
         }
         if k.is_deleted() {
             second = "material destroyed for good".into();
         }
-        if let KeyState::PendingDeletion { deletion_at } = k.state {
+        if let KeyState::PendingDeletion { deletion_at } = k.state() {
             second = format!("deleted in {}", deletion_at.since(now).countdown());
         }
         let lines = vec![
@@ -145,7 +145,7 @@ impl Draw<'_> {
         } else {
             Tone::Normal
         };
-        self.boxed(f, r, title, border, &NodeId::Kms(k.id.clone()), lines);
+        self.boxed(f, r, title, border, &NodeId::Kms(k.id().clone()), lines);
     }
 
     pub(super) fn table_key_box(&self, f: &mut Frame, r: Rect, k: &KmsKey, tk: &TableKey) {

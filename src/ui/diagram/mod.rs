@@ -156,7 +156,7 @@ fn layout<'a>(
     // (the archival one is in the status panel), the list
     // shows every table's key and every backup under its KMS key, which is the point of such
     // a scenario.
-    if e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival) {
+    if e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival()) {
         return None;
     }
     let inner_w = area.width.saturating_sub(2);
@@ -165,7 +165,7 @@ fn layout<'a>(
         let cols = &all[all.len() - shown..];
         e.keys()
             .iter()
-            .filter(|k| !cols.iter().any(|tk| *tk.kms_key() == k.id))
+            .filter(|k| !cols.iter().any(|tk| tk.kms_key() == k.id()))
             .collect()
     };
     let fits = |n: usize, spare: usize| {
