@@ -235,3 +235,48 @@ do = "wait"
         .expect("the re-wrap is cut off");
     assert!(line.contains("\"table\":\"Audit\""), "{line}");
 }
+
+/// The read model says where a re-wrap stands (one rule for the tree and the diagram): the DEKs
+/// under each table key, the DEK in flight and how far along it is.
+#[test]
+fn the_rewrap_view_splits_the_deks_between_the_two_table_keys() {
+    use rewrap::engine::ids::TableKeyId;
+    use rewrap::engine::table::TableIx;
+    let world = TWO.replacen(
+        "title = \"two tables\"\n",
+        "title = \"two tables\"\n[assumptions]\nrewrap_per_dek = \"1h\"\n",
+        1,
+    );
+    let s = scenario::parse(
+        "t.toml",
+        &format!(
+            "{world}\n[[step]]\nat = \"1m\"\ndo = \"change-table-key\"\ntable = \"Audit\"\nkey = \"kms-2\"\n[[step]]\nat = \"2h 31m\"\ndo = \"wait\"\n"
+        ),
+    )
+    .unwrap();
+    let mut r = Runner::new(Arc::new(s)).unwrap();
+    r.run_to_end();
+    let e = r.engine();
+    let audit = TableIx(1);
+    let v = e.rewrap_view(audit).expect("a re-wrap is under way");
+    let total = e.tables()[1].deks().len() as u32;
+    assert_eq!(
+        (v.from, v.to, v.total),
+        (TableKeyId(1), TableKeyId(2), total)
+    );
+    assert!(v.done >= 1 && v.done < total, "{v:?}");
+    assert_eq!(v.landed, Some(v.done - 1));
+    assert_eq!(v.in_flight, Some(v.done));
+    let p = v.progress.expect("the DEK in flight is scheduled");
+    assert!((0.0..=1.0).contains(&p), "{p}");
+    assert_eq!(e.deks_under(audit, TableKeyId(1)), Some((v.done, total)));
+    assert_eq!(e.deks_under(audit, TableKeyId(2)), Some((0, v.done)));
+    assert!(
+        e.rewrap_view(TableIx::FIRST).is_none(),
+        "Orders is not switching"
+    );
+    assert_eq!(
+        e.deks_under(TableIx::FIRST, TableKeyId(1)),
+        Some((0, e.tables()[0].deks().len() as u32))
+    );
+}

@@ -206,9 +206,7 @@ impl App {
             Msg::Backup => self.live_backup(),
             Msg::Restore => self.live_restore(),
             Msg::ToggleGrant => {
-                let t = self.focused_table();
-                let revoked = t.grant_revoked_on() == Some(t.current_kms_key());
-                self.live(&if revoked {
+                self.live(&if self.focused_table().grant_revoked() {
                     Command::CreateGrant
                 } else {
                     Command::RevokeGrant

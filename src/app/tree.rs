@@ -260,13 +260,7 @@ fn items_row(t: &Table) -> TreeRow {
 
 /// The DEK indices shown under a table key: `[lo, hi)`.
 pub fn dek_range(app: &App, tk: TableKeyId) -> Option<(u32, u32)> {
-    let t = app.focused_table();
-    let n = t.deks().len() as u32;
-    match t.job() {
-        Some(j) if j.from() == tk => Some((j.done(), n)),
-        Some(j) if j.to() == tk => (j.done() > 0).then_some((0, j.done())),
-        _ => (t.current() == tk).then_some((0, n)),
-    }
+    app.runner().engine().deks_under(app.table_focus(), tk)
 }
 
 fn dek_rows(
@@ -282,18 +276,16 @@ fn dek_rows(
     let t = app.focused_table();
     let job = t.job();
     // The DEK that just landed under the new table key, and the one about to leave the old one.
-    let landed = job
-        .filter(|j| j.to() == tk && j.done() > 0)
-        .map(|j| j.done() - 1);
-    let leaving = job
-        .filter(|j| j.from() == tk && j.done() < j.total() && j.stalled().is_none())
-        .map(crate::engine::table::RewrapJob::done);
-    let progress = job.and_then(|j| {
-        let next = j.next_at()?;
-        let per = e.assumptions().rewrap_per_dek.as_millis().max(1);
-        let left = next.since(e.now()).as_millis().min(per);
-        Some(1.0 - left as f64 / per as f64)
-    });
+    let rewrap = e.rewrap_view(app.table_focus());
+    let landed = rewrap
+        .as_ref()
+        .filter(|r| r.to == tk)
+        .and_then(|r| r.landed);
+    let leaving = rewrap
+        .as_ref()
+        .filter(|r| r.from == tk)
+        .and_then(|r| r.in_flight);
+    let progress = rewrap.as_ref().and_then(|r| r.progress);
     let row = |i: u32, parts: Vec<(String, Tone)>| TreeRow {
         id: NodeId::Deks(tk, i),
         depth: 2,

@@ -481,8 +481,10 @@ impl Table {
         &self.deks
     }
 
-    pub fn grant_revoked_on(&self) -> Option<&KmsKeyId> {
-        self.grant_revoked_on.as_ref()
+    /// Is DynamoDB's grant on the table's *current* KMS key revoked? (A key change makes a
+    /// new grant on the new key: a grant revoked on the old key no longer matters.)
+    pub fn grant_revoked(&self) -> bool {
+        self.grant_revoked_on.as_ref() == Some(self.current_kms_key())
     }
 
     pub fn inaccessible_since(&self) -> Option<SimTime> {

@@ -300,7 +300,7 @@ impl Engine {
                 );
             }
         }
-        let revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(&key);
+        let revoked = self.tables[tx.0].grant_revoked();
         if !active && revoked {
             self.log_kms(
                 KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminAction)

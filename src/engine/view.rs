@@ -105,6 +105,37 @@ impl Countdown {
     }
 }
 
+/// Where a table's re-wrap stands, as the panels draw it: the rule of which DEKs sit under
+/// which table key, the DEK in flight and how far along it is, computed here once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RewrapView {
+    /// The table key the DEKs leave, and the one they land under.
+    pub from: TableKeyId,
+    pub to: TableKeyId,
+    pub done: u32,
+    pub total: u32,
+    /// The DEK that landed last under `to`.
+    pub landed: Option<u32>,
+    /// The DEK being re-wrapped now (the job runs: not stalled, its next step scheduled).
+    pub in_flight: Option<u32>,
+    /// How far along the DEK in flight is, from 0 to 1.
+    pub progress: Option<f64>,
+}
+
+impl RewrapView {
+    /// The DEKs under table key `tk`, as `[lo, hi)` of the table's DEK indices: the first
+    /// `done` have moved to `to`, the rest are still under `from`.
+    pub fn deks_under(&self, tk: TableKeyId) -> Option<(u32, u32)> {
+        if tk == self.from {
+            Some((self.done, self.total))
+        } else if tk == self.to {
+            (self.done > 0).then_some((0, self.done))
+        } else {
+            None
+        }
+    }
+}
+
 /// The one clock a presenter's screen and notes show for a table: its most urgent countdown,
 /// whose it is, and how it reads. One computation, read by the big clock and the speaker notes
 /// alike, so the two can never disagree.
@@ -173,6 +204,36 @@ impl UrgentClock {
 }
 
 impl Engine {
+    /// Table `tx`'s re-wrap, if one is under way.
+    pub fn rewrap_view(&self, tx: TableIx) -> Option<RewrapView> {
+        let j = self.tables[tx.0].job.as_ref()?;
+        let in_flight =
+            (j.done < j.total && j.stalled.is_none() && j.next_at.is_some()).then_some(j.done);
+        let per = self.assumptions.rewrap_per_dek.as_millis().max(1);
+        let progress = j.next_at.filter(|_| in_flight.is_some()).map(|next| {
+            let left = next.since(self.now).as_millis().min(per);
+            1.0 - left as f64 / per as f64
+        });
+        Some(RewrapView {
+            from: j.from,
+            to: j.to,
+            done: j.done,
+            total: j.total,
+            landed: j.done.checked_sub(1),
+            in_flight,
+            progress,
+        })
+    }
+
+    /// The DEKs under table key `tk` of table `tx`, as `[lo, hi)` (`None`: none are).
+    pub fn deks_under(&self, tx: TableIx, tk: TableKeyId) -> Option<(u32, u32)> {
+        let t = &self.tables[tx.0];
+        match self.rewrap_view(tx) {
+            Some(r) if tk == r.from || tk == r.to => r.deks_under(tk),
+            _ => (t.current == tk).then_some((0, t.deks.len() as u32)),
+        }
+    }
+
     /// The most urgent clock of table `tx`.
     pub fn urgent_clock(&self, tx: TableIx) -> UrgentClock {
         UrgentClock {

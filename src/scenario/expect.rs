@@ -244,8 +244,7 @@ impl CheckKind {
                 compare(r, &engine.recoverable(tx), ToString::to_string)
             }
             (CheckKind::Grant(revoked), Some(t)) => {
-                let now = t.grant_revoked_on() == Some(t.current_kms_key());
-                compare(revoked, &now, |v| grant_name(*v).into())
+                compare(revoked, &t.grant_revoked(), |v| grant_name(*v).into())
             }
             (CheckKind::Replica(region, s), Some(_)) => {
                 let tx = target.table.unwrap_or(TableIx::FIRST);

@@ -19,7 +19,9 @@ pub(super) struct Draw<'a> {
     /// The selected tree row's entity.
     pub(super) selected: Option<NodeId>,
     pub(super) e: &'a Engine,
+    /// The table drawn (the diagram draws a world of one table) and its index.
     pub(super) t: &'a Table,
+    pub(super) tx: crate::engine::table::TableIx,
     pub(super) theme: Theme,
     pub(super) focused: bool,
 }
@@ -215,11 +217,12 @@ impl Draw<'_> {
         hi: u32,
     ) {
         let w = r.width.saturating_sub(2);
-        let job = self.t.job();
         let flying = self.flying();
-        let landed = job
-            .filter(|j| j.to() == tk && j.done() > 0)
-            .map(|j| j.done() - 1);
+        let landed = self
+            .e
+            .rewrap_view(self.tx)
+            .filter(|r| r.to == tk)
+            .and_then(|r| r.landed);
         let lost = k.is_deleted();
         let ids: Vec<u32> = (lo..hi).filter(|i| Some(*i) != flying).collect();
         let rows = r.height.saturating_sub(2) as usize;
@@ -288,26 +291,21 @@ impl Draw<'_> {
 
     /// The DEK in flight: being re-wrapped now (the job runs and is not stalled).
     pub(super) fn flying(&self) -> Option<u32> {
-        self.t
-            .job()
-            .as_ref()
-            .filter(|j| j.done() < j.total() && j.stalled().is_none() && j.next_at().is_some())
-            .map(|j| j.done())
+        self.e.rewrap_view(self.tx).and_then(|r| r.in_flight)
     }
 
     /// The DEK in flight, drawn in the gap between the old and the new table key's DEK
     /// boxes, as far along as the re-wrap of that DEK has got.
     pub(super) fn travelling_dek(&self, f: &mut Frame, boxes: &[(TableKeyId, Rect)]) {
-        let (Some(job), Some(i)) = (self.t.job(), self.flying()) else {
+        let Some(job) = self.e.rewrap_view(self.tx) else {
             return;
         };
-        let from = boxes.iter().find(|(tk, _)| *tk == job.from()).map(|b| b.1);
-        let to = boxes.iter().find(|(tk, _)| *tk == job.to()).map(|b| b.1);
-        let per = self.e.assumptions().rewrap_per_dek.as_millis().max(1);
-        let left = job
-            .next_at()
-            .map_or(per, |n| n.since(self.e.now()).as_millis().min(per));
-        let progress = 1.0 - left as f64 / per as f64;
+        let Some(i) = job.in_flight else {
+            return;
+        };
+        let from = boxes.iter().find(|(tk, _)| *tk == job.from).map(|b| b.1);
+        let to = boxes.iter().find(|(tk, _)| *tk == job.to).map(|b| b.1);
+        let progress = job.progress.unwrap_or(0.0);
         let name = DekId(i).to_string();
         let (x0, x1, y, rightwards) = match (from, to) {
             (Some(a), Some(b)) if a.x < b.x => (a.x + a.width, b.x, a.y + 1, true),

@@ -87,6 +87,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
         selected,
         e,
         t,
+        tx: crate::engine::table::TableIx::FIRST,
         theme,
         focused,
     };
