@@ -274,7 +274,12 @@ note = "delete the old key"
             let mut r = Runner::new(s).unwrap();
             r.run_to_end();
             assert!(r.engine().log().len() > 43_000);
-            black_box(r.engine().milestones().first_failed_read.is_none())
+            black_box(
+                r.engine()
+                    .milestones(rewrap::engine::table::TableIx::FIRST)
+                    .first_failed_read
+                    .is_none(),
+            )
         });
     });
     group.finish();

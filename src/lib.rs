@@ -35,7 +35,8 @@
 //! let mut run = Runner::new(Arc::new(s)).unwrap();
 //! run.run_to_end();
 //! assert!(run.failures().is_empty());
-//! let first_failure = run.engine().milestones().first_failed_read.as_ref().unwrap();
+//! let orders = rewrap::engine::table::TableIx::FIRST;
+//! let first_failure = run.engine().milestones(orders).first_failed_read.unwrap();
 //! assert_eq!(first_failure.0.to_string(), "0d 00:06:00");
 //! ```
 

@@ -280,3 +280,43 @@ fn the_rewrap_view_splits_the_deks_between_the_two_table_keys() {
         Some((0, e.tables()[0].deks().len() as u32))
     );
 }
+
+/// Every table keeps its own "when exactly" answers, not only the first one.
+#[test]
+fn each_table_has_its_own_milestones() {
+    use rewrap::engine::table::TableIx;
+    use rewrap::engine::view::Milestone;
+    let r = run(&format!(
+        r#"{TWO}
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+table = "Other"
+[[step]]
+at = "2m"
+do = "disable-key"
+key = "kms-2"
+[[step]]
+at = "10m"
+do = "read"
+principal = "app"
+table = "Other"
+"#
+    ));
+    let e = r.engine();
+    let other = TableIx(2);
+    let m = e.milestones(other);
+    assert!(m.inaccessible_since.is_some(), "{m:?}");
+    assert_eq!(
+        m.first_failed_read.as_ref().map(|f| f.0.to_string()),
+        Some("0d 00:10:00".into())
+    );
+    assert!(e.milestones(TableIx::FIRST).inaccessible_since.is_none());
+    assert!(
+        e.milestone_marks(other)
+            .iter()
+            .any(|m| matches!(m, Milestone::ArchiveDue { .. })),
+        "the archive deadline is due"
+    );
+}

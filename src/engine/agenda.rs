@@ -201,9 +201,8 @@ impl Engine {
                 if self.tables[tx.0].status == TableStatus::Archiving {
                     self.set_status(tx, TableStatus::Archived, "archival backup complete".into());
                     self.tables[tx.0].archived_at = Some(self.now);
-                    if tx == TableIx::FIRST {
-                        self.milestones.archived_at.get_or_insert(self.now);
-                    }
+                    let now = self.now;
+                    self.tables[tx.0].milestones.archived_at.get_or_insert(now);
                 }
             }
             Scheduled::KeyDeletion { key } => {

@@ -151,13 +151,7 @@ impl Engine {
     pub fn backup_lost_at(&self, b: &Backup) -> Option<SimTime> {
         b.needs()
             .into_iter()
-            .filter_map(|id| {
-                self.milestones
-                    .keys_deleted
-                    .iter()
-                    .find(|(k, _)| k == id)
-                    .map(|(_, at)| *at)
-            })
+            .filter_map(|id| self.key_deleted_at(id))
             .min()
     }
 

@@ -47,7 +47,7 @@ fn archive_deadline_does_not_archive_a_table_whose_key_came_back() {
         TableStatus::Active,
         "access was restored in time"
     );
-    assert!(e.milestones().archiving_at.is_none());
+    assert!(e.milestones(TableIx::FIRST).archiving_at.is_none());
     assert!(e.log().iter().any(|ev| matches!(&ev.kind,
         EventKind::KmsCall(c) if c.purpose == crate::engine::vocab::Purpose::ArchiveCheck && c.error_code.is_none() && c.simulator_check)));
 }

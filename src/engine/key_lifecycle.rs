@@ -96,16 +96,18 @@ impl Engine {
                 versions,
             },
         );
-        self.milestones.keys_deleted.push((id.clone(), self.now));
+        self.keys_deleted.push((id.clone(), self.now));
         // Every table whose current table key this key wrapped has lost its data now: each
         // says so (the milestone is the first table's, like the others).
         for t in 0..self.tables.len() {
             if self.tables[t].current_kms_key() != &id {
                 continue;
             }
-            if t == 0 && self.milestones.unrecoverable_from.is_none() {
-                self.milestones.unrecoverable_from = Some(self.now);
-            }
+            let now = self.now;
+            self.tables[t]
+                .milestones
+                .unrecoverable_from
+                .get_or_insert(now);
             self.emit(
                 Some(TableIx(t)),
                 EventKind::DataUnrecoverable { key: id.clone() },

@@ -63,7 +63,8 @@ pub const RANGE_LOG_ABOVE: u32 = 4_096;
 /// DEKs per range line in a large re-wrap.
 pub const RANGE_LOG_SIZE: u32 = 1_024;
 
-/// The "when exactly" answers, recorded as they happen.
+/// The "when exactly" answers for one table, recorded as they happen (with every key
+/// deletion so far, which concern all tables).
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Milestones {
     pub first_failed_read: Option<(SimTime, PrincipalId, ErrorCode)>,
@@ -99,7 +100,8 @@ pub struct Engine {
     queue: BinaryHeap<Reverse<QueueEntry>>,
     seq: u64,
     log: log::Chunked<Event>,
-    milestones: Milestones,
+    /// KMS keys deleted so far, and when (every table's milestones list them).
+    keys_deleted: Vec<(KmsKeyId, SimTime)>,
     /// Key changes made so far (numbers the changes that spread with `propagation`).
     key_changes: u64,
     /// KMS calls in your CloudTrail by (operation, key): (calls, failed).
@@ -149,7 +151,7 @@ impl Engine {
             queue: BinaryHeap::new(),
             seq: 0,
             log: log::Chunked::new(),
-            milestones: Milestones::default(),
+            keys_deleted: Vec::new(),
             key_changes: 0,
             kms_totals: std::collections::BTreeMap::new(),
             backups: Vec::new(),
@@ -337,8 +339,20 @@ impl Engine {
     pub fn cache_entries(&self, tx: TableIx) -> &[CacheEntry] {
         &self.tables[tx.0].cache
     }
-    pub fn milestones(&self) -> &Milestones {
-        &self.milestones
+    /// Table `tx`'s "when exactly" answers: its first failed read, when it became
+    /// inaccessible, archiving, archived, unrecoverable, and every key deleted so far.
+    pub fn milestones(&self, tx: TableIx) -> Milestones {
+        let mut m = self.tables[tx.0].milestones.clone();
+        m.keys_deleted.clone_from(&self.keys_deleted);
+        m
+    }
+
+    /// When key `id` was deleted, if it was.
+    pub fn key_deleted_at(&self, id: &KmsKeyId) -> Option<SimTime> {
+        self.keys_deleted
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, at)| *at)
     }
 
     /// Is table `tx`'s data still recoverable (the material wrapping its current table key

@@ -255,8 +255,9 @@ impl Engine {
         let (principal, connection) = (e.principal.clone(), e.connection);
         if let RequestResult::Error { error, .. } = &result {
             e.failures += 1;
-            if !write && tx == TableIx::FIRST && self.milestones.first_failed_read.is_none() {
-                self.milestones.first_failed_read = Some((self.now, principal.clone(), *error));
+            let m = &mut self.tables[tx.0].milestones;
+            if !write && m.first_failed_read.is_none() {
+                m.first_failed_read = Some((self.now, principal.clone(), *error));
             }
         }
         let (item, dek) = (target.map(|t| t.0), target.map(|t| t.1));

@@ -307,6 +307,9 @@ pub struct Table {
     /// Version 2: DynamoDB's copy of this table's key for replicated writes, refreshed like
     /// any cached table key.
     pub(in crate::engine) replication_key: Option<ServiceKey>,
+    /// This table's "when exactly" answers (`keys_deleted` stays empty here: the engine
+    /// keeps the key deletions for every table).
+    pub(in crate::engine) milestones: super::Milestones,
 }
 
 /// Where each principal's connections start in a table's cache, and how many it has.
@@ -380,6 +383,7 @@ impl Table {
             removed_at: None,
             restored_from: None,
             replication_key: None,
+            milestones: super::Milestones::default(),
         }
     }
 

@@ -32,11 +32,12 @@ impl Engine {
         self.tables[tx.0].inaccessible_since = Some(self.now);
         let archive_at = self.now + self.assumptions.archive_after;
         self.tables[tx.0].archive_at = Some(archive_at);
-        // The milestones answer "when exactly" for the first table (the one steps use by
-        // default); every table's own clock is in its status and the ledger.
-        if tx == TableIx::FIRST {
-            self.milestones.inaccessible_since.get_or_insert(self.now);
-        }
+        // Each table's milestones answer "when exactly" for it.
+        let now = self.now;
+        self.tables[tx.0]
+            .milestones
+            .inaccessible_since
+            .get_or_insert(now);
         self.schedule(
             archive_at,
             Scheduled::ArchiveStart {
@@ -84,9 +85,8 @@ impl Engine {
                 self.assumptions.archive_after
             ),
         );
-        if tx == TableIx::FIRST {
-            self.milestones.archiving_at.get_or_insert(self.now);
-        }
+        let now = self.now;
+        self.tables[tx.0].milestones.archiving_at.get_or_insert(now);
         let key = self.tables[tx.0].current_kms_key().clone();
         let backup = ArchivalBackup {
             arn: format!(

@@ -274,7 +274,7 @@ fn deleting_the_current_key_makes_data_unrecoverable() {
     e.advance_to(SimTime::ZERO + SimDuration::from_days(7));
     assert!(!e.recoverable(crate::engine::table::TableIx::FIRST));
     assert_eq!(
-        e.milestones().unrecoverable_from,
+        e.milestones(TableIx::FIRST).unrecoverable_from,
         Some(SimTime::ZERO + SimDuration::from_days(7))
     );
     assert!(

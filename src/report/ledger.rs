@@ -22,12 +22,7 @@ pub struct LedgerRow {
 }
 
 fn deleted_at(engine: &Engine, key: &KmsKeyId) -> Option<SimTime> {
-    engine
-        .milestones()
-        .keys_deleted
-        .iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, t)| *t)
+    engine.key_deleted_at(key)
 }
 
 /// The row of a live copy: a table or one of its replicas.

@@ -65,11 +65,8 @@ fn recoverable_line(app: &App) -> Vec<(String, Tone)> {
         ]
     } else {
         let since = e
-            .milestones()
-            .keys_deleted
-            .iter()
-            .find(|(k, _)| k == t.current_kms_key())
-            .map_or_else(String::new, |(_, at)| format!(" since {at}"));
+            .key_deleted_at(t.current_kms_key())
+            .map_or_else(String::new, |at| format!(" since {at}"));
         vec![
             ("Recoverable: ".into(), Tone::Dim),
             (format!("NO{since}"), Tone::Bad),

@@ -13,6 +13,7 @@ use crate::app::timeline::{ZOOMS, Zoom, value_at};
 use crate::engine::kms::KeyState;
 use crate::engine::table::{SseStatus, TableStatus};
 use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::view::Milestone;
 
 pub use super::timescale::Scale;
 use super::timescale::tick_label;
@@ -138,42 +139,30 @@ fn strip(cells: Vec<(char, Tone)>, theme: Theme) -> Vec<Span<'static>> {
     spans
 }
 
-/// The milestones to mark: (time, glyph, legend text).
+/// The milestones to mark (the read model's, for the first table, whose rows these are):
+/// (time, glyph, legend text).
 fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
     let e = app.runner().engine();
-    let m = e.milestones();
-    let mut marks: Vec<(SimTime, char, String)> = Vec::new();
-    if let Some((t, p, err)) = &m.first_failed_read {
-        let _ = err;
-        marks.push((*t, 'F', format!("F first failed read {t} ({p})")));
-    }
-    if let Some(t) = m.inaccessible_since {
-        marks.push((t, 'I', format!("I inaccessible {t}")));
-    }
-    if let Some(t) = m.archiving_at {
-        marks.push((t, 'A', format!("A archiving {t}")));
-    } else if let Some(t) = app.runner().engine().table().archive_at() {
-        marks.push((t, 'a', format!("a archive due {t}")));
-    }
-    for (k, t) in &m.keys_deleted {
-        marks.push((*t, 'D', format!("D {k} deleted {t}")));
-    }
-    for (t, region) in &app.timeline().removals {
-        marks.push((*t, 'R', format!("R {region} left replication {t}")));
-    }
-    for k in e.keys() {
-        if let KeyState::PendingDeletion { deletion_at } = k.state() {
-            marks.push((
-                deletion_at,
-                'd',
-                format!("d {} deletes {deletion_at}", k.id()),
-            ));
-        }
-    }
-    if let Some(t) = m.unrecoverable_from {
-        marks.push((t, 'U', format!("U unrecoverable {t}")));
-    }
-    marks
+    e.milestone_marks(crate::engine::table::TableIx::FIRST)
+        .into_iter()
+        .map(|m| {
+            let t = m.at();
+            match m {
+                Milestone::FirstFailedRead { principal, .. } => {
+                    (t, 'F', format!("F first failed read {t} ({principal})"))
+                }
+                Milestone::Inaccessible { .. } => (t, 'I', format!("I inaccessible {t}")),
+                Milestone::Archiving { .. } => (t, 'A', format!("A archiving {t}")),
+                Milestone::ArchiveDue { .. } => (t, 'a', format!("a archive due {t}")),
+                Milestone::KeyDeleted { key, .. } => (t, 'D', format!("D {key} deleted {t}")),
+                Milestone::LeftReplication { region, .. } => {
+                    (t, 'R', format!("R {region} left replication {t}"))
+                }
+                Milestone::DeletionDue { key, .. } => (t, 'd', format!("d {key} deletes {t}")),
+                Milestone::Unrecoverable { .. } => (t, 'U', format!("U unrecoverable {t}")),
+            }
+        })
+        .collect()
 }
 
 /// The glyph key, then the milestones wrapped to `width`.
