@@ -143,6 +143,12 @@ pub fn step_label(app: &App) -> Option<String> {
     Some(format!("step {}: {name}", step.number))
 }
 
+/// Did the app ask to quit? (A headless recording performs no other effect: saving is a
+/// key press, and nobody presses keys here.)
+fn quits(effects: &[crate::app::Effect]) -> bool {
+    effects.contains(&crate::app::Effect::Quit)
+}
+
 /// Record `app` headless, stepping through every step as a presenter would: each stretch
 /// animated at the frame rate, a hold on each step, questions (present mode) shown, then
 /// revealed. Deterministic: the times are counted in frames, never read from a clock.
@@ -153,12 +159,17 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
     cast.frame(t, &app)?;
     t += HOLD;
     let steps = app.scenario().steps.len();
-    // Bounded: every step is reached with at most a stretch, a question and its reveal.
-    for _ in 0..steps {
-        app.update(Msg::NextStep);
+    // Bounded: every step is reached with at most a stretch, a question and its reveal. The
+    // app's effects are honoured: a Quit ends the recording (none is expected headless).
+    'steps: for _ in 0..steps {
+        if quits(&app.update(Msg::NextStep)) {
+            break;
+        }
         let mut frames = 0;
         while app.stretch.is_some() && frames < 10_000 {
-            app.update(Msg::Tick);
+            if quits(&app.update(Msg::Tick)) {
+                break 'steps;
+            }
             t += frame;
             frames += 1;
             cast.frame(t, &app)?;
@@ -167,7 +178,9 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
         if app.question.as_ref().is_some_and(|q| !q.revealed) {
             // The room reads the question; then the reveal runs the step.
             t += HOLD;
-            app.update(Msg::NextStep);
+            if quits(&app.update(Msg::NextStep)) {
+                break;
+            }
             cast.frame(t, &app)?;
         }
         if let Some(label) = step_label(&app) {

@@ -45,6 +45,7 @@ pub mod cast;
 pub mod cli;
 pub mod engine;
 pub mod notes;
+pub mod notes_window;
 pub mod report;
 pub mod runner;
 pub mod scenario;

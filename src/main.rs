@@ -215,7 +215,7 @@ fn notes(theme: Option<ThemeChoice>) -> i32 {
         theme::Resolved::Use(kind) => kind,
         theme::Resolved::Detect => rewrap::tui::detect_theme(),
     };
-    match rewrap::notes::run(kind) {
+    match rewrap::notes_window::run(kind) {
         Ok(()) => cli::EXIT_OK,
         Err(e) => {
             eprintln!("error: notes: {e}");

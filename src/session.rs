@@ -320,6 +320,64 @@ impl Session {
         r
     }
 
+    /// Follow another session's inputs (what the speaker notes do with a presenter's sync):
+    /// keep our first `keep` inputs, then apply `then`. Going back to `keep` uses this
+    /// session's own history (snapshots, then replay). False, changing nothing, when `keep` is
+    /// more than this session has (a message was missed).
+    pub fn follow(&mut self, keep: usize, then: Vec<Input>) -> bool {
+        if keep > self.inputs.len() {
+            return false;
+        }
+        let mut then = then.into_iter().peekable();
+        // The common case while the clock runs: the last advance moves on. Advancing to a and
+        // then to b equals advancing to b, so nothing is rebuilt.
+        if keep + 1 == self.inputs.len()
+            && let (Some(Input::AdvanceTo(a)), Some(Input::AdvanceTo(b))) =
+                (self.inputs.last(), then.peek())
+            && b >= a
+        {
+            let b = *b;
+            then.next();
+            self.runner.advance_to(b);
+            if let Some(last) = self.inputs.last_mut() {
+                *last = Input::AdvanceTo(b);
+            }
+        } else if keep < self.inputs.len() {
+            self.truncate_to(keep);
+        }
+        for input in then {
+            apply_input(&mut self.runner, &input, &mut self.live_actions);
+            let marks = !matches!(input, Input::AdvanceTo(_));
+            self.inputs.push(input);
+            if marks {
+                self.checkpoint();
+            }
+        }
+        true
+    }
+
+    /// Back to the moment after the first `keep` inputs, exactly: from the nearest checkpoint
+    /// at or before it, then the inputs up to `keep` re-applied.
+    fn truncate_to(&mut self, keep: usize) {
+        while self.checkpoints.len() > 1 && self.checkpoints.last().is_some_and(|c| c.inputs > keep)
+        {
+            self.checkpoints.pop();
+        }
+        let target = self.checkpoints.len() - 1;
+        let mut r = self.rebuild(target);
+        let from = self.checkpoints[target].inputs;
+        let mut live = self.inputs[..from]
+            .iter()
+            .filter(|i| matches!(i, Input::Live(_) | Input::LiveOn(..)))
+            .count();
+        for input in &self.inputs[from..keep] {
+            apply_input(&mut r, input, &mut live);
+        }
+        self.runner = r;
+        self.inputs.truncate(keep);
+        self.live_actions = live;
+    }
+
     /// Every input so far, in order (what the speaker notes replay).
     pub fn inputs(&self) -> &[Input] {
         &self.inputs

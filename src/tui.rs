@@ -222,7 +222,10 @@ async fn drive<B: Backend<Error = io::Error>>(
             // Paused with nothing counting down, the frame clock is not polled at all: the
             // process sleeps until a key, a resize or a signal (no wake-ups while paused).
             _ = ticks.tick(), if app.is_animating() => {
-                app.update(Msg::Tick);
+                let effects = app.update(Msg::Tick);
+                if perform(app, effects) == Performed::Quit {
+                    return Ok(Ending::Quit);
+                }
                 dirty = true;
             }
             event = events.next() => match event {

@@ -85,7 +85,7 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     let mut f = Follower::connect(&path);
     b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
-    assert_eq!(f.notes().runner.steps_started(), 0);
+    assert_eq!(f.notes().runner().steps_started(), 0);
 
     for _ in 0..3 {
         a.update(Msg::NextStep);
@@ -99,19 +99,19 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     f.pump();
     assert_eq!(f.notes().question, Some(2), "step 3's question is open");
     assert_eq!(f.notes().room, None);
-    assert_eq!(f.notes().runner.steps_started(), 2);
+    assert_eq!(f.notes().runner().steps_started(), 2);
     // The room answers: the notes show its pick next to the right answer.
     a.update(Msg::Pick(1));
     b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
     assert_eq!(f.notes().room, Some(1));
-    assert_eq!(log(&f.notes().runner), log(a.runner()));
+    assert_eq!(log(f.notes().runner()), log(a.runner()));
 
     // A late follower gets everything at once.
     let mut late = Follower::connect(&path);
     b.sync(a.session().inputs(), question(&a), room(&a), None);
     late.pump();
-    assert_eq!(log(&late.notes().runner), log(a.runner()));
+    assert_eq!(log(late.notes().runner()), log(a.runner()));
 
     // Reveal, then a live action, then back.
     a.update(Msg::NextStep);
@@ -120,13 +120,16 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     f.pump();
     assert_eq!(f.notes().question, None);
     assert_eq!(f.notes().live_actions(), 1);
-    assert_eq!(log(&f.notes().runner), log(a.runner()));
+    assert_eq!(log(f.notes().runner()), log(a.runner()));
     a.update(Msg::PrevStep);
     a.update(Msg::PrevStep);
     b.sync(a.session().inputs(), question(&a), room(&a), None);
     f.pump();
-    assert_eq!(f.notes().runner.steps_started(), a.runner().steps_started());
-    assert_eq!(log(&f.notes().runner), log(a.runner()));
+    assert_eq!(
+        f.notes().runner().steps_started(),
+        a.runner().steps_started()
+    );
+    assert_eq!(log(f.notes().runner()), log(a.runner()));
 
     // Garbage is listed, never fatal.
     let n = f.notes.as_mut().unwrap();
@@ -144,5 +147,64 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     assert!(
         !path.exists(),
         "the socket is removed when the presenter quits"
+    );
+}
+
+/// The notes follow the presenter with a `Session` of their own: whatever the presenter does
+/// (steps, the clock running, going back, live actions), the follower fed "keep N, then these"
+/// has the same world, byte for byte.
+#[test]
+fn a_following_session_matches_the_presenter_after_every_move() {
+    use rewrap::engine::Command;
+    use rewrap::session::Session;
+    let s = Arc::new(scenario::load("change-table-key").unwrap());
+    let mut presenter = Session::new(s.clone()).unwrap();
+    let mut follower = Session::new(s).unwrap();
+    let mut sent: Vec<rewrap::session::Input> = Vec::new();
+    let moves = [0, 0, 1, 0, 2, 2, 3, 0, 1, 1, 0, 4, 0, 0, 3, 1, 0, 0, 2, 0];
+    for (n, m) in moves.into_iter().enumerate() {
+        match m {
+            0 => {
+                presenter.next_step();
+            }
+            1 => presenter.back(),
+            2 => {
+                let t = presenter.runner().engine().now();
+                presenter.advance_to(t + rewrap::engine::time::SimDuration::from_mins(3));
+            }
+            3 => {
+                presenter.live(
+                    &Command::DisableKey {
+                        key: "kms-1".into(),
+                    },
+                    &rewrap::runner::LiveAt::default(),
+                );
+            }
+            _ => {
+                presenter.live(
+                    &Command::EnableKey {
+                        key: "kms-1".into(),
+                    },
+                    &rewrap::runner::LiveAt::default(),
+                );
+            }
+        }
+        let inputs = presenter.inputs();
+        let mut keep = sent.len().min(inputs.len());
+        while keep > 0 && sent[keep - 1] != inputs[keep - 1] {
+            keep -= 1;
+        }
+        assert!(follower.follow(keep, inputs[keep..].to_vec()));
+        sent = inputs.to_vec();
+        assert_eq!(
+            log(follower.runner()),
+            log(presenter.runner()),
+            "after move {n} ({m})"
+        );
+        assert_eq!(follower.inputs(), presenter.inputs());
+    }
+    assert!(
+        !follower.follow(sent.len() + 1, Vec::new()),
+        "a gap is refused"
     );
 }

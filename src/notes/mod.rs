@@ -22,10 +22,7 @@ use crate::app::App;
 use crate::engine::Command as C;
 use crate::runner::Runner;
 use crate::scenario::Scenario;
-use crate::session::{Input, apply_input};
-
-mod follow;
-pub use follow::run;
+use crate::session::{Input, Session};
 
 /// The protocol's version; a message with another is ignored (and said so).
 pub const VERSION: u32 = 1;
@@ -272,12 +269,11 @@ impl Drop for Broadcaster {
     }
 }
 
-/// The notes' side: the presenter's session rebuilt from its inputs.
+/// The notes' side: the presenter's session, followed from its inputs (one `Session`, the
+/// same history and replay every front end uses).
 pub struct Notes {
     pub scenario: Arc<Scenario>,
-    pub runner: Runner,
-    mirror: Vec<Input>,
-    live: usize,
+    session: Session,
     /// Each question's answer in the script (step index, the choice that holds, 1-based).
     pub answers: Vec<(usize, Option<usize>)>,
     /// The step whose question the presenter has open.
@@ -296,8 +292,8 @@ pub struct Notes {
 impl Notes {
     /// Start following `scenario`: its questions answered by running the script once.
     pub fn new(scenario: Arc<Scenario>) -> Result<Self, String> {
-        let runner = Runner::new(scenario.clone()).map_err(|e| e.to_string())?;
-        let mut script = runner.clone();
+        let session = Session::new(scenario.clone()).map_err(|e| e.to_string())?;
+        let mut script = session.runner().clone();
         script.run_to_end();
         let answers = scenario
             .steps
@@ -315,9 +311,7 @@ impl Notes {
             .collect();
         Ok(Self {
             scenario,
-            runner,
-            mirror: Vec::new(),
-            live: 0,
+            session,
             answers,
             question: None,
             room: None,
@@ -329,7 +323,12 @@ impl Notes {
 
     /// Live actions the presenter took (the script's answers may no longer hold after them).
     pub fn live_actions(&self) -> usize {
-        self.live
+        self.session.live_actions()
+    }
+
+    /// The presenter's world as it is now.
+    pub fn runner(&self) -> &Runner {
+        self.session.runner()
     }
 
     fn ignore(&mut self, why: String) {
@@ -339,43 +338,23 @@ impl Notes {
         }
     }
 
-    /// Apply a sync: keep `keep` inputs, then `then`.
+    /// Apply a sync: keep `keep` inputs, then `then` (inputs that do not fit this scenario
+    /// are listed as ignored, not applied).
     pub fn sync(&mut self, keep: usize, then: Vec<Input>) {
-        if keep > self.mirror.len() {
+        let held = self.session.inputs().len();
+        if keep > held {
             self.ignore(format!(
-                "a sync keeping {keep} inputs of {} (missed messages?)",
-                self.mirror.len()
+                "a sync keeping {keep} inputs of {held} (missed messages?)"
             ));
             return;
         }
-        let mut then = then;
-        // The common case while the clock runs: the last advance moves on. Advancing to a and
-        // then to b equals advancing to b, so no rebuild is needed.
-        if keep + 1 == self.mirror.len()
-            && let (Some(Input::AdvanceTo(a)), Some(Input::AdvanceTo(b))) =
-                (self.mirror.last(), then.first())
-            && b >= a
-        {
-            let b = *b;
-            self.runner.advance_to(b);
-            if let Some(last) = self.mirror.last_mut() {
-                *last = Input::AdvanceTo(b);
-            }
-            then.remove(0);
-        } else if keep < self.mirror.len() {
-            self.mirror.truncate(keep);
-            self.rebuild();
+        let (fit, misfit): (Vec<Input>, Vec<Input>) = then.into_iter().partition(|i| self.valid(i));
+        for input in misfit {
+            self.ignore(format!(
+                "an input that does not fit this scenario: {input:?}"
+            ));
         }
-        for input in then {
-            if self.valid(&input) {
-                apply_input(&mut self.runner, &input, &mut self.live);
-                self.mirror.push(input);
-            } else {
-                self.ignore(format!(
-                    "an input that does not fit this scenario: {input:?}"
-                ));
-            }
-        }
+        self.session.follow(keep, fit);
     }
 
     /// An input that names steps, keys and principals this scenario has.
@@ -417,16 +396,6 @@ impl Notes {
         }
     }
 
-    fn rebuild(&mut self) {
-        if let Ok(r) = Runner::new(self.scenario.clone()) {
-            self.runner = r;
-        }
-        self.live = 0;
-        for input in &self.mirror {
-            apply_input(&mut self.runner, input, &mut self.live);
-        }
-    }
-
     /// Take one line from the presenter: a `Sync` is applied, anything else malformed is
     /// listed as ignored. `Hello` and `Bye` are for the caller (returned).
     pub fn take(&mut self, line: &str) -> Option<Message> {
@@ -464,9 +433,9 @@ impl Notes {
     /// panels follow (the read model's one computation).
     pub fn clock(&self) -> crate::engine::view::UrgentClock {
         // The presenter's word is checked: a table this world does not have is the first.
-        let tables = self.runner.engine().tables().len();
+        let tables = self.session.runner().engine().tables().len();
         let tx = crate::engine::table::TableIx(self.focus.filter(|f| *f < tables).unwrap_or(0));
-        self.runner.engine().urgent_clock(tx)
+        self.session.runner().engine().urgent_clock(tx)
     }
 
     /// The presenter's talk time now.

@@ -108,8 +108,8 @@ fn answer_text(notes: &Notes, step: usize) -> String {
 
 fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
     let s = &notes.scenario;
-    let e = notes.runner.engine();
-    let started = notes.runner.steps_started();
+    let e = notes.runner().engine();
+    let started = notes.runner().steps_started();
     let total = s.steps.len();
     let talk = notes.talk_time().as_secs();
     let mut out = vec![Line::styled(

@@ -1,9 +1,12 @@
-//! The `rewrap notes` loop: wait for a presenter, follow it, wait again when it quits.
+//! The `rewrap notes` front end: a terminal loop that waits for a presenter, follows it
+//! (`notes::Notes` over the socket) and draws with `ui::notes`, and waits again when it quits.
+//! It sits beside `tui` (the presenter's loop): `notes` knows nothing of drawing, `ui` nothing
+//! of sockets.
 
 use std::io;
 use std::sync::Arc;
 
-use super::{Message, Notes, VERSION, socket_path};
+use crate::notes::{Message, Notes, VERSION, socket_path};
 
 /// `rewrap notes`: follow a presenter until `q` (or a signal). Waits for one when none runs,
 /// and again after it quits.
