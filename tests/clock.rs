@@ -98,3 +98,29 @@ fn a_focus_out_of_range_from_the_socket_is_the_first_table() {
     notes.take(line);
     assert_eq!(notes.clock().whose.as_deref(), Some("Orders"));
 }
+
+/// A step about a global table shows its copies' removal clock: the replica's 20 hours run
+/// while the write lands in us-east-1, and the clock says whose copy it is.
+#[test]
+fn a_replicas_removal_clock_is_the_global_tables_clock() {
+    use rewrap::engine::view::Countdown;
+    let mut a = common::app("replica-key-disabled");
+    let n = a.scenario().steps.len();
+    let mut seen = false;
+    for _ in 0..n {
+        a.update(Msg::NextStep);
+        a.settle();
+        let clock = a.runner().engine().urgent_clock(a.table_focus());
+        if let Some(Countdown::ReplicaRemoval { region, .. }) = &clock.countdown {
+            seen = true;
+            assert!(
+                clock.label().contains(&format!("@{region} leaves")),
+                "{}",
+                clock.label()
+            );
+        }
+        let (label, _, _) = bigclock::reading(&a);
+        assert_eq!(label, clock.label());
+    }
+    assert!(seen, "the replica's removal clock runs in this scenario");
+}

@@ -204,9 +204,32 @@ pub struct UrgentClock {
 }
 
 impl UrgentClock {
-    /// What happens when it runs out, ending in "in" (the time follows).
+    /// What happens when it runs out, ending in "in" (the time follows). With several
+    /// tables it starts with whose clock it is, in shorter words (the big clock's title is
+    /// narrow on a projector).
     pub fn label(&self) -> String {
-        let what = match &self.countdown {
+        if let (Some(who), Some(c)) = (&self.whose, &self.countdown) {
+            return match c {
+                Countdown::CacheRunsOut {
+                    principal,
+                    connection,
+                    ..
+                } => format!("{who}: {principal}#{connection}'s cached key runs out in"),
+                Countdown::Archive { .. } if self.recoverable => {
+                    format!("{who}: archived unless its key returns, in")
+                }
+                Countdown::Archive { .. } => format!("{who}: archived (key gone for good) in"),
+                Countdown::KeyDeletion { key, .. } => {
+                    format!("{key}: material destroyed for good in")
+                }
+                Countdown::ReplicaRemoval { region, .. } => {
+                    // The copy itself is named: the table (without its region) @ region.
+                    let table = who.split('@').next().unwrap_or(who);
+                    format!("{table}@{region} leaves its group in")
+                }
+            };
+        }
+        match &self.countdown {
             Some(Countdown::CacheRunsOut {
                 principal,
                 connection,
@@ -227,14 +250,7 @@ impl UrgentClock {
             Some(Countdown::ReplicaRemoval { region, .. }) => {
                 format!("the copy in {region} leaves the replication group in")
             }
-            None => return "simulated time (nothing is counting down)".to_string(),
-        };
-        match (&self.whose, &self.countdown) {
-            // A key's deletion is the key's, whichever table is focused.
-            (Some(who), Some(c)) if !matches!(c, Countdown::KeyDeletion { .. }) => {
-                format!("{who}: {what}")
-            }
-            _ => what,
+            None => "simulated time (nothing is counting down)".to_string(),
         }
     }
 
@@ -337,10 +353,21 @@ impl Engine {
         out
     }
 
-    /// The most urgent clock of table `tx`.
+    /// The most urgent clock of table `tx`: its own countdowns, and the other copies of its
+    /// global table leaving the replication group (the write a step makes in one region is
+    /// about every copy).
     pub fn urgent_clock(&self, tx: TableIx) -> UrgentClock {
+        let mut all = self.countdowns(tx);
+        for c in self.copies_of(tx).into_iter().filter(|c| *c != tx) {
+            all.extend(
+                self.countdowns(c)
+                    .into_iter()
+                    .filter(|d| matches!(d, Countdown::ReplicaRemoval { .. })),
+            );
+        }
+        all.sort_by_key(Countdown::at);
         UrgentClock {
-            countdown: self.countdowns(tx).into_iter().next(),
+            countdown: all.into_iter().next(),
             whose: (self.tables.len() > 1).then(|| self.tables[tx.0].label()),
             recoverable: self.recoverable(tx),
             now: self.now,
