@@ -255,10 +255,10 @@ async fn drive<B: Backend<Error = io::Error>>(
                     }
                     External::Reload(Ok(scenario)) => {
                         if let Err(e) = app.reload(scenario) {
-                            app.reload_error = Some(e.to_string());
+                            app.reload_failed(e.to_string());
                         }
                     }
-                    External::Reload(Err(why)) => app.reload_error = Some(why),
+                    External::Reload(Err(why)) => app.reload_failed(why),
                 }
                 dirty = true;
             }

@@ -144,7 +144,7 @@ fn the_ledger_overlay_answers_what_still_needs_a_key() {
         crossterm::event::KeyModifiers::NONE,
     );
     a.handle_key(&esc);
-    assert!(!a.show_ledger);
+    assert_eq!(*a.overlay(), rewrap::app::Overlay::None);
 }
 
 /// Stepping back over backups, restores and replicated writes lands exactly where stepping

@@ -72,11 +72,11 @@ fn quitting_while_presenting_asks_first_and_esc_never_quits() {
     a.present = true;
     assert!(a.handle_key(&key(KeyCode::Esc)).is_empty());
     assert!(a.handle_key(&key(KeyCode::Char('q'))).is_empty());
-    assert_eq!(a.prompt, Some(Prompt::ConfirmQuit));
+    assert_eq!(a.prompt(), Some(&Prompt::ConfirmQuit));
     assert!(screen(&a, 120, 36).contains("Quit the presentation?"));
     // Anything but yes stays.
     assert!(a.handle_key(&key(KeyCode::Char('x'))).is_empty());
-    assert_eq!(a.prompt, None);
+    assert_eq!(a.prompt(), None);
     a.handle_key(&key(KeyCode::Char('q')));
     assert_eq!(a.handle_key(&key(KeyCode::Char('y'))), vec![Effect::Quit]);
 }
@@ -311,12 +311,12 @@ fn a_reload_returns_to_the_same_step_by_id() {
     let screen = screen(&a, 120, 36);
     assert!(screen.contains("reloaded: at step 7"), "{screen}");
     // A broken save: the overlay, and the model untouched.
-    a.reload_error = Some("error: unclosed array\n  --> s.toml:120:12".into());
+    a.reload_failed("error: unclosed array\n  --> s.toml:120:12".into());
     let screen_text = self::screen(&a, 120, 36);
     assert!(screen_text.contains("does not load; the last good version runs on"));
     assert!(screen_text.contains("s.toml:120:12"));
     a.handle_key(&key(KeyCode::Esc));
-    assert!(a.reload_error.is_none());
+    assert_eq!(*a.overlay(), rewrap::app::Overlay::None);
     assert_eq!(a.runner().steps_started(), 7);
 }
 

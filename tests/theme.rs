@@ -131,7 +131,9 @@ fn every_theme_and_scenario_draws_readable_text_and_never_colour_8() {
                     for (timeline, help) in [(true, false), (false, true)] {
                         let mut v = a.clone();
                         v.show_timeline = timeline;
-                        v.show_help = help;
+                        if help {
+                            v.show(rewrap::app::Overlay::Help);
+                        }
                         let at = format!("{at} timeline={timeline} help={help}");
                         found.extend(problems(&draw(&v, 120, 36), Theme::new(kind), &at));
                     }

@@ -282,13 +282,15 @@ fn every_size_draws_without_panic_and_small_ones_ask_for_room() {
         for view in [false, true] {
             let mut v = a.clone();
             v.show_timeline = view;
-            v.show_help = w % 2 == 0;
+            if w % 2 == 0 {
+                v.show(rewrap::app::Overlay::Help);
+            }
             let s = text(&draw(&v, w, h));
             if w < 80 || h < 24 {
                 if w >= 30 && h >= 2 {
                     assert!(s.contains("larger window"), "{w}x{h}");
                 }
-            } else if v.show_help {
+            } else if *v.overlay() == rewrap::app::Overlay::Help {
                 assert!(s.contains("Help"), "{w}x{h}");
             } else {
                 assert!(s.contains("rewrap"), "{w}x{h}");
@@ -438,7 +440,7 @@ mod saved_sessions {
             for p in picks {
                 let msg = MSGS[p];
                 a.update(msg);
-                if msg == Msg::ScheduleDeletion && a.prompt.is_some() {
+                if msg == Msg::ScheduleDeletion && a.prompt().is_some() {
                     a.handle_key(&KeyEvent::new(KeyCode::Char('7'), KeyModifiers::NONE));
                     a.handle_key(&KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
                 }
@@ -907,4 +909,32 @@ fn short_screens_cut_notes_visibly_and_keep_the_connection_rows() {
         screen.contains("Recoverable: yes"),
         "the answers come before the details\n{screen}"
     );
+}
+
+/// One overlay at a time: `?` then `L` shows the ledger instead of both stacked; a reload
+/// error is modal (help does not replace it) and Esc closes it.
+#[test]
+fn one_overlay_at_a_time_and_a_reload_error_stays_until_esc() {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use rewrap::app::Overlay;
+    let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut a = App::new(Arc::new(
+        rewrap::scenario::load("change-table-key").unwrap(),
+    ))
+    .unwrap();
+    a.handle_key(&key(KeyCode::Char('?')));
+    assert_eq!(*a.overlay(), Overlay::Help);
+    a.handle_key(&key(KeyCode::Char('L')));
+    assert_eq!(*a.overlay(), Overlay::Ledger);
+    a.handle_key(&key(KeyCode::Char('L')));
+    assert_eq!(*a.overlay(), Overlay::None);
+    a.reload_failed("s.toml:1:1: broken".into());
+    a.handle_key(&key(KeyCode::Char('?')));
+    assert!(
+        matches!(a.overlay(), Overlay::ReloadError(_)),
+        "{:?}",
+        a.overlay()
+    );
+    a.handle_key(&key(KeyCode::Esc));
+    assert_eq!(*a.overlay(), Overlay::None);
 }

@@ -9,7 +9,7 @@ mod playback;
 mod present;
 mod present_keys;
 mod transient;
-pub use transient::{Prompt, Question, Toast};
+pub use transient::{Overlay, Prompt, Question, Toast};
 mod sandbox;
 mod selection;
 mod tables;
@@ -166,16 +166,14 @@ pub struct App {
     pub cache: ListState,
     /// Lines scrolled up from the newest log line (0 = follow).
     pub log_scroll: usize,
-    pub show_help: bool,
-    /// The recoverability ledger overlay (`L`).
-    pub show_ledger: bool,
+    /// What covers the live view (help, the ledger, a prompt, a reload error), if anything.
+    overlay: Overlay,
     /// The timeline's visibility flipped from the layout's default (hidden on small screens,
     /// beside the log on large ones).
     pub show_timeline: bool,
     /// On large screens, the list instead of the diagram (`g`).
     pub prefer_list: bool,
     pub timeline_zoom: usize,
-    pub prompt: Option<Prompt>,
     pub toast: Option<Toast>,
     /// The palette the screen is drawn with (chosen at start-up: `--theme`, `NO_COLOR`, ...).
     pub theme: ThemeKind,
@@ -189,8 +187,6 @@ pub struct App {
     pub blank: bool,
     /// The question on screen, presenting.
     pub question: Option<Question>,
-    /// The scenario file was saved and no longer loads: why (the last good version runs on).
-    pub reload_error: Option<String>,
     /// The table the panels follow (version 2; see `tables`).
     table_focus: crate::engine::table::TableIx,
     /// How many steps had started when the focus last followed a step's table.
@@ -211,12 +207,10 @@ impl App {
             collapsed: BTreeSet::new(),
             cache: ListState::default(),
             log_scroll: 0,
-            show_help: false,
-            show_ledger: false,
+            overlay: Overlay::None,
             show_timeline: false,
             prefer_list: false,
             timeline_zoom: 0,
-            prompt: None,
             toast: None,
             theme: ThemeKind::default(),
             save_dir: PathBuf::from("."),
@@ -225,7 +219,6 @@ impl App {
             present: false,
             blank: false,
             question: None,
-            reload_error: None,
             table_focus: crate::engine::table::TableIx::FIRST,
             focus_followed: 0,
         };
@@ -284,6 +277,38 @@ impl App {
         self.session.snapshots_held()
     }
 
+    /// What covers the live view now.
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// The open prompt, if any.
+    pub fn prompt(&self) -> Option<&Prompt> {
+        match &self.overlay {
+            Overlay::Prompt(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Show `overlay` (a test or a front end: the help, the ledger, a reload error).
+    pub fn show(&mut self, overlay: Overlay) {
+        self.overlay = overlay;
+    }
+
+    /// The saved scenario file no longer loads: say why until Esc (replaces any overlay: it
+    /// matters more than help).
+    pub fn reload_failed(&mut self, why: String) {
+        self.overlay = Overlay::ReloadError(why);
+    }
+
+    /// `?` / `L`: show it, or hide it if it is up; a modal overlay stays.
+    fn toggle_overlay(&mut self, o: Overlay) {
+        if self.overlay.is_modal() {
+            return;
+        }
+        self.overlay = if self.overlay == o { Overlay::None } else { o };
+    }
+
     /// True when the screen changes on its own (the clock runs or a toast is counting down).
     pub fn is_animating(&self) -> bool {
         !self.paused || self.toast.is_some() || self.stretch.is_some()
@@ -297,17 +322,17 @@ impl App {
             self.blank = false;
             return Vec::new();
         }
-        if self.reload_error.is_some() && ev.code == KeyCode::Esc {
-            self.reload_error = None;
+        if matches!(self.overlay, Overlay::ReloadError(_)) && ev.code == KeyCode::Esc {
+            self.overlay = Overlay::None;
             return Vec::new();
         }
-        if self.prompt == Some(Prompt::ConfirmQuit) {
-            self.prompt = None;
+        if self.overlay == Overlay::Prompt(Prompt::ConfirmQuit) {
+            self.overlay = Overlay::None;
             let yes = matches!(ev.code, KeyCode::Char('y' | 'Y' | 'q') | KeyCode::Enter)
                 || (ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL));
             return if yes { vec![Effect::Quit] } else { Vec::new() };
         }
-        if let Some(Prompt::DeletionDays { input, .. }) = &mut self.prompt {
+        if let Overlay::Prompt(Prompt::DeletionDays { input, .. }) = &mut self.overlay {
             match ev.code {
                 KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
                     return vec![Effect::Quit];
@@ -318,16 +343,15 @@ impl App {
                 }
                 KeyCode::Enter => self.confirm_prompt(),
                 KeyCode::Esc => {
-                    self.prompt = None;
+                    self.overlay = Overlay::None;
                     self.toast("deletion not scheduled", false);
                 }
                 _ => {}
             }
             return Vec::new();
         }
-        if (self.show_help || self.show_ledger) && ev.code == KeyCode::Esc {
-            self.show_help = false;
-            self.show_ledger = false;
+        if matches!(self.overlay, Overlay::Help | Overlay::Ledger) && ev.code == KeyCode::Esc {
+            self.overlay = Overlay::None;
             return Vec::new();
         }
         let msg = if self.present {
@@ -434,9 +458,9 @@ impl App {
             Msg::ZoomTimeline => {
                 self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
             }
-            Msg::ToggleHelp => self.show_help = !self.show_help,
-            Msg::ToggleLedger => self.show_ledger = !self.show_ledger,
-            Msg::Quit if self.present => self.prompt = Some(Prompt::ConfirmQuit),
+            Msg::ToggleHelp => self.toggle_overlay(Overlay::Help),
+            Msg::ToggleLedger => self.toggle_overlay(Overlay::Ledger),
+            Msg::Quit if self.present => self.overlay = Overlay::Prompt(Prompt::ConfirmQuit),
             Msg::Quit => return vec![Effect::Quit],
             Msg::TogglePresent | Msg::Blank | Msg::CloseOverlays | Msg::Pick(_) => {
                 self.presenting(msg);

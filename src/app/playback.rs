@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::pacing::{self, Goal, Stretch};
 use super::timeline::Timeline;
-use super::{App, FRAME, SPEEDS};
+use super::{App, FRAME, Overlay, SPEEDS};
 use crate::engine::EngineError;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::scenario::Scenario;
@@ -53,7 +53,9 @@ impl App {
         self.session = session;
         self.stretch = None;
         self.question = None;
-        self.reload_error = None;
+        if matches!(self.overlay, Overlay::ReloadError(_)) {
+            self.overlay = Overlay::None;
+        }
         self.paused = true;
         self.timeline = Timeline::default();
         self.refresh_derived();

@@ -2,7 +2,7 @@
 //! presenter reveals; blanking and the clicker's messages.
 
 use super::pacing::Goal;
-use super::{App, Msg, Question};
+use super::{App, Msg, Overlay, Question};
 use crate::engine::time::SimTime;
 
 impl App {
@@ -42,8 +42,9 @@ impl App {
             }
             Msg::Blank => self.blank = true,
             Msg::CloseOverlays => {
-                self.show_help = false;
-                self.show_ledger = false;
+                if matches!(self.overlay, Overlay::Help | Overlay::Ledger) {
+                    self.overlay = Overlay::None;
+                }
             }
             Msg::Pick(n) => self.pick(n),
             _ => {}

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use super::{App, Effect, Msg, Prompt};
+use super::{App, Effect, Msg, Overlay, Prompt};
 use crate::engine::Command;
 use crate::engine::event::RequestResult;
 use crate::engine::ids::KmsKeyId;
@@ -64,7 +64,9 @@ impl App {
     }
 
     pub(super) fn confirm_prompt(&mut self) {
-        let Some(Prompt::DeletionDays { key, input }) = self.prompt.take() else {
+        let Overlay::Prompt(Prompt::DeletionDays { key, input }) =
+            std::mem::take(&mut self.overlay)
+        else {
             return;
         };
         let days = if input.is_empty() {
@@ -77,7 +79,7 @@ impl App {
                 format!("{days} days is out of range: KMS waits 7 to 30 days"),
                 true,
             );
-            self.prompt = Some(Prompt::DeletionDays {
+            self.overlay = Overlay::Prompt(Prompt::DeletionDays {
                 key,
                 input: String::new(),
             });
@@ -214,7 +216,7 @@ impl App {
             }
             Msg::ScheduleDeletion => {
                 if let Some(key) = self.selected_key() {
-                    self.prompt = Some(Prompt::DeletionDays {
+                    self.overlay = Overlay::Prompt(Prompt::DeletionDays {
                         key,
                         input: String::new(),
                     });

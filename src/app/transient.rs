@@ -12,6 +12,31 @@ pub enum Prompt {
     ConfirmQuit,
 }
 
+/// What covers the live view, one at a time: drawn on top of it, and the first to take keys.
+/// A prompt and a reload error are modal: the help and the ledger do not replace them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Overlay {
+    /// Nothing: the live view takes the keys.
+    #[default]
+    None,
+    /// The key bindings, glyphs and assumptions (`?`).
+    Help,
+    /// The recoverability ledger (`L`).
+    Ledger,
+    /// A modal prompt.
+    Prompt(Prompt),
+    /// The played scenario file was saved and no longer loads: why (the last good version
+    /// runs on); Esc closes it.
+    ReloadError(String),
+}
+
+impl Overlay {
+    /// Is a modal one (a prompt, a reload error) up?
+    pub fn is_modal(&self) -> bool {
+        matches!(self, Overlay::Prompt(_) | Overlay::ReloadError(_))
+    }
+}
+
 /// A question (`ask`) on screen while presenting.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Question {

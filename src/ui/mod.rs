@@ -38,7 +38,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::app::App;
+use crate::app::{App, Overlay};
 use theme::{Theme, Tone};
 
 /// `text` cut to at most `width` columns at a word boundary, with `…` when something was cut,
@@ -115,11 +115,10 @@ pub fn render(f: &mut Frame, app: &App) {
     }
     if app.present {
         present::render(f, area, app, theme);
-        if app.show_ledger {
-            ledger::render(f, area, app, theme);
-        }
-        if app.show_help {
-            chrome::help(f, area, app, theme);
+        match app.overlay() {
+            Overlay::Ledger => ledger::render(f, area, app, theme),
+            Overlay::Help => chrome::help(f, area, app, theme),
+            _ => {}
         }
         chrome::prompt(f, area, app, theme);
         chrome::reload_error(f, area, app, theme);
@@ -159,11 +158,10 @@ pub fn render(f: &mut Frame, app: &App) {
         log::render(f, log_area, app, theme);
     }
     chrome::footer(f, footer, app, theme);
-    if app.show_ledger {
-        ledger::render(f, area, app, theme);
-    }
-    if app.show_help {
-        chrome::help(f, area, app, theme);
+    match app.overlay() {
+        Overlay::Ledger => ledger::render(f, area, app, theme),
+        Overlay::Help => chrome::help(f, area, app, theme),
+        _ => {}
     }
     chrome::prompt(f, area, app, theme);
     chrome::reload_error(f, area, app, theme);

@@ -179,7 +179,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 
 /// The scenario file was saved and does not load: the diagnostic, over everything.
 pub fn reload_error(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let Some(why) = &app.reload_error else {
+    let crate::app::Overlay::ReloadError(why) = app.overlay() else {
         return;
     };
     let w = area.width.saturating_sub(6).min(110);
@@ -210,7 +210,7 @@ pub fn reload_error(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 }
 
 pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    if app.prompt == Some(Prompt::ConfirmQuit) {
+    if app.prompt() == Some(&Prompt::ConfirmQuit) {
         let rect = centered(area, 44, 5);
         f.render_widget(Clear, rect);
         f.render_widget(
@@ -227,7 +227,7 @@ pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         );
         return;
     }
-    let Some(Prompt::DeletionDays { key, input }) = &app.prompt else {
+    let Some(Prompt::DeletionDays { key, input }) = app.prompt() else {
         return;
     };
     let rect = centered(area, 64, 7);
