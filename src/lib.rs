@@ -48,6 +48,7 @@ pub mod notes;
 pub mod notes_window;
 pub mod report;
 pub mod runner;
+pub mod save;
 pub mod scenario;
 pub mod session;
 pub mod tui;

@@ -152,7 +152,7 @@ pub fn perform(app: &mut App, effects: Vec<Effect>) -> Performed {
         match effect {
             Effect::Quit => return Performed::Quit,
             Effect::Save { dir, stem, text } => {
-                let result = crate::app::write_new_file(&dir, &stem, &text);
+                let result = crate::save::write_new_file(&dir, &stem, &text);
                 app.saved(result, &stem);
             }
         }

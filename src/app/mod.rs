@@ -18,8 +18,6 @@ pub mod tone;
 pub mod tree;
 pub use tree::NodeId;
 
-pub use sandbox::write_new_file;
-
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -112,7 +110,7 @@ pub enum Msg {
 pub enum Effect {
     /// Leave the live view.
     Quit,
-    /// Write `text` to a new file `STEM-explored.toml` in `dir` (see `write_new_file`), then
+    /// Write `text` to a new file `STEM-explored.toml` in `dir` (see `save::write_new_file`), then
     /// report back with `App::saved`.
     Save {
         dir: PathBuf,
