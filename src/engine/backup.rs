@@ -19,8 +19,7 @@ use super::time::SimTime;
 use super::vocab::ErrorCode;
 use super::{Command, Engine};
 
-/// The name a restore uses for a table's archival backup (aws-behaviour.md #45).
-pub const ARCHIVAL: &str = "archival";
+pub use super::ids::ARCHIVAL;
 /// Most backups a world holds (each keeps a copy of its table's DEKs).
 pub const MAX_BACKUPS: usize = 100;
 /// Most tables a world holds, declared, replicas and restored.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids::{ConnectionId, KmsKeyId, PrincipalId};
+use super::vocab::Verb;
 
 /// What the engine can be told to do at the current moment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,7 +91,7 @@ impl Command {
             | Command::RevokeGrant
             | Command::CreateGrant
             | Command::Backup { .. } => true,
-            Command::Restore { backup, .. } => backup == super::backup::ARCHIVAL,
+            Command::Restore { backup, .. } => backup == super::ids::ARCHIVAL,
             _ => false,
         }
     }
@@ -157,6 +158,31 @@ impl Command {
                 Some(k) => format!("restore backup {backup} to a new table {to} under {k}"),
                 None => format!("restore backup {backup} to a new table {to}"),
             },
+        }
+    }
+}
+
+impl Command {
+    /// The action this command performs.
+    pub fn verb(&self) -> Verb {
+        match self {
+            Command::Read { .. } => Verb::Read,
+            Command::Write { .. } => Verb::Write,
+            Command::ChangeTableKey { .. } => Verb::ChangeTableKey,
+            Command::DisableKey { .. } => Verb::DisableKey,
+            Command::EnableKey { .. } => Verb::EnableKey,
+            Command::ScheduleKeyDeletion { .. } => Verb::ScheduleKeyDeletion,
+            Command::CancelKeyDeletion { .. } => Verb::CancelKeyDeletion,
+            Command::RotateKey { .. } => Verb::RotateKey,
+            Command::Revoke { .. } => Verb::Revoke,
+            Command::Allow { .. } => Verb::Allow,
+            Command::Wait => Verb::Wait,
+            Command::DeleteImportedMaterial { .. } => Verb::DeleteImportedMaterial,
+            Command::ImportKeyMaterial { .. } => Verb::ImportKeyMaterial,
+            Command::RevokeGrant => Verb::RevokeGrant,
+            Command::CreateGrant => Verb::CreateGrant,
+            Command::Backup { .. } => Verb::Backup,
+            Command::Restore { .. } => Verb::Restore,
         }
     }
 }

@@ -7,13 +7,11 @@ use serde::Serialize;
 
 use super::crypto::Fingerprint;
 use super::ids::{ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
-use super::kms::{KeyState, KmsErrorCode};
-use super::table::{SseStatus, TableStatus};
+use super::kms_state::{KeyState, KmsErrorCode};
+use super::status::{SseStatus, TableStatus};
 use super::time::SimTime;
+pub use super::vocab::{Caller, DYNAMODB_SERVICE};
 use super::vocab::{ErrorCode, KmsOp};
-
-/// The service principal that makes DynamoDB's own KMS calls through its grants.
-pub const DYNAMODB_SERVICE: &str = "dynamodb.amazonaws.com";
 
 /// One entry of the event log.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -25,28 +23,6 @@ pub struct Event {
     pub table: Option<std::sync::Arc<str>>,
     #[serde(flatten)]
     pub kind: EventKind,
-}
-
-/// Who a KMS call ran as.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "type", content = "name")]
-pub enum Caller {
-    /// An IAM principal's request, which DynamoDB forwards to KMS on its behalf (aws-behaviour.md #20).
-    Principal(PrincipalId),
-    /// DynamoDB itself, through the grant it holds on the key (aws-behaviour.md #73, 76).
-    Service,
-    /// The account administrator calling KMS directly (DisableKey, ScheduleKeyDeletion, ...).
-    Admin,
-}
-
-impl std::fmt::Display for Caller {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Caller::Principal(p) => write!(f, "{p}"),
-            Caller::Service => f.write_str(DYNAMODB_SERVICE),
-            Caller::Admin => f.write_str("admin"),
-        }
-    }
 }
 
 /// A CloudTrail-shaped KMS call.

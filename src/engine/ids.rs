@@ -98,3 +98,9 @@ impl fmt::Display for ConnectionId {
         write!(f, "{}", self.0)
     }
 }
+
+/// The region of a key or table that names none (`region` on `[[key]]`).
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// The name a restore uses for a table's archival backup (aws-behaviour.md #45).
+pub const ARCHIVAL: &str = "archival";

@@ -11,9 +11,9 @@ use rand::Rng;
 use serde::Serialize;
 
 use super::crypto::{self, KeyBytes, SealedKey};
-use super::event::Caller;
 use super::ids::{KmsKeyId, PrincipalId};
 use super::time::SimTime;
+use super::vocab::Caller;
 
 pub use super::kms_state::{
     KeyKind, KeyState, KeyStateKind, KmsError, KmsErrorCode, PendingDeletionError,
@@ -128,7 +128,7 @@ impl KmsKey {
             seen: None,
             spreading: std::collections::VecDeque::new(),
             imported: None,
-            region: super::world::DEFAULT_REGION.to_string(),
+            region: super::ids::DEFAULT_REGION.to_string(),
         }
     }
 

@@ -26,6 +26,7 @@ mod restore;
 mod rewrap;
 pub mod rng;
 mod secrets;
+pub mod status;
 pub mod table;
 mod table_lifecycle;
 pub mod time;

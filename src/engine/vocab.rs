@@ -7,8 +7,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use super::command::Command;
-use super::kms::KmsErrorCode;
+use super::ids::PrincipalId;
+use super::kms_state::KmsErrorCode;
 
 /// What a scenario step does (`do = "..."`), and what a live action is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -141,27 +141,27 @@ impl fmt::Display for Verb {
     }
 }
 
-impl Command {
-    /// The action this command performs.
-    pub fn verb(&self) -> Verb {
+/// The service principal that makes DynamoDB's own KMS calls through its grants.
+pub const DYNAMODB_SERVICE: &str = "dynamodb.amazonaws.com";
+
+/// Who a KMS call ran as.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "type", content = "name")]
+pub enum Caller {
+    /// An IAM principal's request, which DynamoDB forwards to KMS on its behalf (aws-behaviour.md #20).
+    Principal(PrincipalId),
+    /// DynamoDB itself, through the grant it holds on the key (aws-behaviour.md #73, 76).
+    Service,
+    /// The account administrator calling KMS directly (DisableKey, ScheduleKeyDeletion, ...).
+    Admin,
+}
+
+impl std::fmt::Display for Caller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Command::Read { .. } => Verb::Read,
-            Command::Write { .. } => Verb::Write,
-            Command::ChangeTableKey { .. } => Verb::ChangeTableKey,
-            Command::DisableKey { .. } => Verb::DisableKey,
-            Command::EnableKey { .. } => Verb::EnableKey,
-            Command::ScheduleKeyDeletion { .. } => Verb::ScheduleKeyDeletion,
-            Command::CancelKeyDeletion { .. } => Verb::CancelKeyDeletion,
-            Command::RotateKey { .. } => Verb::RotateKey,
-            Command::Revoke { .. } => Verb::Revoke,
-            Command::Allow { .. } => Verb::Allow,
-            Command::Wait => Verb::Wait,
-            Command::DeleteImportedMaterial { .. } => Verb::DeleteImportedMaterial,
-            Command::ImportKeyMaterial { .. } => Verb::ImportKeyMaterial,
-            Command::RevokeGrant => Verb::RevokeGrant,
-            Command::CreateGrant => Verb::CreateGrant,
-            Command::Backup { .. } => Verb::Backup,
-            Command::Restore { .. } => Verb::Restore,
+            Caller::Principal(p) => write!(f, "{p}"),
+            Caller::Service => f.write_str(DYNAMODB_SERVICE),
+            Caller::Admin => f.write_str("admin"),
         }
     }
 }

@@ -121,8 +121,7 @@ pub struct ReplicaSpec {
     pub key: KmsKeyId,
 }
 
-/// The region every key and table is in unless the file says otherwise.
-pub const DEFAULT_REGION: &str = "us-east-1";
+pub use super::ids::DEFAULT_REGION;
 
 /// Everything needed to build the starting world.
 #[derive(Clone, Debug)]

@@ -1,0 +1,87 @@
+//! DynamoDB's status words for a table (vocabulary: no state, no engine imports).
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// `TableStatus` (aws-behaviour.md #39, 44).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TableStatus {
+    Active,
+    InaccessibleEncryptionCredentials,
+    Archiving,
+    Archived,
+}
+
+impl TableStatus {
+    pub const ALL: [TableStatus; 4] = [
+        TableStatus::Active,
+        TableStatus::InaccessibleEncryptionCredentials,
+        TableStatus::Archiving,
+        TableStatus::Archived,
+    ];
+
+    /// The status with this scenario-format name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The scenario-format name: `active`, `inaccessible`, `archiving`, `archived`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TableStatus::Active => "active",
+            TableStatus::InaccessibleEncryptionCredentials => "inaccessible",
+            TableStatus::Archiving => "archiving",
+            TableStatus::Archived => "archived",
+        }
+    }
+    pub fn aws_name(self) -> &'static str {
+        match self {
+            TableStatus::Active => "ACTIVE",
+            TableStatus::InaccessibleEncryptionCredentials => "INACCESSIBLE_ENCRYPTION_CREDENTIALS",
+            TableStatus::Archiving => "ARCHIVING",
+            TableStatus::Archived => "ARCHIVED",
+        }
+    }
+}
+
+impl fmt::Display for TableStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.aws_name())
+    }
+}
+
+/// `SSEDescription.Status`: only ENABLED and UPDATING are in use (aws-behaviour.md #29).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SseStatus {
+    Enabled,
+    Updating,
+}
+
+impl SseStatus {
+    pub const ALL: [SseStatus; 2] = [SseStatus::Enabled, SseStatus::Updating];
+
+    /// The status with this scenario-format name.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The scenario-format name: `enabled`, `updating`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SseStatus::Enabled => "enabled",
+            SseStatus::Updating => "updating",
+        }
+    }
+}
+
+impl fmt::Display for SseStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            SseStatus::Enabled => "ENABLED",
+            SseStatus::Updating => "UPDATING",
+        })
+    }
+}
