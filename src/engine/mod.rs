@@ -1,5 +1,6 @@
-//! The simulator: KMS keys, one DynamoDB table, per-connection table-key caches, the re-wrap
-//! job, all driven by a logical, discrete-event clock.
+//! The simulator: KMS keys, DynamoDB tables (and their replicas, backups and restores),
+//! per-connection table-key caches, the re-wrap job, all driven by a logical, discrete-event
+//! clock.
 //!
 //! The engine never reads the wall clock, never does I/O and draws all randomness from one
 //! seeded RNG, so the same world, seed and commands give a byte-identical event log. Advancing
@@ -317,7 +318,7 @@ impl Engine {
     pub fn assumptions(&self) -> &Assumptions {
         &self.assumptions
     }
-    /// The first (today: the only) table.
+    /// The first table (the one a step without `table =` speaks about).
     pub fn table(&self) -> &Table {
         &self.tables[0]
     }

@@ -5,8 +5,8 @@
 //! steps run, questions opened, live actions), as newline-delimited JSON over a Unix socket
 //! that only this user on this machine can reach (`socket_path`). Each message says how much
 //! of the list the follower keeps and what comes after (`Sync { keep, then }`), so step-back is
-//! a shorter list and a late follower gets the whole list at once. The notes replay the inputs
-//! on their own runner; the engine is exact, so both agree. Several notes windows may follow
+//! a shorter list and a late follower gets the whole list at once. The notes follow the inputs
+//! with a `Session` of their own (`Session::follow`); the engine is exact, so both agree. Several notes windows may follow
 //! one presenter; a malformed message is ignored and listed in the notes view.
 
 use std::io::{self, Write as _};

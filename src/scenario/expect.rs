@@ -66,7 +66,7 @@ impl fmt::Display for Field {
     }
 }
 
-/// The KMS errors `kms_error` accepts (the format's four).
+/// The KMS errors `kms_error` accepts (the format's four, and UnsupportedOperationException).
 pub const EXPECTABLE_KMS_ERRORS: [KmsErrorCode; 5] = [
     KmsErrorCode::DisabledException,
     KmsErrorCode::KmsInvalidStateException,
