@@ -97,7 +97,7 @@ fn main() {
     c.bench_function("tick_and_render_160x48_playing", |b| {
         b.iter(|| {
             playing.update(Msg::Tick);
-            if playing.paused {
+            if playing.paused() {
                 playing.update(Msg::TogglePause);
             }
             term.draw(|f| ui::render(f, &playing)).unwrap();

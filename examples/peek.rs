@@ -13,7 +13,7 @@ fn main() {
     let h: u16 = args.get(4).and_then(|s| s.parse().ok()).unwrap_or(36);
     let keys = args.get(5).cloned().unwrap_or_default();
     let mut app = App::new(Arc::new(rewrap::scenario::load(name).unwrap())).unwrap();
-    app.theme = rewrap::ui::theme::ThemeKind::NoColor;
+    app.set_theme(rewrap::ui::theme::ThemeKind::NoColor);
     for _ in 0..step {
         app.update(Msg::NextStep);
         app.settle();

@@ -166,7 +166,7 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
             break;
         }
         let mut frames = 0;
-        while app.stretch.is_some() && frames < 10_000 {
+        while app.stretch().is_some() && frames < 10_000 {
             if quits(&app.update(Msg::Tick)) {
                 break 'steps;
             }
@@ -175,7 +175,7 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
             cast.frame(t, &app)?;
         }
         cast.frame(t, &app)?;
-        if app.question.as_ref().is_some_and(|q| !q.revealed) {
+        if app.question().is_some_and(|q| !q.revealed) {
             // The room reads the question; then the reveal runs the step.
             t += HOLD;
             if quits(&app.update(Msg::NextStep)) {

@@ -251,9 +251,9 @@ fn record(
             return cli::EXIT_INVALID;
         }
     };
-    app.present = present;
+    app.set_present(present);
     // Headless, nothing to ask: `auto` means dark.
-    app.theme = theme.and_then(ThemeChoice::kind).unwrap_or_default();
+    app.set_theme(theme.and_then(ThemeChoice::kind).unwrap_or_default());
     let text = match rewrap::cast::record(app, w, h) {
         Ok(t) => t,
         Err(e) => {
@@ -305,15 +305,15 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
             return cli::EXIT_INVALID;
         }
     };
-    app.present = opts.present;
+    app.set_present(opts.present);
     if let Some(at) = at {
         app.go_to(at);
     }
     // Asked before the TUI takes the screen: the answer (or the time-out) leaves nothing on it.
-    app.theme = match resolved {
+    app.set_theme(match resolved {
         theme::Resolved::Use(kind) => kind,
         theme::Resolved::Detect => rewrap::tui::detect_theme(),
-    };
+    });
     let mut followers: Vec<Box<dyn rewrap::tui::Follower>> = Vec::new();
     if opts.present {
         // Speaker notes (`rewrap notes`) follow a presenter: tell them the scenario by a name

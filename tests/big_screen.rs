@@ -19,7 +19,7 @@ fn mid_flight() -> App {
     for _ in 0..12 {
         a.update(Msg::Tick);
     }
-    assert!(a.stretch.is_some(), "still showing the stretch");
+    assert!(a.stretch().is_some(), "still showing the stretch");
     a
 }
 

@@ -103,7 +103,11 @@ fn restore_without_a_selected_backup_says_what_to_do() {
     let before = a.runner().engine().tables().len();
     a.update(Msg::Restore);
     assert_eq!(a.runner().engine().tables().len(), before);
-    let toast = a.toast.as_ref().map(|t| t.text.clone()).unwrap_or_default();
+    let toast = a
+        .current_toast()
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
     assert!(toast.contains("select a backup"), "{toast}");
 }
 
@@ -169,8 +173,8 @@ fn step_back_over_the_bigger_world_is_exact() {
                 let mut b = common::app(name);
                 common::steps(&mut b, n - 1);
                 // A passing notice ("panels follow …") is not part of the state.
-                a.toast = None;
-                b.toast = None;
+                a.clear_toast();
+                b.clear_toast();
                 let log = |x: &App| {
                     x.runner()
                         .engine()
@@ -238,6 +242,6 @@ fn a_double_tap_at_the_start_does_not_skip_a_step() {
     let mut a = common::app("restore-within-grace");
     a.update(Msg::NextStep);
     a.update(Msg::NextStep);
-    assert!(a.stretch.is_none());
+    assert!(a.stretch().is_none());
     assert_eq!(a.runner().steps_started(), 1);
 }

@@ -65,7 +65,7 @@ impl Follower {
 fn notes_follow_steps_questions_step_back_and_live_actions() {
     let path = std::env::temp_dir().join(format!("rewrap-notes-{}.sock", std::process::id()));
     let mut a = App::new(Arc::new(scenario::load("change-table-key").unwrap())).unwrap();
-    a.present = true;
+    a.set_present(true);
     let mut b = Broadcaster::listen(path.clone(), "builtin:change-table-key", "t")
         .unwrap()
         .expect("nobody else listens");
@@ -75,9 +75,14 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
             .unwrap()
             .is_none()
     );
-    let question = |a: &App| a.question.as_ref().filter(|q| !q.revealed).map(|q| q.step);
+    let question = |a: &App| {
+        a.question()
+            .as_ref()
+            .filter(|q| !q.revealed)
+            .map(|q| q.step)
+    };
     let room = |a: &App| {
-        a.question
+        a.question()
             .as_ref()
             .filter(|q| !q.revealed)
             .and_then(|q| q.room)
@@ -90,7 +95,7 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     for _ in 0..3 {
         a.update(Msg::NextStep);
         // Every frame of the stretch, as the live view draws it.
-        while a.stretch.is_some() {
+        while a.stretch().is_some() {
             a.update(Msg::Tick);
             b.sync(a.session().inputs(), question(&a), room(&a), None);
         }

@@ -44,7 +44,7 @@ fn log(app: &App) -> Vec<String> {
 fn step_animated(a: &mut App) -> u64 {
     a.update(Msg::NextStep);
     let mut frames = 0;
-    while a.stretch.is_some() {
+    while a.stretch().is_some() {
         a.update(Msg::Tick);
         frames += 1;
         assert!(frames <= MAX_FRAMES + 1, "a stretch never ended");
@@ -61,7 +61,7 @@ fn stepping_shows_every_dek_move_of_the_rewrap() {
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..7 {
         a.update(Msg::NextStep);
-        while a.stretch.is_some() {
+        while a.stretch().is_some() {
             a.update(Msg::Tick);
             let s = screen(&a, 120, 36);
             for k in 1..=8 {
@@ -114,10 +114,10 @@ fn a_second_press_finishes_the_stretch_at_once_and_the_same() {
     for _ in 0..6 {
         step_animated(&mut watched);
         pressed.update(Msg::NextStep);
-        if pressed.stretch.is_some() {
+        if pressed.stretch().is_some() {
             pressed.update(Msg::Tick);
             pressed.update(Msg::NextStep);
-            assert!(pressed.stretch.is_none());
+            assert!(pressed.stretch().is_none());
         }
     }
     assert_eq!(pressed.runner().steps_started(), 6);
@@ -136,9 +136,9 @@ fn step_back_mid_stretch_is_exact() {
     for _ in 0..10 {
         a.update(Msg::Tick);
     }
-    assert!(a.stretch.is_some(), "still animating");
+    assert!(a.stretch().is_some(), "still animating");
     a.update(Msg::PrevStep);
-    assert!(a.stretch.is_none());
+    assert!(a.stretch().is_none());
     assert_eq!(a.runner().steps_started(), 4);
     assert_eq!(log(&a), at_step_4);
 }
@@ -148,13 +148,13 @@ fn step_back_mid_stretch_is_exact() {
 #[test]
 fn play_at_the_automatic_pace_passes_quiet_days_quickly_and_stops_at_steps() {
     let mut a = app("delete-current-key");
-    assert!(a.auto_pace);
+    assert!(a.auto_pace());
     let n = a.scenario().steps.len();
     let mut frames = 0u64;
     for k in 1..=n {
         a.update(Msg::TogglePause);
         let mut this = 0;
-        while !a.paused {
+        while !a.paused() {
             a.update(Msg::Tick);
             this += 1;
             assert!(this <= MAX_FRAMES + 2, "step {k} never reached");
@@ -175,10 +175,10 @@ fn play_at_the_automatic_pace_passes_quiet_days_quickly_and_stops_at_steps() {
 fn speed_keys_override_the_automatic_pace() {
     let mut a = app("change-table-key");
     a.update(Msg::SpeedUp);
-    assert!(!a.auto_pace);
+    assert!(!a.auto_pace());
     assert_eq!(a.speed_label(), "10 min/s");
     a.update(Msg::AutoPace);
-    assert!(a.auto_pace);
+    assert!(a.auto_pace());
     assert_eq!(a.speed_label(), "auto pace");
 }
 
@@ -214,11 +214,11 @@ principal = "app"
     // Step 2 is at this same moment: the first tap starts a short hold, the second finishes it.
     a.update(Msg::NextStep);
     assert!(
-        a.stretch.is_some(),
+        a.stretch().is_some(),
         "a step at the current moment still takes a few frames"
     );
     a.update(Msg::NextStep);
-    assert!(a.stretch.is_none());
+    assert!(a.stretch().is_none());
     assert_eq!(
         a.runner().steps_started(),
         2,
@@ -233,6 +233,6 @@ principal = "app"
     for _ in 0..=rewrap::app::pacing::HOLD_FRAMES {
         b.update(Msg::Tick);
     }
-    assert!(b.stretch.is_none());
+    assert!(b.stretch().is_none());
     assert_eq!(b.runner().steps_started(), 2);
 }

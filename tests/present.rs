@@ -69,7 +69,7 @@ fn the_clicker_keys_step_blank_and_never_quit() {
 #[test]
 fn quitting_while_presenting_asks_first_and_esc_never_quits() {
     let mut a = app("change-table-key");
-    a.present = true;
+    a.set_present(true);
     assert!(a.handle_key(&key(KeyCode::Esc)).is_empty());
     assert!(a.handle_key(&key(KeyCode::Char('q'))).is_empty());
     assert_eq!(a.prompt(), Some(&Prompt::ConfirmQuit));
@@ -84,12 +84,12 @@ fn quitting_while_presenting_asks_first_and_esc_never_quits() {
 #[test]
 fn blank_hides_everything_and_any_key_brings_it_back() {
     let mut a = app("change-table-key");
-    a.present = true;
+    a.set_present(true);
     a.handle_key(&key(KeyCode::Char('b')));
     assert!(screen(&a, 120, 36).trim().is_empty());
     let steps_before = a.runner().steps_started();
     a.handle_key(&key(KeyCode::PageDown));
-    assert!(!a.blank);
+    assert!(!a.blank());
     assert_eq!(
         a.runner().steps_started(),
         steps_before,
@@ -101,7 +101,7 @@ fn blank_hides_everything_and_any_key_brings_it_back() {
 #[test]
 fn present_mode_shows_the_room_what_it_needs() {
     let mut a = app("change-table-key");
-    a.present = true;
+    a.set_present(true);
     next(&mut a);
     next(&mut a);
     let s = screen(&a, 120, 36);
@@ -118,11 +118,11 @@ fn present_mode_shows_the_room_what_it_needs() {
 #[test]
 fn a_question_stops_before_its_step_and_reveals_the_answer() {
     let mut a = app("change-table-key");
-    a.present = true;
+    a.set_present(true);
     next(&mut a);
     next(&mut a);
     next(&mut a); // step 3 asks
-    let q = a.question.clone().expect("the question is open");
+    let q = a.question().cloned().expect("the question is open");
     assert!(!q.revealed);
     assert_eq!(a.runner().steps_started(), 2, "step 3 has not run");
     let s = screen(&a, 120, 36);
@@ -133,9 +133,9 @@ fn a_question_stops_before_its_step_and_reveals_the_answer() {
         "step 3's note gives the answer:\n{s}"
     );
     a.handle_key(&key(KeyCode::Char('1')));
-    assert_eq!(a.question.as_ref().unwrap().room, Some(1));
+    assert_eq!(a.question().as_ref().unwrap().room, Some(1));
     a.handle_key(&key(KeyCode::PageDown)); // reveal
-    assert!(a.question.as_ref().unwrap().revealed);
+    assert!(a.question().as_ref().unwrap().revealed);
     assert_eq!(a.runner().steps_started(), 3);
     assert_eq!(a.runner().answer_of(2), Some(&[false, true][..]));
     let s = screen(&a, 120, 36);
@@ -143,17 +143,17 @@ fn a_question_stops_before_its_step_and_reveals_the_answer() {
     assert!(s.contains("✗ 1"), "{s}");
     assert!(s.contains("the room said 1; it is 2"), "{s}");
     a.handle_key(&key(KeyCode::PageDown)); // go on
-    assert!(a.question.is_none());
+    assert!(a.question().is_none());
     a.settle();
     assert_eq!(a.runner().steps_started(), 4);
     // Back from the question stage returns to the step before it, exactly.
     let mut b = app("change-table-key");
-    b.present = true;
+    b.set_present(true);
     for _ in 0..3 {
         next(&mut b);
     }
     b.update(Msg::PrevStep);
-    assert!(b.question.is_none());
+    assert!(b.question().is_none());
     assert_eq!(b.runner().steps_started(), 2);
 }
 
@@ -324,7 +324,7 @@ fn a_reload_returns_to_the_same_step_by_id() {
 #[test]
 fn snapshot_present_question() {
     let mut a = app("change-table-key");
-    a.present = true;
+    a.set_present(true);
     for _ in 0..3 {
         next(&mut a);
     }
@@ -336,7 +336,7 @@ fn snapshot_present_question() {
 #[test]
 fn snapshot_notes_window() {
     let mut a = app("change-table-key");
-    a.present = true;
+    a.set_present(true);
     for _ in 0..2 {
         next(&mut a);
     }

@@ -35,11 +35,11 @@ fn tmp(name: &str) -> std::path::PathBuf {
 /// The screen the TUI shows at the end, stepped through as the recording does.
 fn tui_screen_at_end(name: &str, present: bool, w: u16, h: u16) -> Vec<String> {
     let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
-    a.present = present;
+    a.set_present(present);
     for _ in 0..a.scenario().steps.len() {
         a.update(Msg::NextStep);
         a.settle();
-        if a.question.as_ref().is_some_and(|q| !q.revealed) {
+        if a.question().is_some_and(|q| !q.revealed) {
             a.update(Msg::NextStep);
         }
     }

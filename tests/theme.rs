@@ -122,7 +122,7 @@ fn every_theme_and_scenario_draws_readable_text_and_never_colour_8() {
         for b in scenario::BUILTINS {
             let s = Arc::new(scenario::parse(b.name, b.text).unwrap());
             let mut a = App::new(s).unwrap();
-            a.theme = kind;
+            a.set_theme(kind);
             let steps = a.scenario().steps.len();
             for n in 0..=steps {
                 let at = format!("{kind:?} {} step {n}", b.name);
@@ -130,7 +130,7 @@ fn every_theme_and_scenario_draws_readable_text_and_never_colour_8() {
                 if n == steps / 2 || n == steps {
                     for (timeline, help) in [(true, false), (false, true)] {
                         let mut v = a.clone();
-                        v.show_timeline = timeline;
+                        v.set_show_timeline(timeline);
                         if help {
                             v.show(rewrap::app::Overlay::Help);
                         }
@@ -298,7 +298,7 @@ expect = { keys = { kms-on = "enabled", kms-off = "disabled", kms-wait = "pendin
 fn every_key_state_has_its_own_glyph_in_the_tree_and_the_timeline() {
     let s = Arc::new(scenario::parse("states.toml", EVERY_KEY_STATE).unwrap());
     let mut a = App::new(s).unwrap();
-    a.theme = ThemeKind::NoColor;
+    a.set_theme(ThemeKind::NoColor);
     for _ in 0..4 {
         a.update(Msg::NextStep);
         a.settle();

@@ -11,7 +11,7 @@ use rewrap::scenario;
 
 fn at_end(name: &str) -> App {
     let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
-    a.theme = rewrap::ui::theme::ThemeKind::NoColor;
+    a.set_theme(rewrap::ui::theme::ThemeKind::NoColor);
     for _ in 0..a.scenario().steps.len() {
         a.update(Msg::NextStep);
         a.settle();
@@ -69,7 +69,7 @@ fn milestones_never_hide_each_other() {
 #[test]
 fn the_future_is_not_shown() {
     let mut a = App::new(Arc::new(scenario::load("delete-current-key").unwrap())).unwrap();
-    a.theme = rewrap::ui::theme::ThemeKind::NoColor;
+    a.set_theme(rewrap::ui::theme::ThemeKind::NoColor);
     a.update(Msg::NextStep);
     a.settle();
     a.update(Msg::ToggleTimeline);

@@ -174,14 +174,14 @@ fn playing_pauses_at_each_new_step() {
     let mut a = app("change-table-key");
     a.update(Msg::TogglePause);
     let mut frames = 0;
-    while !a.paused && frames < 10_000 {
+    while !a.paused() && frames < 10_000 {
         a.update(Msg::Tick);
         frames += 1;
     }
-    assert!(a.paused);
+    assert!(a.paused());
     assert_eq!(a.runner().steps_started(), 1);
     a.update(Msg::TogglePause);
-    while !a.paused && frames < 20_000 {
+    while !a.paused() && frames < 20_000 {
         a.update(Msg::Tick);
         frames += 1;
     }
@@ -195,7 +195,7 @@ fn playing_pauses_at_each_new_step() {
 
 fn snapshot_at(n: usize, extra: impl FnOnce(&mut App)) -> String {
     let mut a = app("change-table-key");
-    a.theme = ThemeKind::NoColor;
+    a.set_theme(ThemeKind::NoColor);
     steps(&mut a, n);
     extra(&mut a);
     text(&draw(&a, 100, 32))
@@ -281,7 +281,7 @@ fn every_size_draws_without_panic_and_small_ones_ask_for_room() {
     ] {
         for view in [false, true] {
             let mut v = a.clone();
-            v.show_timeline = view;
+            v.set_show_timeline(view);
             if w % 2 == 0 {
                 v.show(rewrap::app::Overlay::Help);
             }
@@ -302,7 +302,7 @@ fn every_size_draws_without_panic_and_small_ones_ask_for_room() {
 #[test]
 fn no_color_draws_without_colours() {
     let mut a = app("delete-current-key");
-    a.theme = ThemeKind::NoColor;
+    a.set_theme(ThemeKind::NoColor);
     steps(&mut a, 6);
     let buf = draw(&a, 120, 36);
     for cell in buf.content() {
@@ -314,7 +314,7 @@ fn no_color_draws_without_colours() {
         );
         assert!(matches!(cell.bg, Color::Reset));
     }
-    a.theme = ThemeKind::Dark;
+    a.set_theme(ThemeKind::Dark);
     let buf = draw(&a, 120, 36);
     assert!(
         buf.content().iter().any(|c| c.fg != Color::Reset),
@@ -345,10 +345,10 @@ fn timeline_marks_the_milestones() {
 #[test]
 fn focus_cycles_and_selection_picks_the_sandbox_target() {
     let mut a = app("revoke-one-principal");
-    assert_eq!(a.focus, Focus::Tree);
+    assert_eq!(a.focus(), Focus::Tree);
     assert_eq!(a.selected_key().unwrap().as_str(), "kms-1");
     a.update(Msg::FocusNext);
-    assert_eq!(a.focus, Focus::Cache);
+    assert_eq!(a.focus(), Focus::Cache);
     a.update(Msg::Down);
     assert_eq!(a.selected_connection().unwrap().0.as_str(), "analytics");
     a.update(Msg::Read);
@@ -356,7 +356,7 @@ fn focus_cycles_and_selection_picks_the_sandbox_target() {
     assert_eq!(a.runner().engine().decrypt_calls_by(&"analytics".into()), 1);
     a.update(Msg::FocusNext);
     a.update(Msg::FocusNext);
-    assert_eq!(a.focus, Focus::Tree);
+    assert_eq!(a.focus(), Focus::Tree);
 }
 
 #[test]
@@ -477,7 +477,7 @@ mod saved_sessions {
         a.update(Msg::DisableKey);
         assert_eq!(a.live_actions(), 0);
         assert!(
-            a.toast
+            a.current_toast()
                 .as_ref()
                 .is_some_and(|t| t.error && t.text.contains("AWS owned"))
         );
@@ -497,10 +497,10 @@ mod saved_sessions {
         let effects = a.update(Msg::SaveScenario);
         rewrap::tui::perform(&mut a, effects);
         assert!(!target.exists(), "the dangling link was followed");
-        let saved = a.saved.clone().expect("saved under another name");
+        let saved = a.last_saved().cloned().expect("saved under another name");
         assert_eq!(saved, dir.join("change-table-key-explored-2.toml"));
         assert!(
-            a.toast
+            a.current_toast()
                 .as_ref()
                 .unwrap()
                 .text
@@ -543,7 +543,7 @@ fn the_cache_row_tells_what_the_next_request_does() {
     assert!(screen.contains("next: ✗ Disabled"), "{screen}");
     a.update(Msg::FocusNext);
     a.update(Msg::Read);
-    let toast = a.toast.clone().unwrap();
+    let toast = a.current_toast().cloned().unwrap();
     assert!(
         toast.error && toast.text.contains("is disabled"),
         "{toast:?}"

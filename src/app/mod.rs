@@ -147,44 +147,44 @@ pub struct ListState {
 #[derive(Clone, Debug)]
 pub struct App {
     session: Session,
-    pub paused: bool,
+    pub(in crate::app) paused: bool,
     /// The manual speed (an index into `SPEEDS`), used when `auto_pace` is off.
-    pub speed: usize,
+    pub(in crate::app) speed: usize,
     /// Play paces itself (see `pacing`): on until a speed key is pressed, back with `0`.
-    pub auto_pace: bool,
+    pub(in crate::app) auto_pace: bool,
     /// The stretch of time being shown, while stepping or playing at the automatic pace.
-    pub stretch: Option<Stretch>,
-    pub focus: Focus,
-    pub tree: ListState,
+    pub(in crate::app) stretch: Option<Stretch>,
+    pub(in crate::app) focus: Focus,
+    pub(in crate::app) tree: ListState,
     /// The entity selected in the tree (a KMS key, a table key, a DEK group, the items) and
     /// its KMS key: the selection follows them across steps, re-layout, folding and resizes.
-    pub tree_node: Option<(NodeId, Option<KmsKeyId>)>,
+    pub(in crate::app) tree_node: Option<(NodeId, Option<KmsKeyId>)>,
     /// Tree rows' ids in display order, refreshed by the renderer's row builder.
-    pub collapsed: BTreeSet<NodeId>,
-    pub cache: ListState,
+    pub(in crate::app) collapsed: BTreeSet<NodeId>,
+    pub(in crate::app) cache: ListState,
     /// Lines scrolled up from the newest log line (0 = follow).
-    pub log_scroll: usize,
+    pub(in crate::app) log_scroll: usize,
     /// What covers the live view (help, the ledger, a prompt, a reload error), if anything.
     overlay: Overlay,
     /// The timeline's visibility flipped from the layout's default (hidden on small screens,
     /// beside the log on large ones).
-    pub show_timeline: bool,
+    pub(in crate::app) show_timeline: bool,
     /// On large screens, the list instead of the diagram (`g`).
-    pub prefer_list: bool,
-    pub timeline_zoom: usize,
-    pub toast: Option<Toast>,
+    pub(in crate::app) prefer_list: bool,
+    pub(in crate::app) timeline_zoom: usize,
+    pub(in crate::app) toast: Option<Toast>,
     /// The palette the screen is drawn with (chosen at start-up: `--theme`, `NO_COLOR`, ...).
-    pub theme: ThemeKind,
+    pub(in crate::app) theme: ThemeKind,
     save_dir: PathBuf,
     timeline: Timeline,
     /// The last file written with `w`.
-    pub saved: Option<PathBuf>,
+    pub(in crate::app) saved: Option<PathBuf>,
     /// Present mode: clicker keys, only what the room needs on screen.
-    pub present: bool,
+    pub(in crate::app) present: bool,
     /// The screen is blanked (present mode's `b`).
-    pub blank: bool,
+    pub(in crate::app) blank: bool,
     /// The question on screen, presenting.
-    pub question: Option<Question>,
+    pub(in crate::app) question: Option<Question>,
     /// The table the panels follow (version 2; see `tables`).
     table_focus: crate::engine::table::TableIx,
     /// How many steps had started when the focus last followed a step's table.
@@ -273,6 +273,26 @@ impl App {
     /// How many snapshots step-back holds now (for the long-session memory test).
     pub fn snapshots_held(&self) -> usize {
         self.session.snapshots_held()
+    }
+
+    /// Present mode on or off (clicker keys, only what the room needs on screen).
+    pub fn set_present(&mut self, on: bool) {
+        self.present = on;
+    }
+
+    /// The palette to draw with.
+    pub fn set_theme(&mut self, theme: ThemeKind) {
+        self.theme = theme;
+    }
+
+    /// Flip the timeline's visibility from the layout's default (`t`).
+    pub fn set_show_timeline(&mut self, flipped: bool) {
+        self.show_timeline = flipped;
+    }
+
+    /// Drop the notice on screen, if any.
+    pub fn clear_toast(&mut self) {
+        self.toast = None;
     }
 
     /// What covers the live view now.
@@ -494,5 +514,77 @@ impl App {
     fn refresh_derived(&mut self) {
         self.timeline.update(self.session.runner().engine().log());
         self.follow_step_table();
+    }
+}
+
+/// Read access for the views and tests (the model changes only through `update`).
+impl App {
+    pub fn blank(&self) -> bool {
+        self.blank
+    }
+
+    pub fn cache(&self) -> ListState {
+        self.cache
+    }
+
+    pub fn focus(&self) -> Focus {
+        self.focus
+    }
+
+    pub fn log_scroll(&self) -> usize {
+        self.log_scroll
+    }
+
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    pub fn prefer_list(&self) -> bool {
+        self.prefer_list
+    }
+
+    pub fn present(&self) -> bool {
+        self.present
+    }
+
+    pub fn question(&self) -> Option<&Question> {
+        self.question.as_ref()
+    }
+
+    pub fn show_timeline(&self) -> bool {
+        self.show_timeline
+    }
+
+    pub fn stretch(&self) -> Option<&Stretch> {
+        self.stretch.as_ref()
+    }
+
+    pub fn theme(&self) -> ThemeKind {
+        self.theme
+    }
+
+    pub fn timeline_zoom(&self) -> usize {
+        self.timeline_zoom
+    }
+
+    pub fn current_toast(&self) -> Option<&Toast> {
+        self.toast.as_ref()
+    }
+}
+
+/// Read access for the views and tests (the model changes only through `update`).
+impl App {}
+
+/// Read access for the views and tests (the model changes only through `update`).
+impl App {
+    pub fn auto_pace(&self) -> bool {
+        self.auto_pace
+    }
+}
+
+/// Read access for the views and tests (the model changes only through `update`).
+impl App {
+    pub fn last_saved(&self) -> Option<&PathBuf> {
+        self.saved.as_ref()
     }
 }

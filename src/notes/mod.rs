@@ -247,7 +247,7 @@ impl Broadcaster {
 
 impl crate::tui::Follower for Broadcaster {
     fn changed(&mut self, app: &App, _size: ratatui::layout::Size) {
-        let open = app.question.as_ref().filter(|q| !q.revealed);
+        let open = app.question().filter(|q| !q.revealed);
         let question = open.map(|q| q.step);
         let room = open.and_then(|q| q.room);
         self.sync(

@@ -121,7 +121,7 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let focused = app.focus == Focus::Cache;
+    let focused = app.focus() == Focus::Cache;
     let e = app.runner().engine();
     let tx = app.table_focus();
     let count = e.cache_entries(tx).len();
@@ -194,7 +194,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ));
     }
     let room = h.saturating_sub(lines.len());
-    let selected = app.cache.selected.min(count.saturating_sub(1));
+    let selected = app.cache().selected.min(count.saturating_sub(1));
     let offset = selected.saturating_sub(room.saturating_sub(1));
     // One label width for every row, so the columns line up (`app#1` next to `fanout#10`).
     let label_w = e

@@ -21,7 +21,7 @@ pub fn header(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let e = app.runner().engine();
     let steps = app.scenario().steps.len();
     let heading = app.heading_for().map(|n| format!("▶ to step {n}"));
-    let state = match (&heading, app.paused) {
+    let state = match (&heading, app.paused()) {
         (Some(to), true) => (to.as_str(), Tone::Ok),
         (_, true) => ("⏸ paused", Tone::Warn),
         (_, false) => ("▶ playing", Tone::Ok),
@@ -213,7 +213,7 @@ pub fn narration(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         block = block.title(Span::styled(text, theme.style(Tone::Warn)));
     }
     // Feedback sits on the bottom border, so it never changes the panel's height.
-    if let Some(t) = &app.toast {
+    if let Some(t) = &app.current_toast() {
         let mark = if t.error {
             format!("{} ", glyph::FAILED)
         } else {

@@ -13,12 +13,12 @@ use crate::engine::event::EventKind;
 use crate::report;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let focused = app.focus == Focus::Log;
+    let focused = app.focus() == Focus::Log;
     let log = app.runner().engine().log();
     // How far back the view really is (a scroll past the oldest lines shows them, no more).
     let visible = area.height.saturating_sub(2) as usize;
     let back = app
-        .log_scroll
+        .log_scroll()
         .min(log.len().saturating_sub(visible.min(log.len())));
     let scrolled = if back > 0 {
         format!(" · {back} newer lines below (End to follow)")
@@ -37,7 +37,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Scrolled all the way back (Home), the oldest lines fill the panel: never an empty log.
     let end = log
         .len()
-        .saturating_sub(app.log_scroll)
+        .saturating_sub(app.log_scroll())
         .max(h.min(log.len()));
     let start = end.saturating_sub(h);
     // The time column is as wide as the widest time shown, so the kind column never shifts
@@ -89,7 +89,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             })
             .collect()
     };
-    let lines: Vec<Line> = if app.log_scroll > 0 {
+    let lines: Vec<Line> = if app.log_scroll() > 0 {
         // Scrolled back: the first event shown starts at the top.
         log.range(start..end)
             .flat_map(event_lines)

@@ -109,11 +109,11 @@ pub fn render(f: &mut Frame, app: &App) {
         too_small(f, area, theme);
         return;
     }
-    if app.blank {
+    if app.blank() {
         f.render_widget(ratatui::widgets::Clear, area);
         return;
     }
-    if app.present {
+    if app.present() {
         present::render(f, area, app, theme);
         match app.overlay() {
             Overlay::Ledger => ledger::render(f, area, app, theme),
@@ -146,7 +146,7 @@ pub fn render(f: &mut Frame, app: &App) {
     if diagram::is_large(area) {
         large_body(f, main, log_area, app, theme);
     } else {
-        if app.show_timeline {
+        if app.show_timeline() {
             timeline::render(f, main, app, theme, false);
         } else {
             let [left, right] =
@@ -188,11 +188,11 @@ fn large_body(f: &mut Frame, main: Rect, log_area: Rect, app: &App, theme: Theme
     let right_w = (main.width * 38 / 100).max(60);
     let [left, right] =
         Layout::horizontal([Constraint::Min(40), Constraint::Length(right_w)]).areas(main);
-    if app.prefer_list || !diagram::render(f, left, app, theme) {
+    if app.prefer_list() || !diagram::render(f, left, app, theme) {
         tree::render(f, left, app, theme);
     }
     side_panels(f, right, app, main.height + log_area.height, theme, true);
-    if app.show_timeline {
+    if app.show_timeline() {
         log::render(f, log_area, app, theme);
     } else {
         let [log_half, timeline_half] =

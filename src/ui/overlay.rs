@@ -103,7 +103,7 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .map(|(_, label, help, _)| format!("{label} {}", help.split(':').next().unwrap_or(help)))
         .collect();
     full.push(Line::styled(
-        if app.present {
+        if app.present() {
             "Presenting (these keys come first)"
         } else {
             "Present mode (P or F5): a clicker's keys"

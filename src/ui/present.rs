@@ -13,7 +13,7 @@ use super::{bigclock, cache, chrome, diagram, status, tree};
 use crate::app::{App, Question};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    if app.blank {
+    if app.blank() {
         f.render_widget(Clear, area);
         return;
     }
@@ -34,7 +34,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
     // An open question has the body to itself: the panels and the clock would give its
     // answer away (the room saw them before it opened; they come back with the answer).
-    if let Some(q) = app.question.as_ref().filter(|q| !q.revealed) {
+    if let Some(q) = app.question().filter(|q| !q.revealed) {
         f.render_widget(Clear, body);
         question(f, body, app, q, theme);
         return;
@@ -42,7 +42,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let right_w = (body.width * 2 / 5).max(44).min(body.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(right_w)]).areas(body);
-    if app.prefer_list || !diagram::render(f, left, app, theme) {
+    if app.prefer_list() || !diagram::render(f, left, app, theme) {
         tree::render(f, left, app, theme);
     }
     let clock_h = if right.height >= 20 {
@@ -61,7 +61,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(rest);
     status::render(f, status_area, app, area.height, theme);
     cache::render(f, cache_area, app, theme);
-    if let Some(q) = &app.question {
+    if let Some(q) = &app.question() {
         question(f, body, app, q, theme);
     }
 }

@@ -63,7 +63,7 @@ impl Theme {
 
     /// The theme the app was started with.
     pub fn of(app: &App) -> Self {
-        Self::new(app.theme)
+        Self::new(app.theme())
     }
 
     /// The backgrounds the theme's colours are chosen for (the darkest and the lightest one it

@@ -23,7 +23,7 @@ const LABEL: usize = 13;
 /// The window shown: `[from, to)`.
 pub fn window(app: &App) -> (SimTime, SimTime) {
     let now = app.runner().engine().now();
-    match ZOOMS[app.timeline_zoom].0 {
+    match ZOOMS[app.timeline_zoom()].0 {
         Zoom::SoFar => (SimTime::ZERO, now.max(SimTime(60_000))),
         Zoom::Whole => (
             SimTime::ZERO,
@@ -41,7 +41,7 @@ pub fn window(app: &App) -> (SimTime, SimTime) {
 /// zoomed around now.
 pub fn scale(app: &App, width: usize) -> Scale {
     let (from, to) = window(app);
-    if matches!(ZOOMS[app.timeline_zoom].0, Zoom::Around(_)) {
+    if matches!(ZOOMS[app.timeline_zoom()].0, Zoom::Around(_)) {
         return Scale::linear(from, to, width);
     }
     let tl = app.timeline();
@@ -375,7 +375,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
     let block = Block::bordered()
         .title(format!(
             " Timeline · {} · {from} → {to} · z zoom · t {} ",
-            ZOOMS[app.timeline_zoom].1,
+            ZOOMS[app.timeline_zoom()].1,
             if beside { "hide" } else { "back" }
         ))
         .border_style(theme.border(!beside));

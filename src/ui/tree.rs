@@ -11,7 +11,7 @@ use crate::app::{App, Focus, NodeId};
 
 /// Draw the tree panel.
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let focused = app.focus == Focus::Tree;
+    let focused = app.focus() == Focus::Tree;
     let full = rows(app);
     let h = area.height.saturating_sub(2) as usize;
     let (rows, selected) = fold_to_fit(&full, app.tree_index(&full), h);

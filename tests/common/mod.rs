@@ -15,7 +15,7 @@ use rewrap::ui;
 /// A shipped scenario's app, drawn without colours.
 pub fn app(name: &str) -> App {
     let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
-    a.theme = ui::theme::ThemeKind::NoColor;
+    a.set_theme(ui::theme::ThemeKind::NoColor);
     a
 }
 

@@ -57,7 +57,7 @@ const MAX_COLUMNS: usize = 3;
 
 /// Draw the diagram panel; false if the area is too small for it (the caller draws the list).
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
-    let focused = app.focus == Focus::Tree;
+    let focused = app.focus() == Focus::Tree;
     let e = app.runner().engine();
     let t = e.table();
     let Some((cols, spare, hidden)) = layout(e, t, area) else {
