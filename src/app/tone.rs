@@ -51,6 +51,43 @@ impl ThemeKind {
     ];
 }
 
+/// How each state looks wherever it is drawn: one table, so no panel colours or marks a state
+/// differently from another.
+pub mod look {
+    use super::{Tone, glyph};
+    use crate::engine::backup::BackupState;
+    use crate::engine::kms::KeyState;
+    use crate::engine::status::TableStatus;
+
+    /// A KMS key's state: its glyph (each state its own, so it reads without colour) and tone.
+    pub fn key(s: KeyState) -> (&'static str, Tone) {
+        match s {
+            KeyState::Enabled => (glyph::KEY_ENABLED, Tone::Ok),
+            KeyState::Disabled => (glyph::KEY_DISABLED, Tone::Warn),
+            KeyState::PendingDeletion { .. } => (glyph::KEY_PENDING_DELETION, Tone::Bad),
+            KeyState::Deleted { .. } => (glyph::KEY_DELETED, Tone::Bad),
+            KeyState::PendingImport => (glyph::KEY_PENDING_IMPORT, Tone::Bad),
+        }
+    }
+
+    /// A table's status: only ACTIVE is good news.
+    pub fn table(s: TableStatus) -> Tone {
+        match s {
+            TableStatus::Active => Tone::Ok,
+            _ => Tone::Bad,
+        }
+    }
+
+    /// A backup's state.
+    pub fn backup(s: BackupState) -> Tone {
+        match s {
+            BackupState::Restorable => Tone::Ok,
+            BackupState::Blocked => Tone::Warn,
+            BackupState::Lost => Tone::Bad,
+        }
+    }
+}
+
 /// Glyphs that carry a meaning on their own, so that no two states differ only in colour.
 pub mod glyph {
     /// A KMS key that is enabled.

@@ -34,25 +34,9 @@ impl TreeRow {
     }
 }
 
-fn state_tone(s: KeyState) -> Tone {
-    match s {
-        KeyState::Enabled => Tone::Ok,
-        KeyState::Disabled => Tone::Warn,
-        KeyState::PendingDeletion { .. } | KeyState::Deleted { .. } | KeyState::PendingImport => {
-            Tone::Bad
-        }
-    }
-}
-
 /// A KMS key's glyph: each state its own, so the state reads without colour.
 pub fn key_glyph(s: KeyState) -> &'static str {
-    match s {
-        KeyState::Enabled => glyph::KEY_ENABLED,
-        KeyState::Disabled => glyph::KEY_DISABLED,
-        KeyState::PendingDeletion { .. } => glyph::KEY_PENDING_DELETION,
-        KeyState::Deleted { .. } => glyph::KEY_DELETED,
-        KeyState::PendingImport => glyph::KEY_PENDING_IMPORT,
-    }
+    super::tone::look::key(s).0
 }
 
 /// Every visible row, top to bottom.
@@ -154,7 +138,10 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
 /// A KMS key's row: glyph, id, kind, state (with the deletion countdown), material versions.
 fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
     let mut parts = vec![
-        (format!("{} ", key_glyph(k.state())), state_tone(k.state())),
+        (
+            format!("{} ", key_glyph(k.state())),
+            super::tone::look::key(k.state()).1,
+        ),
         (k.id().to_string(), Tone::Strong),
         (
             format!(
@@ -374,17 +361,12 @@ fn dek_rows(
 /// Backups that need KMS key `key`: one row each, with whether it can be restored now
 /// (version 2: a backup keeps the chain it was taken with, aws-behaviour.md #35).
 fn backup_rows(e: &crate::engine::Engine, out: &mut Vec<TreeRow>, key: &KmsKeyId) {
-    use crate::engine::backup::BackupState;
     for (ix, b) in e.backups().iter().enumerate() {
         if !b.needs().contains(&key) {
             continue;
         }
         let state = e.backup_state(b);
-        let tone = match state {
-            BackupState::Restorable => Tone::Normal,
-            BackupState::Blocked => Tone::Warn,
-            BackupState::Lost => Tone::Bad,
-        };
+        let tone = crate::app::tone::look::backup(state);
         let what = if b.archival() {
             format!("archival backup of {}", e.tables()[b.source().0].label())
         } else {

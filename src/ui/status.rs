@@ -166,10 +166,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
 fn table_and_sse(app: &App) -> Vec<Vec<(String, Tone)>> {
     let t = app.focused_table();
     let mut out = Vec::new();
-    let status_tone = match t.status() {
-        TableStatus::Active => Tone::Ok,
-        _ => Tone::Bad,
-    };
+    let status_tone = crate::app::tone::look::table(t.status());
     let what = if t.replica_of().is_some() {
         "Replica "
     } else {
@@ -439,17 +436,12 @@ fn replica_clock(app: &App, out: &mut Vec<Vec<(String, Tone)>>) {
 
 /// The backups of the focused table (or replica), each with whether it can be restored.
 fn backups(app: &App) -> Vec<Vec<(String, Tone)>> {
-    use crate::engine::backup::BackupState;
     let e = app.runner().engine();
     let focus = app.table_focus();
     let mut parts: Vec<(String, Tone)> = Vec::new();
     for b in e.backups().iter().filter(|b| b.source() == focus) {
         let state = e.backup_state(b);
-        let tone = match state {
-            BackupState::Restorable => Tone::Ok,
-            BackupState::Blocked => Tone::Warn,
-            BackupState::Lost => Tone::Bad,
-        };
+        let tone = crate::app::tone::look::backup(state);
         let sep = if parts.is_empty() {
             "Backups: "
         } else {

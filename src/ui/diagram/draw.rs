@@ -2,7 +2,6 @@
 
 use super::GAP;
 use crate::app::NodeId;
-use crate::app::tone::glyph;
 use crate::engine::Engine;
 use crate::engine::ids::{DekId, TableKeyId};
 use crate::engine::kms::{KeyKind, KeyState, KmsKey};
@@ -89,24 +88,13 @@ impl Draw<'_> {
             KeyKind::AwsOwned => "AWS owned",
         };
         let now = self.e.now();
-        let (glyph, tone, state) = match k.state() {
-            KeyState::Enabled => (glyph::KEY_ENABLED, Tone::Ok, "Enabled".to_string()),
-            KeyState::Disabled => (
-                glyph::KEY_DISABLED,
-                Tone::Warn,
-                "Disabled: Decrypt refused".to_string(),
-            ),
-            KeyState::PendingDeletion { .. } => (
-                glyph::KEY_PENDING_DELETION,
-                Tone::Bad,
-                "PendingDeletion".to_string(),
-            ),
-            KeyState::Deleted { .. } => (glyph::KEY_DELETED, Tone::Bad, "DELETED".into()),
-            KeyState::PendingImport => (
-                glyph::KEY_PENDING_IMPORT,
-                Tone::Bad,
-                "PendingImport: no material".into(),
-            ),
+        let (glyph, tone) = crate::app::tone::look::key(k.state());
+        let state = match k.state() {
+            KeyState::Enabled => "Enabled".to_string(),
+            KeyState::Disabled => "Disabled: Decrypt refused".to_string(),
+            KeyState::PendingDeletion { .. } => "PendingDeletion".to_string(),
+            KeyState::Deleted { .. } => "DELETED".into(),
+            KeyState::PendingImport => "PendingImport: no material".into(),
         };
         let id = if k.is_deleted() {
             self.crossed(k.id().to_string(), Tone::Bad, w)
