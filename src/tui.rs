@@ -69,6 +69,25 @@ pub trait Follower {
     fn ended(&mut self, _app: &App) {}
 }
 
+/// The speaker notes follow the presenter's session: its inputs, the open question and the
+/// room's pick, and the table the panels follow. (The glue lives here, with the other front-end
+/// wiring: `notes` knows sessions, not the TUI's model.)
+impl Follower for crate::notes::Broadcaster {
+    fn changed(&mut self, app: &App, _size: ratatui::layout::Size) {
+        let open = app.question().filter(|q| !q.revealed);
+        self.sync(
+            app.session().inputs(),
+            open.map(|q| q.step),
+            open.and_then(|q| q.room),
+            Some(app.table_focus().0),
+        );
+    }
+
+    fn ended(&mut self, _app: &App) {
+        self.bye();
+    }
+}
+
 /// Run the TUI until the user quits or a signal ends it. The terminal is restored however
 /// this returns; a panic restores it too (ratatui's panic hook).
 pub fn run(app: App) -> io::Result<Ending> {

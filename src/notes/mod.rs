@@ -18,7 +18,6 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::app::App;
 use crate::engine::Command as C;
 use crate::runner::Runner;
 use crate::scenario::Scenario;
@@ -242,24 +241,6 @@ impl Broadcaster {
         // Wake the accepting thread so it sees `closing` and ends.
         let _ = UnixStream::connect(&self.path);
         let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-impl crate::tui::Follower for Broadcaster {
-    fn changed(&mut self, app: &App, _size: ratatui::layout::Size) {
-        let open = app.question().filter(|q| !q.revealed);
-        let question = open.map(|q| q.step);
-        let room = open.and_then(|q| q.room);
-        self.sync(
-            app.session().inputs(),
-            question,
-            room,
-            Some(app.table_focus().0),
-        );
-    }
-
-    fn ended(&mut self, _app: &App) {
-        self.bye();
     }
 }
 
