@@ -52,8 +52,6 @@ pub struct Timeline {
     pub others: Vec<(String, Vec<(SimTime, TableStatus)>)>,
     /// Version 2: backups (name, taken at, the KMS key of the table key it keeps).
     pub backups: Vec<(String, SimTime, KmsKeyId)>,
-    /// Version 2: copies of a global table that left the replication group (when, region).
-    pub removals: Vec<(SimTime, String)>,
 }
 
 impl Timeline {
@@ -68,9 +66,6 @@ impl Timeline {
             self.sse.push((SimTime::ZERO, SseStatus::Enabled));
         }
         for e in log.range(self.scanned..log.len()) {
-            if let EventKind::ReplicaRemoved { region, .. } = &e.kind {
-                self.removals.push((e.at, region.clone()));
-            }
             if let EventKind::TableCreated { table, .. } = &e.kind
                 && self.first.is_none()
             {

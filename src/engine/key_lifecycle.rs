@@ -9,53 +9,9 @@ use super::key_rules::{self, Effect, KeyOp};
 use super::kms::{KeyKind, KeyState, KmsError, KmsErrorCode};
 use super::table::TableIx;
 use super::time::SimDuration;
+use super::vocab::ErrorCode;
 use super::vocab::Purpose;
-use super::vocab::{ErrorCode, KmsOp};
 use super::{BTreeSet, Command, Engine, Scheduled};
-
-#[derive(Clone, Copy, Debug)]
-pub(super) enum AdminOp {
-    Disable,
-    Enable,
-    ScheduleDeletion(u32),
-    CancelDeletion,
-    Rotate,
-    /// DeleteImportedKeyMaterial (aws-behaviour.md #99).
-    DeleteImportedMaterial,
-    /// ImportKeyMaterial, valid for this long (`None`: never expires): the same material, or
-    /// new material that waits to be rotated in on demand (aws-behaviour.md #104).
-    ImportMaterial {
-        valid: Option<SimDuration>,
-        new_material: bool,
-    },
-}
-
-impl AdminOp {
-    pub(super) fn event_name(self) -> KmsOp {
-        match self {
-            AdminOp::Disable => KmsOp::DisableKey,
-            AdminOp::Enable => KmsOp::EnableKey,
-            AdminOp::ScheduleDeletion(_) => KmsOp::ScheduleKeyDeletion,
-            AdminOp::CancelDeletion => KmsOp::CancelKeyDeletion,
-            AdminOp::Rotate => KmsOp::RotateKeyOnDemand,
-            AdminOp::DeleteImportedMaterial => KmsOp::DeleteImportedKeyMaterial,
-            AdminOp::ImportMaterial { .. } => KmsOp::ImportKeyMaterial,
-        }
-    }
-
-    /// The operation as the key-state table knows it.
-    pub(super) fn key_op(self) -> KeyOp {
-        match self {
-            AdminOp::Disable => KeyOp::Disable,
-            AdminOp::Enable => KeyOp::Enable,
-            AdminOp::ScheduleDeletion(days) => KeyOp::ScheduleDeletion(days),
-            AdminOp::CancelDeletion => KeyOp::CancelDeletion,
-            AdminOp::Rotate => KeyOp::Rotate,
-            AdminOp::DeleteImportedMaterial => KeyOp::DeleteImportedMaterial,
-            AdminOp::ImportMaterial { new_material, .. } => KeyOp::ImportMaterial { new_material },
-        }
-    }
-}
 
 impl Engine {
     pub(super) fn rotate_automatically(&mut self, key: usize) {
@@ -146,7 +102,14 @@ impl Engine {
         )
     }
 
-    pub(super) fn admin(&mut self, cmd: &Command, key: &KmsKeyId, op: AdminOp) -> RequestResult {
+    /// An administrative action on key `key` (`valid`: how long imported material stays valid).
+    pub(super) fn admin(
+        &mut self,
+        cmd: &Command,
+        key: &KmsKeyId,
+        op: KeyOp,
+        valid: Option<SimDuration>,
+    ) -> RequestResult {
         let Some(ix) = self.key_ix(key) else {
             return self.refuse_unknown_key(cmd, key);
         };
@@ -161,7 +124,7 @@ impl Engine {
                     .into(),
             );
         }
-        let event_name = op.event_name();
+        let event_name = op.kms_op();
         if kind == KeyKind::AwsManaged {
             self.log_kms(
                 KmsCallSpec::new(event_name, key, Caller::Admin, Purpose::AdminAction)
@@ -178,7 +141,7 @@ impl Engine {
             );
         }
         let from = self.keys[ix].state;
-        match self.admin_outcome(ix, op.key_op()) {
+        match self.admin_outcome(ix, op) {
             Err(e) => {
                 self.log_kms(
                     KmsCallSpec::new(event_name, key, Caller::Admin, Purpose::AdminAction)
@@ -199,10 +162,10 @@ impl Engine {
                 ));
                 match (outcome.effect, op) {
                     (Effect::RemoveMaterial, _) => self.remove_imported_material(ix, false),
-                    (Effect::ImportMaterial, AdminOp::ImportMaterial { valid, .. }) => {
+                    (Effect::ImportMaterial, _) => {
                         self.import_material(ix, valid);
                     }
-                    (Effect::StageNewMaterial, AdminOp::ImportMaterial { valid, .. }) => {
+                    (Effect::StageNewMaterial, _) => {
                         self.stage_new_material(ix, valid);
                     }
                     (Effect::Rotate, _) => self.rotate_on_demand(ix),

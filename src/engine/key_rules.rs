@@ -33,6 +33,24 @@ pub enum KeyOp {
     RevokeGrant,
 }
 
+impl KeyOp {
+    /// The KMS API operation, as CloudTrail names it.
+    pub fn kms_op(self) -> super::vocab::KmsOp {
+        use super::vocab::KmsOp;
+        match self {
+            KeyOp::Disable => KmsOp::DisableKey,
+            KeyOp::Enable => KmsOp::EnableKey,
+            KeyOp::ScheduleDeletion(_) => KmsOp::ScheduleKeyDeletion,
+            KeyOp::CancelDeletion => KmsOp::CancelKeyDeletion,
+            KeyOp::Rotate => KmsOp::RotateKeyOnDemand,
+            KeyOp::DeleteImportedMaterial => KmsOp::DeleteImportedKeyMaterial,
+            KeyOp::ImportMaterial { .. } => KmsOp::ImportKeyMaterial,
+            KeyOp::CreateGrant => KmsOp::CreateGrant,
+            KeyOp::RevokeGrant => KmsOp::RevokeGrant,
+        }
+    }
+}
+
 /// Where a key's material comes from, as far as the key-state table cares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Origin {

@@ -5,6 +5,7 @@ use super::audit::KmsCallSpec;
 use super::crypto::{self, KeyBytes};
 use super::event::{CacheUse, Caller, EventKind, RequestResult};
 use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
+use super::key_rules::KeyOp;
 use super::kms::{KmsBlob, KmsError, KmsErrorCode};
 use super::table::TableIx;
 use super::table::table_key_aad;
@@ -13,7 +14,7 @@ use super::time::SimDuration;
 use super::view::NextRequest;
 use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};
-use super::{AdminOp, CacheEntry, Command, Engine, Rng, Scheduled};
+use super::{CacheEntry, Command, Engine, Rng, Scheduled};
 
 impl Engine {
     /// Apply a command at the current moment and report what the caller sees. Anything the
@@ -53,20 +54,20 @@ impl Engine {
                 connection,
             } => self.request(tx, principal, *connection, true),
             Command::ChangeTableKey { key } => self.change_table_key(tx, key),
-            Command::DisableKey { key } => self.admin(cmd, key, AdminOp::Disable),
-            Command::EnableKey { key } => self.admin(cmd, key, AdminOp::Enable),
+            Command::DisableKey { key } => self.admin(cmd, key, KeyOp::Disable, None),
+            Command::EnableKey { key } => self.admin(cmd, key, KeyOp::Enable, None),
             Command::ScheduleKeyDeletion { key, days } => {
-                self.admin(cmd, key, AdminOp::ScheduleDeletion(*days))
+                self.admin(cmd, key, KeyOp::ScheduleDeletion(*days), None)
             }
-            Command::CancelKeyDeletion { key } => self.admin(cmd, key, AdminOp::CancelDeletion),
-            Command::RotateKey { key } => self.admin(cmd, key, AdminOp::Rotate),
+            Command::CancelKeyDeletion { key } => self.admin(cmd, key, KeyOp::CancelDeletion, None),
+            Command::RotateKey { key } => self.admin(cmd, key, KeyOp::Rotate, None),
             Command::Revoke { key, principal } => self.set_permission(cmd, key, principal, false),
             Command::Allow { key, principal } => self.set_permission(cmd, key, principal, true),
             Command::Wait => RequestResult::Ok,
             Command::RevokeGrant => self.set_grant(tx, cmd, false),
             Command::CreateGrant => self.set_grant(tx, cmd, true),
             Command::DeleteImportedMaterial { key } => {
-                self.admin(cmd, key, AdminOp::DeleteImportedMaterial)
+                self.admin(cmd, key, KeyOp::DeleteImportedMaterial, None)
             }
             Command::ImportKeyMaterial {
                 key,
@@ -75,10 +76,10 @@ impl Engine {
             } => self.admin(
                 cmd,
                 key,
-                AdminOp::ImportMaterial {
-                    valid: *expires,
+                KeyOp::ImportMaterial {
                     new_material: *new_material,
                 },
+                *expires,
             ),
             Command::Backup { backup } => self.create_backup(tx, cmd, backup),
             Command::Restore { backup, to, key } => self.restore(tx, cmd, backup, to, key.as_ref()),

@@ -1,16 +1,16 @@
 //! The DynamoDB side: the table with its table keys, DEKs and items, the key-change quota,
 //! the re-wrap job and the per-connection table-key cache.
 
-use std::fmt;
-
 use serde::Serialize;
 
-use super::crypto::{KeyBytes, SealedItem, SealedKey};
+use super::crypto::{SealedItem, SealedKey};
 use super::ids::{ConnectionId, DekId, KmsKeyId, PrincipalId, TableKeyId};
-use super::kms::{KmsBlob, KmsErrorCode};
+use super::kms::KmsBlob;
 use super::time::SimTime;
 
 pub use super::binding::{AadBuf, ItemText, dek_aad, item_aad, item_plaintext, table_key_aad};
+pub use super::cache::{CacheEntry, HeldKey, LastFetch};
+pub use super::job::{RewrapJob, ServiceKey, Stall};
 pub use super::status::{SseStatus, TableStatus};
 
 /// A table key, stored only wrapped by its KMS key (aws-behaviour.md #6).
@@ -52,134 +52,6 @@ pub struct ArchivalBackup {
 }
 
 pub use super::quota::{QUOTA_FREE_CHANGES, QUOTA_SPACING, Quota};
-
-/// A plaintext table key DynamoDB holds for the re-wrap job, refreshed like any cache entry.
-#[derive(Clone)]
-pub struct ServiceKey {
-    pub(in crate::engine) table_key: TableKeyId,
-    /// The AES-GCM instance for the table key, built once per fetch (its round keys are
-    /// zeroized on drop; the plaintext bytes themselves are not kept). Engine-only.
-    /// `None` only in a step-back snapshot, which keeps no key material.
-    pub(in crate::engine) cipher: Option<aes_gcm::Aes256Gcm>,
-    pub(in crate::engine) fetched_at: SimTime,
-}
-
-impl fmt::Debug for ServiceKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ServiceKey({}, fetched {})",
-            self.table_key, self.fetched_at
-        )
-    }
-}
-
-/// Why the re-wrap job is waiting.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Stall {
-    pub(in crate::engine) since: SimTime,
-    pub(in crate::engine) key: KmsKeyId,
-    pub(in crate::engine) kms_error: KmsErrorCode,
-}
-
-/// The asynchronous work after UpdateTable: unwrap every DEK with the old table key and wrap
-/// it under the new one (aws-behaviour.md #26-28).
-#[derive(Clone, Debug)]
-pub struct RewrapJob {
-    pub(in crate::engine) from: TableKeyId,
-    pub(in crate::engine) to: TableKeyId,
-    pub(in crate::engine) old_kms: KmsKeyId,
-    pub(in crate::engine) new_kms: KmsKeyId,
-    pub(in crate::engine) started_at: SimTime,
-    pub(in crate::engine) done: u32,
-    pub(in crate::engine) total: u32,
-    pub(in crate::engine) old_plain: Option<ServiceKey>,
-    pub(in crate::engine) new_plain: Option<ServiceKey>,
-    pub(in crate::engine) stalled: Option<Stall>,
-    /// When the next DEK will be re-wrapped (None while stalled).
-    pub(in crate::engine) next_at: Option<SimTime>,
-    /// A key the job needs was deleted: it can never finish (undocumented territory).
-    pub(in crate::engine) cannot_finish: Option<KmsKeyId>,
-    /// DEKs already written to the log (large re-wraps log ranges).
-    pub(in crate::engine) logged: u32,
-}
-
-/// A plaintext table key cached for one connection.
-#[derive(Clone)]
-pub struct HeldKey {
-    pub(in crate::engine) table_key: TableKeyId,
-    /// Plaintext: reachable only inside the engine; `None` only in a step-back snapshot.
-    pub(in crate::engine) bytes: Option<KeyBytes>,
-    pub(in crate::engine) fetched_at: SimTime,
-    pub(in crate::engine) expires_at: SimTime,
-}
-
-impl fmt::Debug for HeldKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "HeldKey({}, fetched {}, expires {})",
-            self.table_key, self.fetched_at, self.expires_at
-        )
-    }
-}
-
-/// What the last KMS fetch of a cache entry did.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LastFetch {
-    Ok {
-        at: SimTime,
-        table_key: TableKeyId,
-    },
-    Failed {
-        at: SimTime,
-        kms_error: KmsErrorCode,
-    },
-}
-
-/// One (principal, connection) cache slot (aws-behaviour.md #16).
-#[derive(Clone, Debug)]
-pub struct CacheEntry {
-    pub(in crate::engine) principal: PrincipalId,
-    pub(in crate::engine) connection: ConnectionId,
-    pub(in crate::engine) held: Option<HeldKey>,
-    pub(in crate::engine) last_used_at: Option<SimTime>,
-    pub(in crate::engine) last_fetch: Option<LastFetch>,
-    /// Which table key the entry held last, kept after expiry for display.
-    pub(in crate::engine) last_table_key: Option<TableKeyId>,
-    pub(in crate::engine) kms_calls: u32,
-    pub(in crate::engine) requests: u32,
-    pub(in crate::engine) failures: u32,
-    pub(in crate::engine) generation: u64,
-}
-
-impl CacheEntry {
-    pub fn new(principal: PrincipalId, connection: ConnectionId) -> Self {
-        Self {
-            principal,
-            connection,
-            held: None,
-            last_used_at: None,
-            last_fetch: None,
-            last_table_key: None,
-            kms_calls: 0,
-            requests: 0,
-            failures: 0,
-            generation: 0,
-        }
-    }
-
-    /// True while this entry holds plaintext key bytes.
-    pub fn holds_plaintext(&self) -> bool {
-        self.held.is_some()
-    }
-
-    /// A label such as `app#1`.
-    pub fn label(&self) -> String {
-        format!("{}#{}", self.principal, self.connection)
-    }
-}
 
 /// The table.
 #[derive(Clone, Debug)]
@@ -352,17 +224,6 @@ impl Table {
 }
 
 /// Read access from outside the engine (the fields stay the engine's).
-impl CacheEntry {
-    pub fn connection(&self) -> ConnectionId {
-        self.connection
-    }
-
-    pub fn principal(&self) -> &PrincipalId {
-        &self.principal
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
 impl TableKey {
     /// When the table key was generated.
     pub fn created_at(&self) -> SimTime {
@@ -457,53 +318,13 @@ impl Table {
     pub fn table_keys(&self) -> &[TableKey] {
         &self.table_keys
     }
-}
 
-/// Read access from outside the engine (the fields stay the engine's).
-impl RewrapJob {
-    /// When the key change was accepted.
-    pub fn started_at(&self) -> SimTime {
-        self.started_at
+    pub fn table_id(&self) -> &str {
+        &self.table_id
     }
 
-    pub fn cannot_finish(&self) -> Option<&KmsKeyId> {
-        self.cannot_finish.as_ref()
-    }
-
-    pub fn done(&self) -> u32 {
-        self.done
-    }
-
-    pub fn from(&self) -> TableKeyId {
-        self.from
-    }
-
-    pub fn new_kms(&self) -> &KmsKeyId {
-        &self.new_kms
-    }
-
-    pub fn new_plain(&self) -> Option<&ServiceKey> {
-        self.new_plain.as_ref()
-    }
-
-    pub fn next_at(&self) -> Option<SimTime> {
-        self.next_at
-    }
-
-    pub fn old_plain(&self) -> Option<&ServiceKey> {
-        self.old_plain.as_ref()
-    }
-
-    pub fn stalled(&self) -> Option<&Stall> {
-        self.stalled.as_ref()
-    }
-
-    pub fn to(&self) -> TableKeyId {
-        self.to
-    }
-
-    pub fn total(&self) -> u32 {
-        self.total
+    pub fn cache(&self) -> &[CacheEntry] {
+        &self.cache
     }
 }
 
@@ -533,82 +354,6 @@ impl Dek {
 impl ArchivalBackup {
     pub fn key(&self) -> &KmsKeyId {
         &self.key
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl Stall {
-    pub fn key(&self) -> &KmsKeyId {
-        &self.key
-    }
-
-    pub fn kms_error(&self) -> KmsErrorCode {
-        self.kms_error
-    }
-
-    pub fn since(&self) -> SimTime {
-        self.since
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl ServiceKey {
-    pub fn fetched_at(&self) -> SimTime {
-        self.fetched_at
-    }
-
-    pub fn table_key(&self) -> TableKeyId {
-        self.table_key
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl Table {
-    pub fn table_id(&self) -> &str {
-        &self.table_id
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl Table {
-    pub fn cache(&self) -> &[CacheEntry] {
-        &self.cache
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl CacheEntry {
-    pub fn held(&self) -> Option<&HeldKey> {
-        self.held.as_ref()
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl HeldKey {
-    pub fn expires_at(&self) -> SimTime {
-        self.expires_at
-    }
-
-    pub fn table_key(&self) -> TableKeyId {
-        self.table_key
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl CacheEntry {
-    pub fn kms_calls(&self) -> u32 {
-        self.kms_calls
-    }
-
-    pub fn last_fetch(&self) -> Option<&LastFetch> {
-        self.last_fetch.as_ref()
-    }
-}
-
-/// Read access from outside the engine (the fields stay the engine's).
-impl HeldKey {
-    pub fn fetched_at(&self) -> SimTime {
-        self.fetched_at
     }
 }
 
