@@ -41,6 +41,50 @@ pub enum Input {
     LiveOn(Command, LiveAt),
 }
 
+impl Input {
+    /// Does this input name only steps, keys and principals `scenario` has? (An input from
+    /// another program, the presenter, is checked before it is replayed.)
+    pub fn fits(&self, scenario: &Scenario) -> bool {
+        let steps = scenario.steps.len();
+        match self {
+            Input::AdvanceTo(_) => true,
+            Input::ThroughStep(s) | Input::BeforeStep(s) => *s < steps,
+            Input::Live(cmd) | Input::LiveOn(cmd, _) => {
+                let world = &scenario.world;
+                let key_ok = |k: &crate::engine::ids::KmsKeyId| {
+                    k.as_str() == crate::engine::ids::AWS_OWNED
+                        || world.keys.iter().any(|w| &w.id == k)
+                };
+                let who_ok = |p: &crate::engine::ids::PrincipalId| {
+                    world.principals.iter().any(|w| &w.id == p)
+                };
+                match cmd {
+                    Command::Read { principal, .. } | Command::Write { principal, .. } => {
+                        who_ok(principal)
+                    }
+                    Command::Revoke { key, principal } | Command::Allow { key, principal } => {
+                        key_ok(key) && who_ok(principal)
+                    }
+                    Command::ChangeTableKey { key }
+                    | Command::Restore { key: Some(key), .. }
+                    | Command::DisableKey { key }
+                    | Command::EnableKey { key }
+                    | Command::ScheduleKeyDeletion { key, .. }
+                    | Command::CancelKeyDeletion { key }
+                    | Command::RotateKey { key }
+                    | Command::DeleteImportedMaterial { key }
+                    | Command::ImportKeyMaterial { key, .. } => key_ok(key),
+                    Command::Wait
+                    | Command::RevokeGrant
+                    | Command::CreateGrant
+                    | Command::Backup { .. }
+                    | Command::Restore { .. } => true,
+                }
+            }
+        }
+    }
+}
+
 /// Apply one input to a runner; `live` counts the live actions applied so far.
 pub fn apply_input(r: &mut Runner, input: &Input, live: &mut usize) {
     match input {

@@ -12,6 +12,7 @@ use crate::engine::ids::{DekId, KmsKeyId, TableKeyId};
 use crate::engine::kms::{KeyKind, KeyState, KmsKey};
 use crate::engine::table::{Table, TableKey};
 use crate::engine::time::SimTime;
+use crate::engine::view::TableKeyRole;
 
 /// DEKs under one table key are listed one per row up to this many, then grouped.
 pub const LIST_LIMIT: u32 = 12;
@@ -43,7 +44,8 @@ pub fn key_glyph(s: KeyState) -> &'static str {
 pub fn rows(app: &App) -> Vec<TreeRow> {
     let e = app.runner().engine();
     let t = app.focused_table();
-    let focus = app.table_focus().0;
+    let focus_ix = app.table_focus();
+    let focus = focus_ix.0;
     let now = e.now();
     let mut out = Vec::new();
     // Keys are regional: with keys in several regions each key row says its region, so a
@@ -74,7 +76,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         for tk in t.table_keys().iter().filter(|tk| tk.kms_key() == k.id()) {
             let tid = NodeId::TableKey(tk.id());
             let tk_collapsed = app.collapsed.contains(&tid);
-            let parts = table_key_parts(k, tk, t);
+            let parts = table_key_parts(e.table_key_role(focus_ix, tk.id()), tk);
             let deks = dek_range(app, tk.id());
             out.push(TreeRow {
                 id: tid,
@@ -189,31 +191,33 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
 }
 
 /// A table key's row: lost, retired, being filled by a re-wrap, or current.
-fn table_key_parts(k: &KmsKey, tk: &TableKey, t: &Table) -> Vec<(String, Tone)> {
-    let job = t.job();
+fn table_key_parts(role: TableKeyRole, tk: &TableKey) -> Vec<(String, Tone)> {
     let mut parts = vec![(format!("{}", tk.id()), Tone::Strong)];
-    let is_new = job.is_some_and(|j| j.to() == tk.id());
-    if k.is_deleted() && tk.retired_at().is_none() {
-        parts.push((" LOST: its KMS key no longer exists".into(), Tone::Bad));
-    } else if let Some(r) = tk.retired_at() {
-        parts.push((
-            format!(" retired at {r} · not needed by the live table"),
-            Tone::Dim,
-        ));
-    } else if is_new {
-        let j = job.expect("is_new implies a job");
-        parts.push((
-            format!(" new · re-wrapping {}/{}", j.done(), j.total()),
-            Tone::Warn,
-        ));
-        if let Some(st) = &j.stalled() {
-            // The status panel says why; the row says that it stopped, and on which key.
-            parts.push((format!(" STALLED on {}", st.key()), Tone::Bad));
+    match role {
+        TableKeyRole::Lost => {
+            parts.push((" LOST: its KMS key no longer exists".into(), Tone::Bad));
         }
-    } else if tk.id() == t.current() {
-        parts.push((" current".into(), Tone::Accent));
+        TableKeyRole::Retired { at } => parts.push((
+            format!(" retired at {at} · not needed by the live table"),
+            Tone::Dim,
+        )),
+        TableKeyRole::RewrapTarget {
+            done,
+            total,
+            stalled,
+        } => {
+            parts.push((format!(" new · re-wrapping {done}/{total}"), Tone::Warn));
+            if let Some((key, _)) = stalled {
+                // The status panel says why; the row says that it stopped, and on which key.
+                parts.push((format!(" STALLED on {key}"), Tone::Bad));
+            }
+        }
+        TableKeyRole::Current | TableKeyRole::RewrapSource => {
+            parts.push((" current".into(), Tone::Accent));
+        }
+        TableKeyRole::Other => {}
     }
-    parts.push((format!(" · under v{}", tk.wrapped().version), Tone::Dim));
+    parts.push((format!(" · under v{}", tk.material_version()), Tone::Dim));
     parts
 }
 

@@ -73,21 +73,21 @@ pub(super) struct QueueEntry {
 
 impl Engine {
     pub(super) fn schedule(&mut self, at: SimTime, what: Scheduled) {
-        self.seq += 1;
-        self.queue.push(Reverse(QueueEntry {
+        self.agenda.seq += 1;
+        self.agenda.queue.push(Reverse(QueueEntry {
             at,
-            seq: self.seq,
+            seq: self.agenda.seq,
             what,
         }));
     }
 
     /// Process every scheduled event due at or before `t`, then set the clock to `t`.
     pub fn advance_to(&mut self, t: SimTime) {
-        while let Some(Reverse(next)) = self.queue.peek() {
+        while let Some(Reverse(next)) = self.agenda.queue.peek() {
             if next.at > t {
                 break;
             }
-            let Some(Reverse(entry)) = self.queue.pop() else {
+            let Some(Reverse(entry)) = self.agenda.queue.pop() else {
                 break;
             };
             self.now = self.now.max(entry.at);
@@ -110,12 +110,12 @@ impl Engine {
 
     /// When the next scheduled event happens, if any.
     pub fn next_event_at(&self) -> Option<SimTime> {
-        self.queue.peek().map(|Reverse(e)| e.at)
+        self.agenda.queue.peek().map(|Reverse(e)| e.at)
     }
 
     /// Imported material's ValidTo: removed, unless deleted or imported again since.
     fn material_expiry(&mut self, key: usize, generation: u64) {
-        if self.keys[key]
+        if self.kms.keys[key]
             .imported
             .is_some_and(|m| m.present && m.generation == generation)
         {
@@ -125,7 +125,7 @@ impl Engine {
 
     /// A connection's cached table key ran out (unless it was re-fetched since).
     fn cache_expiry(&mut self, tx: TableIx, entry: usize, generation: u64) {
-        let e = &mut self.tables[tx.0].cache[entry];
+        let e = &mut self.dynamo.tables[tx.0].cache[entry];
         if e.generation == generation
             && let Some(held) = e.held.take()
         {
@@ -154,7 +154,7 @@ impl Engine {
                 table_key,
                 fetched_at,
             } => {
-                if let Some(job) = self.tables[tx.0].job.as_mut() {
+                if let Some(job) = self.dynamo.tables[tx.0].job.as_mut() {
                     let mut expired = false;
                     for slot in [&mut job.old_plain, &mut job.new_plain] {
                         if slot
@@ -171,7 +171,7 @@ impl Engine {
                 }
             }
             Scheduled::RewrapStep { table: tx } => {
-                if self.tables[tx.0]
+                if self.dynamo.tables[tx.0]
                     .job
                     .as_ref()
                     .is_some_and(|j| j.stalled.is_none() && j.next_at == Some(self.now))
@@ -181,8 +181,8 @@ impl Engine {
             }
             Scheduled::DetectionCheck { table: tx } => self.background_check(tx),
             Scheduled::ArchiveStart { table: tx, since } => {
-                if self.tables[tx.0].status == TableStatus::InaccessibleEncryptionCredentials
-                    && self.tables[tx.0].inaccessible_since == Some(since)
+                if self.dynamo.tables[tx.0].status == TableStatus::InaccessibleEncryptionCredentials
+                    && self.dynamo.tables[tx.0].inaccessible_since == Some(since)
                 {
                     // Archived only if access is *still* missing (aws-behaviour.md #42, 44): DynamoDB
                     // tries the key once more at the deadline.
@@ -198,15 +198,18 @@ impl Engine {
                 }
             }
             Scheduled::ArchiveComplete { table: tx } => {
-                if self.tables[tx.0].status == TableStatus::Archiving {
+                if self.dynamo.tables[tx.0].status == TableStatus::Archiving {
                     self.set_status(tx, TableStatus::Archived, "archival backup complete".into());
-                    self.tables[tx.0].archived_at = Some(self.now);
+                    self.dynamo.tables[tx.0].archived_at = Some(self.now);
                     let now = self.now;
-                    self.tables[tx.0].milestones.archived_at.get_or_insert(now);
+                    self.dynamo.tables[tx.0]
+                        .milestones
+                        .archived_at
+                        .get_or_insert(now);
                 }
             }
             Scheduled::KeyDeletion { key } => {
-                if matches!(self.keys[key].state, KeyState::PendingDeletion { deletion_at } if deletion_at == self.now)
+                if matches!(self.kms.keys[key].state, KeyState::PendingDeletion { deletion_at } if deletion_at == self.now)
                 {
                     self.delete_key(key);
                 }
@@ -214,23 +217,26 @@ impl Engine {
             Scheduled::MaterialExpiry { key, generation } => self.material_expiry(key, generation),
             Scheduled::ReplicaRemoval { table, since } => self.replica_removal_due(table, since),
             Scheduled::Rotation { key, due } => {
-                if self.keys[key].rotation.is_some_and(|r| r.next_at == due) {
-                    if self.keys[key].state == KeyState::Enabled {
+                if self.kms.keys[key]
+                    .rotation
+                    .is_some_and(|r| r.next_at == due)
+                {
+                    if self.kms.keys[key].state == KeyState::Enabled {
                         self.rotate_automatically(key);
-                    } else if !self.keys[key].is_deleted() {
-                        let (id, state) = (self.keys[key].id.clone(), self.keys[key].state);
+                    } else if !self.kms.keys[key].is_deleted() {
+                        let (id, state) = (self.kms.keys[key].id.clone(), self.kms.keys[key].state);
                         self.emit(None, EventKind::KeyRotationDeferred { key: id, state });
                     }
                 }
             }
             Scheduled::Propagated { key, change } => {
-                if self.keys[key].propagated(change) {
-                    let id = self.keys[key].id.clone();
+                if self.kms.keys[key].propagated(change) {
+                    let id = self.kms.keys[key].id.clone();
                     self.emit(
                         None,
                         EventKind::KeyChangePropagated {
                             key: id.clone(),
-                            state: self.keys[key].effective_state(),
+                            state: self.kms.keys[key].effective_state(),
                         },
                     );
                     self.key_changed(&id);

@@ -54,18 +54,19 @@ impl Engine {
         tamper: Option<Tamper>,
     ) -> Result<Vec<u8>, AuditError> {
         let item = self
+            .dynamo
             .tables
             .get(tx.0)
             .and_then(|t| t.items.get(id.0 as usize))
             .filter(|i| !i.is_absent())
             .ok_or(AuditError::NoSuchItem)?;
-        let dek = &self.tables[tx.0].deks[item.dek.0 as usize];
-        let tk = self.tables[tx.0].table_key(dek.under);
+        let dek = &self.dynamo.tables[tx.0].deks[item.dek.0 as usize];
+        let tk = self.dynamo.tables[tx.0].table_key(dek.under);
         let kms = self
             .key(&tk.kms_key)
             .ok_or_else(|| AuditError::TableKey(tk.id, "unknown KMS key".into()))?;
         let mut blob = tk.wrapped.clone();
-        let mut ctx = table_key_aad(&self.tables[tx.0].context, tk.id);
+        let mut ctx = table_key_aad(&self.dynamo.tables[tx.0].context, tk.id);
         match tamper {
             Some(Tamper::TableKeyBlob(n)) => flip(&mut blob.sealed, n),
             Some(Tamper::TableKeyContext) => ctx.extend_from_slice(b"-restored"),
@@ -84,7 +85,7 @@ impl Engine {
         let dek_plain = crypto::open_key(
             &crypto::cipher(&tk_plain),
             &wrapped,
-            dek_aad(&self.tables[tx.0].table_id, dek.under, aad_dek).as_bytes(),
+            dek_aad(&self.dynamo.tables[tx.0].table_id, dek.under, aad_dek).as_bytes(),
         )
         .map_err(|_| AuditError::Dek(dek.id))?;
         let mut sealed = item.sealed.clone();
@@ -107,7 +108,7 @@ impl Engine {
         let pt = crypto::open_item(
             &crypto::cipher(&dek_plain),
             &sealed,
-            item_aad(&self.tables[tx.0].name, aad_item, dek.id).as_bytes(),
+            item_aad(&self.dynamo.tables[tx.0].name, aad_item, dek.id).as_bytes(),
         )
         .map_err(|_| AuditError::Item(id))?;
         if pt != item_plaintext(id) {
@@ -120,7 +121,7 @@ impl Engine {
     /// spread evenly), and the first failure.
     pub fn audit_sample(&self, limit: usize) -> (usize, usize, Option<AuditError>) {
         let tx = TableIx::FIRST;
-        let n = self.tables[tx.0].items.len();
+        let n = self.dynamo.tables[tx.0].items.len();
         if n == 0 {
             return (0, 0, None);
         }
@@ -129,7 +130,7 @@ impl Engine {
         let mut checked = 0;
         let mut first_err = None;
         for i in (0..n).step_by(stride) {
-            if self.tables[tx.0].items[i].is_absent() {
+            if self.dynamo.tables[tx.0].items[i].is_absent() {
                 continue;
             }
             checked += 1;
@@ -189,10 +190,10 @@ impl Engine {
     pub(super) fn emit(&mut self, tx: Option<TableIx>, kind: EventKind) {
         // With several tables, name the one it is about (one table needs no name).
         let table = tx
-            .filter(|_| self.tables.len() > 1)
-            .and_then(|tx| self.tables.get(tx.0))
+            .filter(|_| self.dynamo.tables.len() > 1)
+            .and_then(|tx| self.dynamo.tables.get(tx.0))
             .map(|t| std::sync::Arc::from(t.label().as_str()));
-        self.log.push(Event {
+        self.trail.log.push(Event {
             at: self.now,
             table,
             kind,
@@ -222,11 +223,12 @@ impl Engine {
             table
                 .filter(|_| event_name.carries_context())
                 .map(|tx| EncryptionContext {
-                    table_name: self.tables[tx.0].name.clone(),
-                    subscriber_id: self.tables[tx.0].account.clone(),
+                    table_name: self.dynamo.tables[tx.0].name.clone(),
+                    subscriber_id: self.dynamo.tables[tx.0].account.clone(),
                 });
         if !key.is_aws_owned() {
             let total = self
+                .trail
                 .kms_totals
                 .entry((event_name, key.clone()))
                 .or_insert((0, 0));

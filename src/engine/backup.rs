@@ -96,20 +96,24 @@ impl BackupState {
 impl Engine {
     /// Every backup taken so far (on-demand and archival), oldest first.
     pub fn backups(&self) -> &[Backup] {
-        &self.backups
+        &self.dynamo.backups
     }
 
     /// The on-demand backup with this name.
     pub fn backup_named(&self, name: &str) -> Option<&Backup> {
-        self.backups.iter().find(|b| !b.archival && b.name == name)
+        self.dynamo
+            .backups
+            .iter()
+            .find(|b| !b.archival && b.name == name)
     }
 
     /// Table `tx`'s archival backup, once the table is ARCHIVED (aws-behaviour.md #45).
     pub fn archival_backup_of(&self, tx: TableIx) -> Option<&Backup> {
-        if self.tables.get(tx.0)?.status != TableStatus::Archived {
+        if self.dynamo.tables.get(tx.0)?.status != TableStatus::Archived {
             return None;
         }
-        self.backups
+        self.dynamo
+            .backups
             .iter()
             .rev()
             .find(|b| b.archival && b.source == tx)
@@ -117,7 +121,8 @@ impl Engine {
 
     /// The table (not a replica) with this name.
     pub fn find_table(&self, name: &str) -> Option<TableIx> {
-        self.tables
+        self.dynamo
+            .tables
             .iter()
             .position(|t| t.replica_of.is_none() && t.name == name)
             .map(TableIx)
@@ -156,7 +161,7 @@ impl Engine {
 
     /// A copy of table `tx`'s chain and item count now.
     pub(super) fn snapshot(&self, tx: TableIx, name: &str, arn: String, archival: bool) -> Backup {
-        let t = &self.tables[tx.0];
+        let t = &self.dynamo.tables[tx.0];
         let mut under: Vec<TableKeyId> = t.deks.iter().map(|d| d.under).collect();
         under.sort_unstable();
         under.dedup();
@@ -184,12 +189,21 @@ impl Engine {
     }
 
     pub(super) fn world_deks(&self) -> usize {
-        self.tables.iter().map(|t| t.deks.len()).sum::<usize>()
-            + self.backups.iter().map(|b| b.deks.len()).sum::<usize>()
+        self.dynamo
+            .tables
+            .iter()
+            .map(|t| t.deks.len())
+            .sum::<usize>()
+            + self
+                .dynamo
+                .backups
+                .iter()
+                .map(|b| b.deks.len())
+                .sum::<usize>()
     }
 
     pub(super) fn world_items(&self) -> usize {
-        self.tables.iter().map(|t| t.items.len()).sum()
+        self.dynamo.tables.iter().map(|t| t.items.len()).sum()
     }
 
     /// CreateBackup (aws-behaviour.md #35): a copy of the chain as it is now, named `name`.
@@ -199,8 +213,8 @@ impl Engine {
         cmd: &Command,
         name: &str,
     ) -> RequestResult {
-        if self.tables[tx.0].is_archived_or_archiving() {
-            let status = self.tables[tx.0].status;
+        if self.dynamo.tables[tx.0].is_archived_or_archiving() {
+            let status = self.dynamo.tables[tx.0].status;
             return self.refuse(
                 Some(tx),
                 cmd,
@@ -218,8 +232,8 @@ impl Engine {
                 format!("a backup named {name} exists already"),
             );
         }
-        if self.backups.len() >= MAX_BACKUPS
-            || self.world_deks() + self.tables[tx.0].deks.len() > MAX_DEKS
+        if self.dynamo.backups.len() >= MAX_BACKUPS
+            || self.world_deks() + self.dynamo.tables[tx.0].deks.len() > MAX_DEKS
         {
             return self.refuse(
                 Some(tx),
@@ -231,7 +245,7 @@ impl Engine {
                 ),
             );
         }
-        let t = &self.tables[tx.0];
+        let t = &self.dynamo.tables[tx.0];
         let arn = format!(
             "arn:aws:dynamodb:{}:{}:table/{}/backup/{}",
             t.region, t.account, t.name, name
@@ -245,7 +259,7 @@ impl Engine {
                 items: backup.items as u64,
             },
         );
-        self.backups.push(backup);
+        self.dynamo.backups.push(backup);
         RequestResult::Ok
     }
 
@@ -276,7 +290,7 @@ impl Engine {
         }
         let mut out = Vec::with_capacity(b.items);
         for i in 0..b.items {
-            let stored = &self.tables[b.source.0].items[i];
+            let stored = &self.dynamo.tables[b.source.0].items[i];
             if stored.is_absent() {
                 continue;
             }

@@ -16,8 +16,8 @@ use super::{BTreeSet, Command, Engine, Scheduled};
 impl Engine {
     pub(super) fn rotate_automatically(&mut self, key: usize) {
         let now = self.now;
-        let version = self.keys[key].rotate(now, &mut self.rng);
-        let id = self.keys[key].id.clone();
+        let version = self.kms.keys[key].rotate(now, &mut self.rng);
+        let id = self.kms.keys[key].id.clone();
         self.emit(
             None,
             EventKind::KeyRotated {
@@ -26,7 +26,7 @@ impl Engine {
                 on_demand: false,
             },
         );
-        if let Some(r) = self.keys[key].rotation.as_mut() {
+        if let Some(r) = self.kms.keys[key].rotation.as_mut() {
             r.next_at = now + SimDuration::from_days(u64::from(r.period_days));
             let due = r.next_at;
             self.schedule(due, Scheduled::Rotation { key, due });
@@ -34,15 +34,15 @@ impl Engine {
     }
 
     pub(super) fn delete_key(&mut self, key: usize) {
-        let from = self.keys[key].state;
-        let versions = self.keys[key].destroy_material(self.now);
-        let id = self.keys[key].id.clone();
+        let from = self.kms.keys[key].state;
+        let versions = self.kms.keys[key].destroy_material(self.now);
+        let id = self.kms.keys[key].id.clone();
         self.emit(
             None,
             EventKind::KeyStateChanged {
                 key: id.clone(),
                 from,
-                to: self.keys[key].state,
+                to: self.kms.keys[key].state,
             },
         );
         self.emit(
@@ -52,15 +52,15 @@ impl Engine {
                 versions,
             },
         );
-        self.keys_deleted.push((id.clone(), self.now));
+        self.kms.keys_deleted.push((id.clone(), self.now));
         // Every table whose current table key this key wrapped has lost its data now: each
         // says so (the milestone is the first table's, like the others).
-        for t in 0..self.tables.len() {
-            if self.tables[t].current_kms_key() != &id {
+        for t in 0..self.dynamo.tables.len() {
+            if self.dynamo.tables[t].current_kms_key() != &id {
                 continue;
             }
             let now = self.now;
-            self.tables[t]
+            self.dynamo.tables[t]
                 .milestones
                 .unrecoverable_from
                 .get_or_insert(now);
@@ -69,8 +69,8 @@ impl Engine {
                 EventKind::DataUnrecoverable { key: id.clone() },
             );
         }
-        for t in 0..self.tables.len() {
-            if let Some(job) = self.tables[t].job.as_mut()
+        for t in 0..self.dynamo.tables.len() {
+            if let Some(job) = self.dynamo.tables[t].job.as_mut()
                 && (job.new_kms == id || job.old_kms == id)
                 && job.cannot_finish.is_none()
             {
@@ -113,7 +113,7 @@ impl Engine {
         let Some(ix) = self.key_ix(key) else {
             return self.refuse_unknown_key(cmd, key);
         };
-        let kind = self.keys[ix].kind;
+        let kind = self.kms.keys[ix].kind;
         if kind == KeyKind::AwsOwned {
             return self.refuse(
                 None,
@@ -140,7 +140,7 @@ impl Engine {
                 ),
             );
         }
-        let from = self.keys[ix].state;
+        let from = self.kms.keys[ix].state;
         match self.admin_outcome(ix, op) {
             Err(e) => {
                 self.log_kms(
@@ -183,13 +183,13 @@ impl Engine {
             self.key_facts(ix),
             op,
             self.key_rules(),
-            &self.keys[ix].arn(),
+            &self.kms.keys[ix].arn(),
         )
     }
 
     /// Key `ix` as the key-state table sees it.
     pub(super) fn key_facts(&self, ix: usize) -> key_rules::KeyFacts {
-        let k = &self.keys[ix];
+        let k = &self.kms.keys[ix];
         key_rules::KeyFacts {
             state: k.state,
             origin: match k.imported {
@@ -216,13 +216,13 @@ impl Engine {
     /// Imported material leaves KMS at once (DeleteImportedKeyMaterial, or its expiry): the
     /// key goes to PendingImport (a key pending deletion stays so, now without material).
     pub(super) fn remove_imported_material(&mut self, ix: usize, expired: bool) {
-        let Some(m) = self.keys[ix].imported.as_mut() else {
+        let Some(m) = self.kms.keys[ix].imported.as_mut() else {
             return;
         };
         m.present = false;
         m.generation += 1;
-        let key = self.keys[ix].id.clone();
-        let from = self.keys[ix].state;
+        let key = self.kms.keys[ix].id.clone();
+        let from = self.kms.keys[ix].state;
         self.emit(
             None,
             EventKind::ImportedMaterialRemoved {
@@ -240,14 +240,14 @@ impl Engine {
     /// expires); a key pending import is Enabled again.
     fn import_material(&mut self, ix: usize, valid: Option<SimDuration>) {
         let now = self.now;
-        let Some(m) = self.keys[ix].imported.as_mut() else {
+        let Some(m) = self.kms.keys[ix].imported.as_mut() else {
             return;
         };
         m.present = true;
         m.generation += 1;
         m.expires_at = valid.map(|v| now + v);
         let (generation, expires_at) = (m.generation, m.expires_at);
-        let key = self.keys[ix].id.clone();
+        let key = self.kms.keys[ix].id.clone();
         self.emit(None, EventKind::KeyMaterialImported { key, expires_at });
         if let Some(at) = expires_at {
             self.schedule(
@@ -258,7 +258,7 @@ impl Engine {
                 },
             );
         }
-        let from = self.keys[ix].state;
+        let from = self.kms.keys[ix].state;
         if from == KeyState::PendingImport {
             self.change_key_state(ix, from, KeyState::Enabled);
         }
@@ -268,21 +268,21 @@ impl Engine {
     /// until RotateKeyOnDemand makes it current; nothing changes for the key's callers now.
     fn stage_new_material(&mut self, ix: usize, valid: Option<SimDuration>) {
         let now = self.now;
-        let Some(m) = self.keys[ix].imported.as_mut() else {
+        let Some(m) = self.kms.keys[ix].imported.as_mut() else {
             return;
         };
         let expires_at = valid.map(|v| now + v);
         m.new_material = Some(expires_at);
-        let key = self.keys[ix].id.clone();
+        let key = self.kms.keys[ix].id.clone();
         self.emit(None, EventKind::NewKeyMaterialImported { key, expires_at });
     }
 
     /// Key `ix` goes from `from` to `to`: the event, a deletion date, an overdue rotation on
     /// re-enable (aws-behaviour.md #68), and DynamoDB noticing (now, or once the change has spread).
     fn change_key_state(&mut self, ix: usize, from: KeyState, to: KeyState) {
-        let key = self.keys[ix].id.clone();
+        let key = self.kms.keys[ix].id.clone();
         let spreads = to != from && self.hold_view(ix);
-        self.keys[ix].state = to;
+        self.kms.keys[ix].state = to;
         if to != from {
             self.emit(
                 None,
@@ -298,7 +298,7 @@ impl Engine {
         }
         if to == KeyState::Enabled
             && from != KeyState::Enabled
-            && self.keys[ix]
+            && self.kms.keys[ix]
                 .rotation
                 .is_some_and(|r| r.next_at <= self.now)
         {
@@ -314,11 +314,11 @@ impl Engine {
 
     /// RotateKeyOnDemand: a new material version; nothing re-encrypted (aws-behaviour.md #65, 66, 69).
     fn rotate_on_demand(&mut self, ix: usize) {
-        let version = self.keys[ix].rotate(self.now, &mut self.rng);
-        self.keys[ix].on_demand_rotations += 1;
+        let version = self.kms.keys[ix].rotate(self.now, &mut self.rng);
+        self.kms.keys[ix].on_demand_rotations += 1;
         // Imported material waiting (aws-behaviour.md #104) becomes current; the key is
         // unusable once any of its materials expires, so the earlier expiry holds.
-        if let Some(m) = self.keys[ix].imported.as_mut()
+        if let Some(m) = self.kms.keys[ix].imported.as_mut()
             && let Some(expires) = m.new_material.take()
         {
             let earliest = match (m.expires_at, expires) {
@@ -343,7 +343,7 @@ impl Engine {
         self.emit(
             None,
             EventKind::KeyRotated {
-                key: self.keys[ix].id.clone(),
+                key: self.kms.keys[ix].id.clone(),
                 version,
                 on_demand: true,
             },
@@ -360,7 +360,7 @@ impl Engine {
         let Some(ix) = self.key_ix(key) else {
             return self.refuse_unknown_key(cmd, key);
         };
-        if self.keys[ix].kind == KeyKind::AwsOwned {
+        if self.kms.keys[ix].kind == KeyKind::AwsOwned {
             return self.refuse(
                 None,
                 cmd,
@@ -369,8 +369,8 @@ impl Engine {
                 "the AWS owned key has no policy you can change".into(),
             );
         }
-        if self.keys[ix].is_deleted() {
-            let arn = self.keys[ix].arn();
+        if self.kms.keys[ix].is_deleted() {
+            let arn = self.kms.keys[ix].arn();
             return self.refuse(
                 None,
                 cmd,
@@ -380,9 +380,9 @@ impl Engine {
             );
         }
         let everyone: BTreeSet<PrincipalId> =
-            self.principals.iter().map(|p| p.id.clone()).collect();
+            self.kms.principals.iter().map(|p| p.id.clone()).collect();
         let spreads = self.hold_view(ix);
-        let k = &mut self.keys[ix];
+        let k = &mut self.kms.keys[ix];
         let set = k.allow.get_or_insert_with(|| everyone.clone());
         if allowed {
             set.insert(principal.clone());
@@ -412,15 +412,15 @@ impl Engine {
         if self.assumptions.propagation == SimDuration::ZERO {
             return false;
         }
-        self.keys[ix].hold_view();
+        self.kms.keys[ix].hold_view();
         true
     }
 
     /// The change just made to key `ix` reaches DynamoDB's calls after `propagation`.
     pub(super) fn queue_view(&mut self, ix: usize) {
-        self.key_changes += 1;
-        let change = self.key_changes;
-        self.keys[ix].queue_view(change);
+        self.kms.key_changes += 1;
+        let change = self.kms.key_changes;
+        self.kms.keys[ix].queue_view(change);
         self.schedule(
             self.now + self.assumptions.propagation,
             Scheduled::Propagated { key: ix, change },

@@ -37,16 +37,16 @@ impl fmt::Debug for Material {
 /// Automatic rotation schedule (aws-behaviour.md #64, 68).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct AutoRotation {
-    pub period_days: u32,
-    pub next_at: SimTime,
+    pub(in crate::engine) period_days: u32,
+    pub(in crate::engine) next_at: SimTime,
 }
 
 /// A ciphertext KMS produced: which key and material version, and the sealed bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KmsBlob {
-    pub key: KmsKeyId,
-    pub version: u32,
-    pub sealed: SealedKey,
+    pub(in crate::engine) key: KmsKeyId,
+    pub(in crate::engine) version: u32,
+    pub(in crate::engine) sealed: SealedKey,
 }
 
 /// One KMS key.
@@ -81,12 +81,14 @@ pub struct KmsKey {
 /// only by importing the same material again (which stays outside AWS: never lost here).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Imported {
-    pub present: bool,
-    pub expires_at: Option<SimTime>,
-    pub generation: u64,
+    pub(in crate::engine) present: bool,
+    pub(in crate::engine) expires_at: Option<SimTime>,
+    pub(in crate::engine) generation: u64,
     /// New material imported to be rotated in on demand (aws-behaviour.md #104), with its
     /// own expiry; `None` while none waits.
-    pub new_material: Option<Option<SimTime>>,
+    #[allow(clippy::option_option)]
+    // None: no new material waits; Some(v): it waits, valid to v
+    pub(in crate::engine) new_material: Option<Option<SimTime>>,
 }
 
 /// The state and permissions as one KMS endpoint sees them.

@@ -29,6 +29,7 @@ mod restore;
 mod rewrap;
 pub mod rng;
 mod secrets;
+mod state;
 pub mod status;
 pub mod table;
 mod table_lifecycle;
@@ -37,7 +38,7 @@ pub mod view;
 pub mod vocab;
 pub mod world;
 
-use agenda::{QueueEntry, Scheduled};
+use agenda::Scheduled;
 pub use audit::{AuditError, Tamper};
 pub use command::Command;
 use table::TableIx;
@@ -46,8 +47,7 @@ pub use world::{
     Assumptions, DEFAULT_REGION, KeySpec, PrincipalSpec, ReplicaSpec, TableSpec, WorldSpec,
 };
 
-use std::cmp::Reverse;
-use std::collections::{BTreeSet, BinaryHeap};
+use std::collections::BTreeSet;
 
 use rand::Rng;
 use rng::SimRng;
@@ -95,22 +95,10 @@ pub struct Engine {
     now: SimTime,
     rng: SimRng,
     assumptions: Assumptions,
-    keys: Vec<KmsKey>,
-    principals: Vec<PrincipalSpec>,
-    /// The tables of the world, each with its table keys, DEKs, items, caches and clocks.
-    /// Today a scenario declares one (`TableIx(0)`); scheduled work names its table.
-    tables: Vec<Table>,
-    queue: BinaryHeap<Reverse<QueueEntry>>,
-    seq: u64,
-    log: log::Chunked<Event>,
-    /// KMS keys deleted so far, and when (every table's milestones list them).
-    keys_deleted: Vec<(KmsKeyId, SimTime)>,
-    /// Key changes made so far (numbers the changes that spread with `propagation`).
-    key_changes: u64,
-    /// KMS calls in your CloudTrail by (operation, key): (calls, failed).
-    kms_totals: std::collections::BTreeMap<(KmsOp, KmsKeyId), (u32, u32)>,
-    /// Version 2: on-demand and archival backups, in the order they were taken.
-    backups: Vec<backup::Backup>,
+    kms: state::KmsWorld,
+    dynamo: state::DynamoWorld,
+    agenda: state::Agenda,
+    trail: state::Trail,
 }
 
 impl Engine {
@@ -148,16 +136,18 @@ impl Engine {
             now: SimTime::ZERO,
             rng,
             assumptions: spec.assumptions.clone(),
-            keys,
-            principals: spec.principals.clone(),
-            tables,
-            queue: BinaryHeap::new(),
-            seq: 0,
-            log: log::Chunked::new(),
-            keys_deleted: Vec::new(),
-            key_changes: 0,
-            kms_totals: std::collections::BTreeMap::new(),
-            backups: Vec::new(),
+            kms: state::KmsWorld {
+                keys,
+                principals: spec.principals.clone(),
+                keys_deleted: Vec::new(),
+                key_changes: 0,
+            },
+            dynamo: state::DynamoWorld {
+                tables,
+                backups: Vec::new(),
+            },
+            agenda: state::Agenda::default(),
+            trail: state::Trail::default(),
         };
         engine.announce_world(spec, TableKeyId(1));
         Ok(engine)
@@ -221,8 +211,8 @@ impl Engine {
     /// The creation events: keys (the AWS owned key only if the table uses it), their rotation
     /// schedules, and the KMS calls of CreateTable.
     fn announce_world(&mut self, spec: &WorldSpec, t1: TableKeyId) {
-        for ix in 0..self.keys.len() {
-            let k = &self.keys[ix];
+        for ix in 0..self.kms.keys.len() {
+            let k = &self.kms.keys[ix];
             let created = EventKind::KeyCreated {
                 key: k.id.clone(),
                 key_kind: k.kind.label(),
@@ -251,7 +241,7 @@ impl Engine {
                 expires_at: Some(at),
                 generation,
                 ..
-            }) = self.keys[ix].imported
+            }) = self.kms.keys[ix].imported
             {
                 self.schedule(
                     at,
@@ -262,9 +252,9 @@ impl Engine {
                 );
             }
         }
-        for i in 0..self.tables.len() {
+        for i in 0..self.dynamo.tables.len() {
             let tx = Some(TableIx(i));
-            let t = &self.tables[i];
+            let t = &self.dynamo.tables[i];
             let kms_id = t.current_kms_key().clone();
             let (name, deks, items) = (t.name.clone(), t.deks.len() as u32, t.items.len() as u64);
             self.log_kms(
@@ -314,45 +304,46 @@ impl Engine {
         self.now
     }
     pub fn log(&self) -> &log::Chunked<Event> {
-        &self.log
+        &self.trail.log
     }
     pub fn assumptions(&self) -> &Assumptions {
         &self.assumptions
     }
     /// The first table (the one a step without `table =` speaks about).
     pub fn table(&self) -> &Table {
-        &self.tables[0]
+        &self.dynamo.tables[0]
     }
 
     /// Every table of the world.
     pub fn tables(&self) -> &[Table] {
-        &self.tables
+        &self.dynamo.tables
     }
     /// The KMS keys, in declaration order, then the AWS owned key.
     pub fn keys(&self) -> &[KmsKey] {
-        &self.keys
+        &self.kms.keys
     }
     pub fn key(&self, id: &KmsKeyId) -> Option<&KmsKey> {
-        self.keys.iter().find(|k| &k.id == id)
+        self.kms.keys.iter().find(|k| &k.id == id)
     }
     pub fn principals(&self) -> &[PrincipalSpec] {
-        &self.principals
+        &self.kms.principals
     }
     /// Table `tx`'s cache entries.
     pub fn cache_entries(&self, tx: TableIx) -> &[CacheEntry] {
-        &self.tables[tx.0].cache
+        &self.dynamo.tables[tx.0].cache
     }
     /// Table `tx`'s "when exactly" answers: its first failed read, when it became
     /// inaccessible, archiving, archived, unrecoverable, and every key deleted so far.
     pub fn milestones(&self, tx: TableIx) -> Milestones {
-        let mut m = self.tables[tx.0].milestones.clone();
-        m.keys_deleted.clone_from(&self.keys_deleted);
+        let mut m = self.dynamo.tables[tx.0].milestones.clone();
+        m.keys_deleted.clone_from(&self.kms.keys_deleted);
         m
     }
 
     /// When key `id` was deleted, if it was.
     pub fn key_deleted_at(&self, id: &KmsKeyId) -> Option<SimTime> {
-        self.keys_deleted
+        self.kms
+            .keys_deleted
             .iter()
             .find(|(k, _)| k == id)
             .map(|(_, at)| *at)
@@ -361,7 +352,7 @@ impl Engine {
     /// Is table `tx`'s data still recoverable (the material wrapping its current table key
     /// exists)?
     pub fn recoverable(&self, tx: TableIx) -> bool {
-        self.material_alive(self.tables[tx.0].current_kms_key())
+        self.material_alive(self.dynamo.tables[tx.0].current_kms_key())
     }
 
     fn material_alive(&self, id: &KmsKeyId) -> bool {
@@ -369,7 +360,7 @@ impl Engine {
     }
 
     fn key_ix(&self, id: &KmsKeyId) -> Option<usize> {
-        self.keys.iter().position(|k| &k.id == id)
+        self.kms.keys.iter().position(|k| &k.id == id)
     }
 }
 

@@ -41,7 +41,7 @@ impl ReplicaStatus {
 impl Engine {
     /// The primary table of `tx`'s global table (itself when it is not a replica).
     pub fn primary_of(&self, tx: TableIx) -> TableIx {
-        self.tables[tx.0].replica_of.unwrap_or(tx)
+        self.dynamo.tables[tx.0].replica_of.unwrap_or(tx)
     }
 
     /// Every copy of `tx`'s global table, the primary first (just `tx` for a plain table).
@@ -49,8 +49,8 @@ impl Engine {
         let root = self.primary_of(tx);
         let mut v = vec![root];
         v.extend(
-            (0..self.tables.len())
-                .filter(|&i| self.tables[i].replica_of == Some(root))
+            (0..self.dynamo.tables.len())
+                .filter(|&i| self.dynamo.tables[i].replica_of == Some(root))
                 .map(TableIx),
         );
         v
@@ -60,12 +60,12 @@ impl Engine {
     pub fn copy_in(&self, tx: TableIx, region: &str) -> Option<TableIx> {
         self.copies_of(tx)
             .into_iter()
-            .find(|c| self.tables[c.0].region == region)
+            .find(|c| self.dynamo.tables[c.0].region == region)
     }
 
     /// Is `tx` a copy of a global table that is still in its replication group?
     pub(super) fn in_replication_group(&self, tx: TableIx) -> bool {
-        self.tables[tx.0].removed_at.is_none() && self.copies_of(tx).len() > 1
+        self.dynamo.tables[tx.0].removed_at.is_none() && self.copies_of(tx).len() > 1
     }
 
     /// The other copies a write made in `tx` replicates to now (none once `tx` left the group).
@@ -75,13 +75,13 @@ impl Engine {
         }
         self.copies_of(tx)
             .into_iter()
-            .filter(|&c| c != tx && self.tables[c.0].removed_at.is_none())
+            .filter(|&c| c != tx && self.dynamo.tables[c.0].removed_at.is_none())
             .collect()
     }
 
     /// `ReplicaStatus` of the copy `tx` (aws-behaviour.md #51).
     pub fn replica_status(&self, tx: TableIx) -> ReplicaStatus {
-        let t = &self.tables[tx.0];
+        let t = &self.dynamo.tables[tx.0];
         if t.removed_at.is_some() {
             ReplicaStatus::Removed
         } else if t.status == TableStatus::Active {
@@ -94,11 +94,11 @@ impl Engine {
     /// The id a new item written in `tx` gets: one past the highest any copy in the group
     /// holds, so copies that missed writes never reuse an id. Holes in `tx` are filled first.
     pub(super) fn next_item_id(&mut self, tx: TableIx) -> ItemId {
-        let mut next = self.tables[tx.0].items.len();
+        let mut next = self.dynamo.tables[tx.0].items.len();
         for c in self.replication_targets(tx) {
-            next = next.max(self.tables[c.0].items.len());
+            next = next.max(self.dynamo.tables[c.0].items.len());
         }
-        pad_items(&mut self.tables[tx.0].items, next);
+        pad_items(&mut self.dynamo.tables[tx.0].items, next);
         ItemId(next as u64)
     }
 
@@ -107,13 +107,13 @@ impl Engine {
     /// first failed call) and misses the write, as does one already inaccessible.
     pub(super) fn replicate_write(&mut self, from: TableIx, item: ItemId) {
         for to in self.replication_targets(from) {
-            let region = self.tables[to.0].region.clone();
-            let delivered =
-                self.tables[to.0].status == TableStatus::Active && self.apply_replicated(to, item);
+            let region = self.dynamo.tables[to.0].region.clone();
+            let delivered = self.dynamo.tables[to.0].status == TableStatus::Active
+                && self.apply_replicated(to, item);
             if delivered {
                 self.emit(Some(to), EventKind::ItemReplicated { region, item });
             } else {
-                let status = self.tables[to.0].status;
+                let status = self.dynamo.tables[to.0].status;
                 self.emit(
                     Some(to),
                     EventKind::ReplicationMissed {
@@ -129,19 +129,19 @@ impl Engine {
     /// Seal `item` into copy `to` under its own DEK, its table key from DynamoDB's cache or a
     /// Decrypt as DynamoDB. False if the key could not be used.
     fn apply_replicated(&mut self, to: TableIx, item: ItemId) -> bool {
-        let tk = self.tables[to.0].current;
+        let tk = self.dynamo.tables[to.0].current;
         let Some(cipher) = self.replication_cipher(to, tk) else {
             return false;
         };
-        let n_deks = self.tables[to.0].deks.len() as u64;
+        let n_deks = self.dynamo.tables[to.0].deks.len() as u64;
         let dek_id = DekId((item.0 % n_deks) as u32);
-        let dek = &self.tables[to.0].deks[dek_id.0 as usize];
+        let dek = &self.dynamo.tables[to.0].deks[dek_id.0 as usize];
         if dek.under != tk {
             // DEKs move to a new table key only when the key switch completes, so every DEK is
             // under the current table key; a mismatch would be an engine fault: missed.
             return false;
         }
-        let aad = dek_aad(&self.tables[to.0].table_id, dek.under, dek.id);
+        let aad = dek_aad(&self.dynamo.tables[to.0].table_id, dek.under, dek.id);
         let Ok(plain) = crypto::open_key(&cipher, &dek.wrapped, aad.as_bytes()) else {
             return false;
         };
@@ -150,9 +150,9 @@ impl Engine {
             &dc,
             &mut self.rng,
             &item_plaintext(item),
-            item_aad(&self.tables[to.0].name, item, dek_id).as_bytes(),
+            item_aad(&self.dynamo.tables[to.0].name, item, dek_id).as_bytes(),
         );
-        let t = &mut self.tables[to.0];
+        let t = &mut self.dynamo.tables[to.0];
         pad_items(&mut t.items, item.0 as usize);
         t.items.push(Item {
             dek: dek_id,
@@ -166,17 +166,20 @@ impl Engine {
     /// fresh (`cache_refresh`), else a Decrypt as DynamoDB (a failure from the key marks the
     /// copy inaccessible).
     fn replication_cipher(&mut self, to: TableIx, tk: TableKeyId) -> Option<aes_gcm::Aes256Gcm> {
-        let fresh = self.tables[to.0].replication_key.as_ref().filter(|k| {
-            k.table_key == tk && self.now < k.fetched_at + self.assumptions.cache_refresh
-        });
+        let fresh = self.dynamo.tables[to.0]
+            .replication_key
+            .as_ref()
+            .filter(|k| {
+                k.table_key == tk && self.now < k.fetched_at + self.assumptions.cache_refresh
+            });
         if let Some(c) = fresh.and_then(|k| k.cipher.clone()) {
             return Some(c);
         }
-        let kms_id = self.tables[to.0].table_key(tk).kms_key.clone();
+        let kms_id = self.dynamo.tables[to.0].table_key(tk).kms_key.clone();
         match self.service_decrypt(to, &kms_id, tk, super::vocab::Purpose::Replication) {
             Ok(bytes) => {
                 let cipher = crypto::cipher(&bytes);
-                self.tables[to.0].replication_key = Some(ServiceKey {
+                self.dynamo.tables[to.0].replication_key = Some(ServiceKey {
                     table_key: tk,
                     cipher: Some(cipher.clone()),
                     fetched_at: self.now,
@@ -184,9 +187,9 @@ impl Engine {
                 Some(cipher)
             }
             Err(e) => {
-                self.tables[to.0].replication_key = None;
+                self.dynamo.tables[to.0].replication_key = None;
                 if e.code.is_key_failure() || e.code == KmsErrorCode::AccessDeniedException {
-                    let region = self.tables[to.0].region.clone();
+                    let region = self.dynamo.tables[to.0].region.clone();
                     self.mark_inaccessible(
                         to,
                         format!(
@@ -203,7 +206,7 @@ impl Engine {
     /// `replica_removal_after` has passed since copy `tx` became inaccessible: DynamoDB tries
     /// the key once more, then drops the copy from the replication group (aws-behaviour.md #51).
     pub(super) fn replica_removal_due(&mut self, tx: TableIx, since: crate::engine::SimTime) {
-        let t = &self.tables[tx.0];
+        let t = &self.dynamo.tables[tx.0];
         if t.removed_at.is_some()
             || t.status == TableStatus::Active
             || t.inaccessible_since != Some(since)
@@ -220,9 +223,9 @@ impl Engine {
             );
             return;
         }
-        self.tables[tx.0].removed_at = Some(self.now);
-        self.tables[tx.0].replication_key = None;
-        let region = self.tables[tx.0].region.clone();
+        self.dynamo.tables[tx.0].removed_at = Some(self.now);
+        self.dynamo.tables[tx.0].replication_key = None;
+        let region = self.dynamo.tables[tx.0].region.clone();
         self.emit(
             Some(tx),
             EventKind::ReplicaRemoved {

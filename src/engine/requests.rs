@@ -27,7 +27,7 @@ impl Engine {
     /// Apply `cmd` to table `tx` (requests and a key change act on a table; key actions on
     /// the key, whichever tables use it).
     pub fn apply_in(&mut self, tx: TableIx, cmd: &Command) -> RequestResult {
-        let tx = if tx.0 < self.tables.len() {
+        let tx = if tx.0 < self.dynamo.tables.len() {
             tx
         } else {
             TableIx::FIRST
@@ -102,7 +102,7 @@ impl Engine {
                 message,
             };
         };
-        self.tables[tx.0].cache[entry_ix].requests += 1;
+        self.dynamo.tables[tx.0].cache[entry_ix].requests += 1;
         // The rule the panels read (`next_request`) decides what this request does.
         let plan = self.next_request(tx, p, c);
         if matches!(plan, Some(NextRequest::TableArchived)) {
@@ -111,7 +111,7 @@ impl Engine {
                 kms_error: None,
                 message: format!(
                     "Table {} is {}: restore the archival backup to a new table",
-                    self.tables[tx.0].name, self.tables[tx.0].status
+                    self.dynamo.tables[tx.0].name, self.dynamo.tables[tx.0].status
                 ),
             };
             self.finish_request(
@@ -125,14 +125,17 @@ impl Engine {
             );
             return result;
         }
-        let tk = self.tables[tx.0].current;
-        let held = match (&plan, self.tables[tx.0].cache[entry_ix].held.as_ref()) {
+        let tk = self.dynamo.tables[tx.0].current;
+        let held = match (
+            &plan,
+            self.dynamo.tables[tx.0].cache[entry_ix].held.as_ref(),
+        ) {
             (Some(NextRequest::FromCache { .. }), Some(h)) => h.bytes.clone(),
             _ => None,
         };
         let (tk_plain, cache_use) = match held {
             Some(bytes) => {
-                self.tables[tx.0].cache[entry_ix].last_used_at = Some(self.now);
+                self.dynamo.tables[tx.0].cache[entry_ix].last_used_at = Some(self.now);
                 (bytes, CacheUse::Hit)
             }
             None => match self.fetch_for(tx, entry_ix, tk) {
@@ -178,8 +181,8 @@ impl Engine {
         write: bool,
     ) -> (Option<(ItemId, DekId)>, RequestResult) {
         let tk_cipher = crypto::cipher(tk_plain);
-        let n_items = self.tables[tx.0].items.len() as u64;
-        let n_deks = self.tables[tx.0].deks.len() as u64;
+        let n_items = self.dynamo.tables[tx.0].items.len() as u64;
+        let n_deks = self.dynamo.tables[tx.0].deks.len() as u64;
         let (item, dek_id) = if write {
             (
                 self.next_item_id(tx),
@@ -189,34 +192,34 @@ impl Engine {
             return (None, RequestResult::Ok);
         } else {
             let id = ItemId(self.rng.next_u64() % n_items);
-            let stored = &self.tables[tx.0].items[id.0 as usize];
+            let stored = &self.dynamo.tables[tx.0].items[id.0 as usize];
             if stored.is_absent() {
                 // A write this copy never received: GetItem finds no item.
                 return (None, RequestResult::Ok);
             }
             (id, stored.dek)
         };
-        let dek = &self.tables[tx.0].deks[dek_id.0 as usize];
+        let dek = &self.dynamo.tables[tx.0].deks[dek_id.0 as usize];
         let dek_plain = crypto::open_key(
             &tk_cipher,
             &dek.wrapped,
-            dek_aad(&self.tables[tx.0].table_id, dek.under, dek.id).as_bytes(),
+            dek_aad(&self.dynamo.tables[tx.0].table_id, dek.under, dek.id).as_bytes(),
         );
         let outcome = dek_plain.map(|dp| crypto::cipher(&dp)).and_then(|dc| {
-            let aad = item_aad(&self.tables[tx.0].name, item, dek_id);
+            let aad = item_aad(&self.dynamo.tables[tx.0].name, item, dek_id);
             if write {
                 let sealed =
                     crypto::seal_item(&dc, &mut self.rng, &item_plaintext(item), aad.as_bytes());
-                self.tables[tx.0].items.push(Item {
+                self.dynamo.tables[tx.0].items.push(Item {
                     dek: dek_id,
                     sealed,
                 });
-                self.tables[tx.0].deks[dek_id.0 as usize].items += 1;
+                self.dynamo.tables[tx.0].deks[dek_id.0 as usize].items += 1;
                 Ok(())
             } else {
                 let pt = crypto::open_item(
                     &dc,
-                    &self.tables[tx.0].items[item.0 as usize].sealed,
+                    &self.dynamo.tables[tx.0].items[item.0 as usize].sealed,
                     aad.as_bytes(),
                 )?;
                 if pt == item_plaintext(item) {
@@ -252,11 +255,11 @@ impl Engine {
         cache: CacheUse,
         result: RequestResult,
     ) {
-        let e = &mut self.tables[tx.0].cache[entry_ix];
+        let e = &mut self.dynamo.tables[tx.0].cache[entry_ix];
         let (principal, connection) = (e.principal.clone(), e.connection);
         if let RequestResult::Error { error, .. } = &result {
             e.failures += 1;
-            let m = &mut self.tables[tx.0].milestones;
+            let m = &mut self.dynamo.tables[tx.0].milestones;
             if !write && m.first_failed_read.is_none() {
                 m.first_failed_read = Some((self.now, principal.clone(), *error));
             }
@@ -295,9 +298,9 @@ impl Engine {
         entry_ix: usize,
         tk: TableKeyId,
     ) -> Result<KeyBytes, KmsError> {
-        let principal = self.tables[tx.0].cache[entry_ix].principal.clone();
-        let connection = self.tables[tx.0].cache[entry_ix].connection;
-        let blob: KmsBlob = self.tables[tx.0].table_key(tk).wrapped.clone();
+        let principal = self.dynamo.tables[tx.0].cache[entry_ix].principal.clone();
+        let connection = self.dynamo.tables[tx.0].cache[entry_ix].connection;
+        let blob: KmsBlob = self.dynamo.tables[tx.0].table_key(tk).wrapped.clone();
         let kms_id = blob.key.clone();
         let result = self.fetch_verdict(tx, &principal, tk).and_then(|()| {
             self.key(&kms_id)
@@ -305,9 +308,9 @@ impl Engine {
                     code: KmsErrorCode::NotFoundException,
                     message: format!("{kms_id} not found"),
                 })?
-                .decrypt(&blob, &table_key_aad(&self.tables[tx.0].context, tk))
+                .decrypt(&blob, &table_key_aad(&self.dynamo.tables[tx.0].context, tk))
         });
-        self.tables[tx.0].cache[entry_ix].kms_calls += 1;
+        self.dynamo.tables[tx.0].cache[entry_ix].kms_calls += 1;
         self.log_kms(
             KmsCallSpec::new(
                 KmsOp::Decrypt,
@@ -322,7 +325,7 @@ impl Engine {
         match result {
             Ok(bytes) => {
                 let expires_at = self.now + self.assumptions.cache_refresh;
-                let e = &mut self.tables[tx.0].cache[entry_ix];
+                let e = &mut self.dynamo.tables[tx.0].cache[entry_ix];
                 e.generation += 1;
                 e.held = Some(HeldKey {
                     table_key: tk,
@@ -356,7 +359,7 @@ impl Engine {
                 );
                 // With its grant revoked the table stays inaccessible until DynamoDB's own
                 // check succeeds again (a principal's Decrypt is not DynamoDB's).
-                if self.tables[tx.0].grant_revoked_on.is_none() {
+                if self.dynamo.tables[tx.0].grant_revoked_on.is_none() {
                     self.restore_active(
                         tx,
                         format!("a KMS Decrypt through {kms_id} succeeded again"),
@@ -365,7 +368,7 @@ impl Engine {
                 Ok(bytes)
             }
             Err(err) => {
-                let e = &mut self.tables[tx.0].cache[entry_ix];
+                let e = &mut self.dynamo.tables[tx.0].cache[entry_ix];
                 e.last_fetch = Some(LastFetch::Failed {
                     at: self.now,
                     kms_error: err.code,
@@ -387,12 +390,12 @@ impl Engine {
     pub fn cache_entry(&self, p: &PrincipalId, c: ConnectionId) -> Option<&CacheEntry> {
         let tx = TableIx::FIRST;
         self.entry_ix(tx, p, c)
-            .map(|ix| &self.tables[tx.0].cache[ix])
+            .map(|ix| &self.dynamo.tables[tx.0].cache[ix])
     }
 
     /// Index of the cache entry of principal `p`'s connection `c` (connections count from 1).
     pub(super) fn entry_ix(&self, tx: TableIx, p: &PrincipalId, c: ConnectionId) -> Option<usize> {
-        let &(start, count) = self.tables[tx.0].cache_slots.get(p)?;
+        let &(start, count) = self.dynamo.tables[tx.0].cache_slots.get(p)?;
         (1..=count)
             .contains(&c.0)
             .then(|| start + (c.0 - 1) as usize)
@@ -405,15 +408,16 @@ impl Engine {
         p: &PrincipalId,
         c: ConnectionId,
     ) -> Option<SimDuration> {
-        let e = &self.tables.get(tx.0)?.cache[self.entry_ix(tx, p, c)?];
+        let e = &self.dynamo.tables.get(tx.0)?.cache[self.entry_ix(tx, p, c)?];
         let h = e.held.as_ref()?;
-        (h.table_key == self.tables[tx.0].current).then(|| h.expires_at.since(self.now))
+        (h.table_key == self.dynamo.tables[tx.0].current).then(|| h.expires_at.since(self.now))
     }
 
     /// KMS Decrypt calls made as this principal so far (one per cache fill attempt), over
     /// every table.
     pub fn decrypt_calls_by(&self, p: &PrincipalId) -> u32 {
-        self.tables
+        self.dynamo
+            .tables
             .iter()
             .map(|t| {
                 t.cache_slots.get(p).map_or(0, |&(start, count)| {

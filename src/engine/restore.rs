@@ -37,7 +37,7 @@ impl Engine {
             let message = if name == ARCHIVAL {
                 format!(
                     "table {} has no archival backup: it is {}, not ARCHIVED",
-                    self.tables[tx.0].name, self.tables[tx.0].status
+                    self.dynamo.tables[tx.0].name, self.dynamo.tables[tx.0].status
                 )
             } else {
                 format!("no backup named {name}")
@@ -53,7 +53,7 @@ impl Engine {
                 format!("table {to} exists already: restore to a new name"),
             );
         }
-        if self.tables.len() >= MAX_TABLES
+        if self.dynamo.tables.len() >= MAX_TABLES
             || self.world_items() + b.items > MAX_ITEMS
             || self.world_deks() + b.deks.len() > MAX_DEKS
         {
@@ -68,7 +68,7 @@ impl Engine {
             );
         }
         let target = key.cloned().unwrap_or_else(|| b.key.clone());
-        let region = self.tables[b.source.0].region.clone();
+        let region = self.dynamo.tables[b.source.0].region.clone();
         match self.key(&target) {
             None => {
                 return self.refuse(
@@ -126,9 +126,11 @@ impl Engine {
                 format!("{} not found", tk.kms_key),
             ));
         };
-        let result = self.keys[ix]
+        let result = self.kms.keys[ix]
             .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
-            .and_then(|()| self.keys[ix].decrypt(&tk.wrapped, &table_key_aad(&b.context, tk.id)));
+            .and_then(|()| {
+                self.kms.keys[ix].decrypt(&tk.wrapped, &table_key_aad(&b.context, tk.id))
+            });
         self.log_kms(
             KmsCallSpec::new(
                 KmsOp::Decrypt,
@@ -156,7 +158,7 @@ impl Engine {
         target: &KmsKeyId,
         region: &str,
     ) -> RequestResult {
-        let account = self.tables[b.source.0].account.clone();
+        let account = self.dynamo.tables[b.source.0].account.clone();
         let context =
             format!("aws:dynamodb:subscriberId={account},aws:dynamodb:tableName={to}").into_bytes();
         let t1 = TableKeyId(1);
@@ -169,13 +171,13 @@ impl Engine {
                 format!("KMS key {target} does not exist"),
             );
         };
-        let generated = self.keys[kix]
+        let generated = self.kms.keys[kix]
             .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
             .and_then(|()| {
-                self.keys[kix].generate_data_key(&mut self.rng, &table_key_aad(&context, t1))
+                self.kms.keys[kix].generate_data_key(&mut self.rng, &table_key_aad(&context, t1))
             });
-        let version = self.keys[kix].current_version();
-        let new_tx = TableIx(self.tables.len());
+        let version = self.kms.keys[kix].current_version();
+        let new_tx = TableIx(self.dynamo.tables.len());
         let (new_plain, blob) = match generated {
             Ok(g) => g,
             Err(e) => {
@@ -222,10 +224,10 @@ impl Engine {
             },
             deks,
             items,
-            Self::build_cache(&self.principals),
+            Self::build_cache(&self.kms.principals),
         );
         table.restored_from = Some(b.name.clone());
-        self.tables.push(table);
+        self.dynamo.tables.push(table);
         self.announce_restored(new_tx, b, to, target, version);
         RequestResult::Ok
     }
@@ -314,7 +316,7 @@ impl Engine {
         }
         let mut items = Vec::with_capacity(b.items);
         for i in 0..b.items {
-            let stored = &self.tables[b.source.0].items[i];
+            let stored = &self.dynamo.tables[b.source.0].items[i];
             if stored.is_absent() {
                 items.push(stored.clone());
                 continue;

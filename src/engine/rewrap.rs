@@ -69,14 +69,14 @@ impl Engine {
         let reject = |this: &mut Self, error: ErrorCode, message: String| {
             Err(this.reject_update(tx, target, error, None, message))
         };
-        if self.tables[tx.0].is_archived_or_archiving() {
+        if self.dynamo.tables[tx.0].is_archived_or_archiving() {
             return reject(
                 self,
                 ErrorCode::TableArchived,
-                format!("table is {}", self.tables[tx.0].status),
+                format!("table is {}", self.dynamo.tables[tx.0].status),
             );
         }
-        if self.tables[tx.0].sse == SseStatus::Updating {
+        if self.dynamo.tables[tx.0].sse == SseStatus::Updating {
             return reject(
                 self,
                 ErrorCode::Validation,
@@ -92,17 +92,17 @@ impl Engine {
                 format!("KMS key {target} does not exist"),
             ));
         };
-        if !target.is_aws_owned() && self.keys[tix].region != self.tables[tx.0].region {
+        if !target.is_aws_owned() && self.kms.keys[tix].region != self.dynamo.tables[tx.0].region {
             return reject(
                 self,
                 ErrorCode::Validation,
                 format!(
                     "KMS key {target} is in {}; the table is in {}: a table uses a key of its own region",
-                    self.keys[tix].region, self.tables[tx.0].region
+                    self.kms.keys[tix].region, self.dynamo.tables[tx.0].region
                 ),
             );
         }
-        if self.tables[tx.0].current_kms_key() == target {
+        if self.dynamo.tables[tx.0].current_kms_key() == target {
             return reject(
                 self,
                 ErrorCode::Validation,
@@ -110,8 +110,8 @@ impl Engine {
             );
         }
         if !target.is_aws_owned() {
-            let state = self.keys[tix].state;
-            let deleted = self.keys[tix].is_deleted();
+            let state = self.kms.keys[tix].state;
+            let deleted = self.kms.keys[tix].is_deleted();
             // DescribeKey works in every state while the key exists (aws-behaviour.md #62); a deleted key
             // is not found (aws-behaviour.md #54, 61).
             self.log_kms(
@@ -143,9 +143,9 @@ impl Engine {
                     ),
                 );
             }
-            if let Err(message) = self.tables[tx.0]
+            if let Err(message) = self.dynamo.tables[tx.0]
                 .quota
-                .check(self.now, self.tables[tx.0].created_at)
+                .check(self.now, self.dynamo.tables[tx.0].created_at)
             {
                 return reject(self, ErrorCode::LimitExceeded, message);
             }
@@ -157,10 +157,10 @@ impl Engine {
     /// key from GenerateDataKey, and the re-wrap job under way.
     fn start_key_change(&mut self, tx: TableIx, tix: usize, target: &KmsKeyId) -> RequestResult {
         // Accepted.
-        self.tables[tx.0].quota.changes.push(self.now);
-        let from_tk = self.tables[tx.0].current;
-        let old_kms = self.tables[tx.0].current_kms_key().clone();
-        let new_tk = TableKeyId(self.tables[tx.0].table_keys.len() as u32 + 1);
+        self.dynamo.tables[tx.0].quota.changes.push(self.now);
+        let from_tk = self.dynamo.tables[tx.0].current;
+        let old_kms = self.dynamo.tables[tx.0].current_kms_key().clone();
+        let new_tk = TableKeyId(self.dynamo.tables[tx.0].table_keys.len() as u32 + 1);
         self.emit(
             Some(tx),
             EventKind::TableUpdateAccepted {
@@ -169,7 +169,7 @@ impl Engine {
                 new_table_key: new_tk,
             },
         );
-        self.tables[tx.0].sse = SseStatus::Updating;
+        self.dynamo.tables[tx.0].sse = SseStatus::Updating;
         self.emit(
             Some(tx),
             EventKind::SseStatusChanged {
@@ -189,19 +189,19 @@ impl Engine {
         let (plain, blob) = match self.generate_new_table_key(tx, tix, target, new_tk) {
             Ok(g) => g,
             Err(message) => {
-                self.tables[tx.0].sse = SseStatus::Enabled;
+                self.dynamo.tables[tx.0].sse = SseStatus::Enabled;
                 return self.reject_update(tx, target, ErrorCode::Validation, None, message);
             }
         };
-        self.tables[tx.0].table_keys.push(TableKey {
+        self.dynamo.tables[tx.0].table_keys.push(TableKey {
             id: new_tk,
             kms_key: target.clone(),
             wrapped: blob,
             created_at: self.now,
             retired_at: None,
         });
-        let total = self.tables[tx.0].deks.len() as u32;
-        self.tables[tx.0].job = Some(RewrapJob {
+        let total = self.dynamo.tables[tx.0].deks.len() as u32;
+        self.dynamo.tables[tx.0].job = Some(RewrapJob {
             from: from_tk,
             to: new_tk,
             old_kms,
@@ -249,11 +249,11 @@ impl Engine {
         target: &KmsKeyId,
         new_tk: TableKeyId,
     ) -> Result<(crypto::KeyBytes, KmsBlob), String> {
-        let generated = self.keys[tix].generate_data_key(
+        let generated = self.kms.keys[tix].generate_data_key(
             &mut self.rng,
-            &table_key_aad(&self.tables[tx.0].context, new_tk),
+            &table_key_aad(&self.dynamo.tables[tx.0].context, new_tk),
         );
-        let version = self.keys[tix].current_version();
+        let version = self.kms.keys[tix].current_version();
         let call = KmsCallSpec::new(
             KmsOp::GenerateDataKey,
             target,
@@ -282,7 +282,7 @@ impl Engine {
     ) -> Result<(), (KmsKeyId, KmsErrorCode)> {
         let refresh = self.assumptions.cache_refresh;
         let now = self.now;
-        let Some(job) = self.tables[tx.0].job.as_ref() else {
+        let Some(job) = self.dynamo.tables[tx.0].job.as_ref() else {
             return Ok(());
         };
         let (slot, tk, kms_id, purpose) = match which {
@@ -304,7 +304,7 @@ impl Engine {
         }
         match self.service_decrypt(tx, &kms_id, tk, purpose) {
             Ok(bytes) => {
-                if let Some(job) = self.tables[tx.0].job.as_mut() {
+                if let Some(job) = self.dynamo.tables[tx.0].job.as_mut() {
                     let held = Some(ServiceKey {
                         table_key: tk,
                         cipher: Some(crypto::cipher(&bytes)),
@@ -340,7 +340,7 @@ impl Engine {
                     return;
                 }
             }
-            let Some(job) = self.tables[tx.0].job.as_mut() else {
+            let Some(job) = self.dynamo.tables[tx.0].job.as_mut() else {
                 return;
             };
             if let Some(stall) = job.stalled.take() {
@@ -351,7 +351,7 @@ impl Engine {
             if rewrap_one {
                 self.rewrap_next_dek(tx);
             }
-            let Some(job) = self.tables[tx.0].job.as_mut() else {
+            let Some(job) = self.dynamo.tables[tx.0].job.as_mut() else {
                 return;
             };
             if job.done >= job.total {
@@ -373,7 +373,7 @@ impl Engine {
     pub(super) fn stall_job(&mut self, tx: TableIx, key: &KmsKeyId, code: KmsErrorCode) {
         self.log_rewrapped_range(tx);
         let now = self.now;
-        let Some(job) = self.tables[tx.0].job.as_mut() else {
+        let Some(job) = self.dynamo.tables[tx.0].job.as_mut() else {
             return;
         };
         job.next_at = None;
@@ -399,7 +399,7 @@ impl Engine {
         }
         // A key failure on the old key, or DynamoDB's revoked grant on it, makes the table
         // inaccessible (its own call failed).
-        let grant_revoked = self.tables[tx.0].grant_revoked_on.as_ref() == Some(key);
+        let grant_revoked = self.dynamo.tables[tx.0].grant_revoked_on.as_ref() == Some(key);
         if *key == old_kms && (code.is_key_failure() || grant_revoked) {
             self.mark_inaccessible(
                 tx,
@@ -409,7 +409,7 @@ impl Engine {
     }
 
     pub(super) fn rewrap_next_dek(&mut self, tx: TableIx) {
-        let table = &mut self.tables[tx.0];
+        let table = &mut self.dynamo.tables[tx.0];
         let Some(job) = table.job.as_mut() else {
             return;
         };
@@ -467,7 +467,7 @@ impl Engine {
     /// Large re-wraps log their DEKs as ranges: one line for the DEKs re-wrapped since the
     /// last one, stamped with the time of the last DEK in it.
     pub(super) fn log_rewrapped_range(&mut self, tx: TableIx) {
-        let Some(job) = self.tables[tx.0].job.as_mut() else {
+        let Some(job) = self.dynamo.tables[tx.0].job.as_mut() else {
             return;
         };
         if job.logged >= job.done {
@@ -487,18 +487,18 @@ impl Engine {
 
     pub(super) fn complete_job(&mut self, tx: TableIx) {
         self.log_rewrapped_range(tx);
-        let Some(job) = self.tables[tx.0].job.take() else {
+        let Some(job) = self.dynamo.tables[tx.0].job.take() else {
             return;
         };
-        for dek in &mut self.tables[tx.0].deks {
+        for dek in &mut self.dynamo.tables[tx.0].deks {
             if let Some(s) = dek.staged.take() {
                 dek.wrapped = s;
                 dek.under = job.to;
             }
         }
-        self.tables[tx.0].current = job.to;
-        self.tables[tx.0].table_key_mut(job.from).retired_at = Some(self.now);
-        self.tables[tx.0].sse = SseStatus::Enabled;
+        self.dynamo.tables[tx.0].current = job.to;
+        self.dynamo.tables[tx.0].table_key_mut(job.from).retired_at = Some(self.now);
+        self.dynamo.tables[tx.0].sse = SseStatus::Enabled;
         self.emit(
             Some(tx),
             EventKind::TableKeySwitched {

@@ -15,10 +15,10 @@ use super::table::table_key_aad;
 impl Engine {
     /// Drop every plaintext key byte this engine holds (for a snapshot).
     pub(crate) fn strip_secrets(&mut self) {
-        for k in &mut self.keys {
+        for k in &mut self.kms.keys {
             k.strip_material();
         }
-        for t in &mut self.tables {
+        for t in &mut self.dynamo.tables {
             for e in &mut t.cache {
                 if let Some(h) = e.held.as_mut() {
                     h.bytes = None;
@@ -42,14 +42,14 @@ impl Engine {
     /// keys by decrypting their wrapped blobs with that material (whatever the key's state
     /// now: this rebuilds a past moment, it is not a KMS call).
     pub(crate) fn restore_secrets(&mut self) {
-        for k in &mut self.keys {
+        for k in &mut self.kms.keys {
             k.restore_material();
         }
-        for ti in 0..self.tables.len() {
-            let table = &self.tables[ti];
+        for ti in 0..self.dynamo.tables.len() {
+            let table = &self.dynamo.tables[ti];
             let plain = |tk| {
                 let wrapped = &table.table_key(tk).wrapped;
-                let key = self.keys.iter().find(|k| k.id == wrapped.key)?;
+                let key = self.kms.keys.iter().find(|k| k.id == wrapped.key)?;
                 key.rederive_plaintext(wrapped, &table_key_aad(&table.context, tk))
             };
             let cached: Vec<_> = table
@@ -67,7 +67,7 @@ impl Engine {
                 .replication_key
                 .as_ref()
                 .and_then(|k| plain(k.table_key));
-            let table = &mut self.tables[ti];
+            let table = &mut self.dynamo.tables[ti];
             for (e, bytes) in table.cache.iter_mut().zip(cached) {
                 if let Some(h) = e.held.as_mut() {
                     h.bytes = bytes;

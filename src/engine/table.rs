@@ -245,6 +245,11 @@ impl TableKey {
     pub fn wrapped(&self) -> &KmsBlob {
         &self.wrapped
     }
+
+    /// The KMS key material version this table key is wrapped under.
+    pub fn material_version(&self) -> u32 {
+        self.wrapped.version
+    }
 }
 
 /// Read access from outside the engine (the fields stay the engine's).

@@ -17,24 +17,24 @@ use super::{Engine, Scheduled};
 
 impl Engine {
     pub(super) fn set_status(&mut self, tx: TableIx, to: TableStatus, reason: String) {
-        let from = self.tables[tx.0].status;
+        let from = self.dynamo.tables[tx.0].status;
         if from != to {
-            self.tables[tx.0].status = to;
+            self.dynamo.tables[tx.0].status = to;
             self.emit(Some(tx), EventKind::TableStatusChanged { from, to, reason });
         }
     }
 
     pub(super) fn mark_inaccessible(&mut self, tx: TableIx, reason: String) {
-        if self.tables[tx.0].status != TableStatus::Active {
+        if self.dynamo.tables[tx.0].status != TableStatus::Active {
             return;
         }
         self.set_status(tx, TableStatus::InaccessibleEncryptionCredentials, reason);
-        self.tables[tx.0].inaccessible_since = Some(self.now);
+        self.dynamo.tables[tx.0].inaccessible_since = Some(self.now);
         let archive_at = self.now + self.assumptions.archive_after;
-        self.tables[tx.0].archive_at = Some(archive_at);
+        self.dynamo.tables[tx.0].archive_at = Some(archive_at);
         // Each table's milestones answer "when exactly" for it.
         let now = self.now;
-        self.tables[tx.0]
+        self.dynamo.tables[tx.0]
             .milestones
             .inaccessible_since
             .get_or_insert(now);
@@ -59,16 +59,16 @@ impl Engine {
     }
 
     pub(super) fn restore_active(&mut self, tx: TableIx, reason: String) {
-        if self.tables[tx.0].status == TableStatus::InaccessibleEncryptionCredentials {
+        if self.dynamo.tables[tx.0].status == TableStatus::InaccessibleEncryptionCredentials {
             self.set_status(tx, TableStatus::Active, reason);
-            self.tables[tx.0].inaccessible_since = None;
-            self.tables[tx.0].archive_at = None;
+            self.dynamo.tables[tx.0].inaccessible_since = None;
+            self.dynamo.tables[tx.0].archive_at = None;
         }
     }
 
     pub(super) fn start_archive(&mut self, tx: TableIx) {
         self.log_rewrapped_range(tx);
-        if let Some(job) = self.tables[tx.0].job.take() {
+        if let Some(job) = self.dynamo.tables[tx.0].job.take() {
             self.emit(
                 Some(tx),
                 EventKind::RewrapAbandoned {
@@ -86,13 +86,16 @@ impl Engine {
             ),
         );
         let now = self.now;
-        self.tables[tx.0].milestones.archiving_at.get_or_insert(now);
-        let key = self.tables[tx.0].current_kms_key().clone();
+        self.dynamo.tables[tx.0]
+            .milestones
+            .archiving_at
+            .get_or_insert(now);
+        let key = self.dynamo.tables[tx.0].current_kms_key().clone();
         let backup = ArchivalBackup {
             arn: format!(
                 "arn:aws:dynamodb:{}:111122223333:table/{}/backup/archival-{}",
-                self.tables[tx.0].region,
-                self.tables[tx.0].name,
+                self.dynamo.tables[tx.0].region,
+                self.dynamo.tables[tx.0].name,
                 self.now.as_millis() / 1000
             ),
             key: key.clone(),
@@ -108,8 +111,8 @@ impl Engine {
         // The archival backup is a backup like any other (aws-behaviour.md #45): restorable while the
         // table's last KMS key can be used (aws-behaviour.md #46, 47).
         let snapshot = self.snapshot(tx, super::backup::ARCHIVAL, backup.arn.clone(), true);
-        self.backups.push(snapshot);
-        self.tables[tx.0].archival_backup = Some(backup);
+        self.dynamo.backups.push(snapshot);
+        self.dynamo.tables[tx.0].archival_backup = Some(backup);
         self.schedule(
             self.now + self.assumptions.archive_duration,
             Scheduled::ArchiveComplete { table: tx },
@@ -118,7 +121,7 @@ impl Engine {
 
     /// DynamoDB's own check of the table's key, some time after the key changed state.
     pub(super) fn background_check(&mut self, tx: TableIx) {
-        if self.tables[tx.0].is_archived_or_archiving() {
+        if self.dynamo.tables[tx.0].is_archived_or_archiving() {
             return;
         }
         if self.dynamodb_check(tx, Purpose::BackgroundCheck) {
@@ -133,8 +136,8 @@ impl Engine {
     /// DynamoDB decrypts the current table key as itself: true if that works now. A failure
     /// from the key itself marks the table inaccessible.
     pub(super) fn dynamodb_check(&mut self, tx: TableIx, purpose: Purpose) -> bool {
-        let kms_id = self.tables[tx.0].current_kms_key().clone();
-        match self.service_decrypt(tx, &kms_id, self.tables[tx.0].current, purpose) {
+        let kms_id = self.dynamo.tables[tx.0].current_kms_key().clone();
+        match self.service_decrypt(tx, &kms_id, self.dynamo.tables[tx.0].current, purpose) {
             Ok(plain) => {
                 drop(plain);
                 true
@@ -153,7 +156,7 @@ impl Engine {
     }
 
     pub(super) fn resume_stalled_job(&mut self, tx: TableIx) {
-        if self.tables[tx.0]
+        if self.dynamo.tables[tx.0]
             .job
             .as_ref()
             .is_some_and(|j| j.stalled.is_some())
@@ -176,17 +179,17 @@ impl Engine {
                 message: format!("{kms_id} not found"),
             });
         };
-        let blob = self.tables[tx.0].table_key(tk).wrapped.clone();
+        let blob = self.dynamo.tables[tx.0].table_key(tk).wrapped.clone();
         // DynamoDB calls with its grant for this table: revoked, KMS refuses (aws-behaviour.md
         // #41) -- unless the key no longer exists, which KMS answers first (#61).
-        let grant = if self.tables[tx.0].grant_revoked_on.as_ref() == Some(kms_id)
-            && !self.keys[ix].is_deleted()
+        let grant = if self.dynamo.tables[tx.0].grant_revoked_on.as_ref() == Some(kms_id)
+            && !self.kms.keys[ix].is_deleted()
         {
             Err(KmsError {
                 code: KmsErrorCode::AccessDeniedException,
                 message: format!(
                     "the grant for table {} on {kms_id} was revoked",
-                    self.tables[tx.0].name
+                    self.dynamo.tables[tx.0].name
                 ),
             })
         } else {
@@ -194,11 +197,12 @@ impl Engine {
         };
         let result = grant
             .and_then(|()| {
-                self.keys[ix]
+                self.kms.keys[ix]
                     .check_crypto(&Caller::Service, self.assumptions.pending_deletion_error)
             })
             .and_then(|()| {
-                self.keys[ix].decrypt(&blob, &table_key_aad(&self.tables[tx.0].context, tk))
+                self.kms.keys[ix]
+                    .decrypt(&blob, &table_key_aad(&self.dynamo.tables[tx.0].context, tk))
             });
         self.log_kms(
             KmsCallSpec::new(KmsOp::Decrypt, kms_id, Caller::Service, purpose)
@@ -212,8 +216,8 @@ impl Engine {
     /// Something about this KMS key changed: for every table that depends on it, DynamoDB's
     /// background check looks again within `detection` (each table on its own clock).
     pub(super) fn key_changed(&mut self, id: &KmsKeyId) {
-        for t in 0..self.tables.len() {
-            let table = &self.tables[t];
+        for t in 0..self.dynamo.tables.len() {
+            let table = &self.dynamo.tables[t];
             let depends = table.current_kms_key() == id
                 || table
                     .job
@@ -240,7 +244,7 @@ impl Engine {
         active: bool,
     ) -> crate::engine::event::RequestResult {
         use crate::engine::vocab::ErrorCode;
-        let key = self.tables[tx.0].current_kms_key().clone();
+        let key = self.dynamo.tables[tx.0].current_kms_key().clone();
         let op = if active {
             KmsOp::CreateGrant
         } else {
@@ -257,7 +261,7 @@ impl Engine {
                     Some(KmsErrorCode::NotFoundException),
                     format!(
                         "no grant exists on the AWS owned key for table {}",
-                        self.tables[tx.0].name
+                        self.dynamo.tables[tx.0].name
                     ),
                 );
             }
@@ -282,7 +286,7 @@ impl Engine {
             } else {
                 KeyOp::RevokeGrant
             };
-            let arn = self.keys[ix].arn();
+            let arn = self.kms.keys[ix].arn();
             if let Err(e) =
                 key_rules::transition(self.key_facts(ix), key_op, self.key_rules(), &arn)
             {
@@ -300,7 +304,7 @@ impl Engine {
                 );
             }
         }
-        let revoked = self.tables[tx.0].grant_revoked();
+        let revoked = self.dynamo.tables[tx.0].grant_revoked();
         if !active && revoked {
             self.log_kms(
                 KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminAction)
@@ -325,7 +329,7 @@ impl Engine {
             );
         }
         self.log_kms(KmsCallSpec::new(op, &key, Caller::Admin, Purpose::AdminGrant).table(tx));
-        self.tables[tx.0].grant_revoked_on = (!active).then(|| key.clone());
+        self.dynamo.tables[tx.0].grant_revoked_on = (!active).then(|| key.clone());
         self.emit(
             Some(tx),
             EventKind::GrantChanged {
@@ -333,7 +337,7 @@ impl Engine {
                 revoked: !active,
             },
         );
-        if !self.tables[tx.0].is_archived_or_archiving() {
+        if !self.dynamo.tables[tx.0].is_archived_or_archiving() {
             self.schedule(
                 self.now + self.assumptions.detection,
                 Scheduled::DetectionCheck { table: tx },

@@ -3,14 +3,22 @@
 //! to the engine); rules the engine applies (what the next request on a connection will do,
 //! how much of the key-change quota is left) are computed here once and only read elsewhere.
 
-use super::Engine;
 use super::event::Caller;
-use super::ids::{ConnectionId, KmsKeyId, PrincipalId, TableKeyId};
-use super::kms::{KeyState, KmsError, KmsErrorCode};
-use super::table::TableIx;
+use super::ids::ConnectionId;
+use super::kms::KmsError;
 use super::table::{QUOTA_FREE_CHANGES, QUOTA_SPACING};
-use super::time::{DAY, SimDuration, SimTime};
+use super::time::DAY;
 use super::vocab::KmsOp;
+
+// The vocabulary the views read, in one place: value types and read-only handles whose
+// methods only read. A front end (ui, notes) names engine types from here and nowhere else.
+pub use super::Engine;
+pub use super::event::{Event, EventKind};
+pub use super::ids::{AWS_OWNED, DekId, KmsKeyId, PrincipalId, TableKeyId};
+pub use super::kms::{KeyKind, KeyState, KmsErrorCode, KmsKey};
+pub use super::status::{SseStatus, TableStatus};
+pub use super::table::{Table, TableIx, TableKey};
+pub use super::time::{SimDuration, SimTime};
 
 /// What the next read or write on a connection will do, if it came now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -134,6 +142,30 @@ impl RewrapView {
             None
         }
     }
+}
+
+/// What one table key of a table is now, by the one rule the tree, the diagram and the
+/// status panel draw: retired (nothing needs it), lost (its KMS key is deleted while DEKs
+/// still need it), the new key of a re-wrap, the key a re-wrap leaves, current, or older.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TableKeyRole {
+    /// A key change finished: no DEK is under it any more.
+    Retired { at: SimTime },
+    /// Its KMS key is deleted and DEKs are still wrapped under it: they cannot be unwrapped.
+    Lost,
+    /// The table key a re-wrap moves DEKs to, with how far it has got and, when it stopped,
+    /// on which KMS key and with which error.
+    RewrapTarget {
+        done: u32,
+        total: u32,
+        stalled: Option<(KmsKeyId, KmsErrorCode)>,
+    },
+    /// The table key a re-wrap moves DEKs away from: current until the re-wrap ends.
+    RewrapSource,
+    /// The table's current table key.
+    Current,
+    /// None of the above (an older key that never finished a change).
+    Other,
 }
 
 /// A moment worth marking on a table's timeline: one that happened (the "when exactly"
@@ -274,7 +306,7 @@ impl UrgentClock {
 impl Engine {
     /// Table `tx`'s re-wrap, if one is under way.
     pub fn rewrap_view(&self, tx: TableIx) -> Option<RewrapView> {
-        let j = self.tables[tx.0].job.as_ref()?;
+        let j = self.dynamo.tables[tx.0].job.as_ref()?;
         let in_flight =
             (j.done < j.total && j.stalled.is_none() && j.next_at.is_some()).then_some(j.done);
         let per = self.assumptions.rewrap_per_dek.as_millis().max(1);
@@ -293,9 +325,41 @@ impl Engine {
         })
     }
 
+    /// What table key `tk` of table `tx` is now (see [`TableKeyRole`]).
+    pub fn table_key_role(&self, tx: TableIx, tk: TableKeyId) -> TableKeyRole {
+        let t = &self.dynamo.tables[tx.0];
+        let Some(k) = t.table_keys.iter().find(|k| k.id == tk) else {
+            return TableKeyRole::Other;
+        };
+        let kms_deleted = self
+            .kms
+            .keys
+            .iter()
+            .find(|key| key.id == k.kms_key)
+            .is_some_and(super::kms::KmsKey::is_deleted);
+        let job = t.job.as_ref();
+        if let Some(at) = k.retired_at {
+            TableKeyRole::Retired { at }
+        } else if kms_deleted {
+            TableKeyRole::Lost
+        } else if let Some(j) = job.filter(|j| j.to == tk) {
+            TableKeyRole::RewrapTarget {
+                done: j.done,
+                total: j.total,
+                stalled: j.stalled.as_ref().map(|s| (s.key().clone(), s.kms_error())),
+            }
+        } else if job.is_some_and(|j| j.from == tk) {
+            TableKeyRole::RewrapSource
+        } else if t.current == tk {
+            TableKeyRole::Current
+        } else {
+            TableKeyRole::Other
+        }
+    }
+
     /// The DEKs under table key `tk` of table `tx`, as `[lo, hi)` (`None`: none are).
     pub fn deks_under(&self, tx: TableIx, tk: TableKeyId) -> Option<(u32, u32)> {
-        let t = &self.tables[tx.0];
+        let t = &self.dynamo.tables[tx.0];
         match self.rewrap_view(tx) {
             Some(r) if tk == r.from || tk == r.to => r.deks_under(tk),
             _ => (t.current == tk).then_some((0, t.deks.len() as u32)),
@@ -306,7 +370,7 @@ impl Engine {
     /// inaccessible, archiving (or the archive deadline due), keys deleted, copies that left
     /// their replication group, deletions due, unrecoverable.
     pub fn milestone_marks(&self, tx: TableIx) -> Vec<Milestone> {
-        let t = &self.tables[tx.0];
+        let t = &self.dynamo.tables[tx.0];
         let m = &t.milestones;
         let mut out = Vec::new();
         if let Some((at, principal, _)) = &m.first_failed_read {
@@ -323,13 +387,14 @@ impl Engine {
         } else if let Some(at) = t.archive_at {
             out.push(Milestone::ArchiveDue { at });
         }
-        for (key, at) in &self.keys_deleted {
+        for (key, at) in &self.kms.keys_deleted {
             out.push(Milestone::KeyDeleted {
                 key: key.clone(),
                 at: *at,
             });
         }
         let mut left: Vec<(SimTime, String)> = self
+            .dynamo
             .tables
             .iter()
             .filter_map(|c| c.removed_at.map(|at| (at, c.region.clone())))
@@ -339,7 +404,7 @@ impl Engine {
             left.into_iter()
                 .map(|(at, region)| Milestone::LeftReplication { region, at }),
         );
-        for k in &self.keys {
+        for k in &self.kms.keys {
             if let KeyState::PendingDeletion { deletion_at } = k.state {
                 out.push(Milestone::DeletionDue {
                     key: k.id.clone(),
@@ -368,7 +433,7 @@ impl Engine {
         all.sort_by_key(Countdown::at);
         UrgentClock {
             countdown: all.into_iter().next(),
-            whose: (self.tables.len() > 1).then(|| self.tables[tx.0].label()),
+            whose: (self.dynamo.tables.len() > 1).then(|| self.dynamo.tables[tx.0].label()),
             recoverable: self.recoverable(tx),
             now: self.now,
         }
@@ -382,7 +447,7 @@ impl Engine {
         p: &PrincipalId,
         tk: TableKeyId,
     ) -> Result<(), KmsError> {
-        let kms_id = &self.tables[tx.0].table_key(tk).kms_key;
+        let kms_id = &self.dynamo.tables[tx.0].table_key(tk).kms_key;
         match self.key(kms_id) {
             Some(k) => k.check_crypto(
                 &Caller::Principal(p.clone()),
@@ -402,12 +467,12 @@ impl Engine {
         p: &PrincipalId,
         c: ConnectionId,
     ) -> Option<NextRequest> {
-        let t = self.tables.get(tx.0)?;
+        let t = self.dynamo.tables.get(tx.0)?;
         let entry = &t.cache[self.entry_ix(tx, p, c)?];
-        if self.tables[tx.0].is_archived_or_archiving() {
+        if self.dynamo.tables[tx.0].is_archived_or_archiving() {
             return Some(NextRequest::TableArchived);
         }
-        let tk = self.tables[tx.0].current;
+        let tk = self.dynamo.tables[tx.0].current;
         Some(match &entry.held {
             Some(h) if h.table_key == tk => NextRequest::FromCache {
                 table_key: tk,
@@ -415,7 +480,7 @@ impl Engine {
             },
             _ => NextRequest::Fetches {
                 table_key: tk,
-                kms_key: self.tables[tx.0].current_kms_key().clone(),
+                kms_key: self.dynamo.tables[tx.0].current_kms_key().clone(),
                 outcome: self.fetch_verdict(tx, p, tk).map_err(|e| e.code),
             },
         })
@@ -423,7 +488,7 @@ impl Engine {
 
     /// Every connection's cache of table `tx`, in declaration order.
     pub fn cache_rows(&self, tx: TableIx) -> impl Iterator<Item = CacheRow> + '_ {
-        self.tables[tx.0].cache.iter().map(move |e| {
+        self.dynamo.tables[tx.0].cache.iter().map(move |e| {
             let next = self
                 .next_request(tx, &e.principal, e.connection)
                 .unwrap_or(NextRequest::TableArchived);
@@ -435,7 +500,7 @@ impl Engine {
                 time_left: held.map_or(SimDuration::ZERO, |(_, at)| at.since(self.now)),
                 idle: e.last_used_at.map(|t| self.now.since(t)),
                 after_expiry: held.map(|_| {
-                    self.fetch_verdict(tx, &e.principal, self.tables[tx.0].current)
+                    self.fetch_verdict(tx, &e.principal, self.dynamo.tables[tx.0].current)
                         .map_err(|err| err.code)
                 }),
                 next,
@@ -448,8 +513,8 @@ impl Engine {
 
     /// Table `tx`'s key-change quota now (aws-behaviour.md #32).
     pub fn quota(&self, tx: TableIx) -> QuotaView {
-        let q = &self.tables[tx.0].quota;
-        let created = self.tables[tx.0].created_at;
+        let q = &self.dynamo.tables[tx.0].quota;
+        let created = self.dynamo.tables[tx.0].created_at;
         let window = self.now.since(created).as_millis() / DAY.as_millis();
         let window_start = created + SimDuration(window * DAY.as_millis());
         let window_ends = window_start + DAY;
@@ -492,25 +557,25 @@ impl Engine {
             .collect();
         // The archive deadline runs only while the table is inaccessible (once archiving has
         // begun it has happened).
-        if let Some(at) = self.tables[tx.0].archive_at
-            && self.tables[tx.0].status
+        if let Some(at) = self.dynamo.tables[tx.0].archive_at
+            && self.dynamo.tables[tx.0].status
                 == super::table::TableStatus::InaccessibleEncryptionCredentials
             && at > self.now
         {
             out.push(Countdown::Archive { at });
         }
-        if let Some(since) = self.tables[tx.0].inaccessible_since
+        if let Some(since) = self.dynamo.tables[tx.0].inaccessible_since
             && self.in_replication_group(tx)
         {
             let at = since + self.assumptions.replica_removal_after + SimDuration(1);
             if at > self.now {
                 out.push(Countdown::ReplicaRemoval {
-                    region: self.tables[tx.0].region.clone(),
+                    region: self.dynamo.tables[tx.0].region.clone(),
                     at,
                 });
             }
         }
-        for k in &self.keys {
+        for k in &self.kms.keys {
             if let KeyState::PendingDeletion { deletion_at } = k.state {
                 out.push(Countdown::KeyDeletion {
                     key: k.id.clone(),
@@ -524,7 +589,7 @@ impl Engine {
 
     /// KMS calls in your CloudTrail so far, by operation and key: (calls, failed).
     pub fn kms_call_totals(&self) -> &std::collections::BTreeMap<(KmsOp, KmsKeyId), (u32, u32)> {
-        &self.kms_totals
+        &self.trail.kms_totals
     }
 
     // ----- pacing: what the live view needs to show a stretch of time at a watchable rate --
@@ -534,12 +599,14 @@ impl Engine {
     /// An estimate for pacing only: stale queue entries count too, and new work may be queued.
     pub fn pending_before(&self, t: SimTime) -> usize {
         let queued = self
+            .agenda
             .queue
             .iter()
             .filter(|std::cmp::Reverse(e)| e.at < t)
             .count();
         let per = self.assumptions.rewrap_per_dek;
         let rewraps: usize = self
+            .dynamo
             .tables
             .iter()
             .filter_map(|table| table.job.as_ref())
@@ -559,7 +626,8 @@ impl Engine {
     /// them.
     pub fn rewrap_due_until(&self) -> Option<SimTime> {
         let per = self.assumptions.rewrap_per_dek;
-        self.tables
+        self.dynamo
+            .tables
             .iter()
             .filter_map(|table| table.job.as_ref())
             .filter_map(|job| {
@@ -573,6 +641,7 @@ impl Engine {
     pub fn cache_expiries_before(&self, t: SimTime) -> impl Iterator<Item = SimTime> + '_ {
         let now = self.now;
         let mut at: Vec<SimTime> = self
+            .dynamo
             .tables
             .iter()
             .flat_map(|table| table.cache.iter())

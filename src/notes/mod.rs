@@ -18,7 +18,6 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::Command as C;
 use crate::runner::Runner;
 use crate::scenario::Scenario;
 use crate::session::{Input, Session};
@@ -329,52 +328,14 @@ impl Notes {
             ));
             return;
         }
-        let (fit, misfit): (Vec<Input>, Vec<Input>) = then.into_iter().partition(|i| self.valid(i));
+        let (fit, misfit): (Vec<Input>, Vec<Input>) =
+            then.into_iter().partition(|i| i.fits(&self.scenario));
         for input in misfit {
             self.ignore(format!(
                 "an input that does not fit this scenario: {input:?}"
             ));
         }
         self.session.follow(keep, fit);
-    }
-
-    /// An input that names steps, keys and principals this scenario has.
-    fn valid(&self, input: &Input) -> bool {
-        let steps = self.scenario.steps.len();
-        match input {
-            Input::AdvanceTo(_) => true,
-            Input::ThroughStep(s) | Input::BeforeStep(s) => *s < steps,
-            Input::Live(cmd) | Input::LiveOn(cmd, _) => {
-                let world = &self.scenario.world;
-                let key_ok = |k: &crate::engine::ids::KmsKeyId| {
-                    k.as_str() == crate::engine::ids::AWS_OWNED
-                        || world.keys.iter().any(|w| &w.id == k)
-                };
-                let who_ok = |p: &crate::engine::ids::PrincipalId| {
-                    world.principals.iter().any(|w| &w.id == p)
-                };
-                match cmd {
-                    C::Read { principal, .. } | C::Write { principal, .. } => who_ok(principal),
-                    C::Revoke { key, principal } | C::Allow { key, principal } => {
-                        key_ok(key) && who_ok(principal)
-                    }
-                    C::ChangeTableKey { key }
-                    | C::Restore { key: Some(key), .. }
-                    | C::DisableKey { key }
-                    | C::EnableKey { key }
-                    | C::ScheduleKeyDeletion { key, .. }
-                    | C::CancelKeyDeletion { key }
-                    | C::RotateKey { key }
-                    | C::DeleteImportedMaterial { key }
-                    | C::ImportKeyMaterial { key, .. } => key_ok(key),
-                    C::Wait
-                    | C::RevokeGrant
-                    | C::CreateGrant
-                    | C::Backup { .. }
-                    | C::Restore { .. } => true,
-                }
-            }
-        }
     }
 
     /// Take one line from the presenter: a `Sync` is applied, anything else malformed is
@@ -415,7 +376,7 @@ impl Notes {
     pub fn clock(&self) -> crate::engine::view::UrgentClock {
         // The presenter's word is checked: a table this world does not have is the first.
         let tables = self.session.runner().engine().tables().len();
-        let tx = crate::engine::table::TableIx(self.focus.filter(|f| *f < tables).unwrap_or(0));
+        let tx = crate::engine::view::TableIx(self.focus.filter(|f| *f < tables).unwrap_or(0));
         self.session.runner().engine().urgent_clock(tx)
     }
 

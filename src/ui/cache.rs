@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
 use crate::app::{App, Focus};
-use crate::engine::kms::KmsErrorCode;
+use crate::engine::view::KmsErrorCode;
 use crate::engine::view::{CacheRow, NextRequest};
 
 const BAR: usize = 8;

@@ -9,7 +9,7 @@ use super::theme::{Theme, Tone};
 use crate::app::App;
 use crate::app::keys::BINDINGS;
 use crate::app::tone::glyph;
-use crate::engine::time::SimTime;
+use crate::engine::view::SimTime;
 
 /// The simulated time, `3d 14:05:22`
 pub fn clock(t: SimTime) -> String {
@@ -346,7 +346,7 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         .map(|k| k.id().as_str().len())
         .max()
         .unwrap_or(6)
-        + e.cache_entries(crate::engine::table::TableIx::FIRST)
+        + e.cache_entries(crate::engine::view::TableIx::FIRST)
             .iter()
             .map(|c| c.principal().as_str().len() + 6)
             .max()

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::{Theme, Tone};
 use crate::app::tone::glyph;
 use crate::app::{App, Focus};
-use crate::engine::event::EventKind;
+use crate::engine::view::EventKind;
 use crate::report;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
@@ -51,7 +51,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // bottom, so the oldest shown may lose its first lines when the panel is full.
     let text_w = (inner.width as usize).saturating_sub(time_w + 9).max(10);
     let indent = " ".repeat(time_w + 9);
-    let event_lines = |e: &crate::engine::event::Event| -> Vec<Line> {
+    let event_lines = |e: &crate::engine::view::Event| -> Vec<Line> {
         let tone = if e.kind.is_failure() {
             Tone::Bad
         } else if matches!(e.kind, EventKind::Step { .. }) {

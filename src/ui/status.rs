@@ -8,8 +8,8 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::theme::{Theme, Tone};
 use crate::app::App;
-use crate::engine::kms::KeyState;
-use crate::engine::table::{SseStatus, TableStatus};
+use crate::engine::view::KeyState;
+use crate::engine::view::{SseStatus, TableStatus};
 
 /// The lines of the panel, as (text, tone) parts.
 /// Several tables (version 2): the panel is about the first; the others in one line each, so a
@@ -37,7 +37,7 @@ fn other_tables(app: &App) -> Vec<Vec<(String, Tone)>> {
                     status
                 };
                 ("Other replica".to_string(), status)
-            } else if primary == Some(crate::engine::table::TableIx(i)) {
+            } else if primary == Some(crate::engine::view::TableIx(i)) {
                 (format!("Primary ({})", other.region()), status)
             } else {
                 ("Other table".to_string(), status)
@@ -151,7 +151,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             a.detection,
             a.rewrap_per_dek,
             a.archive_duration,
-            if a.propagation == crate::engine::time::SimDuration::ZERO {
+            if a.propagation == crate::engine::view::SimDuration::ZERO {
                 String::new()
             } else {
                 format!(" · propagation {}", a.propagation)

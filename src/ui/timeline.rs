@@ -10,10 +10,10 @@ use ratatui::widgets::{Block, Paragraph};
 use super::theme::{Theme, Tone};
 use crate::app::App;
 use crate::app::timeline::{ZOOMS, Zoom, value_at};
-use crate::engine::kms::KeyState;
-use crate::engine::table::{SseStatus, TableStatus};
-use crate::engine::time::{SimDuration, SimTime};
+use crate::engine::view::KeyState;
 use crate::engine::view::Milestone;
+use crate::engine::view::{SimDuration, SimTime};
+use crate::engine::view::{SseStatus, TableStatus};
 
 pub use super::timescale::Scale;
 use super::timescale::tick_label;
@@ -143,7 +143,7 @@ fn strip(cells: Vec<(char, Tone)>, theme: Theme) -> Vec<Span<'static>> {
 /// (time, glyph, legend text).
 fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
     let e = app.runner().engine();
-    e.milestone_marks(crate::engine::table::TableIx::FIRST)
+    e.milestone_marks(crate::engine::view::TableIx::FIRST)
         .into_iter()
         .map(|m| {
             let t = m.at();

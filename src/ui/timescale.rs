@@ -1,7 +1,7 @@
 //! The timeline's time scale: where each moment of the window falls across the columns
 //! (linear, or compressed around what happened), and the axis labels.
 
-use crate::engine::time::SimTime;
+use crate::engine::view::SimTime;
 
 /// Where each moment of the window falls across `width` columns.
 ///

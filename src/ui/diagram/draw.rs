@@ -2,10 +2,10 @@
 
 use super::GAP;
 use crate::app::NodeId;
-use crate::engine::Engine;
-use crate::engine::ids::{DekId, TableKeyId};
-use crate::engine::kms::{KeyKind, KeyState, KmsKey};
-use crate::engine::table::{Table, TableKey};
+use crate::engine::view::Engine;
+use crate::engine::view::{DekId, TableKeyId};
+use crate::engine::view::{KeyKind, KeyState, KmsKey};
+use crate::engine::view::{Table, TableKey, TableKeyRole};
 use crate::ui::theme::{Theme, Tone};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -20,7 +20,7 @@ pub(super) struct Draw<'a> {
     pub(super) e: &'a Engine,
     /// The table drawn (the diagram draws a world of one table) and its index.
     pub(super) t: &'a Table,
-    pub(super) tx: crate::engine::table::TableIx,
+    pub(super) tx: crate::engine::view::TableIx,
     pub(super) theme: Theme,
     pub(super) focused: bool,
 }
@@ -138,49 +138,50 @@ impl Draw<'_> {
         self.boxed(f, r, title, border, &NodeId::Kms(k.id().clone()), lines);
     }
 
-    pub(super) fn table_key_box(&self, f: &mut Frame, r: Rect, k: &KmsKey, tk: &TableKey) {
+    pub(super) fn table_key_box(&self, f: &mut Frame, r: Rect, tk: &TableKey) {
         let w = r.width.saturating_sub(2);
-        let job = self.t.job();
-        let lost = k.is_deleted();
-        let (tone, first, second) = if let Some(at) = tk.retired_at() {
-            (
+        let role = self.e.table_key_role(self.tx, tk.id());
+        let lost = role == TableKeyRole::Lost;
+        let (tone, first, second) = match role {
+            TableKeyRole::Retired { at } => (
                 Tone::Dim,
                 format!("retired at {at}"),
                 "not needed: DEKs re-wrapped".to_string(),
-            )
-        } else if lost {
-            (
+            ),
+            TableKeyRole::Lost => (
                 Tone::Bad,
                 "✗ LOST: its KMS key is deleted".to_string(),
                 "its DEKs cannot be unwrapped".to_string(),
-            )
-        } else if let Some(j) = job.filter(|j| j.to() == tk.id()) {
-            match j.stalled() {
-                Some(st) => (
-                    Tone::Bad,
-                    format!("new · {}/{} · STALLED", j.done(), j.total()),
-                    format!("{}: {}", st.key(), st.kms_error()),
-                ),
-                None => (
-                    Tone::Warn,
-                    format!("new · re-wrapping {}/{}", j.done(), j.total()),
-                    String::new(),
-                ),
-            }
-        } else if job.is_some_and(|j| j.from() == tk.id()) {
-            (
+            ),
+            TableKeyRole::RewrapTarget {
+                done,
+                total,
+                stalled: Some((key, error)),
+            } => (
+                Tone::Bad,
+                format!("new · {done}/{total} · STALLED"),
+                format!("{key}: {error}"),
+            ),
+            TableKeyRole::RewrapTarget {
+                done,
+                total,
+                stalled: None,
+            } => (
+                Tone::Warn,
+                format!("new · re-wrapping {done}/{total}"),
+                String::new(),
+            ),
+            TableKeyRole::RewrapSource => (
                 Tone::Accent,
                 "current".to_string(),
                 "until the re-wrap ends".to_string(),
-            )
-        } else if tk.id() == self.t.current() {
-            (
+            ),
+            TableKeyRole::Current => (
                 Tone::Accent,
                 "current".to_string(),
-                format!("under {} v{}", tk.kms_key(), tk.wrapped().version),
-            )
-        } else {
-            (Tone::Dim, String::new(), String::new())
+                format!("under {} v{}", tk.kms_key(), tk.material_version()),
+            ),
+            TableKeyRole::Other => (Tone::Dim, String::new(), String::new()),
         };
         let name = format!("{} table key", tk.id());
         let title = if lost {

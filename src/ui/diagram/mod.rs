@@ -29,10 +29,10 @@ mod draw;
 
 use super::theme::Theme;
 use crate::app::{App, Focus};
-use crate::engine::Engine;
-use crate::engine::ids::TableKeyId;
-use crate::engine::kms::KmsKey;
-use crate::engine::table::{Table, TableKey};
+use crate::engine::view::Engine;
+use crate::engine::view::KmsKey;
+use crate::engine::view::TableKeyId;
+use crate::engine::view::{Table, TableKey};
 use draw::Draw;
 
 /// The diagram (and big clock, and the timeline beside the log) from this size up.
@@ -87,7 +87,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
         selected,
         e,
         t,
-        tx: crate::engine::table::TableIx::FIRST,
+        tx: crate::engine::view::TableIx::FIRST,
         theme,
         focused,
     };
@@ -119,7 +119,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
         let kms_box = Rect::new(x, y_kms, col_w, KMS_H);
         d.kms_box(f, kms_box, kms);
         d.link(f, kms_box, y_tk, "wraps");
-        d.table_key_box(f, Rect::new(x, y_tk, col_w, TK_H), kms, tk);
+        d.table_key_box(f, Rect::new(x, y_tk, col_w, TK_H), tk);
         if let Some((lo, hi)) = crate::app::tree::dek_range(app, tk.id()) {
             d.link(f, Rect::new(x, y_tk, col_w, TK_H), y_dek, "wraps");
             let r = Rect::new(x, y_dek, col_w, dek_h);
