@@ -137,8 +137,13 @@ fn draws_something(bytes: &[u8]) -> bool {
 /// The marker label for the step the app has reached: `step 5: the-switch` (its id, or else
 /// what it does).
 pub fn step_label(app: &App) -> Option<String> {
-    let n = app.runner().steps_started();
-    let step = app.scenario().steps.get(n.checked_sub(1)?)?;
+    // A question open on screen is its step's moment (the marker lands on the question, not
+    // on the answer).
+    let ix = match app.question() {
+        Some(q) => q.step,
+        None => app.runner().steps_started().checked_sub(1)?,
+    };
+    let step = app.scenario().steps.get(ix)?;
     let name = step.id.clone().unwrap_or_else(|| step.action.describe());
     Some(format!("step {}: {name}", step.number))
 }
@@ -162,6 +167,11 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
     // Bounded: every step is reached with at most a stretch, a question and its reveal. The
     // app's effects are honoured: a Quit ends the recording (none is expected headless).
     'steps: for _ in 0..steps {
+        // The hold on the screen before is the clicker's guard running down (a revealed
+        // answer ignores "next" for a moment).
+        while app.guarded() {
+            app.update(Msg::Tick);
+        }
         if quits(&app.update(Msg::NextStep)) {
             break;
         }
@@ -175,16 +185,20 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
             cast.frame(t, &app)?;
         }
         cast.frame(t, &app)?;
+        if let Some(label) = step_label(&app) {
+            cast.marker(t, &label);
+        }
         if app.question().is_some_and(|q| !q.revealed) {
-            // The room reads the question; then the reveal runs the step.
+            // The room reads the question (the guard runs down meanwhile); then the reveal
+            // runs the step.
             t += HOLD;
+            while app.guarded() {
+                app.update(Msg::Tick);
+            }
             if quits(&app.update(Msg::NextStep)) {
                 break;
             }
             cast.frame(t, &app)?;
-        }
-        if let Some(label) = step_label(&app) {
-            cast.marker(t, &label);
         }
         // (An answered question closes with the next press, which also starts the next
         // stretch.)

@@ -315,27 +315,17 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         theme::Resolved::Detect => rewrap::tui::detect_theme(),
     });
     let mut followers: Vec<Box<dyn rewrap::tui::Follower>> = Vec::new();
-    if opts.present {
-        // Speaker notes (`rewrap notes`) follow a presenter: tell them the scenario by a name
-        // they can load too.
-        let path = std::path::Path::new(name);
-        let spec = if path.exists() {
-            std::fs::canonicalize(path)
-                .map_or_else(|_| name.to_string(), |p| p.display().to_string())
-        } else {
-            format!("builtin:{}", name.strip_prefix("builtin:").unwrap_or(name))
-        };
-        let title = app.scenario().title.clone();
-        match rewrap::notes::socket_path()
-            .and_then(|p| rewrap::notes::Broadcaster::listen(p, &spec, &title))
-        {
-            Ok(Some(b)) => followers.push(Box::new(b)),
-            Ok(None) => eprintln!(
-                "note: another presenter is already followed by the speaker notes; this one is not"
-            ),
-            Err(e) => eprintln!("note: speaker notes are off: {e}"),
-        }
-    }
+    // Speaker notes (`rewrap notes`) follow a presenter from the moment present mode is on
+    // (`--present`, `P` or F5): tell them the scenario by a name they can load too.
+    let path = std::path::Path::new(name);
+    let spec = if path.exists() {
+        std::fs::canonicalize(path).map_or_else(|_| name.to_string(), |p| p.display().to_string())
+    } else {
+        format!("builtin:{}", name.strip_prefix("builtin:").unwrap_or(name))
+    };
+    let notes = rewrap::tui::NotesWhenPresenting::new(spec, app.scenario().title.clone());
+    let notes_problem = notes.problem_handle();
+    followers.push(Box::new(notes));
     let mut record_error = None;
     if let Some(path) = &opts.record {
         let recorder = rewrap::cast::LiveRecorder::new(path.clone(), &app.scenario().title);
@@ -356,6 +346,9 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
             cli::EXIT_INVALID
         }
     };
+    if let Some(p) = notes_problem.borrow_mut().take() {
+        eprintln!("note: {p}");
+    }
     if let Some(e) = record_error.and_then(|h| h.borrow_mut().take()) {
         eprintln!("error: recording: {e}");
         return cli::EXIT_INVALID;

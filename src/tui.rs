@@ -88,6 +88,65 @@ impl Follower for crate::notes::Broadcaster {
     }
 }
 
+/// The speaker notes' broadcaster, started the first time present mode is on (`--present`,
+/// `P` or F5): the notes follow a presenter however present mode was entered. What went wrong
+/// starting it (another presenter already followed, no socket) is kept for after the terminal
+/// is restored.
+pub struct NotesWhenPresenting {
+    spec: String,
+    title: String,
+    inner: Option<crate::notes::Broadcaster>,
+    tried: bool,
+    problem: std::rc::Rc<std::cell::RefCell<Option<String>>>,
+}
+
+impl NotesWhenPresenting {
+    /// `spec` names the scenario so a notes window can load it too (`builtin:NAME` or a path).
+    pub fn new(spec: String, title: String) -> Self {
+        Self {
+            spec,
+            title,
+            inner: None,
+            tried: false,
+            problem: std::rc::Rc::default(),
+        }
+    }
+
+    /// Where a problem starting the broadcaster is left, for the caller to print.
+    pub fn problem_handle(&self) -> std::rc::Rc<std::cell::RefCell<Option<String>>> {
+        self.problem.clone()
+    }
+}
+
+impl Follower for NotesWhenPresenting {
+    fn changed(&mut self, app: &App, size: ratatui::layout::Size) {
+        if !self.tried && app.present() {
+            self.tried = true;
+            match crate::notes::socket_path()
+                .and_then(|p| crate::notes::Broadcaster::listen(p, &self.spec, &self.title))
+            {
+                Ok(Some(b)) => self.inner = Some(b),
+                Ok(None) => {
+                    *self.problem.borrow_mut() = Some(
+                        "another presenter is already followed by the speaker notes; this one is not"
+                            .into(),
+                    );
+                }
+                Err(e) => *self.problem.borrow_mut() = Some(format!("speaker notes are off: {e}")),
+            }
+        }
+        if let Some(b) = &mut self.inner {
+            b.changed(app, size);
+        }
+    }
+
+    fn ended(&mut self, app: &App) {
+        if let Some(b) = &mut self.inner {
+            b.ended(app);
+        }
+    }
+}
+
 /// Run the TUI until the user quits or a signal ends it. The terminal is restored however
 /// this returns; a panic restores it too (ratatui's panic hook).
 pub fn run(app: App) -> io::Result<Ending> {

@@ -124,3 +124,28 @@ fn a_replicas_removal_clock_is_the_global_tables_clock() {
     }
     assert!(seen, "the replica's removal clock runs in this scenario");
 }
+
+/// The big clock never says nothing counts down while a connection's cached table key does
+/// (the healthy 5-minute timer), in any shipped scenario at any step.
+#[test]
+fn the_big_clock_never_says_nothing_counts_while_a_cache_timer_runs() {
+    for b in scenario::BUILTINS {
+        let name = b.name;
+        let mut a = common::app(name);
+        let steps = a.scenario().steps.len();
+        for _ in 0..=steps {
+            let e = a.runner().engine();
+            let tx = a.table_focus();
+            let held = e
+                .cache_rows(tx)
+                .any(|r| matches!(r.next, rewrap::engine::view::NextRequest::FromCache { .. }));
+            let (label, _, _) = bigclock::reading(&a);
+            assert!(
+                !(held && label.contains("nothing is counting down")),
+                "{name} at step {}: a cache timer runs but the clock says: {label}",
+                a.runner().steps_started()
+            );
+            common::next(&mut a);
+        }
+    }
+}

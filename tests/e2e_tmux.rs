@@ -553,9 +553,20 @@ fn present_mode_with_a_clicker_and_speaker_notes_in_tmux() {
     p.keys(&["PageDown"]);
     p.wait_for("Does this read call KMS?");
     notes.wait_for("ASKING");
+    // A press at once is ignored (the clicker's guard: the room reads the question first).
     p.keys(&["2", "PageDown"]);
-    let s = p.wait_for("the room was right: 2");
-    assert!(s.contains("✓ 2"), "{s}");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        p.screen().contains("Does this read call KMS?"),
+        "{}",
+        p.screen()
+    );
+    std::thread::sleep(Duration::from_millis(900));
+    p.keys(&["PageDown"]);
+    let s = p.wait_for("READ OK · T1 from the cache · 0 KMS calls");
+    assert!(s.contains("✓ 2") && s.contains("◀ the room"), "{s}");
+    // The reveal holds the next press for a moment too.
+    std::thread::sleep(Duration::from_millis(900));
     notes.wait_for("step 3: Two minutes later");
     // Back (the clicker's PageUp) goes back a step, and the notes with it.
     p.keys(&["PageUp"]);
@@ -595,6 +606,75 @@ fn present_mode_with_a_clicker_and_speaker_notes_in_tmux() {
     at.wait_for_all(&["Step 6/12", "re-wrapping 4/8"]);
     at.keys(&["q"]);
     at.wait_for("at-exited-0");
+}
+
+/// The speaker notes follow present mode however it was entered: here with `P` in a session
+/// started without `--present`; the sandbox keys are locked until `U`, and the notes list the
+/// live action taken once unlocked.
+#[test]
+fn the_notes_follow_present_mode_entered_with_p() {
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let sock = std::env::temp_dir().join(format!("rewrap-e2e-notes-p-{}.sock", std::process::id()));
+    let env = format!("REWRAP_NOTES_SOCKET='{}'", sock.display());
+    let notes = Tmux {
+        socket: format!("rewrap-test-notes-p-{}", std::process::id()),
+        session: "notes",
+    };
+    notes.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        notes.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &format!("{env} '{bin}' notes; echo notes-exited-$?; sleep 30"),
+    ]);
+    notes.wait_for("Waiting for a presenter");
+    let p = Tmux {
+        socket: format!("rewrap-test-present-p-{}", std::process::id()),
+        session: "present",
+    };
+    p.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        p.session,
+        "-x",
+        "120",
+        "-y",
+        "36",
+        &format!("{env} '{bin}' play change-table-key; echo present-exited-$?; sleep 30"),
+    ]);
+    p.wait_for("auto pace");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        notes.screen().contains("Waiting for a presenter"),
+        "not presenting yet"
+    );
+    p.keys(&["P"]);
+    p.wait_for(" step 0/12 │ 0d 00:00:00 │ Switching");
+    notes.wait_for("NOW");
+    p.keys(&["PageDown"]);
+    p.wait_for("step 1/12");
+    notes.wait_for("step 1: Orders is encrypted");
+    // Locked: `d` does nothing; unlocked, it disables kms-1 and the room sees LIVE.
+    p.keys(&["d"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!p.screen().contains("LIVE"), "{}", p.screen());
+    p.keys(&["U"]);
+    p.wait_for("LIVE");
+    p.keys(&["d"]);
+    p.wait_for("Disabled");
+    notes.wait_for("1 live action: disable kms-1");
+    p.keys(&["q"]);
+    p.wait_for("Quit the presentation?");
+    p.keys(&["y"]);
+    p.wait_for("present-exited-0");
+    notes.wait_for("The presenter quit");
+    notes.keys(&["q"]);
+    notes.wait_for("notes-exited-0");
 }
 
 /// Authoring: saving the scenario file being played reloads it at the same step; a broken save

@@ -118,7 +118,10 @@ fn notes_follow_steps_questions_step_back_and_live_actions() {
     late.pump();
     assert_eq!(log(late.notes().runner()), log(a.runner()));
 
-    // Reveal, then a live action, then back.
+    // Reveal (once the clicker's guard has run down), then a live action, then back.
+    while a.guarded() {
+        a.update(Msg::Tick);
+    }
     a.update(Msg::NextStep);
     a.update(Msg::DisableKey);
     b.sync(a.session().inputs(), question(&a), room(&a), None);

@@ -29,39 +29,39 @@ fn the_clicker_keys_step_blank_and_never_quit() {
         KeyCode::Enter,
     ] {
         assert_eq!(
-            lookup_present(&key(code), false),
+            lookup_present(&key(code), false, false),
             Some(Msg::NextStep),
             "{code:?}"
         );
     }
     for code in [KeyCode::PageUp, KeyCode::Left] {
         assert_eq!(
-            lookup_present(&key(code), false),
+            lookup_present(&key(code), false, false),
             Some(Msg::PrevStep),
             "{code:?}"
         );
     }
     for code in [KeyCode::Char('b'), KeyCode::Char('.')] {
         assert_eq!(
-            lookup_present(&key(code), false),
+            lookup_present(&key(code), false, false),
             Some(Msg::Blank),
             "{code:?}"
         );
     }
     for code in [KeyCode::Esc, KeyCode::F(5)] {
         assert_eq!(
-            lookup_present(&key(code), false),
+            lookup_present(&key(code), false, false),
             Some(Msg::CloseOverlays),
             "{code:?}"
         );
     }
     // The room's answer, only while a question is open.
     assert_eq!(
-        lookup_present(&key(KeyCode::Char('2')), true),
+        lookup_present(&key(KeyCode::Char('2')), true, false),
         Some(Msg::Pick(2))
     );
     assert_ne!(
-        lookup_present(&key(KeyCode::Char('2')), false),
+        lookup_present(&key(KeyCode::Char('2')), false, false),
         Some(Msg::Pick(2))
     );
 }
@@ -134,6 +134,7 @@ fn a_question_stops_before_its_step_and_reveals_the_answer() {
     );
     a.handle_key(&key(KeyCode::Char('1')));
     assert_eq!(a.question().as_ref().unwrap().room, Some(1));
+    common::wait_guard(&mut a);
     a.handle_key(&key(KeyCode::PageDown)); // reveal
     assert!(a.question().as_ref().unwrap().revealed);
     assert_eq!(a.runner().steps_started(), 3);
@@ -141,7 +142,14 @@ fn a_question_stops_before_its_step_and_reveals_the_answer() {
     let s = screen(&a, 120, 36);
     assert!(s.contains("✓ 2"), "{s}");
     assert!(s.contains("✗ 1"), "{s}");
-    assert!(s.contains("the room said 1; it is 2"), "{s}");
+    assert!(s.contains("◀ the room"), "{s}");
+    assert!(
+        s.contains("READ OK · T1 from the cache · 0 KMS calls"),
+        "{s}"
+    );
+    // The proof stays in view: the cache panel's app row is not covered.
+    assert!(s.contains("app#1"), "{s}");
+    common::wait_guard(&mut a);
     a.handle_key(&key(KeyCode::PageDown)); // go on
     assert!(a.question().is_none());
     a.settle();
@@ -390,4 +398,95 @@ fn notes_screen(notes: &rewrap::notes::Notes) -> String {
                 + "\n"
         })
         .collect()
+}
+
+/// Two presses 50 ms apart on a question (a double click) reveal the answer and keep it on
+/// screen; a held key (a stream of presses) stops at the question and never passes it.
+#[test]
+fn the_clicker_is_safe_at_a_question() {
+    let mut a = app("change-table-key");
+    a.set_present(true);
+    common::steps(&mut a, 3); // step 3 asks
+    assert!(a.question().is_some_and(|q| !q.revealed));
+    // Pressed at once, "next" is ignored: the room has not read the question yet.
+    a.update(Msg::NextStep);
+    assert!(
+        a.question().is_some_and(|q| !q.revealed),
+        "revealed too soon"
+    );
+    common::wait_guard(&mut a);
+    // A double press: the first reveals, the second (50 ms later) keeps the reveal.
+    a.update(Msg::NextStep);
+    a.update(Msg::Tick);
+    a.update(Msg::NextStep);
+    assert!(
+        a.question().is_some_and(|q| q.revealed),
+        "the reveal went away"
+    );
+    assert_eq!(a.runner().steps_started(), 3);
+
+    // A held key: presses every frame from step 0 stop at the first question for as long as
+    // the key is held.
+    let mut b = app("change-table-key");
+    b.set_present(true);
+    for _ in 0..600 {
+        b.update(Msg::NextStep);
+        b.update(Msg::Tick);
+    }
+    b.settle();
+    assert!(
+        b.question().is_some_and(|q| q.step == 2 && !q.revealed),
+        "a held key passed the question: {:?} at step {}",
+        b.question(),
+        b.runner().steps_started()
+    );
+}
+
+/// Presenting, the sandbox keys do nothing until `U` unlocks them; unlocked, the room's screen
+/// shows a LIVE badge.
+#[test]
+fn sandbox_keys_do_nothing_in_present_mode_unless_unlocked() {
+    let mut a = app("change-table-key");
+    a.set_present(true);
+    common::steps(&mut a, 2);
+    let before = a.runner().engine().log().len();
+    for c in ['d', 'x', 'G', 's', 'r', 'e', 'o', 'R'] {
+        a.handle_key(&key(KeyCode::Char(c)));
+        assert_eq!(a.prompt(), None, "{c} opened a prompt");
+    }
+    assert_eq!(a.live_actions(), 0);
+    assert_eq!(a.runner().engine().log().len(), before, "a stray key acted");
+    assert!(!screen(&a, 120, 36).contains("LIVE"));
+    a.handle_key(&key(KeyCode::Char('U')));
+    assert!(
+        a.presenting()
+            .is_some_and(rewrap::app::Presenting::unlocked)
+    );
+    a.handle_key(&key(KeyCode::Char('d')));
+    assert_eq!(a.live_actions(), 1, "unlocked, d disables the selected key");
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("LIVE"), "{s}");
+    a.handle_key(&key(KeyCode::Char('U')));
+    a.handle_key(&key(KeyCode::Char('e')));
+    assert_eq!(a.live_actions(), 1, "locked again");
+}
+
+/// `--at` a question's step, presenting, opens with the question asked and unanswered.
+#[test]
+fn at_a_question_opens_it_unanswered() {
+    let s = scenario::load("change-table-key").unwrap();
+    let at = s.resolve_at("cached-read").unwrap();
+    let mut a = app("change-table-key");
+    a.set_present(true);
+    a.go_to(at);
+    let q = a.question().cloned().expect("the question is open");
+    assert_eq!(q.step, 2);
+    assert!(!q.revealed && q.room.is_none());
+    assert_eq!(a.runner().steps_started(), 2, "the step has not run");
+    assert!(screen(&a, 120, 36).contains("Does this read call KMS?"));
+    // Not presenting, `--at` the same step runs it.
+    let mut b = app("change-table-key");
+    b.go_to(at);
+    assert_eq!(b.runner().steps_started(), 3);
+    assert!(b.question().is_none());
 }

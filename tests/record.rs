@@ -36,10 +36,18 @@ fn tmp(name: &str) -> std::path::PathBuf {
 fn tui_screen_at_end(name: &str, present: bool, w: u16, h: u16) -> Vec<String> {
     let mut a = App::new(Arc::new(scenario::load(name).unwrap())).unwrap();
     a.set_present(present);
+    // As the recording does: the clicker's guard runs down before each press.
+    let wait = |a: &mut App| {
+        while a.guarded() {
+            a.update(Msg::Tick);
+        }
+    };
     for _ in 0..a.scenario().steps.len() {
+        wait(&mut a);
         a.update(Msg::NextStep);
         a.settle();
         if a.question().is_some_and(|q| !q.revealed) {
+            wait(&mut a);
             a.update(Msg::NextStep);
         }
     }

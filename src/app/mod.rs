@@ -9,6 +9,7 @@ mod playback;
 mod present;
 mod present_keys;
 mod transient;
+pub use present::Presenting;
 pub use transient::{Overlay, Prompt, Question, Toast};
 mod sandbox;
 mod selection;
@@ -101,6 +102,8 @@ pub enum Msg {
     CloseOverlays,
     /// The room's answer to the open question (1-based).
     Pick(u8),
+    /// Presenting: unlock (or lock again) the sandbox keys (`U`).
+    ToggleSandboxLock,
     /// One frame of wall time passed.
     Tick,
 }
@@ -179,12 +182,8 @@ pub struct App {
     timeline: Timeline,
     /// The last file written with `w`.
     pub(in crate::app) saved: Option<PathBuf>,
-    /// Present mode: clicker keys, only what the room needs on screen.
-    pub(in crate::app) present: bool,
-    /// The screen is blanked (present mode's `b`).
-    pub(in crate::app) blank: bool,
-    /// The question on screen, presenting.
-    pub(in crate::app) question: Option<Question>,
+    /// Present mode (clicker keys, only what the room needs on screen), when on.
+    pub(in crate::app) present: Option<Presenting>,
     /// The table the panels follow (version 2; see `tables`).
     table_focus: crate::engine::table::TableIx,
     /// How many steps had started when the focus last followed a step's table.
@@ -214,9 +213,7 @@ impl App {
             save_dir: PathBuf::from("."),
             timeline: Timeline::default(),
             saved: None,
-            present: false,
-            blank: false,
-            question: None,
+            present: None,
             table_focus: crate::engine::table::TableIx::FIRST,
             focus_followed: 0,
         };
@@ -277,7 +274,9 @@ impl App {
 
     /// Present mode on or off (clicker keys, only what the room needs on screen).
     pub fn set_present(&mut self, on: bool) {
-        self.present = on;
+        if on != self.present.is_some() {
+            self.present = on.then(Presenting::default);
+        }
     }
 
     /// The palette to draw with.
@@ -329,15 +328,20 @@ impl App {
 
     /// True when the screen changes on its own (the clock runs or a toast is counting down).
     pub fn is_animating(&self) -> bool {
-        !self.paused || self.toast.is_some() || self.stretch.is_some()
+        !self.paused
+            || self.toast.is_some()
+            || self.stretch.is_some()
+            || self.present.as_ref().is_some_and(Presenting::guarded)
     }
 
     /// The message for a key press, given the modal state.
     pub fn handle_key(&mut self, ev: &crossterm::event::KeyEvent) -> Vec<Effect> {
         use crossterm::event::{KeyCode, KeyModifiers};
-        if self.blank {
+        if let Some(p) = &mut self.present
+            && p.blank
+        {
             // Any key brings the screen back, and does nothing else.
-            self.blank = false;
+            p.blank = false;
             return Vec::new();
         }
         if matches!(self.overlay, Overlay::ReloadError(_)) && ev.code == KeyCode::Esc {
@@ -372,8 +376,12 @@ impl App {
             self.overlay = Overlay::None;
             return Vec::new();
         }
-        let msg = if self.present {
-            keys::lookup_present(ev, self.question.as_ref().is_some_and(|q| !q.revealed))
+        let msg = if let Some(p) = &self.present {
+            keys::lookup_present(
+                ev,
+                p.question.as_ref().is_some_and(|q| !q.revealed),
+                p.unlocked,
+            )
         } else {
             keys::lookup(ev)
         };
@@ -478,10 +486,16 @@ impl App {
             }
             Msg::ToggleHelp => self.toggle_overlay(Overlay::Help),
             Msg::ToggleLedger => self.toggle_overlay(Overlay::Ledger),
-            Msg::Quit if self.present => self.overlay = Overlay::Prompt(Prompt::ConfirmQuit),
+            Msg::Quit if self.present.is_some() => {
+                self.overlay = Overlay::Prompt(Prompt::ConfirmQuit);
+            }
             Msg::Quit => return vec![Effect::Quit],
-            Msg::TogglePresent | Msg::Blank | Msg::CloseOverlays | Msg::Pick(_) => {
-                self.presenting(msg);
+            Msg::TogglePresent
+            | Msg::Blank
+            | Msg::CloseOverlays
+            | Msg::Pick(_)
+            | Msg::ToggleSandboxLock => {
+                self.present_msg(msg);
             }
             Msg::Read
             | Msg::Write
@@ -520,7 +534,7 @@ impl App {
 /// Read access for the views and tests (the model changes only through `update`).
 impl App {
     pub fn blank(&self) -> bool {
-        self.blank
+        self.present.as_ref().is_some_and(|p| p.blank)
     }
 
     pub fn cache(&self) -> ListState {
@@ -544,11 +558,21 @@ impl App {
     }
 
     pub fn present(&self) -> bool {
-        self.present
+        self.present.is_some()
+    }
+
+    /// Presenting: the state of present mode (the sandbox lock, the guard), when on.
+    pub fn presenting(&self) -> Option<&Presenting> {
+        self.present.as_ref()
+    }
+
+    /// Presenting, "next" is ignored for now: a question or its reveal just appeared.
+    pub fn guarded(&self) -> bool {
+        self.present.as_ref().is_some_and(Presenting::guarded)
     }
 
     pub fn question(&self) -> Option<&Question> {
-        self.question.as_ref()
+        self.present.as_ref().and_then(|p| p.question.as_ref())
     }
 
     pub fn show_timeline(&self) -> bool {

@@ -52,7 +52,7 @@ impl App {
         }
         self.session = session;
         self.stretch = None;
-        self.question = None;
+        self.close_question();
         if matches!(self.overlay, Overlay::ReloadError(_)) {
             self.overlay = Overlay::None;
         }
@@ -67,13 +67,20 @@ impl App {
         Ok(())
     }
 
-    /// Open at `at` (`--at`): as if stepped there, questions on the way answered.
+    /// Open at `at` (`--at`): as if stepped there, questions on the way answered; presenting,
+    /// a step with a question opens with it asked and unanswered.
     pub fn go_to(&mut self, at: crate::scenario::At) {
+        if let crate::scenario::At::Step(ix) = at
+            && self.open_question_at(ix)
+        {
+            return;
+        }
         self.session.go_to(at);
         self.refresh_derived();
     }
 
     pub(super) fn tick(&mut self) {
+        self.tick_present();
         if let Some(t) = &mut self.toast {
             t.frames_left = t.frames_left.saturating_sub(1);
             if t.frames_left == 0 {
@@ -147,17 +154,20 @@ impl App {
     }
 
     pub(super) fn next_step(&mut self) {
+        if self.guard_next() {
+            return;
+        }
         if self.stretch.is_some() {
             // A second press finishes the stretch being shown at once.
             self.settle();
             return;
         }
-        match &self.question {
+        match self.question() {
             Some(q) if !q.revealed => {
                 self.reveal();
                 return;
             }
-            Some(_) => self.question = None,
+            Some(_) => self.close_question(),
             None => {}
         }
         let Some((step, at)) = self.session.runner().next_step_at() else {
@@ -189,7 +199,7 @@ impl App {
         // Feedback belongs to the moment it was given.
         self.toast = None;
         self.stop_stretch();
-        self.question = None;
+        self.close_question();
         self.session.back();
         self.paused = true;
         self.timeline = Timeline::default();

@@ -1,14 +1,50 @@
 //! Present mode's model: a question (`ask`) stops before its step, the room answers, the
-//! presenter reveals; blanking and the clicker's messages.
+//! presenter reveals; blanking, the clicker's guard and the sandbox lock.
+//!
+//! A clicker is a blunt instrument: two presses 50 ms apart, or a held button, must not show
+//! an answer and move on. So a question, and its reveal, ignore "next" for `GUARD_FRAMES` after
+//! they appear, and every press ignored restarts the wait: a held key (a stream of presses)
+//! never passes a question. The sandbox keys are locked while presenting, so a stray key never
+//! changes the story; `U` unlocks them, and a LIVE badge tells the room.
 
-use super::pacing::Goal;
+use super::pacing::{self, Goal};
 use super::{App, Msg, Overlay, Question};
 use crate::engine::time::SimTime;
+
+/// Frames (of `FRAME`, 33 ms) a question or its reveal ignores "next" after it appears: 0.7 s.
+pub const GUARD_FRAMES: u32 = 21;
+
+/// What the presenter's screen is doing, while present mode is on.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Presenting {
+    /// The screen is blanked (`b`); any key brings it back.
+    pub(in crate::app) blank: bool,
+    /// The question on screen.
+    pub(in crate::app) question: Option<Question>,
+    /// The sandbox keys work (`U`); the room's screen shows a LIVE badge.
+    pub(in crate::app) unlocked: bool,
+    /// Frames left during which "next" is ignored (a question or its reveal just appeared).
+    pub(in crate::app) guard: u32,
+    /// Live actions taken since the sandbox was unlocked, for the badge.
+    pub(in crate::app) live_since_unlock: usize,
+}
+
+impl Presenting {
+    /// The sandbox keys work.
+    pub fn unlocked(&self) -> bool {
+        self.unlocked
+    }
+
+    /// "Next" is being ignored for now (a question or its reveal just appeared).
+    pub fn guarded(&self) -> bool {
+        self.guard > 0
+    }
+}
 
 impl App {
     /// How a step is reached: presenting, a step with a question stops just before it runs.
     pub(super) fn goal_for(&self, step: usize, at: SimTime) -> Goal {
-        if self.present && self.scenario().steps[step].ask.is_some() {
+        if self.present.is_some() && self.scenario().steps[step].ask.is_some() {
             Goal::Ask(step, at)
         } else {
             Goal::Step(step, at)
@@ -16,50 +52,119 @@ impl App {
     }
 
     /// A goal was reached: playing pauses at each new step, so its narration can be read; a
-    /// question opens.
+    /// question opens (and ignores "next" for a moment).
     pub(super) fn arrive(&mut self, goal: Goal) {
         match goal {
             Goal::Step(..) => self.paused = true,
             Goal::Ask(step, _) => {
                 self.paused = true;
-                self.question = Some(Question {
-                    step,
-                    room: None,
-                    revealed: false,
-                });
+                if let Some(p) = &mut self.present {
+                    p.question = Some(Question {
+                        step,
+                        room: None,
+                        revealed: false,
+                        proof: None,
+                    });
+                    p.guard = GUARD_FRAMES;
+                }
             }
             Goal::Time(_) => {}
         }
         self.refresh_derived();
     }
 
+    /// Open at a step presenting (`--at`): a step with a question opens with the question
+    /// asked and unanswered, the world just before it.
+    pub(super) fn open_question_at(&mut self, step: usize) -> bool {
+        if self.present.is_none() || self.scenario().steps[step].ask.is_none() {
+            return false;
+        }
+        if step > 0 {
+            self.session.go_to(crate::scenario::At::Step(step - 1));
+        }
+        let Some((next, at)) = self.session.runner().next_step_at() else {
+            return false;
+        };
+        let goal = Goal::Ask(next, at);
+        pacing::reach(goal, &mut self.session);
+        self.arrive(goal);
+        true
+    }
+
+    /// Close the question on screen, if any.
+    pub(super) fn close_question(&mut self) {
+        if let Some(p) = &mut self.present {
+            p.question = None;
+            p.guard = 0;
+        }
+    }
+
+    /// Is "next" ignored now? A press while it is restarts the wait, so a held key never
+    /// passes a question or its reveal.
+    pub(super) fn guard_next(&mut self) -> bool {
+        match &mut self.present {
+            Some(p) if p.guard > 0 => {
+                p.guard = GUARD_FRAMES;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// One frame passed: the clicker's guard runs down.
+    pub(super) fn tick_present(&mut self) {
+        if let Some(p) = &mut self.present {
+            p.guard = p.guard.saturating_sub(1);
+        }
+    }
+
     /// Present mode's own messages.
-    pub(super) fn presenting(&mut self, msg: Msg) {
+    pub(super) fn present_msg(&mut self, msg: Msg) {
         match msg {
             Msg::TogglePresent => {
-                self.present = !self.present;
-                self.question = None;
+                self.present = if self.present.is_some() {
+                    None
+                } else {
+                    Some(super::Presenting::default())
+                };
             }
-            Msg::Blank => self.blank = true,
+            Msg::Blank => {
+                if let Some(p) = &mut self.present {
+                    p.blank = true;
+                }
+            }
             Msg::CloseOverlays => {
                 if matches!(self.overlay, Overlay::Help | Overlay::Ledger) {
                     self.overlay = Overlay::None;
                 }
             }
             Msg::Pick(n) => self.pick(n),
+            Msg::ToggleSandboxLock => {
+                let live = self.session.live_actions();
+                if let Some(p) = &mut self.present {
+                    p.unlocked = !p.unlocked;
+                    p.live_since_unlock = live;
+                    let text = if p.unlocked {
+                        "sandbox unlocked: the keys act on the world (LIVE); U locks them again"
+                    } else {
+                        "sandbox locked: only the clicker's keys work"
+                    };
+                    self.toast(text, false);
+                }
+            }
             _ => {}
         }
     }
 
     /// The room's answer to the open question (ignored past the number of choices).
     pub(super) fn pick(&mut self, n: u8) {
-        let choices = self.question.as_ref().map_or(0, |q| {
+        let choices = self.question().map_or(0, |q| {
             self.session.scenario().steps[q.step]
                 .ask
                 .as_ref()
                 .map_or(0, |a| a.choices.len())
         });
-        if let Some(q) = &mut self.question
+        if let Some(q) = self.present.as_mut().and_then(|p| p.question.as_mut())
             && !q.revealed
             && (1..=choices).contains(&usize::from(n))
         {
@@ -67,15 +172,25 @@ impl App {
         }
     }
 
-    /// Run the open question's step and show which choice held.
+    /// Run the open question's step and show which choice held; the reveal ignores "next"
+    /// for a moment, so a double press keeps it on screen.
     pub(super) fn reveal(&mut self) {
-        if let Some(q) = &mut self.question
+        let Some(p) = &mut self.present else {
+            return;
+        };
+        if let Some(q) = &mut p.question
             && !q.revealed
         {
             q.revealed = true;
+            p.guard = GUARD_FRAMES;
             let step = q.step;
             self.session.through_step(step);
             self.session.checkpoint();
+            let number = self.session.scenario().steps[step].number;
+            let proof = self.session.runner().engine().step_proof(number);
+            if let Some(q) = self.present.as_mut().and_then(|p| p.question.as_mut()) {
+                q.proof = proof;
+            }
             self.refresh_derived();
         }
     }

@@ -46,6 +46,13 @@ pub const PRESENT_KEYS: &[(&[Key], &str, &str, Msg)] = &[
         "quit (asks first)",
         Msg::Quit,
     ),
+    (&[Key::Char('?')], "?", "help: these keys", Msg::ToggleHelp),
+    (
+        &[Key::Char('U')],
+        "U",
+        "unlock the sandbox keys (a LIVE badge shows); U again locks them",
+        Msg::ToggleSandboxLock,
+    ),
     (
         &[Key::Char('P')],
         "P",
@@ -55,8 +62,9 @@ pub const PRESENT_KEYS: &[(&[Key], &str, &str, Msg)] = &[
 ];
 
 /// The message for a key while presenting: the clicker table, the room's pick (1-9) while a
-/// question is open, else the usual bindings.
-pub fn lookup_present(ev: &KeyEvent, question_open: bool) -> Option<Msg> {
+/// question is open; the usual bindings only once the sandbox is unlocked (`U`), so a stray
+/// key never changes the story in front of the room.
+pub fn lookup_present(ev: &KeyEvent, question_open: bool, unlocked: bool) -> Option<Msg> {
     if question_open && let KeyCode::Char(c @ '1'..='9') = ev.code {
         return Some(Msg::Pick(c as u8 - b'0'));
     }
@@ -64,5 +72,5 @@ pub fn lookup_present(ev: &KeyEvent, question_open: bool) -> Option<Msg> {
         .iter()
         .find(|(keys, ..)| keys.iter().any(|k| k.matches(ev)))
         .map(|(.., msg)| *msg)
-        .or_else(|| lookup(ev))
+        .or_else(|| if unlocked { lookup(ev) } else { None })
 }

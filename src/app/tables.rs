@@ -65,7 +65,7 @@ impl App {
             .and_then(|step| self.runner().target(step).copy)
             .unwrap_or(TableIx::FIRST);
         // Say so when the focus moves (a `T` choice is replaced by the step's table).
-        if self.table_focus() != before && !self.present {
+        if self.table_focus() != before && self.present.is_none() {
             let label = self.focused_table().label();
             self.toast(
                 format!("panels follow {label}, this step's table; T for another"),

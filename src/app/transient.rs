@@ -46,6 +46,8 @@ pub struct Question {
     pub room: Option<u8>,
     /// The step has run and the answer is shown.
     pub revealed: bool,
+    /// What the step did, read from its events once revealed: the proof on screen.
+    pub proof: Option<crate::engine::view::StepProof>,
 }
 
 /// A one-line message at the bottom of the narration, for a few seconds.

@@ -4,21 +4,25 @@
 //! how much of the key-change quota is left) are computed here once and only read elsewhere.
 
 use super::event::Caller;
+
+/// A step's proof is looked for among this many newest events (a reveal reads it right after
+/// the step ran; the bound keeps a frame's cost flat however long the log).
+const PROOF_SCAN: usize = 20_000;
 use super::ids::ConnectionId;
 use super::kms::KmsError;
 use super::table::{QUOTA_FREE_CHANGES, QUOTA_SPACING};
 use super::time::DAY;
-use super::vocab::KmsOp;
 
 // The vocabulary the views read, in one place: value types and read-only handles whose
 // methods only read. A front end (ui, notes) names engine types from here and nowhere else.
 pub use super::Engine;
-pub use super::event::{Event, EventKind};
+pub use super::event::{CacheUse, Event, EventKind, RequestResult};
 pub use super::ids::{AWS_OWNED, DekId, KmsKeyId, PrincipalId, TableKeyId};
 pub use super::kms::{KeyKind, KeyState, KmsErrorCode, KmsKey};
 pub use super::status::{SseStatus, TableStatus};
 pub use super::table::{Table, TableIx, TableKey};
 pub use super::time::{SimDuration, SimTime};
+pub use super::vocab::{ErrorCode, KmsOp};
 
 /// What the next read or write on a connection will do, if it came now.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -91,8 +95,21 @@ pub enum Countdown {
     CacheRunsOut {
         principal: PrincipalId,
         connection: ConnectionId,
+        table_key: TableKeyId,
         at: SimTime,
     },
+    /// A connection's cached copy runs out and its next request fetches it again from KMS,
+    /// which will answer (aws-behaviour.md #20): the 5-minute timer of a healthy table. The big
+    /// clock shows it only when nothing that changes an outcome runs.
+    CacheRefresh {
+        principal: PrincipalId,
+        connection: ConnectionId,
+        table_key: TableKeyId,
+        at: SimTime,
+    },
+    /// A key's imported material reaches its expiry and KMS removes it at once
+    /// (aws-behaviour.md #98, 99): the key becomes PendingImport.
+    MaterialExpiry { key: KmsKeyId, at: SimTime },
     /// The table is archived unless access comes back (InaccessibleEncryptionDateTime + 7 d).
     Archive { at: SimTime },
     /// A KMS key's material is destroyed.
@@ -106,6 +123,8 @@ impl Countdown {
     pub fn at(&self) -> SimTime {
         match self {
             Countdown::CacheRunsOut { at, .. }
+            | Countdown::CacheRefresh { at, .. }
+            | Countdown::MaterialExpiry { at, .. }
             | Countdown::Archive { at }
             | Countdown::KeyDeletion { at, .. }
             | Countdown::ReplicaRemoval { at, .. } => *at,
@@ -166,6 +185,33 @@ pub enum TableKeyRole {
     Current,
     /// None of the above (an older key that never finished a change).
     Other,
+}
+
+/// What one scripted step did, read from its events: the proof a presenter's reveal shows
+/// ("READ OK · cached T1 · 0 KMS calls").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StepProof {
+    /// The step's action in the file's words (`read`, `disable-key kms-1`, ...).
+    pub action: String,
+    /// The read or write the step made: where it found its table key, which one, under which
+    /// DEK, and what the caller got.
+    pub request: Option<RequestProof>,
+    /// KMS calls the step caused (by DynamoDB for a request, or the action itself).
+    pub kms_calls: u32,
+    /// The first KMS call that failed: the operation, the key and KMS's error.
+    pub kms_failure: Option<(KmsOp, KmsKeyId, KmsErrorCode)>,
+    /// The action was refused before it reached AWS (its error).
+    pub refused: Option<ErrorCode>,
+}
+
+/// A read or write, as its step's proof shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestProof {
+    pub write: bool,
+    pub cache: CacheUse,
+    pub table_key: Option<TableKeyId>,
+    pub dek: Option<DekId>,
+    pub result: RequestResult,
 }
 
 /// A moment worth marking on a table's timeline: one that happened (the "when exactly"
@@ -245,8 +291,20 @@ impl UrgentClock {
                 Countdown::CacheRunsOut {
                     principal,
                     connection,
+                    table_key,
                     ..
-                } => format!("{who}: {principal}#{connection}'s cached key runs out in"),
+                } => format!(
+                    "{who}: {principal}#{connection}'s {table_key} runs out, reads fail, in"
+                ),
+                Countdown::CacheRefresh {
+                    principal,
+                    connection,
+                    table_key,
+                    ..
+                } => format!("{who}: {principal}#{connection}'s {table_key} re-fetched in"),
+                Countdown::MaterialExpiry { key, .. } => {
+                    format!("{key}: imported material expires in")
+                }
                 Countdown::Archive { .. } if self.recoverable => {
                     format!("{who}: archived unless its key returns, in")
                 }
@@ -265,10 +323,22 @@ impl UrgentClock {
             Some(Countdown::CacheRunsOut {
                 principal,
                 connection,
+                table_key,
                 ..
             }) => format!(
-                "{principal}#{connection}'s cached table key runs out, then its reads fail, in"
+                "{principal}#{connection}'s cached {table_key} runs out, then its reads fail, in"
             ),
+            Some(Countdown::CacheRefresh {
+                principal,
+                connection,
+                table_key,
+                ..
+            }) => format!(
+                "{principal}#{connection}'s cached {table_key} runs out (then KMS again) in"
+            ),
+            Some(Countdown::MaterialExpiry { key, .. }) => {
+                format!("{key}'s imported material expires (key unusable) in")
+            }
             Some(Countdown::Archive { .. }) => {
                 if self.recoverable {
                     "archived unless DynamoDB can use its key again, in".to_string()
@@ -323,6 +393,74 @@ impl Engine {
             in_flight,
             progress,
         })
+    }
+
+    /// What step `number` (1-based) did, from its events, looking back from the newest:
+    /// `None` if it has not run (or more than `PROOF_SCAN` events ran since).
+    pub fn step_proof(&self, number: usize) -> Option<StepProof> {
+        let mut kms_calls = 0;
+        let mut kms_failure = None;
+        let mut request = None;
+        let mut refused = None;
+        for ev in self.trail.log.iter().rev().take(PROOF_SCAN) {
+            match &ev.kind {
+                EventKind::Step { step, action, .. } => {
+                    if *step != number {
+                        // Another step came after it: what was collected is not its own.
+                        kms_calls = 0;
+                        kms_failure = None;
+                        request = None;
+                        refused = None;
+                        continue;
+                    }
+                    return Some(StepProof {
+                        action: action.clone(),
+                        request,
+                        kms_calls,
+                        kms_failure,
+                        refused,
+                    });
+                }
+                EventKind::LiveAction { .. } => {
+                    kms_calls = 0;
+                    kms_failure = None;
+                    request = None;
+                    refused = None;
+                }
+                EventKind::KmsCall(call) => {
+                    kms_calls += 1;
+                    if let Some(code) = call.error_code {
+                        // Looking back, the last one seen is the first made.
+                        kms_failure = Some((call.event_name, call.key.clone(), code));
+                    }
+                }
+                EventKind::ItemRead {
+                    dek,
+                    table_key,
+                    cache,
+                    result,
+                    ..
+                }
+                | EventKind::ItemWritten {
+                    dek,
+                    table_key,
+                    cache,
+                    result,
+                    ..
+                } => {
+                    request = Some(RequestProof {
+                        write: matches!(ev.kind, EventKind::ItemWritten { .. }),
+                        cache: *cache,
+                        table_key: *table_key,
+                        dek: *dek,
+                        result: result.clone(),
+                    });
+                }
+                EventKind::ActionRefused { error, .. } => refused = Some(*error),
+                _ => {}
+            }
+        }
+        None
     }
 
     /// What table key `tk` of table `tx` is now (see [`TableKeyRole`]).
@@ -431,8 +569,10 @@ impl Engine {
             );
         }
         all.sort_by_key(Countdown::at);
+        // Nothing that changes an outcome runs: the healthy 5-minute cache timer still does.
+        let countdown = all.into_iter().next().or_else(|| self.cache_refresh(tx));
         UrgentClock {
-            countdown: all.into_iter().next(),
+            countdown,
             whose: (self.dynamo.tables.len() > 1).then(|| self.dynamo.tables[tx.0].label()),
             recoverable: self.recoverable(tx),
             now: self.now,
@@ -548,9 +688,10 @@ impl Engine {
             .filter(|r| matches!(r.next, NextRequest::FromCache { .. }))
             .filter(|r| matches!(r.after_expiry, Some(Err(_))))
             .filter_map(|r| {
-                r.held.map(|(_, at)| Countdown::CacheRunsOut {
+                r.held.map(|(table_key, at)| Countdown::CacheRunsOut {
                     principal: r.principal,
                     connection: r.connection,
+                    table_key,
                     at,
                 })
             })
@@ -582,9 +723,36 @@ impl Engine {
                     at: deletion_at,
                 });
             }
+            if let Some(imp) = &k.imported
+                && imp.present
+                && !k.is_deleted()
+                && let Some(at) = imp.expires_at.filter(|at| *at > self.now)
+            {
+                out.push(Countdown::MaterialExpiry {
+                    key: k.id.clone(),
+                    at,
+                });
+            }
         }
         out.sort_by_key(Countdown::at);
         out
+    }
+
+    /// The soonest healthy cache timer of table `tx`: a connection's cached current table key
+    /// that runs out and is then fetched again with success.
+    fn cache_refresh(&self, tx: TableIx) -> Option<Countdown> {
+        self.cache_rows(tx)
+            .filter(|r| matches!(r.next, NextRequest::FromCache { .. }))
+            .filter(|r| !matches!(r.after_expiry, Some(Err(_))))
+            .filter_map(|r| {
+                r.held.map(|(table_key, at)| Countdown::CacheRefresh {
+                    principal: r.principal,
+                    connection: r.connection,
+                    table_key,
+                    at,
+                })
+            })
+            .min_by_key(Countdown::at)
     }
 
     /// KMS calls in your CloudTrail so far, by operation and key: (calls, failed).

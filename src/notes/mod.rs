@@ -306,6 +306,24 @@ impl Notes {
         self.session.live_actions()
     }
 
+    /// The newest `limit` live actions, oldest first, in the scenario's words
+    /// (`disable-key kms-1`): what the presenter changed off-script.
+    pub fn recent_live(&self, limit: usize) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .session
+            .inputs()
+            .iter()
+            .rev()
+            .filter_map(|i| match i {
+                Input::Live(cmd) | Input::LiveOn(cmd, _) => Some(cmd.describe()),
+                _ => None,
+            })
+            .take(limit)
+            .collect();
+        out.reverse();
+        out
+    }
+
     /// The presenter's world as it is now.
     pub fn runner(&self) -> &Runner {
         self.session.runner()

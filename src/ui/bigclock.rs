@@ -1,6 +1,7 @@
-//! The most important running clock in big digits (large windows): the first of the engine's
-//! countdowns that changes an outcome — a cached table key whose next fetch will fail, the
-//! archive deadline, a key's deletion date — or, when none runs, the simulated time.
+//! The most important running clock in big digits: the first of the engine's countdowns that
+//! changes an outcome (a cached table key whose next fetch will fail, the archive deadline, a
+//! key's deletion date, imported material expiring, a replica's removal); else the healthy
+//! 5-minute cache timer; and only when nothing counts at all, the simulated time.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,7 +22,9 @@ pub const HEIGHT: u16 = 6;
 pub fn reading(app: &App) -> (String, String, Tone) {
     let clock = app.runner().engine().urgent_clock(app.table_focus());
     let tone = match &clock.countdown {
-        Some(Countdown::KeyDeletion { .. }) => Tone::Warn,
+        Some(Countdown::KeyDeletion { .. } | Countdown::MaterialExpiry { .. }) => Tone::Warn,
+        // The healthy 5-minute timer: it counts, nothing fails when it runs out.
+        Some(Countdown::CacheRefresh { .. }) => Tone::Ok,
         Some(_) => Tone::Bad,
         None => Tone::Strong,
     };

@@ -106,6 +106,23 @@ fn answer_text(notes: &Notes, step: usize) -> String {
     }
 }
 
+/// What the presenter changed off-script (the sandbox unlocked with `U`), newest last.
+fn live(notes: &Notes, out: &mut Vec<Line<'static>>, w: usize, theme: Theme) {
+    let live = notes.live_actions();
+    if live == 0 {
+        return;
+    }
+    let recent = notes.recent_live(3).join(" · ");
+    let text = match live {
+        1 => format!("1 live action: {recent}. The script's answers may no longer hold."),
+        n => format!(
+            "{n} live actions, the newest: {recent}. The script's answers may no longer hold."
+        ),
+    };
+    para(out, "LIVE", &text, w, Tone::Bad, theme);
+    out.push(Line::raw(""));
+}
+
 fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
     let s = &notes.scenario;
     let e = notes.runner().engine();
@@ -189,6 +206,7 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
         );
     }
     out.push(Line::raw(""));
+    live(notes, &mut out, w, theme);
     // The same clock the room's screen shows (the focused table's most urgent countdown).
     let countdown = notes.clock().sentence();
     para(&mut out, "CLOCK", &countdown, w, Tone::Normal, theme);

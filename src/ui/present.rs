@@ -11,6 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use super::theme::{Theme, Tone};
 use super::{bigclock, cache, chrome, diagram, status, tree};
 use crate::app::{App, Question};
+use crate::engine::view::{CacheUse, RequestResult, StepProof};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if app.blank() {
@@ -61,29 +62,47 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(rest);
     status::render(f, status_area, app, area.height, theme);
     cache::render(f, cache_area, app, theme);
+    // The answer sits over the hierarchy's lower part: the clock, the status and the cache
+    // timers beside it hold the proof and stay in view.
     if let Some(q) = &app.question() {
-        question(f, body, app, q, theme);
+        answer(f, left, app, q, theme);
     }
 }
 
-/// `rewrap · title · step 3/12 · 0d 00:10:00`, and what the presenter can press, briefly.
+/// `step 3/12 │ 0d 00:10:00 │ title`: the step and the clock first, so a narrow window cuts
+/// the title, never the time; a LIVE badge first of all while the sandbox is unlocked.
 fn header_line(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let e = app.runner().engine();
     let steps = app.scenario().steps.len();
+    let mut spans = Vec::new();
+    if app
+        .presenting()
+        .is_some_and(crate::app::Presenting::unlocked)
+    {
+        spans.push(Span::styled(
+            " ● LIVE ",
+            theme
+                .style(Tone::Bad)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ));
+    }
     let left = format!(
-        " {} │ step {}/{steps} │ {} ",
-        app.scenario().title,
+        " step {}/{steps} │ {} │ ",
         app.runner().steps_started(),
         chrome::clock(e.now())
     );
-    let room = area.width as usize;
-    f.render_widget(
-        Paragraph::new(Line::styled(
-            super::fit_words(&left, room),
-            theme.style(Tone::Strong),
-        )),
-        area,
-    );
+    let used: usize = spans
+        .iter()
+        .map(|s| s.content.chars().count())
+        .sum::<usize>()
+        + left.chars().count();
+    let room = (area.width as usize).saturating_sub(used);
+    spans.push(Span::styled(left, theme.style(Tone::Strong)));
+    spans.push(Span::styled(
+        super::fit_words(&app.scenario().title, room),
+        theme.style(Tone::Strong),
+    ));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
 /// The current step's note (the scenario's summary before the first), bold.
@@ -112,17 +131,125 @@ fn narration_lines(app: &App, width: u16, theme: Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The question, large and numbered; once revealed, the choice that held is marked ✓, the
-/// others ✗, with the room's pick.
-fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
+/// The verdict line of a revealed step: what it did, in a few words a back row can read.
+pub fn verdict(proof: &StepProof) -> (String, Tone) {
+    let calls = match proof.kms_calls {
+        0 => "0 KMS calls".to_string(),
+        1 => "1 KMS call".to_string(),
+        n => format!("{n} KMS calls"),
+    };
+    if let Some(r) = &proof.request {
+        let what = if r.write { "WRITE" } else { "READ" };
+        let tk = r
+            .table_key
+            .map_or_else(|| "the table key".to_string(), |t| t.to_string());
+        return match (&r.result, r.cache) {
+            (RequestResult::Ok, CacheUse::Hit) => (
+                format!("{what} OK · {tk} from the cache · {calls}"),
+                Tone::Ok,
+            ),
+            (RequestResult::Ok, CacheUse::Fetched) => (
+                format!("{what} OK · {tk} fetched from KMS · {calls}"),
+                Tone::Ok,
+            ),
+            (RequestResult::Ok, CacheUse::None) => (format!("{what} OK · {calls}"), Tone::Ok),
+            (RequestResult::Error { error, .. }, _) => {
+                let why = proof.kms_failure.as_ref().map_or_else(
+                    || error.to_string(),
+                    |(op, key, code)| format!("{op} on {key}: {code}"),
+                );
+                (format!("{what} FAILED · {why} · {calls}"), Tone::Bad)
+            }
+        };
+    }
+    if let Some(error) = proof.refused {
+        return (format!("{} REFUSED · {error}", proof.action), Tone::Bad);
+    }
+    match &proof.kms_failure {
+        Some((op, key, code)) => (
+            format!("{} · {op} on {key}: {code} · {calls}", proof.action),
+            Tone::Bad,
+        ),
+        None => (format!("{} OK · {calls}", proof.action), Tone::Ok),
+    }
+}
+
+/// The revealed answer, over the lower part of `area`: the choice that held (✓, bold), the
+/// room's pick (marked; ✗ when it was wrong), and the verdict of what the step did.
+fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
     let step = &app.scenario().steps[q.step];
     let Some(ask) = &step.ask else {
         return;
     };
-    let held = if q.revealed {
-        app.runner().answer_of(q.step)
-    } else {
-        None
+    let held = app.runner().answer_of(q.step).unwrap_or(&[]);
+    let right = held.iter().position(|x| *x).map(|i| i + 1);
+    let inner_w = area.width.saturating_sub(4) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let choice = |n: usize, mark: &str, tone: Tone, bold: bool, lines: &mut Vec<Line>| {
+        let lead = format!(" {mark} {n}  ");
+        let picked = q.room == Some(n as u8);
+        let tail = if picked { "  ◀ the room" } else { "" };
+        let text_w = inner_w.saturating_sub(lead.chars().count() + tail.chars().count());
+        let text = &ask.choices[n - 1].text;
+        let mut style = theme.style(tone);
+        if bold {
+            style = style.add_modifier(Modifier::BOLD);
+        }
+        for (k, part) in chrome::wrap(text, text_w).into_iter().enumerate() {
+            let mut spans = vec![Span::styled(
+                if k == 0 {
+                    lead.clone()
+                } else {
+                    " ".repeat(lead.chars().count())
+                },
+                style,
+            )];
+            spans.push(Span::styled(part, style));
+            if k == 0 && picked {
+                spans.push(Span::styled(tail, theme.style(Tone::Accent)));
+            }
+            lines.push(Line::from(spans));
+        }
+    };
+    match right {
+        Some(r) => choice(r, "✓", Tone::Ok, true, &mut lines),
+        None => lines.push(Line::styled(
+            " no choice held: this question is wrong (rewrap check says why)",
+            theme.style(Tone::Bad),
+        )),
+    }
+    if let Some(n) = q.room.map(usize::from).filter(|n| Some(*n) != right)
+        && n <= ask.choices.len()
+    {
+        choice(n, "✗", Tone::Dim, false, &mut lines);
+    }
+    if let Some(proof) = &q.proof {
+        let (text, tone) = verdict(proof);
+        lines.push(Line::styled(
+            format!(" {}", super::fit_words(&text, inner_w.saturating_sub(1))),
+            theme
+                .style(tone)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+        ));
+    }
+    let h = (lines.len() as u16 + 2).min(area.height);
+    let rect = Rect::new(area.x, area.y + area.height - h, area.width, h);
+    f.render_widget(Clear, rect);
+    f.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(format!(" Answer · step {} · next goes on ", step.number))
+                .border_style(theme.style(Tone::Accent)),
+        ),
+        rect,
+    );
+}
+
+/// The question, large and numbered, with the room's pick.
+fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
+    let step = &app.scenario().steps[q.step];
+    let Some(ask) = &step.ask else {
+        return;
     };
     let w = area.width.saturating_sub(8).clamp(30, 110);
     let inner_w = w.saturating_sub(4) as usize;
@@ -136,11 +263,7 @@ fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
     lines.push(Line::raw(""));
     for (i, c) in ask.choices.iter().enumerate() {
         let n = i + 1;
-        let (mark, tone) = match held {
-            Some(h) if h.get(i).copied().unwrap_or(false) => ("✓", Tone::Ok),
-            Some(_) => ("✗", Tone::Bad),
-            None => (" ", Tone::Normal),
-        };
+        let (mark, tone) = (" ", Tone::Normal);
         let picked = q.room == Some(n as u8);
         let lead = format!(" {mark} {n}  ");
         let text_w = inner_w.saturating_sub(lead.chars().count() + 12);
@@ -153,7 +276,7 @@ fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
                 },
                 theme.style(tone).add_modifier(Modifier::BOLD),
             )];
-            let mut style = theme.style(if held.is_some() { tone } else { Tone::Strong });
+            let mut style = theme.style(Tone::Strong);
             if picked {
                 style = style.add_modifier(Modifier::UNDERLINED);
             }
@@ -165,25 +288,12 @@ fn question(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
         }
     }
     lines.push(Line::raw(""));
-    let footer = match (held, q.room) {
-        (None, None) => format!(
+    let footer = match q.room {
+        None => format!(
             "the room answers 1-{} · next reveals what the simulation does",
             ask.choices.len()
         ),
-        (None, Some(n)) => format!("the room says {n} · next reveals what the simulation does"),
-        (Some(h), room) => {
-            let right = h.iter().position(|x| *x).map(|i| i + 1);
-            match (right, room) {
-                (Some(r), Some(n)) if r == usize::from(n) => {
-                    format!("the room was right: {r} · next goes on")
-                }
-                (Some(r), Some(n)) => format!("the room said {n}; it is {r} · next goes on"),
-                (Some(r), None) => format!("the simulation answers {r} · next goes on"),
-                (None, _) => {
-                    "no choice held: this question is wrong (rewrap check says why)".into()
-                }
-            }
-        }
+        Some(n) => format!("the room says {n} · next reveals what the simulation does"),
     };
     lines.push(Line::styled(footer, theme.style(Tone::Accent)));
     let h = (lines.len() as u16 + 2).min(area.height);

@@ -43,8 +43,16 @@ pub fn screen(app: &App, w: u16, h: u16) -> String {
     text(&draw(app, w, h))
 }
 
-/// Press next and let the animated stretch finish at once.
+/// Let the clicker's guard run down (a question or its reveal ignores "next" for a moment).
+pub fn wait_guard(app: &mut App) {
+    while app.guarded() {
+        app.update(Msg::Tick);
+    }
+}
+
+/// Press next (after the guard has run down) and let the animated stretch finish at once.
 pub fn next(app: &mut App) {
+    wait_guard(app);
     app.update(Msg::NextStep);
     app.settle();
 }
