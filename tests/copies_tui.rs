@@ -233,7 +233,7 @@ fn the_clock_ignores_a_cached_copy_of_a_replaced_key() {
     let mut a = common::app("aws-managed-key");
     common::steps(&mut a, 6);
     let (label, _, _) = rewrap::ui::bigclock::reading(&a);
-    assert!(!label.contains("cached table key runs out"), "{label}");
+    assert!(!label.contains("reads fail"), "{label}");
 }
 
 /// A double tap on the first step, at the scenario's start, does not skip the second.

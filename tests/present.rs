@@ -490,3 +490,53 @@ fn at_a_question_opens_it_unanswered() {
     assert_eq!(b.runner().steps_started(), 3);
     assert!(b.question().is_none());
 }
+
+/// The room's stage does not move between clicks: in present mode at 100x30 and 120x36 the
+/// hierarchy is a diagram at every step of the key-change story, kms-1's box left of kms-2's
+/// and both in the same place throughout, and the retired T1 still drawn at the end.
+#[test]
+fn the_stage_is_stable_from_the_first_step_to_the_last() {
+    for (w, h) in [(100, 30), (120, 36)] {
+        let mut a = app("change-table-key");
+        a.set_present(true);
+        let mut place: Option<(usize, usize)> = None;
+        let steps = a.scenario().steps.len();
+        let mut last = String::new();
+        while a.runner().steps_started() < steps {
+            next(&mut a);
+            if a.question().is_some_and(|q| !q.revealed) {
+                next(&mut a); // reveal: the stage is back beside the answer
+            }
+            let s = screen(&a, w, h);
+            // A key's box title: `┌ ◆ kms-1 ───` (any glyph), by its column in characters.
+            let col = |name: &str| {
+                let needle = format!(" {name} ─");
+                s.lines()
+                    .find_map(|l| l.find(&needle).map(|byte| l[..byte].chars().count()))
+            };
+            let (k1, k2) = (col("kms-1"), col("kms-2"));
+            let (Some(k1), Some(k2)) = (k1, k2) else {
+                panic!(
+                    "{w}x{h} step {}: both keys drawn:\n{s}",
+                    a.runner().steps_started()
+                );
+            };
+            assert!(k1 < k2, "{w}x{h}: kms-1 left of kms-2:\n{s}");
+            if let Some(p) = place {
+                assert_eq!(
+                    p,
+                    (k1, k2),
+                    "{w}x{h} step {}: a box moved:\n{s}",
+                    a.runner().steps_started()
+                );
+            }
+            place = Some((k1, k2));
+            last = s;
+        }
+        assert!(
+            last.contains("T1 table key"),
+            "{w}x{h}: T1 drawn at the end:\n{last}"
+        );
+        assert!(last.contains("retired"), "{last}");
+    }
+}

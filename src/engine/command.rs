@@ -112,6 +112,30 @@ impl Command {
     }
 
     /// One line for logs and the TUI: `read as app (conn 1)`.
+    /// The KMS key the command names, if it names one.
+    pub fn key(&self) -> Option<&KmsKeyId> {
+        match self {
+            Command::Revoke { key, .. }
+            | Command::Allow { key, .. }
+            | Command::ChangeTableKey { key }
+            | Command::Restore { key: Some(key), .. }
+            | Command::DisableKey { key }
+            | Command::EnableKey { key }
+            | Command::ScheduleKeyDeletion { key, .. }
+            | Command::CancelKeyDeletion { key }
+            | Command::RotateKey { key }
+            | Command::DeleteImportedMaterial { key }
+            | Command::ImportKeyMaterial { key, .. } => Some(key),
+            Command::Read { .. }
+            | Command::Write { .. }
+            | Command::Wait
+            | Command::RevokeGrant
+            | Command::CreateGrant
+            | Command::Backup { .. }
+            | Command::Restore { .. } => None,
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Command::Read {

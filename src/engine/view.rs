@@ -278,81 +278,57 @@ pub struct UrgentClock {
     pub whose: Option<String>,
     /// Is the table's data still recoverable (the archive clock reads differently if not)?
     pub recoverable: bool,
+    /// The table (or copy) the clock belongs to, as its label reads (`Orders`,
+    /// `Orders@eu-west-1`).
+    pub table: String,
     pub now: SimTime,
 }
 
 impl UrgentClock {
-    /// What happens when it runs out, ending in "in" (the time follows). With several
-    /// tables it starts with whose clock it is, in shorter words (the big clock's title is
-    /// narrow on a projector).
+    /// What happens when it runs out, ending in "in" (the time follows), in few words: the
+    /// big clock's title is narrow on a projector. With several tables it starts with whose
+    /// clock it is.
     pub fn label(&self) -> String {
-        if let (Some(who), Some(c)) = (&self.whose, &self.countdown) {
-            return match c {
-                Countdown::CacheRunsOut {
-                    principal,
-                    connection,
-                    table_key,
-                    ..
-                } => format!(
-                    "{who}: {principal}#{connection}'s {table_key} runs out, reads fail, in"
-                ),
-                Countdown::CacheRefresh {
-                    principal,
-                    connection,
-                    table_key,
-                    ..
-                } => format!("{who}: {principal}#{connection}'s {table_key} re-fetched in"),
-                Countdown::MaterialExpiry { key, .. } => {
-                    format!("{key}: imported material expires in")
-                }
-                Countdown::Archive { .. } if self.recoverable => {
-                    format!("{who}: archived unless its key returns, in")
-                }
-                Countdown::Archive { .. } => format!("{who}: archived (key gone for good) in"),
-                Countdown::KeyDeletion { key, .. } => {
-                    format!("{key}: material destroyed for good in")
-                }
-                Countdown::ReplicaRemoval { region, .. } => {
-                    // The copy itself is named: the table (without its region) @ region.
-                    let table = who.split('@').next().unwrap_or(who);
-                    format!("{table}@{region} leaves its group in")
-                }
-            };
-        }
-        match &self.countdown {
+        let what = match &self.countdown {
             Some(Countdown::CacheRunsOut {
                 principal,
                 connection,
                 table_key,
                 ..
-            }) => format!(
-                "{principal}#{connection}'s cached {table_key} runs out, then its reads fail, in"
-            ),
+            }) => format!("{principal}#{connection}'s {table_key} runs out, reads fail, in"),
             Some(Countdown::CacheRefresh {
                 principal,
                 connection,
                 table_key,
                 ..
-            }) => format!(
-                "{principal}#{connection}'s cached {table_key} runs out (then KMS again) in"
-            ),
-            Some(Countdown::MaterialExpiry { key, .. }) => {
-                format!("{key}'s imported material expires (key unusable) in")
-            }
+            }) => format!("{principal}#{connection}'s {table_key} · runs out in"),
+            // One table is named here; with several, the prefix below names it.
             Some(Countdown::Archive { .. }) => {
-                if self.recoverable {
-                    "archived unless DynamoDB can use its key again, in".to_string()
+                let table = if self.whose.is_some() {
+                    ""
                 } else {
-                    "archived (its key is gone for good) in".to_string()
-                }
+                    &self.table
+                };
+                let gone = if self.recoverable { "" } else { " (key gone)" };
+                format!("{table} archived{gone} in")
+                    .trim_start()
+                    .to_string()
             }
-            Some(Countdown::KeyDeletion { key, .. }) => {
-                format!("{key}: material destroyed for good in")
+            Some(Countdown::KeyDeletion { key, .. }) => format!("{key} destroyed for good in"),
+            Some(Countdown::MaterialExpiry { key, .. }) => {
+                format!("{key}'s imported material expires in")
             }
             Some(Countdown::ReplicaRemoval { region, .. }) => {
-                format!("the copy in {region} leaves the replication group in")
+                // The copy itself is named: the table (without its region) @ region.
+                let table = self.table.split('@').next().unwrap_or(&self.table);
+                return format!("{table}@{region} leaves its group in");
             }
-            None => "simulated time (nothing is counting down)".to_string(),
+            None => return "nothing is counting down".to_string(),
+        };
+        match &self.whose {
+            // With several tables the clock says whose it is.
+            Some(who) => format!("{who}: {what}"),
+            None => what,
         }
     }
 
@@ -574,6 +550,7 @@ impl Engine {
         UrgentClock {
             countdown,
             whose: (self.dynamo.tables.len() > 1).then(|| self.dynamo.tables[tx.0].label()),
+            table: self.dynamo.tables[tx.0].label(),
             recoverable: self.recoverable(tx),
             now: self.now,
         }

@@ -31,6 +31,20 @@ pub fn reading(app: &App) -> (String, String, Tone) {
     (clock.label(), clock.time(), tone)
 }
 
+/// `7d 00:12:00` → `7d 00:12`; `19h 59m 30s` → `19h 59m`; anything else as it is.
+fn drop_seconds(time: &str) -> String {
+    if let Some((head, secs)) = time.rsplit_once(':')
+        && secs.len() == 2
+        && head.contains(':')
+    {
+        return head.to_string();
+    }
+    match time.rsplit_once(' ') {
+        Some((head, last)) if last.ends_with('s') && head.contains(' ') => head.to_string(),
+        _ => time.to_string(),
+    }
+}
+
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (label, time, tone) = reading(app);
     let room = area.width.saturating_sub(4) as usize;
@@ -42,9 +56,21 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .border_style(theme.border(false));
     let inner = block.inner(area);
     f.render_widget(block, area);
-    // Quadrant pixels: each character is 4 columns by 4 rows; fall back to plain text.
-    let needed = time.chars().count() as u16 * 4;
-    if inner.width >= needed && inner.height >= 4 {
+    // Quadrant pixels: each character is 4 columns by 4 rows. A narrow window (a projector's
+    // big font) drops what goes without saying (`0d `, then the seconds) before it falls
+    // back to plain text.
+    let fits = |t: &str| t.chars().count() as u16 * 4 <= inner.width;
+    let shorter = [
+        time.clone(),
+        time.strip_prefix("0d ").unwrap_or(&time).to_string(),
+        drop_seconds(&time),
+        // `10d 05h 00m` → `10d 05h`.
+        time.rsplit_once(' ')
+            .filter(|(head, _)| head.contains(' '))
+            .map_or_else(|| time.clone(), |(head, _)| head.to_string()),
+    ];
+    let big_time = shorter.iter().find(|t| fits(t)).cloned();
+    if let Some(time) = big_time.filter(|_| inner.height >= 4) {
         let big = BigText::builder()
             .pixel_size(PixelSize::Quadrant)
             .style(theme.style(tone))

@@ -120,6 +120,79 @@ pub fn row(app: &App, r: &CacheRow, width: usize, label_w: usize) -> Vec<(String
     parts.into_iter().map(|(s, t, _)| (s, t)).collect()
 }
 
+/// One connection as the room sees it: its row (without the small bar), then a bar as wide as
+/// the panel and two rows tall, draining as the cached table key's five minutes run out.
+fn big_timer(
+    app: &App,
+    r: &CacheRow,
+    width: usize,
+    label_w: usize,
+    theme: Theme,
+    lines: &mut Vec<Line<'static>>,
+) {
+    let parts: Vec<(String, Tone)> = row(app, r, width.saturating_sub(BAR + 1) + BAR + 1, label_w)
+        .into_iter()
+        .filter(|(s, _)| !s.contains('░') && !s.contains('█'))
+        .collect();
+    lines.push(Line::from(
+        super::fit_parts(parts, width)
+            .into_iter()
+            .map(|(s, t)| Span::styled(s, theme.style(t)))
+            .collect::<Vec<_>>(),
+    ));
+    let refresh = app
+        .runner()
+        .engine()
+        .assumptions()
+        .cache_refresh
+        .as_millis()
+        .max(1);
+    let (fraction, tone) = match &r.next {
+        NextRequest::FromCache { .. } => {
+            let tone = if matches!(r.after_expiry, Some(Err(_))) {
+                Tone::Bad
+            } else {
+                Tone::Ok
+            };
+            (r.time_left.as_millis() as f64 / refresh as f64, tone)
+        }
+        NextRequest::TableArchived | NextRequest::Fetches { .. } => (0.0, Tone::Dim),
+    };
+    let filled = (fraction.clamp(0.0, 1.0) * width as f64).round() as usize;
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
+    for _ in 0..2 {
+        lines.push(Line::styled(bar.clone(), theme.style(tone)));
+    }
+}
+
+/// The re-wrap job's own copies of the table keys, with their time left.
+fn job_line(app: &App, width: usize, theme: Theme) -> Option<Line<'static>> {
+    let e = app.runner().engine();
+    let j = app.focused_table().job()?;
+    let now = e.now();
+    let refresh = e.assumptions().cache_refresh;
+    let mut parts = vec![("re-wrap job".to_string(), Tone::Strong)];
+    for k in [&j.old_plain(), &j.new_plain()].into_iter().flatten() {
+        let left = (k.fetched_at() + refresh).since(now);
+        parts.push((
+            format!(" {} {}", k.table_key(), left.countdown()),
+            Tone::Warn,
+        ));
+    }
+    if j.stalled().is_some() {
+        parts.push((
+            " stalled: waits for DynamoDB's next check".into(),
+            Tone::Bad,
+        ));
+    }
+    Some(Line::from(
+        super::fit_parts(parts, width)
+            .into_iter()
+            .map(|(s, t)| Span::styled(s, theme.style(t)))
+            .collect::<Vec<_>>(),
+    ))
+}
+
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let focused = app.focus() == Focus::Cache;
     let e = app.runner().engine();
@@ -163,29 +236,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let mut lines: Vec<Line> = Vec::new();
-    if let Some(j) = app.focused_table().job().filter(|_| job_row) {
-        let now = e.now();
-        let refresh = e.assumptions().cache_refresh;
-        let mut parts = vec![("re-wrap job".to_string(), Tone::Strong)];
-        for k in [&j.old_plain(), &j.new_plain()].into_iter().flatten() {
-            let left = (k.fetched_at() + refresh).since(now);
-            parts.push((
-                format!(" {} {}", k.table_key(), left.countdown()),
-                Tone::Warn,
-            ));
-        }
-        if j.stalled().is_some() {
-            parts.push((
-                " stalled: waits for DynamoDB's next check".into(),
-                Tone::Bad,
-            ));
-        }
-        lines.push(Line::from(
-            super::fit_parts(parts, inner.width as usize)
-                .into_iter()
-                .map(|(s, t)| Span::styled(s, theme.style(t)))
-                .collect::<Vec<_>>(),
-        ));
+    if job_row && let Some(line) = job_line(app, inner.width as usize, theme) {
+        lines.push(line);
     }
     if count == 0 {
         lines.push(Line::styled(
@@ -204,6 +256,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .max()
         .unwrap_or(8)
         .clamp(8, 24);
+    // Presenting, with room: each connection's timer as a wide bar two rows tall, readable
+    // from the back of the room (the 5-minute cache is the story's non-obvious part).
+    if app.present() && count * 3 <= room && count > 0 {
+        for entry in e.cache_rows(tx) {
+            big_timer(
+                app,
+                &entry,
+                inner.width as usize,
+                label_w,
+                theme,
+                &mut lines,
+            );
+        }
+        f.render_widget(Paragraph::new(lines), inner);
+        return;
+    }
     // Only the visible rows are built (thousands of connections cost nothing off screen).
     for (i, entry) in e.cache_rows(tx).enumerate().skip(offset).take(room) {
         let width = inner.width as usize;

@@ -183,7 +183,7 @@ fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
     };
     let held = app.runner().answer_of(q.step).unwrap_or(&[]);
     let right = held.iter().position(|x| *x).map(|i| i + 1);
-    let inner_w = area.width.saturating_sub(4) as usize;
+    let inner_w = area.width.saturating_sub(6) as usize;
     let mut lines: Vec<Line> = Vec::new();
     let choice = |n: usize, mark: &str, tone: Tone, bold: bool, lines: &mut Vec<Line>| {
         let lead = format!(" {mark} {n}  ");
@@ -232,8 +232,15 @@ fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ));
     }
-    let h = (lines.len() as u16 + 2).min(area.height);
-    let rect = Rect::new(area.x, area.y + area.height - h, area.width, h);
+    // Inside the hierarchy panel's border, at its foot.
+    let inside = Rect::new(
+        area.x + 1,
+        area.y + 1,
+        area.width.saturating_sub(2),
+        area.height.saturating_sub(2),
+    );
+    let h = (lines.len() as u16 + 2).min(inside.height);
+    let rect = Rect::new(inside.x, inside.y + inside.height - h, inside.width, h);
     f.render_widget(Clear, rect);
     f.render_widget(
         Paragraph::new(lines).block(

@@ -274,6 +274,11 @@ fn shown_lines(app: &App, screen_height: u16) -> Vec<Vec<(String, Tone)>> {
             out.insert(at + k, l);
         }
     }
+    if app.present() {
+        // The room's screen: the modelling assumptions are the presenter's (the help lists
+        // them), not the room's.
+        out.retain(|l| l.first().is_none_or(|(s, _)| !s.starts_with("Assumed")));
+    }
     if screen_height < 30 {
         compact_for_short_screen(&mut out);
         // Short screen: the totals and assumptions (also in `rewrap run` and the help) give

@@ -11,7 +11,12 @@ use crate::app::{App, Focus, NodeId};
 
 /// Draw the tree panel.
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let focused = app.focus() == Focus::Tree;
+    // Presenting with the sandbox locked, no row is highlighted (the room would read it as
+    // emphasis).
+    let focused = app.focus() == Focus::Tree
+        && app
+            .presenting()
+            .is_none_or(crate::app::Presenting::unlocked);
     let full = rows(app);
     let h = area.height.saturating_sub(2) as usize;
     let (rows, selected) = fold_to_fit(&full, app.tree_index(&full), h);

@@ -1,6 +1,5 @@
 //! The diagram's boxes and lines: KMS keys, table keys, DEK groups, items, the DEK in flight.
 
-use super::GAP;
 use crate::app::NodeId;
 use crate::engine::view::Engine;
 use crate::engine::view::{DekId, TableKeyId};
@@ -138,15 +137,28 @@ impl Draw<'_> {
         self.boxed(f, r, title, border, &NodeId::Kms(k.id().clone()), lines);
     }
 
-    pub(super) fn table_key_box(&self, f: &mut Frame, r: Rect, tk: &TableKey) {
+    /// Where a KMS key wraps no table key (yet): a dim line under its box, in the slot a table
+    /// key would take, so the column reads as a key the table does not use.
+    pub(super) fn no_table_key(&self, f: &mut Frame, r: Rect) {
+        let text = self.text("wraps no table key", Tone::Dim, r.width);
+        f.render_widget(
+            Paragraph::new(Line::from(text)).alignment(ratatui::layout::Alignment::Center),
+            Rect::new(r.x, r.y + r.height / 2, r.width, 1),
+        );
+    }
+
+    /// A table key's box: what it is now (its role in the read model), and how many older
+    /// table keys the same KMS key wrapped (not drawn).
+    pub(super) fn table_key_box(&self, f: &mut Frame, r: Rect, tk: &TableKey, older: usize) {
         let w = r.width.saturating_sub(2);
         let role = self.e.table_key_role(self.tx, tk.id());
         let lost = role == TableKeyRole::Lost;
+        let retired = matches!(role, TableKeyRole::Retired { .. });
         let (tone, first, second) = match role {
             TableKeyRole::Retired { at } => (
                 Tone::Dim,
-                format!("retired at {at}"),
-                "not needed: DEKs re-wrapped".to_string(),
+                "retired: no DEK under it".to_string(),
+                format!("since {at}"),
             ),
             TableKeyRole::Lost => (
                 Tone::Bad,
@@ -183,9 +195,15 @@ impl Draw<'_> {
             ),
             TableKeyRole::Other => (Tone::Dim, String::new(), String::new()),
         };
-        let name = format!("{} table key", tk.id());
+        let name = if older > 0 {
+            format!("{} table key (+{older} older)", tk.id())
+        } else {
+            format!("{} table key", tk.id())
+        };
         let title = if lost {
             vec![self.crossed(name, Tone::Bad, w)]
+        } else if retired {
+            vec![Span::styled(name, self.theme.style(Tone::Dim))]
         } else {
             vec![Span::styled(name, self.theme.style(Tone::Strong))]
         };
@@ -193,7 +211,8 @@ impl Draw<'_> {
             Line::from(self.text(first, tone, w)),
             Line::from(self.text(second, Tone::Dim, w)),
         ];
-        self.boxed(f, r, title, Tone::Normal, &NodeId::TableKey(tk.id()), lines);
+        let border = if retired { Tone::Dim } else { Tone::Normal };
+        self.boxed(f, r, title, border, &NodeId::TableKey(tk.id()), lines);
     }
 
     pub(super) fn dek_box(
@@ -300,7 +319,7 @@ impl Draw<'_> {
             (Some(a), Some(b)) if a.x < b.x => (a.x + a.width, b.x, a.y + 1, true),
             (Some(a), Some(b)) => (b.x + b.width, a.x, a.y + 1, false),
             // The new table key has no DEKs yet: its box is not drawn; fly from the old one.
-            (Some(a), None) => (a.x + a.width, a.x + a.width + GAP, a.y + 1, true),
+            (Some(a), None) => (a.x + a.width, a.x + a.width + 12, a.y + 1, true),
             _ => return,
         };
         let token = if rightwards {
