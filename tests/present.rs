@@ -340,6 +340,20 @@ fn snapshot_present_question() {
     insta::assert_snapshot!(screen(&a, 120, 36));
 }
 
+/// The same question revealed, for the README: the answer over the hierarchy, the proof
+/// (clock, status, cache timer) beside it.
+#[test]
+fn snapshot_present_reveal() {
+    let mut a = app("change-table-key");
+    a.set_present(true);
+    for _ in 0..3 {
+        next(&mut a);
+    }
+    a.handle_key(&key(KeyCode::Char('1')));
+    next(&mut a);
+    insta::assert_snapshot!(screen(&a, 120, 36));
+}
+
 /// The speaker-notes window following that presenter, for the README.
 #[test]
 fn snapshot_notes_window() {
@@ -539,4 +553,60 @@ fn the_stage_is_stable_from_the_first_step_to_the_last() {
         );
         assert!(last.contains("retired"), "{last}");
     }
+}
+
+/// The presenter's own lines (`say`, and `after` once a question is revealed), the strip of
+/// steps with the questions, and the pace against `talk` are in the speaker notes, never on
+/// the room's screen.
+#[test]
+fn the_notes_carry_what_the_presenter_says_and_the_pace() {
+    use rewrap::session::Input;
+    let s = Arc::new(scenario::load("change-table-key").unwrap());
+    assert_eq!(
+        s.talk.map(rewrap::engine::time::SimDuration::as_millis),
+        Some(15 * 60 * 1_000)
+    );
+    let mut notes = rewrap::notes::Notes::new(s.clone()).unwrap();
+    notes.sync(0, vec![Input::ThroughStep(0)]);
+    let text = notes_screen(&notes);
+    assert!(text.contains("SAY      Ask who has switched"), "{text}");
+    assert!(text.contains("STEPS    ◉○?○○?○○○○○?"), "{text}");
+    assert!(text.contains(" of 15:00 (on time)"), "{text}");
+    // The room never sees `say`.
+    let mut a = app("change-table-key");
+    a.set_present(true);
+    next(&mut a);
+    assert!(!screen(&a, 120, 36).contains("Ask who has switched"));
+    // Revealed, step 3's explanation is in the notes.
+    notes.sync(1, vec![Input::ThroughStep(1), Input::ThroughStep(2)]);
+    let text = notes_screen(&notes);
+    assert!(text.contains("EXPLAIN  Point at the bar"), "{text}");
+    assert!(text.contains("STEPS    ●●◉"), "{text}");
+}
+
+#[test]
+fn say_after_and_talk_are_checked() {
+    let base = "title = \"t\"\nseed = 1\n[[key]]\nid = \"k1\"\n[table]\nname = \"Tab\"\nkey = \"k1\"\ndeks = 1\nitems = 1\n[[principal]]\nname = \"app\"\nconnections = 1\n";
+    let step = "[[step]]\nat = \"0s\"\ndo = \"read\"\nprincipal = \"app\"\n";
+    let err = |text: &str| scenario::parse("f.toml", text).unwrap_err().to_string();
+    let e = err(&format!("{base}{step}after = \"why\"\n"));
+    assert!(
+        e.contains("`after` needs a question") && e.contains("f.toml:17:9"),
+        "{e}"
+    );
+    let e = err(&format!("{base}{step}say = \"  \"\n"));
+    assert!(e.contains("`say` is empty"), "{e}");
+    let e = err(&format!("{base}{step}say = \"{}\"\n", "x".repeat(2_001)));
+    assert!(e.contains("`say` is too long"), "{e}");
+    let e = err(&format!("talk = \"9h\"\n{base}{step}"));
+    assert!(
+        e.contains("`talk` = \"9h\" is out of range") && e.contains("f.toml:1:8"),
+        "{e}"
+    );
+    let ok = scenario::parse(
+        "f.toml",
+        &format!("talk = \"20m\"\n{base}{step}say = \"Hello room\"\n"),
+    )
+    .unwrap();
+    assert_eq!(ok.steps[0].say.as_deref(), Some("Hello room"));
 }

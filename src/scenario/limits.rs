@@ -27,3 +27,5 @@ pub const MAX_TOTAL_DEKS: u64 = 1_000_000;
 
 /// The most choices a question (`ask`) may offer (the room answers with the keys 1-9).
 pub const MAX_CHOICES: usize = 9;
+/// Longest speaker-notes text (`say`, `after`), in characters.
+pub const MAX_SPEAKER_TEXT: usize = 2_000;

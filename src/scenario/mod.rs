@@ -45,6 +45,8 @@ pub struct Scenario {
     pub source: Arc<str>,
     pub title: String,
     pub summary: Option<String>,
+    /// Presenting: the talk's target length (`talk`), for the speaker notes' pace.
+    pub talk: Option<SimDuration>,
     pub world: WorldSpec,
     /// Assumptions the file set explicitly (the rest are defaults).
     pub assumptions_set: BTreeSet<&'static str>,
@@ -65,6 +67,10 @@ pub struct Step {
     pub at: SimTime,
     pub action: Action,
     pub note: Option<String>,
+    /// Presenting: what the presenter says here (`say`); never on the room's screen.
+    pub say: Option<String>,
+    /// Presenting: the explanation after the question's reveal (`after`); speaker notes only.
+    pub after: Option<String>,
     pub expect: Vec<Check>,
     /// Extension: repeat the action every `every` until `until` (inclusive).
     pub repeat: Option<Repeat>,
@@ -226,11 +232,21 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         Some(e) => Some(instant(&cx, e, "end", SimTime::ZERO)?),
         None => None,
     };
+    let talk = match &raw.talk {
+        Some(t) => Some(cx.duration_in(
+            t,
+            "talk",
+            SimDuration::from_mins(1),
+            SimDuration::from_hours(8),
+        )?),
+        None => None,
+    };
     Ok(Scenario {
         file: file.to_string(),
         source,
         title: printable(title.get_ref(), false),
         summary: raw.summary.as_deref().map(|t| printable(t, true)),
+        talk,
         world: WorldSpec {
             seed,
             assumptions,

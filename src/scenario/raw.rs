@@ -11,6 +11,9 @@ use toml::Spanned;
 pub(super) struct RawScenario {
     pub(super) title: Option<Spanned<String>>,
     pub(super) summary: Option<String>,
+    /// Presenting: the talk's target length (`"15m"`); the speaker notes say how far ahead or
+    /// behind the presenter is.
+    pub(super) talk: Option<Spanned<String>>,
     pub(super) seed: Option<Spanned<i64>>,
     pub(super) end: Option<Spanned<String>>,
     pub(super) assumptions: Option<RawAssumptions>,
@@ -136,6 +139,11 @@ pub(super) struct RawStep {
     /// `import-key-material` only: new material to rotate in on demand (aws-behaviour.md #104).
     pub(super) new_material: Option<Spanned<bool>>,
     pub(super) note: Option<String>,
+    /// Presenting: what the presenter says at this step (speaker notes only).
+    pub(super) say: Option<Spanned<String>>,
+    /// Presenting: the explanation to give once this step's question is revealed (speaker
+    /// notes only; needs `ask`).
+    pub(super) after: Option<Spanned<String>>,
     pub(super) every: Option<Spanned<String>>,
     pub(super) until: Option<Spanned<String>>,
     pub(super) expect: Option<Spanned<RawExpect>>,

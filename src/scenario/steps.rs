@@ -100,6 +100,20 @@ fn parse_step(
         Some(a) => Some(parse_ask(cx, a, declared)?),
         None => None,
     };
+    let say = match &rs.say {
+        Some(t) => Some(speaker_text(cx, t, "say")?),
+        None => None,
+    };
+    let after = match &rs.after {
+        Some(t) if rs.ask.is_none() => {
+            return Err(cx
+                .err(t.span(), "`after` needs a question on the same step")
+                .label("no `ask` on this step")
+                .help("`after` is what the presenter explains once the question's answer is revealed; add an `ask`, or use `say` for what to say at the step"));
+        }
+        Some(t) => Some(speaker_text(cx, t, "after")?),
+        None => None,
+    };
     Ok(Step {
         table,
         names_table: rs.table.is_some(),
@@ -109,11 +123,33 @@ fn parse_step(
         at,
         action,
         note: rs.note.as_deref().map(|n| printable(n, true)),
+        say,
+        after,
         expect,
         repeat,
         id,
         ask,
     })
+}
+
+/// A speaker-notes text (`say`, `after`): not empty, printable, at most
+/// `limits::MAX_SPEAKER_TEXT` characters.
+fn speaker_text(cx: &Ctx<'_>, t: &Spanned<String>, what: &str) -> Result<String, Diagnostic> {
+    let text = t.get_ref().trim();
+    if text.is_empty() {
+        return Err(cx
+            .err(t.span(), format!("`{what}` is empty"))
+            .label("write what the presenter says, or leave the field out"));
+    }
+    if text.chars().count() > limits::MAX_SPEAKER_TEXT {
+        return Err(cx
+            .err(t.span(), format!("`{what}` is too long"))
+            .label(format!(
+                "at most {} characters: the speaker notes show it whole",
+                limits::MAX_SPEAKER_TEXT
+            )));
+    }
+    Ok(printable(text, true))
 }
 
 /// Version 2: a step's `id`, `[a-z0-9-]+` (uniqueness is checked over all steps).

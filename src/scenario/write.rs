@@ -16,6 +16,9 @@ pub struct StepOut {
     pub at: SimTime,
     pub action: Action,
     pub note: Option<String>,
+    /// Presenting: what the presenter says here, and explains after the reveal.
+    pub say: Option<String>,
+    pub after: Option<String>,
     pub expect: Vec<CheckKind>,
     pub repeat: Option<Repeat>,
     pub id: Option<String>,
@@ -99,6 +102,9 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
     if let Some(e) = base.end {
         let _ = writeln!(out, "end = {}", at(e));
     }
+    if let Some(t) = base.talk {
+        let _ = writeln!(out, "talk = {}", dur(t));
+    }
     let a = &w.assumptions;
     let d = Assumptions::default();
     let mut assumptions = String::new();
@@ -162,31 +168,42 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
         );
     }
     for s in steps {
-        let _ = writeln!(out, "\n[[step]]\nat = {}", at(s.at));
-        write_action(&mut out, &s.action);
-        if let Some(r) = s.repeat {
-            let _ = writeln!(out, "every = {}\nuntil = {}", dur(r.every), at(r.until));
-        }
-        if let Some(t) = &s.table {
-            let _ = writeln!(out, "table = {}", q(t));
-        }
-        if let Some(r) = &s.region {
-            let _ = writeln!(out, "region = {}", q(r));
-        }
-        if let Some(id) = &s.id {
-            let _ = writeln!(out, "id = {}", q(id));
-        }
-        if let Some(n) = &s.note {
-            let _ = writeln!(out, "note = {}", q(n));
-        }
-        if !s.expect.is_empty() {
-            let _ = writeln!(out, "expect = {{ {} }}", expect_fields(&s.expect));
-        }
-        if let Some(ask) = &s.ask {
-            write_ask(&mut out, ask);
-        }
+        write_step(&mut out, s);
     }
     out
+}
+
+/// One `[[step]]` table.
+fn write_step(out: &mut String, s: &StepOut) {
+    let _ = writeln!(out, "\n[[step]]\nat = {}", at(s.at));
+    write_action(out, &s.action);
+    if let Some(r) = s.repeat {
+        let _ = writeln!(out, "every = {}\nuntil = {}", dur(r.every), at(r.until));
+    }
+    if let Some(t) = &s.table {
+        let _ = writeln!(out, "table = {}", q(t));
+    }
+    if let Some(r) = &s.region {
+        let _ = writeln!(out, "region = {}", q(r));
+    }
+    if let Some(id) = &s.id {
+        let _ = writeln!(out, "id = {}", q(id));
+    }
+    if let Some(n) = &s.note {
+        let _ = writeln!(out, "note = {}", q(n));
+    }
+    if let Some(t) = &s.say {
+        let _ = writeln!(out, "say = {}", q(t));
+    }
+    if !s.expect.is_empty() {
+        let _ = writeln!(out, "expect = {{ {} }}", expect_fields(&s.expect));
+    }
+    if let Some(ask) = &s.ask {
+        write_ask(out, ask);
+        if let Some(t) = &s.after {
+            let _ = writeln!(out, "after = {}", q(t));
+        }
+    }
 }
 
 fn write_action(out: &mut String, action: &Action) {

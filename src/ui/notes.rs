@@ -123,6 +123,77 @@ fn live(notes: &Notes, out: &mut Vec<Line<'static>>, w: usize, theme: Theme) {
     out.push(Line::raw(""));
 }
 
+/// Against the talk's target (`talk`), if the scenario sets one: the time the steps before the
+/// current one should have taken (the target spread evenly over the steps) vs the time they
+/// did; within a minute is on time.
+fn pace(notes: &Notes, started: usize, total: usize) -> String {
+    let Some(target) = notes.scenario.talk else {
+        return String::new();
+    };
+    let target_s = target.as_millis() / 1_000;
+    let elapsed = notes.talk_time().as_secs();
+    // The steps before the current one are done: they should have taken their share.
+    let due = target_s * started.saturating_sub(1) as u64 / total.max(1) as u64;
+    let mins = |s: u64| (s + 30) / 60;
+    let verdict = if elapsed > due + 60 {
+        format!("{} min behind", mins(elapsed - due))
+    } else if due > elapsed + 60 {
+        format!("{} min ahead", mins(due - elapsed))
+    } else {
+        "on time".to_string()
+    };
+    format!(" of {}:{:02} ({verdict})", target_s / 60, target_s % 60)
+}
+
+/// Every step as one mark: done `●`, the current one `◉`, to come `○`, a question `?` (`✓`
+/// once asked); as many as fit, around the current one.
+fn strip(notes: &Notes, started: usize, w: usize, theme: Theme) -> Line<'static> {
+    let steps = &notes.scenario.steps;
+    let marks: Vec<(char, Tone)> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, st)| {
+            let asking = notes.question == Some(i);
+            match (st.ask.is_some(), i < started, i + 1 == started || asking) {
+                (_, _, true) => ('◉', Tone::Accent),
+                (true, true, _) => ('✓', Tone::Ok),
+                (true, false, _) => ('?', Tone::Warn),
+                (false, true, _) => ('●', Tone::Dim),
+                (false, false, _) => ('○', Tone::Normal),
+            }
+        })
+        .collect();
+    let room = w.saturating_sub(9).max(10);
+    let here = started.saturating_sub(1);
+    let first = here
+        .saturating_sub(room / 2)
+        .min(marks.len().saturating_sub(room));
+    let mut spans = vec![heading("STEPS", theme)];
+    for (c, t) in marks.into_iter().skip(first).take(room) {
+        spans.push(Span::styled(c.to_string(), theme.style(t)));
+    }
+    Line::from(spans)
+}
+
+/// The current step's `say`, and its `after` once its question has been revealed.
+fn presenters_lines(
+    notes: &Notes,
+    started: usize,
+    out: &mut Vec<Line<'static>>,
+    w: usize,
+    theme: Theme,
+) {
+    let Some(st) = started.checked_sub(1).map(|i| &notes.scenario.steps[i]) else {
+        return;
+    };
+    if let Some(say) = &st.say {
+        para(out, "SAY", say, w, Tone::Ok, theme);
+    }
+    if let Some(after) = st.after.as_ref().filter(|_| notes.question.is_none()) {
+        para(out, "EXPLAIN", after, w, Tone::Ok, theme);
+    }
+}
+
 fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
     let s = &notes.scenario;
     let e = notes.runner().engine();
@@ -131,10 +202,11 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
     let talk = notes.talk_time().as_secs();
     let mut out = vec![Line::styled(
         format!(
-            "step {started}/{total} · {} · talk {}:{:02} · {} left",
+            "step {started}/{total} · {} · talk {}:{:02}{} · {} left",
             clock(e.now()),
             talk / 60,
             talk % 60,
+            pace(notes, started, total),
             match total - started {
                 1 => "1 step".to_string(),
                 n => format!("{n} steps"),
@@ -142,6 +214,7 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
         ),
         theme.style(Tone::Strong),
     )];
+    out.push(strip(notes, started, w, theme));
     out.push(Line::raw(""));
     let now = if started == 0 {
         s.summary.clone().unwrap_or_default()
@@ -154,6 +227,7 @@ fn following(notes: &Notes, w: usize, theme: Theme) -> Vec<Line<'static>> {
         )
     };
     para(&mut out, "NOW", &now, w, Tone::Strong, theme);
+    presenters_lines(notes, started, &mut out, w, theme);
     if let Some(q) = notes.question {
         out.push(Line::raw(""));
         let room = notes

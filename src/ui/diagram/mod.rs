@@ -71,7 +71,11 @@ const COMPACT: Rows = Rows {
 /// The fewest rows a DEK box takes.
 const MIN_DEK_H: u16 = 3;
 const MAX_COL_W: u16 = 48;
-const MIN_COL_W: u16 = 16;
+/// The narrowest column whose boxes read whole (`DEKs under T1 (8)`, `new · re-wrapping 4/8`).
+const MIN_COL_W: u16 = 21;
+/// Worlds with more keys than this that do not fit draw the keys the table uses (and say how
+/// many are left out); smaller ones that do not fit are shown as the list, which is as stable.
+const MANY_KEYS: usize = 4;
 const MIN_GAP: u16 = 2;
 const MAX_GAP: u16 = 16;
 
@@ -217,6 +221,9 @@ fn layout(app: &App, area: Rect) -> Option<Stage<'_>> {
     let mut keys = stage_keys(app, e, t);
     let fit = |n: u16| n * MIN_COL_W + n.saturating_sub(1) * MIN_GAP <= inner_w;
     let mut hidden = 0;
+    if !fit(keys.len() as u16) && keys.len() <= MANY_KEYS {
+        return None;
+    }
     if !fit(keys.len() as u16) {
         // Too many keys to draw: the ones the table uses, in order.
         let all = keys.len();
