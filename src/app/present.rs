@@ -64,6 +64,7 @@ impl App {
                         room: None,
                         revealed: false,
                         proof: None,
+                        result: None,
                     });
                     p.guard = GUARD_FRAMES;
                 }
@@ -187,9 +188,17 @@ impl App {
             self.session.through_step(step);
             self.session.checkpoint();
             let number = self.session.scenario().steps[step].number;
-            let proof = self.session.runner().engine().step_proof(number);
+            let runner = self.session.runner();
+            let proof = runner.engine().step_proof(number);
+            let result = runner
+                .executed()
+                .iter()
+                .rev()
+                .find(|e| matches!(e.source, crate::runner::Source::Scripted { step: s } if s == step))
+                .map(|e| e.result.clone());
             if let Some(q) = self.present.as_mut().and_then(|p| p.question.as_mut()) {
                 q.proof = proof;
+                q.result = result;
             }
             self.refresh_derived();
         }

@@ -48,6 +48,8 @@ pub struct Question {
     pub revealed: bool,
     /// What the step did, read from its events once revealed: the proof on screen.
     pub proof: Option<crate::engine::view::StepProof>,
+    /// What the step's caller got, as the runner recorded it (a refusal is not OK).
+    pub result: Option<crate::engine::view::RequestResult>,
 }
 
 /// A one-line message at the bottom of the narration, for a few seconds.

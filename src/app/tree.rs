@@ -175,7 +175,8 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
             Tone::Bad,
         )),
     }
-    if !k.is_deleted() {
+    // Pending import has no usable material: no version to name beside "no material".
+    if !k.is_deleted() && k.state() != KeyState::PendingImport {
         let v = k.versions_created();
         let mat = if v == 1 {
             " · material v1".to_string()

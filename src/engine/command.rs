@@ -80,6 +80,12 @@ pub enum Command {
 }
 
 impl Command {
+    /// CreateBackup or RestoreTableFromBackup: a step that brings backups (and with a
+    /// restore, a second table) into the world.
+    pub fn is_backup_or_restore(&self) -> bool {
+        matches!(self, Command::Backup { .. } | Command::Restore { .. })
+    }
+
     /// Does it act on a table (requests, the key change, the grant, backups, and a restore
     /// of a table's archival backup) rather than on a KMS key? A restore of a named backup
     /// does not: the backup names its own table.

@@ -16,6 +16,7 @@ use super::time::DAY;
 // The vocabulary the views read, in one place: value types and read-only handles whose
 // methods only read. A front end (ui, notes) names engine types from here and nowhere else.
 pub use super::Engine;
+pub use super::backup::BackupState;
 pub use super::event::{CacheUse, Event, EventKind, RequestResult};
 pub use super::ids::{AWS_OWNED, DekId, KmsKeyId, PrincipalId, TableKeyId};
 pub use super::kms::{KeyKind, KeyState, KmsErrorCode, KmsKey};

@@ -56,6 +56,9 @@ pub struct Scenario {
     /// Version 2: every table a step may name: the declared ones, then those restores create
     /// (`Step::table` indexes this list; the engine finds each by name when the step runs).
     pub table_names: Vec<String>,
+    /// Characters in the longest narration the room reads (the summary or a step's note):
+    /// present mode sizes the narration once for the whole scenario, so the stage never moves.
+    pub longest_note: usize,
 }
 
 /// One `[[step]]`.
@@ -241,12 +244,21 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         )?),
         None => None,
     };
+    let summary = raw.summary.as_deref().map(|t| printable(t, true));
+    let longest_note = steps
+        .iter()
+        .filter_map(|s| s.note.as_deref())
+        .chain(summary.as_deref())
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0);
     Ok(Scenario {
         file: file.to_string(),
         source,
         title: printable(title.get_ref(), false),
-        summary: raw.summary.as_deref().map(|t| printable(t, true)),
+        summary,
         talk,
+        longest_note,
         world: WorldSpec {
             seed,
             assumptions,

@@ -26,7 +26,8 @@ pub fn reading(app: &App) -> (String, String, Tone) {
         // The healthy 5-minute timer: it counts, nothing fails when it runs out.
         Some(Countdown::CacheRefresh { .. }) => Tone::Ok,
         Some(_) => Tone::Bad,
-        None => Tone::Strong,
+        // Only the simulated time: never big digits a room would read as a deadline.
+        None => Tone::Dim,
     };
     (clock.label(), clock.time(), tone)
 }
@@ -70,7 +71,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .map_or_else(|| time.clone(), |(head, _)| head.to_string()),
     ];
     let big_time = shorter.iter().find(|t| fits(t)).cloned();
-    if let Some(time) = big_time.filter(|_| inner.height >= 4) {
+    if let Some(time) = big_time.filter(|_| inner.height >= 4 && tone != Tone::Dim) {
         let big = BigText::builder()
             .pixel_size(PixelSize::Quadrant)
             .style(theme.style(tone))
@@ -79,9 +80,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .build();
         f.render_widget(big, inner);
     } else {
+        // Small, centred in the panel's height.
+        let pad = inner.height.saturating_sub(1) / 2;
+        let row = Rect::new(inner.x, inner.y + pad, inner.width, inner.height.min(1));
         f.render_widget(
-            ratatui::widgets::Paragraph::new(Line::styled(time, theme.style(tone))),
-            inner,
+            ratatui::widgets::Paragraph::new(Line::styled(time, theme.style(tone))).centered(),
+            row,
         );
     }
 }

@@ -224,10 +224,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Rows that do not fit are said, not silently dropped (tab here and scroll to see them).
     let rows_room = inner_h - usize::from(job_row);
     if count > rows_room {
-        block = block.title_bottom(format!(
-            " {} of {count} shown · tab, ↑↓ ",
-            rows_room.min(count)
-        ));
+        let hint = if app.presenting().is_some() {
+            ""
+        } else {
+            " · tab, ↑↓"
+        };
+        block = block.title_bottom(format!(" {} of {count} shown{hint} ", rows_room.min(count)));
     }
     let inner = block.inner(area);
     f.render_widget(block, area);

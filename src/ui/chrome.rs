@@ -160,6 +160,68 @@ pub fn narration_height(app: &App, width: u16, screen_height: u16) -> u16 {
     longest.max(now).clamp(1, cap) as u16
 }
 
+/// Wrap a line of styled parts to `width`, breaking at its ` · ` separators first, so a
+/// value never splits from its name (`next: 0d 10:00:00` stays on one row); a part longer
+/// than a row is broken between words. The separator at a break is dropped.
+pub(crate) fn wrap_parts(parts: &[(String, Tone)], width: usize) -> Vec<Vec<(String, Tone)>> {
+    const SEP: &str = " · ";
+    const SEP_W: usize = 3;
+    let width = width.max(1);
+    // Chunks: what lies between separators, as pieces that keep their tone.
+    let mut chunks: Vec<Vec<(String, Tone)>> = vec![Vec::new()];
+    for (text, tone) in parts {
+        for (i, piece) in text.split(SEP).enumerate() {
+            if i > 0 {
+                chunks.push(Vec::new());
+            }
+            if !piece.is_empty() {
+                chunks
+                    .last_mut()
+                    .expect("one chunk")
+                    .push((piece.to_string(), *tone));
+            }
+        }
+    }
+    let len =
+        |pieces: &[(String, Tone)]| pieces.iter().map(|(s, _)| s.chars().count()).sum::<usize>();
+    let mut out: Vec<Vec<(String, Tone)>> = Vec::new();
+    let mut line: Vec<(String, Tone)> = Vec::new();
+    for chunk in chunks.into_iter().filter(|c| !c.is_empty()) {
+        let used = len(&line);
+        let need = len(&chunk) + if line.is_empty() { 0 } else { SEP_W };
+        if used + need <= width {
+            if !line.is_empty() {
+                line.push((SEP.to_string(), Tone::Dim));
+            }
+            line.extend(chunk);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        if len(&chunk) <= width {
+            line = chunk;
+            continue;
+        }
+        // Longer than a row: word by word, each word keeping its piece's tone.
+        for (text, tone) in chunk {
+            for word in text.split(' ').filter(|w| !w.is_empty()) {
+                let used = len(&line);
+                let gap = usize::from(used > 0);
+                if used > 0 && used + gap + word.chars().count() > width {
+                    out.push(std::mem::take(&mut line));
+                }
+                let sp = if line.is_empty() { "" } else { " " };
+                line.push((format!("{sp}{word}"), tone));
+            }
+        }
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();

@@ -85,6 +85,15 @@ pub fn fit_parts(mut parts: Vec<(String, Tone)>, width: usize) -> Vec<(String, T
     while len(&parts) > width && parts.len() > 2 && parts.last().is_some_and(|p| p.1 == Tone::Dim) {
         parts.pop();
     }
+    // Then the last part's trailing ` · ` clauses, whole: `retired at 0d 01:00 · not needed
+    // by the live table` reads better as `retired at 0d 01:00` than cut mid-phrase.
+    while len(&parts) > width
+        && let Some(last) = parts.last_mut()
+        && let Some((head, _)) = last.0.rsplit_once(" · ")
+        && !head.trim().is_empty()
+    {
+        last.0 = head.to_string();
+    }
     let total = len(&parts);
     if total > width
         && let Some(last) = parts.last_mut()
@@ -229,5 +238,49 @@ mod tests {
         assert_eq!(fit_words(" retired at 0d 00:10:16", 12), " retired at…");
         assert_eq!(fit_words("Supercalifragilistic", 6), "Super…");
         assert_eq!(fit_words("abc", 0), "");
+    }
+
+    #[test]
+    fn status_lines_break_at_their_separators_never_inside_a_value() {
+        let parts = vec![
+            ("Key changes: ".to_string(), Tone::Dim),
+            (
+                "4 in 24 h · 0 free · next: 0d 10:00:00".to_string(),
+                Tone::Normal,
+            ),
+        ];
+        let rows: Vec<String> = chrome::wrap_parts(&parts, 40)
+            .into_iter()
+            .map(|r| r.into_iter().map(|(s, _)| s).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            ["Key changes: 4 in 24 h · 0 free", "next: 0d 10:00:00"]
+        );
+        // A part longer than a row breaks between words; nothing is lost.
+        let long = vec![("one two three four five six".to_string(), Tone::Normal)];
+        let rows: Vec<String> = chrome::wrap_parts(&long, 9)
+            .into_iter()
+            .map(|r| r.into_iter().map(|(s, _)| s).collect())
+            .collect();
+        assert_eq!(rows, ["one two", "three", "four five", "six"]);
+        assert!(rows.iter().all(|r| r.chars().count() <= 9));
+    }
+
+    #[test]
+    fn the_room_reads_notes_without_the_repositorys_citations() {
+        assert_eq!(
+            present::without_citations(
+                "took a backup under kms-1 (aws-behaviour.md #45). It can be restored (aws-behaviour.md #46)."
+            ),
+            "took a backup under kms-1. It can be restored."
+        );
+        assert_eq!(
+            present::without_citations(
+                "for 20 hours (replica_removal_after, aws-behaviour.md #51): gone"
+            ),
+            "for 20 hours (replica_removal_after): gone"
+        );
+        assert_eq!(present::without_citations("no citation"), "no citation");
     }
 }

@@ -12,6 +12,7 @@ use super::theme::{Theme, Tone};
 use super::{bigclock, cache, chrome, diagram, status, tree};
 use crate::app::{App, Question};
 use crate::engine::view::{CacheUse, RequestResult, StepProof};
+use crate::scenario::expect::{Check, CheckKind, grant_name};
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if app.blank() {
@@ -19,7 +20,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         return;
     }
     let narration = narration_lines(app, area.width, theme);
-    let narration_h = (narration.len() as u16 + 2).clamp(4, area.height / 3);
+    // As tall as the scenario's longest note needs (with a line for word breaks), so the
+    // stage below keeps its place from click to click.
+    let per_line = usize::from(area.width.saturating_sub(4).max(10));
+    let longest = app.scenario().longest_note.div_ceil(per_line) + 1;
+    let lines = narration.len().max(longest.min(usize::from(area.height)));
+    let narration_h = (lines as u16 + 2).clamp(4, (area.height / 3).max(4));
     let [header, text, body] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(narration_h),
@@ -86,8 +92,14 @@ fn header_line(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 .add_modifier(Modifier::BOLD | Modifier::REVERSED),
         ));
     }
+    // The presenter's clicker has nothing left to show: say so where they look.
+    let end = if app.runner().next_step_at().is_none() && app.question().is_none() {
+        " · the end"
+    } else {
+        ""
+    };
     let left = format!(
-        " step {}/{steps} │ {} │ ",
+        " step {}/{steps}{end} │ {} │ ",
         app.runner().steps_started(),
         chrome::clock(e.now())
     );
@@ -120,7 +132,7 @@ fn narration_lines(app: &App, width: u16, theme: Theme) -> Vec<Line<'static>> {
             .unwrap_or_default()
     };
     let w = width.saturating_sub(4).max(10) as usize;
-    chrome::wrap(&text, w)
+    chrome::wrap(&without_citations(&text), w)
         .into_iter()
         .map(|l| {
             Line::styled(
@@ -131,19 +143,57 @@ fn narration_lines(app: &App, width: u16, theme: Theme) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// The verdict line of a revealed step: what it did, in a few words a back row can read.
-pub fn verdict(proof: &StepProof) -> (String, Tone) {
+/// A note as the room reads it: the repository's citations (`(aws-behaviour.md #45)`,
+/// `, aws-behaviour.md #51`) are for readers of the file and the report, not a projector.
+pub(super) fn without_citations(text: &str) -> String {
+    const CITE: &str = "aws-behaviour.md #";
+    let mut out = text.to_string();
+    while let Some(at) = out.find(CITE) {
+        let digits = out[at + CITE.len()..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(out.len(), |n| at + CITE.len() + n);
+        let before = &out[..at];
+        let (start, end) = if before.ends_with('(') && out[digits..].starts_with(')') {
+            // ` (aws-behaviour.md #45)`: the whole parenthesis and the space before it.
+            let start = at - 1;
+            let start = if out[..start].ends_with(' ') {
+                start - 1
+            } else {
+                start
+            };
+            (start, digits + 1)
+        } else if before.ends_with(", ") {
+            // `(replica_removal_after, aws-behaviour.md #51)`: the citation inside.
+            (at - 2, digits)
+        } else {
+            (at, digits)
+        };
+        out.replace_range(start..end, "");
+    }
+    out
+}
+
+/// The verdict of a revealed step: what it did, in a few words a back row can read
+/// ("READ OK · T1 from the cache · 0 KMS calls"). `result` is what the step's caller got, as
+/// the runner recorded it; it decides OK or not, so a refusal never reads as OK.
+pub fn verdict(proof: &StepProof, result: Option<&RequestResult>) -> (String, Tone) {
     let calls = match proof.kms_calls {
         0 => "0 KMS calls".to_string(),
         1 => "1 KMS call".to_string(),
         n => format!("{n} KMS calls"),
+    };
+    let failed = |error: &dyn std::fmt::Display| {
+        proof.kms_failure.as_ref().map_or_else(
+            || error.to_string(),
+            |(op, key, code)| format!("{op} on {key}: {code}"),
+        )
     };
     if let Some(r) = &proof.request {
         let what = if r.write { "WRITE" } else { "READ" };
         let tk = r
             .table_key
             .map_or_else(|| "the table key".to_string(), |t| t.to_string());
-        return match (&r.result, r.cache) {
+        return match (result.unwrap_or(&r.result), r.cache) {
             (RequestResult::Ok, CacheUse::Hit) => (
                 format!("{what} OK · {tk} from the cache · {calls}"),
                 Tone::Ok,
@@ -153,25 +203,69 @@ pub fn verdict(proof: &StepProof) -> (String, Tone) {
                 Tone::Ok,
             ),
             (RequestResult::Ok, CacheUse::None) => (format!("{what} OK · {calls}"), Tone::Ok),
-            (RequestResult::Error { error, .. }, _) => {
-                let why = proof.kms_failure.as_ref().map_or_else(
-                    || error.to_string(),
-                    |(op, key, code)| format!("{op} on {key}: {code}"),
-                );
-                (format!("{what} FAILED · {why} · {calls}"), Tone::Bad)
-            }
+            (RequestResult::Error { error, .. }, _) => (
+                format!("{what} FAILED · {} · {calls}", failed(error)),
+                Tone::Bad,
+            ),
         };
     }
-    if let Some(error) = proof.refused {
-        return (format!("{} REFUSED · {error}", proof.action), Tone::Bad);
-    }
-    match &proof.kms_failure {
-        Some((op, key, code)) => (
-            format!("{} · {op} on {key}: {code} · {calls}", proof.action),
+    let action = &proof.action;
+    match (result, proof.refused) {
+        (Some(RequestResult::Error { error, .. }), _) if proof.kms_failure.is_some() => (
+            format!("{action} FAILED · {} · {calls}", failed(error)),
             Tone::Bad,
         ),
-        None => (format!("{} OK · {calls}", proof.action), Tone::Ok),
+        (Some(RequestResult::Error { error, .. }), _) => {
+            (format!("{action} REFUSED · {error}"), Tone::Bad)
+        }
+        (None, Some(error)) => (format!("{action} REFUSED · {error}"), Tone::Bad),
+        _ if action.starts_with("wait") => {
+            // Time passing is not an outcome: say what it cost, neutrally.
+            (format!("{action} · {calls} meanwhile"), Tone::Normal)
+        }
+        _ => match &proof.kms_failure {
+            // Done, but a KMS call on the way failed (DynamoDB's background work).
+            Some((op, key, code)) => (
+                format!("{action} done · {op} on {key}: {code} · {calls}"),
+                Tone::Warn,
+            ),
+            None => (format!("{action} OK · {calls}"), Tone::Ok),
+        },
     }
+}
+
+/// What made the right choice hold, as the simulation observed it ("backup before-switch:
+/// blocked", "kms-1: deleted"): the choice's expectations beyond the caller's outcome, which
+/// the verdict already says.
+pub fn observed_facts(checks: &[Check]) -> Option<String> {
+    let words = |s: &str| s.replace('-', " ");
+    let facts: Vec<String> = checks
+        .iter()
+        .filter_map(|c| {
+            Some(match &c.kind {
+                CheckKind::Outcome(_) | CheckKind::Error(_) | CheckKind::KmsError(_) => {
+                    return None;
+                }
+                CheckKind::Table(s) => format!("table {}", words(s.name())),
+                CheckKind::Sse(s) => format!("encryption {}", words(s.name())),
+                CheckKind::WrappedBy(k) => format!("wrapped by {k}"),
+                CheckKind::KeyState(k, s) => format!("{k} {}", words(s.name())),
+                CheckKind::Cached(p, Some(left)) => {
+                    format!("{p}'s cache: {} left", left.to_exact_string())
+                }
+                CheckKind::Cached(p, None) => format!("{p}: nothing cached"),
+                CheckKind::Recoverable(true) => "recoverable".to_string(),
+                CheckKind::Recoverable(false) => "NOT recoverable".to_string(),
+                CheckKind::KmsCalls(p, 1) => format!("{p}: 1 KMS Decrypt call so far"),
+                CheckKind::KmsCalls(p, n) => format!("{p}: {n} KMS Decrypt calls so far"),
+                CheckKind::TableNamed(_, name, s) => format!("{name} {}", words(s.name())),
+                CheckKind::Grant(revoked) => format!("grant {}", grant_name(*revoked)),
+                CheckKind::Replica(r, s) => format!("{r} replica {}", words(s.name())),
+                CheckKind::Backup(b, s) => format!("backup {b} {}", words(s.name())),
+            })
+        })
+        .collect();
+    (!facts.is_empty()).then(|| facts.join(" · "))
 }
 
 /// The revealed answer, over the lower part of `area`: the choice that held (✓, bold), the
@@ -224,13 +318,24 @@ fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
         choice(n, "✗", Tone::Dim, false, &mut lines);
     }
     if let Some(proof) = &q.proof {
-        let (text, tone) = verdict(proof);
-        lines.push(Line::styled(
-            format!(" {}", super::fit_words(&text, inner_w.saturating_sub(1))),
-            theme
-                .style(tone)
-                .add_modifier(Modifier::BOLD | Modifier::REVERSED),
-        ));
+        let (text, tone) = verdict(proof, q.result.as_ref());
+        // Wrapped, never cut: the verdict is the proof the room reads.
+        for part in chrome::wrap(&text, inner_w.saturating_sub(2)) {
+            lines.push(Line::styled(
+                format!(" {part} "),
+                theme
+                    .style(tone)
+                    .add_modifier(Modifier::BOLD | Modifier::REVERSED),
+            ));
+        }
+    }
+    if let Some(facts) = right.and_then(|r| observed_facts(&ask.choices[r - 1].expect)) {
+        for part in chrome::wrap(&format!("observed: {facts}"), inner_w.saturating_sub(1)) {
+            lines.push(Line::styled(
+                format!(" {part}"),
+                theme.style(Tone::Strong).add_modifier(Modifier::BOLD),
+            ));
+        }
     }
     // Inside the hierarchy panel's border, at its foot.
     let inside = Rect::new(

@@ -115,10 +115,22 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
             let key = t
                 .archival_backup()
                 .map_or_else(|| t.current_kms_key().to_string(), |b| b.key().to_string());
-            out.push(vec![(
-                format!("Archived backup: restore needs {key}"),
-                Tone::Warn,
-            )]);
+            // Whether it can be restored now, said with the key it needs (never "needs kms-1"
+            // beside "Recoverable: NO" once kms-1 is gone).
+            let state = e
+                .archival_backup_of(app.table_focus())
+                .map(|b| e.backup_state(b));
+            out.push(vec![match state {
+                Some(crate::engine::view::BackupState::Lost) => (
+                    format!("Archived backup: LOST, {key} is deleted"),
+                    Tone::Bad,
+                ),
+                Some(crate::engine::view::BackupState::Blocked) => (
+                    format!("Archived backup: blocked until {key} is usable"),
+                    Tone::Warn,
+                ),
+                _ => (format!("Archived backup: restore needs {key}"), Tone::Warn),
+            }]);
         }
         TableStatus::Active => {}
     }
@@ -391,10 +403,7 @@ pub fn height(app: &App, width: u16, screen_height: u16) -> u16 {
     let inner = usize::from(width.saturating_sub(2).max(1));
     let rows: usize = shown_lines(app, screen_height)
         .iter()
-        .map(|l| {
-            let len: usize = l.iter().map(|(s, _)| s.chars().count()).sum();
-            len.div_ceil(inner).max(1)
-        })
+        .map(|l| super::chrome::wrap_parts(l, inner).len())
         .sum();
     rows as u16 + 2
 }
@@ -403,8 +412,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen_height: u16, theme: T
     let block = Block::bordered()
         .title(" Table & keys ")
         .border_style(theme.border(false));
+    let inner = usize::from(area.width.saturating_sub(2).max(1));
+    // Wrapped, never cut: a status line's end is often its point (`archive in 6d 23h 55m`);
+    // broken at its ` · ` so a value stays with its name.
     let text: Vec<Line> = shown_lines(app, screen_height)
-        .into_iter()
+        .iter()
+        .flat_map(|parts| super::chrome::wrap_parts(parts, inner))
         .map(|parts| {
             Line::from(
                 parts
@@ -414,13 +427,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, screen_height: u16, theme: T
             )
         })
         .collect();
-    // Wrapped, never cut: a status line's end is often its point (`archive in 6d 23h 55m`).
-    f.render_widget(
-        Paragraph::new(text)
-            .block(block)
-            .wrap(ratatui::widgets::Wrap { trim: false }),
-        area,
-    );
+    f.render_widget(Paragraph::new(text).block(block), area);
 }
 
 /// An inaccessible copy of a global table: when it leaves the replication group (aws-behaviour.md #51).

@@ -88,12 +88,15 @@ impl Draw<'_> {
         };
         let now = self.e.now();
         let (glyph, tone) = crate::app::tone::look::key(k.state());
+        // The state whole, with its consequence when the box has room for it.
+        let room = usize::from(w.saturating_sub(kind.len() as u16 + 3));
         let state = match k.state() {
             KeyState::Enabled => "Enabled".to_string(),
-            KeyState::Disabled => "Disabled: Decrypt refused".to_string(),
+            KeyState::Disabled if room >= 25 => "Disabled: Decrypt refused".to_string(),
+            KeyState::Disabled => "Disabled".to_string(),
             KeyState::PendingDeletion { .. } => "PendingDeletion".to_string(),
             KeyState::Deleted { .. } => "DELETED".into(),
-            KeyState::PendingImport => "PendingImport: no material".into(),
+            KeyState::PendingImport => "PendingImport".into(),
         };
         let id = if k.is_deleted() {
             self.crossed(k.id().to_string(), Tone::Bad, w)
@@ -118,6 +121,9 @@ impl Draw<'_> {
         }
         if k.is_deleted() {
             second = "material destroyed for good".into();
+        }
+        if k.state() == KeyState::PendingImport {
+            second = "no material: re-import the same".into();
         }
         if let KeyState::PendingDeletion { deletion_at } = k.state() {
             second = format!("deleted in {}", deletion_at.since(now).countdown());
@@ -302,30 +308,50 @@ impl Draw<'_> {
         self.e.rewrap_view(self.tx).and_then(|r| r.in_flight)
     }
 
-    /// The DEK in flight, drawn in the gap between the old and the new table key's DEK
-    /// boxes, as far along as the re-wrap of that DEK has got.
-    pub(super) fn travelling_dek(&self, f: &mut Frame, boxes: &[(TableKeyId, Rect)]) {
+    /// The DEK in flight, drawn in the gap beside the old table key's DEKs, moving towards
+    /// the new table key's column (`slots`: where each column's DEKs sit, drawn or not), as
+    /// far along as the re-wrap of that DEK has got. Columns side by side share the gap; a
+    /// column further away is named on the token (`D5 ━▶ T3`). Never drawn outside `inner`.
+    pub(super) fn travelling_dek(&self, f: &mut Frame, slots: &[(TableKeyId, Rect)], inner: Rect) {
         let Some(job) = self.e.rewrap_view(self.tx) else {
             return;
         };
         let Some(i) = job.in_flight else {
             return;
         };
-        let from = boxes.iter().find(|(tk, _)| *tk == job.from).map(|b| b.1);
-        let to = boxes.iter().find(|(tk, _)| *tk == job.to).map(|b| b.1);
+        let col = |tk: TableKeyId| slots.iter().position(|(t, _)| *t == tk);
+        let (Some(a), Some(b)) = (col(job.from), col(job.to)) else {
+            return;
+        };
+        if a == b {
+            return;
+        }
+        let rightwards = b > a;
+        let beside = if rightwards { a + 1 } else { a - 1 };
+        let far = if beside == b {
+            String::new()
+        } else {
+            format!(" {}", job.to)
+        };
+        let from = slots[a].1;
+        let next = slots[beside].1;
+        let (x0, x1) = if rightwards {
+            (from.x + from.width, next.x)
+        } else {
+            (next.x + next.width, from.x)
+        };
+        let y = from.y + 1;
+        let right_edge = inner.x + inner.width;
+        let (x0, x1) = (x0.max(inner.x), x1.min(right_edge));
+        if y + 1 >= inner.y + inner.height {
+            return;
+        }
         let progress = job.progress.unwrap_or(0.0);
         let name = DekId(i).to_string();
-        let (x0, x1, y, rightwards) = match (from, to) {
-            (Some(a), Some(b)) if a.x < b.x => (a.x + a.width, b.x, a.y + 1, true),
-            (Some(a), Some(b)) => (b.x + b.width, a.x, a.y + 1, false),
-            // The new table key has no DEKs yet: its box is not drawn; fly from the old one.
-            (Some(a), None) => (a.x + a.width, a.x + a.width + 12, a.y + 1, true),
-            _ => return,
-        };
         let token = if rightwards {
-            format!("{name} ━▶")
+            format!("{name} ━▶{far}")
         } else {
-            format!("◀━ {name}")
+            format!("{far}◀━ {name}").trim_start().to_string()
         };
         let room = x1.saturating_sub(x0);
         let len = token.chars().count() as u16;

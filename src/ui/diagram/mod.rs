@@ -87,14 +87,20 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let Some(stage) = layout(app, area) else {
         return false;
     };
+    // The key hint is for the presenter's laptop, not the room.
+    let hint = if app.presenting().is_some() {
+        " "
+    } else {
+        " · g: list "
+    };
     let title = if stage.hidden > 0 {
         format!(
-            " Keys · {} more KMS key{} not drawn · g: list ",
+            " Keys · {} more KMS key{} not drawn{hint}",
             stage.hidden,
             if stage.hidden == 1 { "" } else { "s" }
         )
     } else {
-        " Keys: KMS key → table key → DEKs → items · g: list ".to_string()
+        format!(" Keys: KMS key → table key → DEKs → items{hint}")
     };
     let block = Block::bordered()
         .title(title)
@@ -131,10 +137,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let y_items = inner.y + inner.height - r.items;
     let dek_h = y_items.saturating_sub(r.link.max(1) + y_dek).max(MIN_DEK_H);
     let mut dek_boxes: Vec<(TableKeyId, Rect)> = Vec::new();
+    // Where each column's DEKs sit (drawn or not): the re-wrap's DEK flies between two.
+    let mut dek_slots: Vec<(TableKeyId, Rect)> = Vec::new();
     for (i, col) in stage.columns.iter().enumerate() {
         let x = x_of(i as u16);
         let kms_box = Rect::new(x, y_kms, col_w, r.kms);
         d.kms_box(f, kms_box, col.key);
+        if let Some(tk) = col.table_key {
+            dek_slots.push((tk.id(), Rect::new(x, y_dek, col_w, dek_h)));
+        }
         let Some(tk) = col.table_key else {
             d.no_table_key(f, Rect::new(x, y_tk, col_w, r.tk));
             continue;
@@ -149,7 +160,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
             dek_boxes.push((tk.id(), rect));
         }
     }
-    d.travelling_dek(f, &dek_boxes);
+    d.travelling_dek(f, &dek_slots, inner);
     // The items, under every DEK box, across every column so the sentence has room.
     for (_, rect) in &dek_boxes {
         d.link(f, *rect, y_items, "");
@@ -204,7 +215,16 @@ fn layout(app: &App, area: Rect) -> Option<Stage<'_>> {
     // The diagram draws one table's hierarchy; with several (version 2), or on-demand backups
     // (the archival one is in the status panel), the list shows every table's key and every
     // backup under its KMS key, which is the point of such a scenario.
-    if e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival()) {
+    // Decided for the whole scenario, so the stage never flips between clicks: a step that
+    // backs up or restores (a restore makes a second table) means the list from step 0.
+    let scripted = app.scenario().steps.iter().any(
+        |s| matches!(&s.action, crate::scenario::Action::Command(c) if c.is_backup_or_restore()),
+    );
+    if scripted
+        || app.scenario().table_names.len() > 1
+        || e.tables().len() > 1
+        || e.backups().iter().any(|b| !b.archival())
+    {
         return None;
     }
     let t = app.focused_table();
