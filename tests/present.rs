@@ -139,6 +139,22 @@ fn a_question_stops_before_its_step_and_reveals_the_answer() {
     assert!(a.question().as_ref().unwrap().revealed);
     assert_eq!(a.runner().steps_started(), 3);
     assert_eq!(a.runner().answer_of(2), Some(&[false, true][..]));
+    // First the demonstration: the request's path through the diagram, from the item up to
+    // the cached table key, for about 2 s; the answer box waits.
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("item-"), "{s}");
+    assert!(!s.contains("✓ 2"), "the answer covers the path:\n{s}");
+    for _ in 0..rewrap::app::PATH_FRAMES - 5 {
+        a.update(Msg::Tick);
+    }
+    let s = screen(&a, 120, 36);
+    assert!(
+        s.contains("needs T1: cached, no KMS call ✓"),
+        "the path ends at the cache:\n{s}"
+    );
+    for _ in 0..5 {
+        a.update(Msg::Tick);
+    }
     let s = screen(&a, 120, 36);
     assert!(s.contains("✓ 2"), "{s}");
     assert!(s.contains("✗ 1"), "{s}");
@@ -609,4 +625,63 @@ fn say_after_and_talk_are_checked() {
     )
     .unwrap();
     assert_eq!(ok.steps[0].say.as_deref(), Some("Hello room"));
+}
+
+/// Several tables under one key: the stage has a block per copy, each with its own chain and
+/// clocks, so disabling the shared key visibly starts every table's clocks, each on its own.
+#[test]
+fn the_blast_radius_stage_shows_every_copy_and_its_own_clocks() {
+    let mut a = app("shared-key-blast-radius");
+    a.set_present(true);
+    // Step 5: kms-shared disabled, Orders' read failed; Audit still holds a cached T1.
+    for _ in 0..5 {
+        next(&mut a);
+    }
+    for (w, h) in [(100, 30), (120, 36), (200, 60)] {
+        let s = screen(&a, w, h);
+        assert!(s.contains("Blast radius"), "{w}x{h}:\n{s}");
+        for name in ["▶ Orders", "Audit", "Sessions"] {
+            assert!(s.contains(name), "{w}x{h}: {name} missing:\n{s}");
+        }
+        assert!(
+            s.matches("⊘ kms-shared Disabled → T1").count() == 2,
+            "both tables under the shared key show it disabled ({w}x{h}):\n{s}"
+        );
+        assert!(s.contains("archived in 7d 00h 00m"), "{w}x{h}:\n{s}");
+        assert!(
+            s.contains("T1 cached 1m 00s · then ✗ Disabled"),
+            "Audit's own clock runs ({w}x{h}):\n{s}"
+        );
+    }
+    // A minute later Audit fails on its own clock and starts its own archive countdown.
+    next(&mut a);
+    common::wait_guard(&mut a);
+    next(&mut a);
+    let s = screen(&a, 120, 36);
+    assert!(s.contains("archived in 6d 23h 59m"), "{s}");
+    assert!(s.matches("archived in 7d 00h 00m").count() == 1, "{s}");
+}
+
+/// The read model lists every copy with the chain it needs and its own clock.
+#[test]
+fn copy_rows_give_each_copy_its_chain_and_clock() {
+    use rewrap::engine::view::{Countdown, KeyState, TableStatus};
+    let mut a = app("shared-key-blast-radius");
+    for _ in 0..5 {
+        next(&mut a);
+    }
+    let rows = a.runner().engine().copy_rows();
+    let names: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(names, ["Orders", "Audit", "Sessions"]);
+    assert_eq!(rows[0].key_state, Some(KeyState::Disabled));
+    assert_eq!(rows[1].key_state, Some(KeyState::Disabled));
+    assert_eq!(rows[2].key_state, Some(KeyState::Enabled));
+    assert_eq!(
+        rows[0].status,
+        TableStatus::InaccessibleEncryptionCredentials
+    );
+    assert!(matches!(rows[0].clock, Some(Countdown::Archive { .. })));
+    assert_eq!(rows[1].status, TableStatus::Active);
+    assert_eq!(rows[1].clock, None);
+    assert!(rows.iter().all(|r| r.replica.is_none() && r.recoverable));
 }

@@ -9,7 +9,7 @@ mod playback;
 mod present;
 mod present_keys;
 mod transient;
-pub use present::Presenting;
+pub use present::{PATH_FRAMES, Presenting};
 pub use transient::{Overlay, Prompt, Question, Toast};
 mod sandbox;
 mod selection;
@@ -331,7 +331,7 @@ impl App {
         !self.paused
             || self.toast.is_some()
             || self.stretch.is_some()
-            || self.present.as_ref().is_some_and(Presenting::guarded)
+            || self.present.as_ref().is_some_and(Presenting::animating)
     }
 
     /// The message for a key press, given the modal state.

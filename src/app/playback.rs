@@ -16,6 +16,8 @@ impl App {
     /// Finish a running stretch at once (the second press of `n` does this; tests use it to
     /// step without animation).
     pub fn settle(&mut self) {
+        // A reveal's path, too, is shown through at once.
+        self.finish_path();
         if let Some(stretch) = self.stretch.take() {
             stretch.finish(&mut self.session);
             self.arrive(stretch.goal);
@@ -160,6 +162,10 @@ impl App {
         if self.stretch.is_some() {
             // A second press finishes the stretch being shown at once.
             self.settle();
+            return;
+        }
+        // A press while a reveal draws its path shows the answer at once.
+        if self.finish_path() {
             return;
         }
         match self.question() {

@@ -14,6 +14,10 @@ use crate::engine::time::SimTime;
 /// Frames (of `FRAME`, 33 ms) a question or its reveal ignores "next" after it appears: 0.7 s.
 pub const GUARD_FRAMES: u32 = 21;
 
+/// Frames a reveal shows the request's path (item → DEK → table key → cache or KMS) before
+/// the answer box comes up: about 2 s.
+pub const PATH_FRAMES: u32 = 60;
+
 /// What the presenter's screen is doing, while present mode is on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Presenting {
@@ -27,6 +31,8 @@ pub struct Presenting {
     pub(in crate::app) guard: u32,
     /// Live actions taken since the sandbox was unlocked, for the badge.
     pub(in crate::app) live_since_unlock: usize,
+    /// Frames left of the revealed request's path (`PATH_FRAMES` after a reveal).
+    pub(in crate::app) path: u32,
 }
 
 impl Presenting {
@@ -38,6 +44,19 @@ impl Presenting {
     /// "Next" is being ignored for now (a question or its reveal just appeared).
     pub fn guarded(&self) -> bool {
         self.guard > 0
+    }
+
+    /// Frames must keep coming: the guard runs down, or a reveal's path is drawn.
+    pub fn animating(&self) -> bool {
+        self.guard > 0 || self.path > 0
+    }
+
+    /// The revealed request's path is being drawn: how far along it is (0.0 to 1.0).
+    pub fn path_progress(&self) -> Option<f64> {
+        let q = self.question.as_ref().filter(|q| q.revealed)?;
+        let shown = q.proof.as_ref()?.request.as_ref()?;
+        (self.path > 0 && shown.cache != crate::engine::view::CacheUse::None)
+            .then(|| f64::from(PATH_FRAMES - self.path) / f64::from(PATH_FRAMES))
     }
 }
 
@@ -97,6 +116,7 @@ impl App {
         if let Some(p) = &mut self.present {
             p.question = None;
             p.guard = 0;
+            p.path = 0;
         }
     }
 
@@ -116,6 +136,18 @@ impl App {
     pub(super) fn tick_present(&mut self) {
         if let Some(p) = &mut self.present {
             p.guard = p.guard.saturating_sub(1);
+            p.path = p.path.saturating_sub(1);
+        }
+    }
+
+    /// The revealed request's path is being drawn: a press shows the answer at once.
+    pub(super) fn finish_path(&mut self) -> bool {
+        match &mut self.present {
+            Some(p) if p.path_progress().is_some() => {
+                p.path = 0;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -184,6 +216,7 @@ impl App {
         {
             q.revealed = true;
             p.guard = GUARD_FRAMES;
+            p.path = PATH_FRAMES;
             let step = q.step;
             self.session.through_step(step);
             self.session.checkpoint();

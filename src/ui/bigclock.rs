@@ -48,7 +48,8 @@ fn drop_seconds(time: &str) -> String {
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let (label, time, tone) = reading(app);
-    let room = area.width.saturating_sub(4) as usize;
+    // A rule's end stays on each side of the title.
+    let room = area.width.saturating_sub(6) as usize;
     let block = Block::bordered()
         .title(Line::styled(
             format!(" {} ", super::fit_words(&label, room)),

@@ -23,7 +23,7 @@ fn bar(fraction: f64) -> String {
 }
 
 /// A KMS error as short as it can be said in a narrow panel.
-fn short_code(code: KmsErrorCode) -> &'static str {
+pub(super) fn short_code(code: KmsErrorCode) -> &'static str {
     match code {
         KmsErrorCode::DisabledException => "Disabled",
         KmsErrorCode::KmsInvalidStateException => "InvalidState",

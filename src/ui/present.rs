@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use super::theme::{Theme, Tone};
-use super::{bigclock, cache, chrome, diagram, status, tree};
+use super::{bigclock, blast, cache, chrome, diagram, status, tree};
 use crate::app::{App, Question};
 use crate::engine::view::{CacheUse, RequestResult, StepProof};
 use crate::scenario::expect::{Check, CheckKind, grant_name};
@@ -49,8 +49,22 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let right_w = (body.width * 2 / 5).max(44).min(body.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(right_w)]).areas(body);
-    if app.prefer_list() || !diagram::render(f, left, app, theme) {
+    let mut drew_diagram = false;
+    if blast::wanted(app) {
+        // Several copies: every one's chain and clocks on the stage, the list below if room.
+        let want = blast::height(app, left.width);
+        if left.height >= want + 8 {
+            let [top, below] =
+                Layout::vertical([Constraint::Length(want), Constraint::Min(8)]).areas(left);
+            blast::render(f, top, app, theme);
+            tree::render(f, below, app, theme);
+        } else {
+            blast::render(f, left, app, theme);
+        }
+    } else if app.prefer_list() || !diagram::render(f, left, app, theme) {
         tree::render(f, left, app, theme);
+    } else {
+        drew_diagram = true;
     }
     let clock_h = if right.height >= 20 {
         bigclock::HEIGHT
@@ -70,7 +84,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     cache::render(f, cache_area, app, theme);
     // The answer sits over the hierarchy's lower part: the clock, the status and the cache
     // timers beside it hold the proof and stay in view.
-    if let Some(q) = &app.question() {
+    // While the diagram draws the request's path (about 2 s after the reveal), the answer
+    // waits: the path is the demonstration, the answer box would cover it.
+    let path = drew_diagram
+        && app
+            .presenting()
+            .and_then(crate::app::Presenting::path_progress)
+            .is_some();
+    if let Some(q) = &app.question()
+        && !path
+    {
         answer(f, left, app, q, theme);
     }
 }

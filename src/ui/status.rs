@@ -154,7 +154,10 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
     }
     out.extend(backups(app));
     out.push(recoverable_line(app));
-    out.extend(other_tables(app));
+    // Presenting, the blast-radius stage beside the panel already lists every other copy.
+    if !(app.present() && super::blast::wanted(app)) {
+        out.extend(other_tables(app));
+    }
     out.extend(totals(app));
     let a = e.assumptions();
     out.push(vec![(

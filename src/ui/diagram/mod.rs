@@ -87,23 +87,8 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let Some(stage) = layout(app, area) else {
         return false;
     };
-    // The key hint is for the presenter's laptop, not the room.
-    let hint = if app.presenting().is_some() {
-        " "
-    } else {
-        " · g: list "
-    };
-    let title = if stage.hidden > 0 {
-        format!(
-            " Keys · {} more KMS key{} not drawn{hint}",
-            stage.hidden,
-            if stage.hidden == 1 { "" } else { "s" }
-        )
-    } else {
-        format!(" Keys: KMS key → table key → DEKs → items{hint}")
-    };
     let block = Block::bordered()
-        .title(title)
+        .title(title(app, stage.hidden))
         .border_style(theme.border(focused));
     let inner = block.inner(area);
     f.render_widget(block, area);
@@ -139,26 +124,37 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let mut dek_boxes: Vec<(TableKeyId, Rect)> = Vec::new();
     // Where each column's DEKs sit (drawn or not): the re-wrap's DEK flies between two.
     let mut dek_slots: Vec<(TableKeyId, Rect)> = Vec::new();
+    let mut placed: Vec<draw::ColumnRects> = Vec::new();
     for (i, col) in stage.columns.iter().enumerate() {
         let x = x_of(i as u16);
         let kms_box = Rect::new(x, y_kms, col_w, r.kms);
         d.kms_box(f, kms_box, col.key);
+        let mut rects = draw::ColumnRects {
+            table_key: col.table_key.map(TableKey::id),
+            kms: kms_box,
+            tk: None,
+            dek: None,
+        };
         if let Some(tk) = col.table_key {
             dek_slots.push((tk.id(), Rect::new(x, y_dek, col_w, dek_h)));
         }
         let Some(tk) = col.table_key else {
             d.no_table_key(f, Rect::new(x, y_tk, col_w, r.tk));
+            placed.push(rects);
             continue;
         };
         d.link(f, kms_box, y_tk, "wraps");
         let tk_box = Rect::new(x, y_tk, col_w, r.tk);
         d.table_key_box(f, tk_box, tk, col.older);
+        rects.tk = Some(tk_box);
         if let Some((lo, hi)) = crate::app::tree::dek_range(app, tk.id()) {
             d.link(f, tk_box, y_dek, "wraps");
             let rect = Rect::new(x, y_dek, col_w, dek_h);
             d.dek_box(f, rect, col.key, tk.id(), lo, hi);
             dek_boxes.push((tk.id(), rect));
+            rects.dek = Some(rect);
         }
+        placed.push(rects);
     }
     d.travelling_dek(f, &dek_slots, inner);
     // The items, under every DEK box, across every column so the sentence has room.
@@ -166,11 +162,37 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
         d.link(f, *rect, y_items, "");
     }
     let x1 = (x_of(n - 1) + col_w).max(x0 + 40.min(inner.width));
-    d.items_box(
-        f,
-        Rect::new(x0, y_items, x1.min(inner.x + inner.width) - x0, r.items),
-    );
+    let items = Rect::new(x0, y_items, x1.min(inner.x + inner.width) - x0, r.items);
+    d.items_box(f, items);
+    // A reveal: the request's path through the column of the table key it used.
+    if let Some(progress) = app
+        .presenting()
+        .and_then(crate::app::Presenting::path_progress)
+        && let Some(proof) = app.question().and_then(|q| q.proof.as_ref())
+        && let Some(req) = &proof.request
+        && let Some(col) = placed.iter().find(|c| c.table_key == req.table_key)
+    {
+        d.request_path(f, items, col, proof, progress);
+    }
     true
+}
+
+/// The panel's title: what it draws, how many keys are left out, and (not for the room) the
+/// key that switches to the list.
+fn title(app: &App, hidden: usize) -> String {
+    let hint = if app.presenting().is_some() {
+        " "
+    } else {
+        " · g: list "
+    };
+    if hidden > 0 {
+        format!(
+            " Keys · {hidden} more KMS key{} not drawn{hint}",
+            if hidden == 1 { "" } else { "s" }
+        )
+    } else {
+        format!(" Keys: KMS key → table key → DEKs → items{hint}")
+    }
 }
 
 /// One column of the stage: a KMS key, the table key drawn under it (if it wraps one), and
