@@ -182,3 +182,27 @@ fn a_short_tree_folds_quiet_deks_to_keep_the_rewrap_visible() {
         Some("kms-1".into())
     );
 }
+
+/// In the diagram the DEKs under a table key are one box: ↓ from it goes to the next key at
+/// once (no presses that move nothing on screen), ↑ comes back to its table key.
+#[test]
+fn one_step_moves_from_box_to_box() {
+    let mut a = app("change-table-key");
+    steps(&mut a, 1);
+    a.update(Msg::Down); // T1
+    a.update(Msg::Down); // the DEKs under T1
+    let s = text(&draw(&a, 200, 60));
+    assert!(s.contains("▶ DEKs under T1"), "{s}");
+    a.update(Msg::Down);
+    assert_eq!(
+        a.selected_key().map(|k| k.to_string()),
+        Some("kms-2".into()),
+        "one press from the DEK box reaches kms-2"
+    );
+    let s = text(&draw(&a, 200, 60));
+    assert!(s.contains("▶ ◆ kms-2"), "{s}");
+    a.update(Msg::Up); // back into the DEK box
+    a.update(Msg::Up); // and out of it to T1 in one press
+    let s = text(&draw(&a, 200, 60));
+    assert!(s.contains("▶ T1 table key"), "{s}");
+}

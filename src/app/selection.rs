@@ -19,7 +19,27 @@ impl App {
         match self.focus {
             Focus::Tree => {
                 let rows = tree::rows(self);
-                let at = list(self.tree_index(&rows), rows.len());
+                let from = self.tree_index(&rows);
+                let mut at = list(from, rows.len());
+                // One step (↑ ↓) goes from entity to entity: the DEKs under one table key are
+                // one box in the diagram, so a step passes them all at once (PgUp/PgDn and
+                // Home/End still move row by row through a long list).
+                let group = |i: usize| match rows.get(i).map(|r| &r.id) {
+                    Some(NodeId::Deks(tk, _)) => Some(*tk),
+                    _ => None,
+                };
+                if matches!(by, Scroll::Up(1) | Scroll::Down(1)) && group(from).is_some() {
+                    while at != from && group(at) == group(from) {
+                        let next = list(at, rows.len());
+                        if next == at {
+                            break;
+                        }
+                        at = next;
+                    }
+                    if group(at) == group(from) {
+                        at = from;
+                    }
+                }
                 self.select_tree_row(&rows, at);
             }
             Focus::Cache => {

@@ -76,7 +76,11 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         for tk in t.table_keys().iter().filter(|tk| tk.kms_key() == k.id()) {
             let tid = NodeId::TableKey(tk.id());
             let tk_collapsed = app.collapsed.contains(&tid);
-            let parts = table_key_parts(e.table_key_role(focus_ix, tk.id()), tk);
+            let mut parts = table_key_parts(e.table_key_role(focus_ix, tk.id()), tk);
+            // Several tables each have a T1: say whose this one is.
+            if e.tables().len() > 1 {
+                parts.insert(1, (format!(" of {}", t.label()), Tone::Strong));
+            }
             let deks = dek_range(app, tk.id());
             out.push(TreeRow {
                 id: tid,

@@ -286,7 +286,13 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
             }
         })
         .collect();
-    let mut spans = vec![label("SSE")];
+    // SSE is the first table's too: say whose, as the row above does.
+    let sse_name = if e.tables().len() > 1 {
+        format!("SSE {name}")
+    } else {
+        "SSE".to_string()
+    };
+    let mut spans = vec![label(&sse_name)];
     spans.extend(strip(sse));
     lines.push(Line::from(spans));
     lines.extend(copy_rows(app, scale, width, theme));
