@@ -1,5 +1,6 @@
 //! Render cost of a whole frame at 10k DEKs / 1M items, mid re-wrap, with the log full: the list
-//! view, the diagram view (160x48 and up) and the timeline.
+//! view, the diagram view (160x48 and up) and the timeline; present mode at 100x30, 120x36 and
+//! 200x60 (the diagram, and the blast-radius stage of three tables).
 //!
 //! Run: `cargo bench --bench render`. Target: at most 1 ms per frame.
 
@@ -49,6 +50,43 @@ do = "wait"
 note = "mid re-wrap"
 "#;
 
+/// Several tables under one key, with 25 connections each: present mode's blast-radius stage.
+const BLAST: &str = r#"
+title = "three tables, one shared key"
+seed = 4
+[[key]]
+id = "kms-shared"
+[[table]]
+name = "Orders"
+key = "kms-shared"
+deks = 3000
+items = 300000
+[[table]]
+name = "Audit"
+key = "kms-shared"
+deks = 3000
+items = 300000
+[[table]]
+name = "Sessions"
+key = "kms-shared"
+deks = 3000
+items = 300000
+[[principal]]
+name = "app"
+connections = 25
+[[step]]
+at = "0s"
+do = "read"
+principal = "app"
+connection = "all"
+note = "traffic"
+[[step]]
+at = "1m"
+do = "disable-key"
+key = "kms-shared"
+note = "the shared key is disabled"
+"#;
+
 fn big_app() -> App {
     let s = Arc::new(scenario::parse("big.toml", BIG).unwrap());
     let mut app = App::new(s).unwrap();
@@ -90,6 +128,32 @@ fn main() {
         });
     }
     group.finish();
+    // Present mode, at the sizes a room sees (and 200x60): the diagram mid re-wrap, and the
+    // blast-radius stage of a world with three tables.
+    let mut present = c.benchmark_group("render_present");
+    let mut room = app.clone();
+    room.set_present(true);
+    let s = Arc::new(scenario::parse("blast.toml", BLAST).unwrap());
+    let mut blast = App::new(s).unwrap();
+    blast.set_present(true);
+    for _ in 0..2 {
+        blast.update(Msg::NextStep);
+        blast.settle();
+    }
+    for (w, h) in [(100u16, 30u16), (120, 36), (200, 60)] {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        present.bench_function(format!("{w}x{h}_diagram_10k_deks"), |b| {
+            b.iter(|| {
+                term.draw(|f| ui::render(f, black_box(&room))).unwrap();
+            });
+        });
+        present.bench_function(format!("{w}x{h}_blast_3_tables_25_conns"), |b| {
+            b.iter(|| {
+                term.draw(|f| ui::render(f, black_box(&blast))).unwrap();
+            });
+        });
+    }
+    present.finish();
     // One frame of playing: advance the clock by a frame at 1 min/s and draw.
     let mut playing = app.clone();
     playing.update(Msg::TogglePause);

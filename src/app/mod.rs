@@ -146,10 +146,10 @@ pub struct ListState {
     pub offset: usize,
 }
 
-/// The TUI model.
+/// Where the scenario's playback stands: paused or playing, at what pace, and the stretch of
+/// time being shown.
 #[derive(Clone, Debug)]
-pub struct App {
-    session: Session,
+pub(in crate::app) struct Playback {
     pub(in crate::app) paused: bool,
     /// The manual speed (an index into `SPEEDS`), used when `auto_pace` is off.
     pub(in crate::app) speed: usize,
@@ -157,24 +157,38 @@ pub struct App {
     pub(in crate::app) auto_pace: bool,
     /// The stretch of time being shown, while stepping or playing at the automatic pace.
     pub(in crate::app) stretch: Option<Stretch>,
+}
+
+/// How the live view is laid out and where its panels are scrolled: the focused panel, the
+/// tree's selection and folds, the cache and log panels, the timeline and the diagram.
+#[derive(Clone, Debug)]
+pub(in crate::app) struct ViewState {
     pub(in crate::app) focus: Focus,
     pub(in crate::app) tree: ListState,
     /// The entity selected in the tree (a KMS key, a table key, a DEK group, the items) and
     /// its KMS key: the selection follows them across steps, re-layout, folding and resizes.
     pub(in crate::app) tree_node: Option<(NodeId, Option<KmsKeyId>)>,
-    /// Tree rows' ids in display order, refreshed by the renderer's row builder.
+    /// Folded tree rows.
     pub(in crate::app) collapsed: BTreeSet<NodeId>,
     pub(in crate::app) cache: ListState,
     /// Lines scrolled up from the newest log line (0 = follow).
     pub(in crate::app) log_scroll: usize,
-    /// What covers the live view (help, the ledger, a prompt, a reload error), if anything.
-    overlay: Overlay,
     /// The timeline's visibility flipped from the layout's default (hidden on small screens,
     /// beside the log on large ones).
     pub(in crate::app) show_timeline: bool,
     /// On large screens, the list instead of the diagram (`g`).
     pub(in crate::app) prefer_list: bool,
     pub(in crate::app) timeline_zoom: usize,
+}
+
+/// The TUI model: the session (the scenario and its runner), composed of its parts.
+#[derive(Clone, Debug)]
+pub struct App {
+    session: Session,
+    pub(in crate::app) playback: Playback,
+    pub(in crate::app) view: ViewState,
+    /// What covers the live view (help, the ledger, a prompt, a reload error), if anything.
+    overlay: Overlay,
     pub(in crate::app) toast: Option<Toast>,
     /// The palette the screen is drawn with (chosen at start-up: `--theme`, `NO_COLOR`, ...).
     pub(in crate::app) theme: ThemeKind,
@@ -194,20 +208,24 @@ impl App {
     pub fn new(scenario: Arc<Scenario>) -> Result<Self, EngineError> {
         let mut app = Self {
             session: Session::new(scenario)?,
-            paused: true,
-            speed: DEFAULT_SPEED,
-            auto_pace: true,
-            stretch: None,
-            focus: Focus::Tree,
-            tree: ListState::default(),
-            tree_node: None,
-            collapsed: BTreeSet::new(),
-            cache: ListState::default(),
-            log_scroll: 0,
+            playback: Playback {
+                paused: true,
+                speed: DEFAULT_SPEED,
+                auto_pace: true,
+                stretch: None,
+            },
+            view: ViewState {
+                focus: Focus::Tree,
+                tree: ListState::default(),
+                tree_node: None,
+                collapsed: BTreeSet::new(),
+                cache: ListState::default(),
+                log_scroll: 0,
+                show_timeline: false,
+                prefer_list: false,
+                timeline_zoom: 0,
+            },
             overlay: Overlay::None,
-            show_timeline: false,
-            prefer_list: false,
-            timeline_zoom: 0,
             toast: None,
             theme: ThemeKind::default(),
             save_dir: PathBuf::from("."),
@@ -248,16 +266,16 @@ impl App {
         &self.timeline
     }
     pub fn speed_label(&self) -> &'static str {
-        if self.auto_pace {
+        if self.playback.auto_pace {
             "auto pace"
         } else {
-            SPEEDS[self.speed].1
+            SPEEDS[self.playback.speed].1
         }
     }
 
     /// The step a running stretch is heading for (its number as the file counts), if any.
     pub fn heading_for(&self) -> Option<usize> {
-        match self.stretch.as_ref()?.goal {
+        match self.playback.stretch.as_ref()?.goal {
             Goal::Step(ix, _) | Goal::Ask(ix, _) => self.scenario().steps.get(ix).map(|s| s.number),
             Goal::Time(_) => None,
         }
@@ -286,7 +304,7 @@ impl App {
 
     /// Flip the timeline's visibility from the layout's default (`t`).
     pub fn set_show_timeline(&mut self, flipped: bool) {
-        self.show_timeline = flipped;
+        self.view.show_timeline = flipped;
     }
 
     /// Drop the notice on screen, if any.
@@ -328,9 +346,9 @@ impl App {
 
     /// True when the screen changes on its own (the clock runs or a toast is counting down).
     pub fn is_animating(&self) -> bool {
-        !self.paused
+        !self.playback.paused
             || self.toast.is_some()
-            || self.stretch.is_some()
+            || self.playback.stretch.is_some()
             || self.present.as_ref().is_some_and(Presenting::animating)
     }
 
@@ -426,8 +444,8 @@ impl App {
             Msg::Tick => self.tick(),
             Msg::TogglePause => {
                 self.stop_stretch();
-                self.paused = !self.paused;
-                if !self.paused && self.runner().next_event_at().is_none() {
+                self.playback.paused = !self.playback.paused;
+                if !self.playback.paused && self.runner().next_event_at().is_none() {
                     self.toast(
                         "nothing is scheduled: the clock runs on, use the sandbox keys to act",
                         false,
@@ -438,30 +456,30 @@ impl App {
             Msg::PrevStep => self.prev_step(),
             Msg::SpeedUp | Msg::SlowDown => {
                 self.stop_stretch();
-                if self.auto_pace {
-                    self.auto_pace = false;
-                    self.speed = DEFAULT_SPEED;
+                if self.playback.auto_pace {
+                    self.playback.auto_pace = false;
+                    self.playback.speed = DEFAULT_SPEED;
                 }
-                self.speed = if msg == Msg::SpeedUp {
-                    (self.speed + 1).min(SPEEDS.len() - 1)
+                self.playback.speed = if msg == Msg::SpeedUp {
+                    (self.playback.speed + 1).min(SPEEDS.len() - 1)
                 } else {
-                    self.speed.saturating_sub(1)
+                    self.playback.speed.saturating_sub(1)
                 };
             }
-            Msg::AutoPace => self.auto_pace = true,
+            Msg::AutoPace => self.playback.auto_pace = true,
             Msg::JumpNextEvent => {
                 self.stop_stretch();
                 self.jump_next_event();
             }
             Msg::FocusNext => {
-                self.focus = match self.focus {
+                self.view.focus = match self.view.focus {
                     Focus::Tree => Focus::Cache,
                     Focus::Cache => Focus::Log,
                     Focus::Log => Focus::Tree,
                 }
             }
             Msg::FocusPrev => {
-                self.focus = match self.focus {
+                self.view.focus = match self.view.focus {
                     Focus::Tree => Focus::Log,
                     Focus::Cache => Focus::Tree,
                     Focus::Log => Focus::Cache,
@@ -479,10 +497,10 @@ impl App {
                 }
             }
             Msg::NextTable => self.next_table(),
-            Msg::ToggleTimeline => self.show_timeline = !self.show_timeline,
-            Msg::ToggleView => self.prefer_list = !self.prefer_list,
+            Msg::ToggleTimeline => self.view.show_timeline = !self.view.show_timeline,
+            Msg::ToggleView => self.view.prefer_list = !self.view.prefer_list,
             Msg::ZoomTimeline => {
-                self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
+                self.view.timeline_zoom = (self.view.timeline_zoom + 1) % timeline::ZOOMS.len();
             }
             Msg::ToggleHelp => self.toggle_overlay(Overlay::Help),
             Msg::ToggleLedger => self.toggle_overlay(Overlay::Ledger),
@@ -538,23 +556,23 @@ impl App {
     }
 
     pub fn cache(&self) -> ListState {
-        self.cache
+        self.view.cache
     }
 
     pub fn focus(&self) -> Focus {
-        self.focus
+        self.view.focus
     }
 
     pub fn log_scroll(&self) -> usize {
-        self.log_scroll
+        self.view.log_scroll
     }
 
     pub fn paused(&self) -> bool {
-        self.paused
+        self.playback.paused
     }
 
     pub fn prefer_list(&self) -> bool {
-        self.prefer_list
+        self.view.prefer_list
     }
 
     pub fn present(&self) -> bool {
@@ -576,11 +594,11 @@ impl App {
     }
 
     pub fn show_timeline(&self) -> bool {
-        self.show_timeline
+        self.view.show_timeline
     }
 
     pub fn stretch(&self) -> Option<&Stretch> {
-        self.stretch.as_ref()
+        self.playback.stretch.as_ref()
     }
 
     pub fn theme(&self) -> ThemeKind {
@@ -588,7 +606,7 @@ impl App {
     }
 
     pub fn timeline_zoom(&self) -> usize {
-        self.timeline_zoom
+        self.view.timeline_zoom
     }
 
     pub fn current_toast(&self) -> Option<&Toast> {
@@ -602,7 +620,7 @@ impl App {}
 /// Read access for the views and tests (the model changes only through `update`).
 impl App {
     pub fn auto_pace(&self) -> bool {
-        self.auto_pace
+        self.playback.auto_pace
     }
 }
 

@@ -18,7 +18,7 @@ impl App {
     pub fn settle(&mut self) {
         // A reveal's path, too, is shown through at once.
         self.finish_path();
-        if let Some(stretch) = self.stretch.take() {
+        if let Some(stretch) = self.playback.stretch.take() {
             stretch.finish(&mut self.session);
             self.arrive(stretch.goal);
         }
@@ -26,7 +26,7 @@ impl App {
 
     /// Stop a running stretch where it is.
     pub(super) fn stop_stretch(&mut self) {
-        self.stretch = None;
+        self.playback.stretch = None;
     }
 
     /// The scenario file changed and loads: start it again and go to the same step (by id,
@@ -53,12 +53,12 @@ impl App {
             session.go_to(crate::scenario::At::Step(ix));
         }
         self.session = session;
-        self.stretch = None;
+        self.playback.stretch = None;
         self.close_question();
         if matches!(self.overlay, Overlay::ReloadError(_)) {
             self.overlay = Overlay::None;
         }
-        self.paused = true;
+        self.playback.paused = true;
         self.timeline = Timeline::default();
         self.refresh_derived();
         let now_at = self.runner().steps_started();
@@ -92,14 +92,14 @@ impl App {
         if self.stretch_frame() {
             return;
         }
-        if self.paused {
+        if self.playback.paused {
             return;
         }
-        if self.auto_pace
+        if self.playback.auto_pace
             && let Some(goal) = self.play_goal()
         {
             if let Some(stretch) = Stretch::start(&self.session, goal) {
-                self.stretch = Some(stretch);
+                self.playback.stretch = Some(stretch);
                 self.stretch_frame();
             } else {
                 pacing::reach(goal, &mut self.session);
@@ -107,7 +107,7 @@ impl App {
             }
             return;
         }
-        let per_frame = SPEEDS[self.speed].0 * FRAME.as_millis() as u64 / 1_000;
+        let per_frame = SPEEDS[self.playback.speed].0 * FRAME.as_millis() as u64 / 1_000;
         let target = self.runner().engine().now() + SimDuration(per_frame);
         // Stop at the next new step (one at a time, even when several share a time) so its
         // narration can be read.
@@ -143,13 +143,13 @@ impl App {
 
     /// Show one frame of the running stretch; false when none runs.
     pub(super) fn stretch_frame(&mut self) -> bool {
-        let Some(mut stretch) = self.stretch.take() else {
+        let Some(mut stretch) = self.playback.stretch.take() else {
             return false;
         };
         if stretch.frame(&mut self.session) {
             self.arrive(stretch.goal);
         } else {
-            self.stretch = Some(stretch);
+            self.playback.stretch = Some(stretch);
             self.refresh_derived();
         }
         true
@@ -159,7 +159,7 @@ impl App {
         if self.guard_next() {
             return;
         }
-        if self.stretch.is_some() {
+        if self.playback.stretch.is_some() {
             // A second press finishes the stretch being shown at once.
             self.settle();
             return;
@@ -186,7 +186,7 @@ impl App {
         let goal = self.goal_for(step, at);
         // Even a step at the current moment takes a few frames, so a double tap finishes it
         // instead of skipping the next step.
-        self.stretch = Some(
+        self.playback.stretch = Some(
             Stretch::start(&self.session, goal)
                 .unwrap_or_else(|| Stretch::hold(&self.session, goal)),
         );
@@ -207,7 +207,7 @@ impl App {
         self.stop_stretch();
         self.close_question();
         self.session.back();
-        self.paused = true;
+        self.playback.paused = true;
         self.timeline = Timeline::default();
         self.refresh_derived();
     }

@@ -74,9 +74,9 @@ impl App {
     /// question opens (and ignores "next" for a moment).
     pub(super) fn arrive(&mut self, goal: Goal) {
         match goal {
-            Goal::Step(..) => self.paused = true,
+            Goal::Step(..) => self.playback.paused = true,
             Goal::Ask(step, _) => {
-                self.paused = true;
+                self.playback.paused = true;
                 if let Some(p) = &mut self.present {
                     p.question = Some(Question {
                         step,

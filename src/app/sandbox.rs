@@ -54,7 +54,7 @@ impl App {
         }
         let result = self.session.live(cmd, at);
         self.refresh_derived();
-        self.log_scroll = 0;
+        self.view.log_scroll = 0;
         match result {
             RequestResult::Ok => self.toast(format!("{}: ok", cmd.describe()), false),
             RequestResult::Error { error, message, .. } => {
@@ -189,7 +189,7 @@ impl App {
                         key,
                         input: String::new(),
                     });
-                    self.paused = true;
+                    self.playback.paused = true;
                 }
             }
             Msg::Revoke | Msg::Allow => {

@@ -16,7 +16,7 @@ impl App {
                 Scroll::Bottom => last,
             }
         };
-        match self.focus {
+        match self.view.focus {
             Focus::Tree => {
                 let rows = tree::rows(self);
                 let from = self.tree_index(&rows);
@@ -48,14 +48,14 @@ impl App {
                     .engine()
                     .cache_entries(self.table_focus())
                     .len();
-                self.cache.selected = list(self.cache.selected, len);
+                self.view.cache.selected = list(self.view.cache.selected, len);
             }
             Focus::Log => {
                 // The log counts lines back from the newest: `Up` goes back in time.
                 let len = self.runner().engine().log().len();
-                self.log_scroll = match by {
-                    Scroll::Up(n) => (self.log_scroll + n).min(len),
-                    Scroll::Down(n) => self.log_scroll.saturating_sub(n),
+                self.view.log_scroll = match by {
+                    Scroll::Up(n) => (self.view.log_scroll + n).min(len),
+                    Scroll::Down(n) => self.view.log_scroll.saturating_sub(n),
                     Scroll::Top => len,
                     Scroll::Bottom => 0,
                 };
@@ -64,15 +64,15 @@ impl App {
     }
 
     pub(super) fn toggle_collapse(&mut self) {
-        if self.focus != Focus::Tree {
+        if self.view.focus != Focus::Tree {
             return;
         }
         let rows = tree::rows(self);
         if let Some(row) = rows.get(self.tree_index(&rows))
             && row.foldable
-            && !self.collapsed.remove(&row.id)
+            && !self.view.collapsed.remove(&row.id)
         {
-            self.collapsed.insert(row.id.clone());
+            self.view.collapsed.insert(row.id.clone());
         }
     }
 
@@ -85,8 +85,8 @@ impl App {
     /// Select row `at` of `rows`: remember its entity, not its position.
     pub fn select_tree_row(&mut self, rows: &[tree::TreeRow], at: usize) {
         if let Some(row) = rows.get(at) {
-            self.tree.selected = at;
-            self.tree_node = Some((row.id.clone(), row.key.clone()));
+            self.view.tree.selected = at;
+            self.view.tree_node = Some((row.id.clone(), row.key.clone()));
         }
     }
 
@@ -94,8 +94,8 @@ impl App {
     /// group whose range moved), the row of its KMS key; failing that, the remembered position.
     pub fn tree_index(&self, rows: &[tree::TreeRow]) -> usize {
         let last = rows.len().saturating_sub(1);
-        let Some((node, key)) = &self.tree_node else {
-            return self.tree.selected.min(last);
+        let Some((node, key)) = &self.view.tree_node else {
+            return self.view.tree.selected.min(last);
         };
         rows.iter()
             .position(|r| &r.id == node)
@@ -103,14 +103,19 @@ impl App {
                 key.as_ref()
                     .and_then(|k| rows.iter().position(|r| r.id == NodeId::Kms(k.clone())))
             })
-            .unwrap_or(self.tree.selected.min(last))
+            .unwrap_or(self.view.tree.selected.min(last))
     }
 
     /// The principal and connection of the selected cache row.
     pub fn selected_connection(&self) -> Option<(PrincipalId, ConnectionId)> {
         let entries = self.runner().engine().cache_entries(self.table_focus());
         entries
-            .get(self.cache.selected.min(entries.len().saturating_sub(1)))
+            .get(
+                self.view
+                    .cache
+                    .selected
+                    .min(entries.len().saturating_sub(1)),
+            )
             .map(|e| (e.principal().clone(), e.connection()))
     }
 }

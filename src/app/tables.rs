@@ -89,7 +89,7 @@ impl App {
         let t = self.focused_table();
         let (label, key) = (t.label(), t.current_kms_key().clone());
         // The key selection follows too, so `d` / `e` act on the key this table uses.
-        self.tree_node = Some((NodeId::Kms(key.clone()), Some(key)));
+        self.view.tree_node = Some((NodeId::Kms(key.clone()), Some(key)));
         self.toast(
             format!("panels follow {label}; table actions act on it"),
             false,

@@ -57,7 +57,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
     for k in e.keys() {
         let used = t.table_keys().iter().any(|tk| tk.kms_key() == k.id());
         let kid = NodeId::Kms(k.id().clone());
-        let collapsed = app.collapsed.contains(&kid);
+        let collapsed = app.view.collapsed.contains(&kid);
         let mut parts = key_parts(k, now);
         if regions && k.kind() != KeyKind::AwsOwned {
             parts.push((format!(" · {}", k.region()), Tone::Dim));
@@ -75,7 +75,7 @@ pub fn rows(app: &App) -> Vec<TreeRow> {
         }
         for tk in t.table_keys().iter().filter(|tk| tk.kms_key() == k.id()) {
             let tid = NodeId::TableKey(tk.id());
-            let tk_collapsed = app.collapsed.contains(&tid);
+            let tk_collapsed = app.view.collapsed.contains(&tid);
             let mut parts = table_key_parts(e.table_key_role(focus_ix, tk.id()), tk);
             // Several tables each have a T1: say whose this one is.
             if e.tables().len() > 1 {
@@ -166,7 +166,7 @@ fn key_parts(k: &KmsKey, now: SimTime) -> Vec<(String, Tone)> {
         KeyState::Disabled => parts.push(("Disabled".into(), Tone::Warn)),
         KeyState::PendingDeletion { deletion_at } => parts.push((
             format!(
-                "PendingDeletion, gone in {}",
+                "PendingDeletion, deleted in {}",
                 deletion_at.since(now).countdown()
             ),
             Tone::Bad,

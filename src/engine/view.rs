@@ -318,7 +318,7 @@ impl UrgentClock {
                     .trim_start()
                     .to_string()
             }
-            Some(Countdown::KeyDeletion { key, .. }) => format!("{key} destroyed for good in"),
+            Some(Countdown::KeyDeletion { key, .. }) => format!("{key} deleted in"),
             Some(Countdown::MaterialExpiry { key, .. }) => {
                 format!("{key}'s imported material expires in")
             }

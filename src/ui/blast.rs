@@ -34,17 +34,26 @@ pub fn wanted(app: &App) -> bool {
     app.scenario().table_names.len() > 1 || app.runner().engine().tables().len() > 1
 }
 
-/// The rows the stage wants for `width` columns (with its border).
-pub fn height(app: &App, width: u16) -> u16 {
-    let n = lines(app, width, true).len();
-    (n as u16).saturating_add(2)
+/// The stage's lines for `width` columns, computed once a frame: `height` says how many rows
+/// it wants, `render` draws it.
+pub struct Stage(Vec<Row>);
+
+impl Stage {
+    pub fn new(app: &App, width: u16) -> Self {
+        Stage(lines(app, width, true))
+    }
+
+    /// The rows it wants (with its border).
+    pub fn height(&self) -> u16 {
+        (self.0.len() as u16).saturating_add(2)
+    }
 }
 
 /// Draw the stage in `area`: every copy if it fits, else the copies that fit and a count.
-pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
+pub fn render(f: &mut Frame, area: Rect, app: &App, stage: Stage, theme: Theme) {
     let inner_h = usize::from(area.height.saturating_sub(2));
     // Short panels drop the blank line between copies before dropping copies.
-    let mut body = lines(app, area.width, true);
+    let mut body = stage.0;
     if body.len() > inner_h {
         body = lines(app, area.width, false);
     }
@@ -91,7 +100,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     );
 }
 
-struct Row {
+pub struct Row {
     starts_copy: bool,
     parts: Vec<(String, Tone)>,
 }
@@ -147,13 +156,21 @@ fn lines(app: &App, width: u16, spaced: bool) -> Vec<Row> {
 /// the right edge.
 fn title(c: &CopyRow, focused: bool, inner: usize) -> Vec<(String, Tone)> {
     let mark = if focused { "▶ " } else { "  " };
-    let status = match (c.replica, c.status) {
-        (Some(ReplicaStatus::Removed), s) => format!("LEFT ITS GROUP · {}", s.aws_name()),
-        (_, TableStatus::InaccessibleEncryptionCredentials) => "INACCESSIBLE".to_string(),
-        (_, s) => s.aws_name().to_string(),
+    let word = match c.status {
+        TableStatus::InaccessibleEncryptionCredentials => "INACCESSIBLE",
+        s => s.aws_name(),
+    };
+    let status = match c.replica {
+        Some(ReplicaStatus::Removed) => format!("LEFT ITS GROUP · {word}"),
+        _ => word.to_string(),
     };
     let tone = look::table(c.status);
-    let name = format!("{mark}{}", c.label);
+    let mut name = format!("{mark}{}", c.label);
+    // The status stays whole at the right edge; a long name gives way.
+    let room = inner.saturating_sub(status.chars().count() + 1);
+    if name.chars().count() > room {
+        name = super::fit_words(&name, room);
+    }
     let gap = inner
         .saturating_sub(name.chars().count() + status.chars().count())
         .max(1);
@@ -173,7 +190,7 @@ fn chain(c: &CopyRow, now: SimTime) -> Vec<(String, Tone)> {
                 KeyState::Enabled => "Enabled".to_string(),
                 KeyState::Disabled => "Disabled".to_string(),
                 KeyState::PendingDeletion { deletion_at } => format!(
-                    "PendingDeletion, destroyed in {}",
+                    "PendingDeletion, deleted in {}",
                     deletion_at.since(now).countdown()
                 ),
                 KeyState::Deleted { .. } => "deleted".to_string(),

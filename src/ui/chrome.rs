@@ -205,7 +205,7 @@ pub(crate) fn wrap_parts(parts: &[(String, Tone)], width: usize) -> Vec<Vec<(Str
         }
         // Longer than a row: word by word, each word keeping its piece's tone.
         for (text, tone) in chunk {
-            for word in text.split(' ').filter(|w| !w.is_empty()) {
+            for word in glued_words(&text) {
                 let used = len(&line);
                 let gap = usize::from(used > 0);
                 if used > 0 && used + gap + word.chars().count() > width {
@@ -222,10 +222,34 @@ pub(crate) fn wrap_parts(parts: &[(String, Tone)], width: usize) -> Vec<Vec<(Str
     out
 }
 
+/// The words of `text` for wrapping, with a time or a count kept whole: `7d 00h 00m`,
+/// `14d 05:00:00)` and `1 KMS` never break across rows (a word that starts with a digit stays
+/// with a digit-led word before it, and a bare number stays with the word after it).
+pub(crate) fn glued_words(text: &str) -> Vec<String> {
+    let led_by_digit = |w: &str| {
+        w.trim_start_matches(['(', '['])
+            .starts_with(|c: char| c.is_ascii_digit())
+    };
+    let mut out: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        if let Some(prev) = out.last_mut()
+            && ((led_by_digit(prev) && word.starts_with(|c: char| c.is_ascii_digit()))
+                || prev.chars().all(|c| c.is_ascii_digit()))
+        {
+            prev.push(' ');
+            prev.push_str(word);
+            continue;
+        }
+        out.push(word.to_string());
+    }
+    out
+}
+
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     let mut line = String::new();
-    for word in text.split_whitespace() {
+    for word in glued_words(text) {
+        let word = word.as_str();
         if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
             out.push(std::mem::take(&mut line));
         }

@@ -114,7 +114,9 @@ pub fn render(f: &mut Frame, app: &App) {
     let area = f.area();
     let theme = Theme::of(app);
     // High contrast paints its own background; the other themes keep the terminal's.
-    f.buffer_mut().set_style(area, theme.base());
+    if theme.base() != ratatui::style::Style::default() {
+        f.buffer_mut().set_style(area, theme.base());
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         too_small(f, area, theme);
         return;
@@ -280,7 +282,12 @@ mod tests {
             present::without_citations(
                 "for 20 hours (replica_removal_after, aws-behaviour.md #51): gone"
             ),
-            "for 20 hours (replica_removal_after): gone"
+            "for 20 hours: gone"
+        );
+        assert_eq!(
+            present::without_citations("the key (kms-1) and the delay (10 minutes)"),
+            "the key (kms-1) and the delay (10 minutes)",
+            "only an assumption's name alone in its parenthesis goes"
         );
         assert_eq!(present::without_citations("no citation"), "no citation");
     }

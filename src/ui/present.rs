@@ -52,14 +52,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut drew_diagram = false;
     if blast::wanted(app) {
         // Several copies: every one's chain and clocks on the stage, the list below if room.
-        let want = blast::height(app, left.width);
+        let stage = blast::Stage::new(app, left.width);
+        let want = stage.height();
         if left.height >= want + 8 {
             let [top, below] =
                 Layout::vertical([Constraint::Length(want), Constraint::Min(8)]).areas(left);
-            blast::render(f, top, app, theme);
+            blast::render(f, top, app, stage, theme);
             tree::render(f, below, app, theme);
         } else {
-            blast::render(f, left, app, theme);
+            blast::render(f, left, app, stage, theme);
         }
     } else if app.prefer_list() || !diagram::render(f, left, app, theme) {
         tree::render(f, left, app, theme);
@@ -76,12 +77,18 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     if clock_h > 0 {
         bigclock::render(f, clock, app, theme);
     }
-    // The table's status, then the connections' cache timers the narration talks about.
-    let status_h = status::height(app, rest.width, area.height).min(rest.height.saturating_sub(4));
-    let [status_area, cache_area] =
-        Layout::vertical([Constraint::Length(status_h), Constraint::Min(3)]).areas(rest);
-    status::render(f, status_area, app, area.height, theme);
+    // The connections' cache timers the narration talks about, then the table's status. The
+    // timers' panel has the same height at every step (a bar two rows tall per connection and
+    // a row for the re-wrap job), so it never moves when the status grows or shrinks below it.
+    let conns = app.runner().engine().cache_entries(app.table_focus()).len() as u16;
+    let cache_h = (conns.saturating_mul(3) + 3)
+        .min(rest.height / 2)
+        .max(4)
+        .min(rest.height);
+    let [cache_area, status_area] =
+        Layout::vertical([Constraint::Length(cache_h), Constraint::Min(0)]).areas(rest);
     cache::render(f, cache_area, app, theme);
+    status::render(f, status_area, app, area.height, theme);
     // The answer sits over the hierarchy's lower part: the clock, the status and the cache
     // timers beside it hold the proof and stay in view.
     // While the diagram draws the request's path (about 2 s after the reveal), the answer
@@ -193,6 +200,24 @@ pub(super) fn without_citations(text: &str) -> String {
         };
         out.replace_range(start..end, "");
     }
+    // A parenthesis left holding only an assumption's name (`(replica_removal_after)`) is for
+    // the file's reader too: the room gets the sentence without it.
+    let mut from = 0;
+    while let Some(open) = out[from..].find(" (").map(|i| from + i) {
+        let Some(close) = out[open..].find(')').map(|i| open + i) else {
+            break;
+        };
+        let inner = &out[open + 2..close];
+        if inner.contains('_')
+            && inner
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        {
+            out.replace_range(open..=close, "");
+        } else {
+            from = open + 2;
+        }
+    }
     out
 }
 
@@ -243,8 +268,9 @@ pub fn verdict(proof: &StepProof, result: Option<&RequestResult>) -> (String, To
         }
         (None, Some(error)) => (format!("{action} REFUSED · {error}"), Tone::Bad),
         _ if action.starts_with("wait") => {
-            // Time passing is not an outcome: say what it cost, neutrally.
-            (format!("{action} · {calls} meanwhile"), Tone::Normal)
+            // Time passing is not an outcome (and what other steps called meanwhile is not
+            // the wait's): say so neutrally; the choice's facts below say what it led to.
+            (format!("{action}: time passes"), Tone::Normal)
         }
         _ => match &proof.kms_failure {
             // Done, but a KMS call on the way failed (DynamoDB's background work).
@@ -312,7 +338,9 @@ fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
         if bold {
             style = style.add_modifier(Modifier::BOLD);
         }
-        for (k, part) in chrome::wrap(text, text_w).into_iter().enumerate() {
+        let parts = chrome::wrap(text, text_w);
+        let last = parts.len().saturating_sub(1);
+        for (k, part) in parts.into_iter().enumerate() {
             let mut spans = vec![Span::styled(
                 if k == 0 {
                     lead.clone()
@@ -322,7 +350,8 @@ fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
                 style,
             )];
             spans.push(Span::styled(part, style));
-            if k == 0 && picked {
+            // After the choice's last words, never inside a wrapped sentence.
+            if k == last && picked {
                 spans.push(Span::styled(tail, theme.style(Tone::Accent)));
             }
             lines.push(Line::from(spans));
@@ -352,8 +381,14 @@ fn answer(f: &mut Frame, area: Rect, app: &App, q: &Question, theme: Theme) {
             ));
         }
     }
-    if let Some(facts) = right.and_then(|r| observed_facts(&ask.choices[r - 1].expect)) {
-        for part in chrome::wrap(&format!("observed: {facts}"), inner_w.saturating_sub(1)) {
+    // A request's verdict is its proof; any other step's outcome is what the right choice
+    // expected, as the simulation now has it.
+    let request = q.proof.as_ref().is_some_and(|p| p.request.is_some());
+    if let Some(facts) = right
+        .filter(|_| !request)
+        .and_then(|r| observed_facts(&ask.choices[r - 1].expect))
+    {
+        for part in chrome::wrap(&format!("now: {facts}"), inner_w.saturating_sub(1)) {
             lines.push(Line::styled(
                 format!(" {part}"),
                 theme.style(Tone::Strong).add_modifier(Modifier::BOLD),

@@ -86,7 +86,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
 /// A row where something happens now: the DEK in flight or just landed, a stalled re-wrap, a
 /// lost table key.
 /// On a short panel, runs of quiet DEK rows are folded into one row each
-/// (`DEK-1 … DEK-7 · 7 rows folded to fit`), so the table keys and the rows where things happen
+/// (`DEK-1 … DEK-7`), so the table keys and the rows where things happen
 /// stay on screen. Returns the rows to draw and the index of the selected one among them (a
 /// selection inside a folded run selects the run).
 fn fold_to_fit(rows: &[TreeRow], selected: usize, h: usize) -> (Vec<TreeRow>, usize) {
@@ -111,10 +111,7 @@ fn fold_to_fit(rows: &[TreeRow], selected: usize, h: usize) -> (Vec<TreeRow>, us
                 sel = out.len();
             }
             out.push(TreeRow {
-                parts: vec![
-                    (format!("{a} … {b}"), Tone::Normal),
-                    (" · folded to fit".to_string(), Tone::Dim),
-                ],
+                parts: vec![(format!("{a} … {b}"), Tone::Normal)],
                 ..rows[i].clone()
             });
             i = j;

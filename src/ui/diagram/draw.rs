@@ -163,7 +163,10 @@ impl Draw<'_> {
         let (tone, first, second) = match role {
             TableKeyRole::Retired { at } => (
                 Tone::Dim,
-                "retired: no DEK under it".to_string(),
+                pick(
+                    &["retired: no DEK under it".into(), "retired: no DEKs".into()],
+                    w,
+                ),
                 format!("since {at}"),
             ),
             TableKeyRole::Lost => (
@@ -177,7 +180,13 @@ impl Draw<'_> {
                 stalled: Some((key, error)),
             } => (
                 Tone::Bad,
-                format!("new · {done}/{total} · STALLED"),
+                pick(
+                    &[
+                        format!("new · {done}/{total} · STALLED"),
+                        format!("{done}/{total} STALLED"),
+                    ],
+                    w,
+                ),
                 format!("{key}: {error}"),
             ),
             TableKeyRole::RewrapTarget {
@@ -186,13 +195,23 @@ impl Draw<'_> {
                 stalled: None,
             } => (
                 Tone::Warn,
-                format!("new · re-wrapping {done}/{total}"),
+                pick(
+                    &[
+                        format!("new · re-wrapping {done}/{total}"),
+                        format!("re-wrapping {done}/{total}"),
+                        format!("re-wrap {done}/{total}"),
+                    ],
+                    w,
+                ),
                 String::new(),
             ),
             TableKeyRole::RewrapSource => (
                 Tone::Accent,
                 "current".to_string(),
-                "until the re-wrap ends".to_string(),
+                pick(
+                    &["until the re-wrap ends".into(), "until re-wrap ends".into()],
+                    w,
+                ),
             ),
             TableKeyRole::Current => (
                 Tone::Accent,
@@ -201,11 +220,8 @@ impl Draw<'_> {
             ),
             TableKeyRole::Other => (Tone::Dim, String::new(), String::new()),
         };
-        let name = if older > 0 {
-            format!("{} table key (+{older} older)", tk.id())
-        } else {
-            format!("{} table key", tk.id())
-        };
+        // The title's room: the border's corners, a space each side and the selection mark.
+        let name = table_key_title(tk.id(), older, w.saturating_sub(3));
         let title = if lost {
             vec![self.crossed(name, Tone::Bad, w)]
         } else if retired {
@@ -356,6 +372,27 @@ impl Draw<'_> {
         let room = x1.saturating_sub(x0);
         let len = token.chars().count() as u16;
         if room < len + 1 {
+            // No room in the gap (compact boxes side by side): the DEK leaves from inside its
+            // box, on the box's last row, so it never simply vanishes from the picture.
+            let w = from.width.saturating_sub(2);
+            let row_y = (from.y + from.height).saturating_sub(2);
+            if w > 0 && row_y > from.y {
+                let long = format!("{name} ━▶ {} · re-wrapping", job.to);
+                let text = if long.chars().count() <= w as usize {
+                    long
+                } else {
+                    crate::ui::fit_words(&format!("{name} ━▶ {}", job.to), w as usize)
+                };
+                let row = Rect::new(from.x + 1, row_y, w, 1);
+                f.render_widget(ratatui::widgets::Clear, row);
+                f.buffer_mut().set_stringn(
+                    row.x,
+                    row.y,
+                    text,
+                    w as usize,
+                    self.theme.style(Tone::Moving),
+                );
+            }
             return;
         }
         let travel = room - len - 1;
@@ -608,5 +645,32 @@ fn mark_word(buf: &mut ratatui::buffer::Buffer, r: Rect, word: &str, style: Styl
                 return;
             }
         }
+    }
+}
+
+/// The first wording that fits `room` whole: compact boxes get the short one, never a cut.
+fn pick(options: &[String], room: u16) -> String {
+    options
+        .iter()
+        .find(|o| o.chars().count() <= room as usize)
+        .or(options.last())
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// `T3 table key (+1 older)`, as much of it as fits `room`.
+fn table_key_title(id: TableKeyId, older: usize, room: u16) -> String {
+    if older > 0 {
+        pick(
+            &[
+                format!("{id} table key (+{older} older)"),
+                format!("{id} (+{older} older)"),
+                format!("{id} +{older} older"),
+                format!("{id}"),
+            ],
+            room,
+        )
+    } else {
+        pick(&[format!("{id} table key"), format!("{id}")], room)
     }
 }
