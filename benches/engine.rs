@@ -207,7 +207,7 @@ fn rewrap_engine(c: &mut Criterion) {
                         key: KmsKeyId::new("kms-2"),
                     });
                     assert!(r.is_ok());
-                    assert_eq!(e.table().current(), TableKeyId(2));
+                    assert_eq!(e.first_table().current(), TableKeyId(2));
                     e
                 },
                 BatchSize::PerIteration,
@@ -302,8 +302,8 @@ fn memory_report() {
     println!(
         "memory: 1,000,000 items (8 DEKs): RSS +{:.1} MB ({} items, {:.0} bytes/item)",
         after.saturating_sub(before) as f64 / 1e6,
-        e.table().items().len(),
-        after.saturating_sub(before) as f64 / e.table().items().len() as f64
+        e.first_table().items().len(),
+        after.saturating_sub(before) as f64 / e.first_table().items().len() as f64
     );
     drop(e);
     let before = rss_bytes().unwrap_or(0);
@@ -313,7 +313,7 @@ fn memory_report() {
         "memory: 1,000,000 DEKs (0 items): RSS +{:.1} MB",
         after.saturating_sub(before) as f64 / 1e6
     );
-    black_box(e.table().deks().len());
+    black_box(e.first_table().deks().len());
 }
 
 fn main() {

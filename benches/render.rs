@@ -100,7 +100,10 @@ fn big_app() -> App {
 fn main() {
     let mut c = Criterion::default().configure_from_args();
     let app = big_app();
-    assert!(app.runner().engine().table().job().is_some(), "mid re-wrap");
+    assert!(
+        app.runner().engine().first_table().job().is_some(),
+        "mid re-wrap"
+    );
     let mut group = c.benchmark_group("render_frame_10k_deks_1m_items");
     // 80x24 draws the list; 160x48 and 200x60 the diagram (and the list with `g`).
     for (w, h) in [(80u16, 24u16), (160, 48), (200, 60)] {
@@ -176,7 +179,7 @@ fn main() {
             let app = App::new(s).unwrap();
             let mut term = Terminal::new(TestBackend::new(120, 36)).unwrap();
             term.draw(|f| ui::render(f, &app)).unwrap();
-            black_box(app.runner().engine().table().items().len())
+            black_box(app.runner().engine().first_table().items().len())
         });
     });
     startup.bench_function("engine_build_only", |b| {

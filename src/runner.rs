@@ -404,7 +404,9 @@ impl Runner {
         if cmd.acts_on_table() {
             match &at.table {
                 Some(t) => action = format!("{action} on {t}"),
-                None if several => action = format!("{action} on {}", self.engine.table().name()),
+                None if several => {
+                    action = format!("{action} on {}", self.engine.first_table().name());
+                }
                 None => {}
             }
             if let Some(r) = &at.region {

@@ -135,9 +135,9 @@ fn the_sandbox_revokes_grants_and_moves_imported_material() {
     a.update(Msg::NextStep);
     a.settle();
     a.update(Msg::ToggleGrant);
-    assert!(a.runner().engine().table().grant_revoked());
+    assert!(a.runner().engine().first_table().grant_revoked());
     a.update(Msg::ToggleGrant);
-    assert!(!a.runner().engine().table().grant_revoked());
+    assert!(!a.runner().engine().first_table().grant_revoked());
     a.update(Msg::DeleteMaterial);
     let state = |a: &App| a.runner().engine().keys()[0].state().name();
     assert_eq!(state(&a), "pending-import");

@@ -104,7 +104,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
 /// The read rule, from observable state: not archived, and either a live cache entry for the
 /// current table key, or the current KMS key Enabled and allowing this principal.
 fn expected_read_ok(e: &Engine, p: &PrincipalId, c: ConnectionId) -> bool {
-    let t = e.table();
+    let t = e.first_table();
     if matches!(t.status(), TableStatus::Archiving | TableStatus::Archived) {
         return false;
     }
@@ -145,7 +145,7 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
                 entry.label()
             );
             prop_assert!(h.fetched_at() + refresh == h.expires_at());
-            let kms = &e.table().table_key(h.table_key()).kms_key();
+            let kms = &e.first_table().table_key(h.table_key()).kms_key();
             prop_assert!(
                 !e.key(kms).unwrap().is_deleted(),
                 "{} holds a key of a deleted KMS key",
@@ -153,7 +153,7 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
             );
         }
     }
-    if let Some(job) = &e.table().job() {
+    if let Some(job) = &e.first_table().job() {
         for k in [&job.old_plain(), &job.new_plain()].into_iter().flatten() {
             prop_assert!(
                 k.fetched_at() + refresh > e.now(),
@@ -162,10 +162,15 @@ fn check_invariants(e: &Engine) -> Result<(), TestCaseError> {
         }
     }
     // Per-DEK item counts add up to the items stored.
-    let counted: u64 = e.table().deks().iter().map(|d| u64::from(d.items())).sum();
-    prop_assert_eq!(counted, e.table().items().len() as u64);
+    let counted: u64 = e
+        .first_table()
+        .deks()
+        .iter()
+        .map(|d| u64::from(d.items()))
+        .sum();
+    prop_assert_eq!(counted, e.first_table().items().len() as u64);
     // Data integrity follows recoverability exactly.
-    let n = e.table().items().len();
+    let n = e.first_table().items().len();
     let recoverable = e.recoverable(rewrap::engine::table::TableIx::FIRST);
     for i in 0..n {
         let r = e.audit_item(
@@ -203,7 +208,7 @@ proptest! {
                     let expected = match &cmd {
                         Command::Read { principal, connection } => {
                             let ok = expected_read_ok(&e, principal, *connection);
-                            prop_assert_eq!(ok, e.chain_usable_for(principal, *connection),
+                            prop_assert_eq!(ok, e.chain_usable_for(rewrap::engine::view::TableIx::FIRST, principal, *connection),
                                 "the engine's own predicate disagrees with the rule at {}", e.now());
                             Some(ok)
                         }

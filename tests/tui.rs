@@ -73,10 +73,12 @@ fn state(app: &App) -> String {
         "{}\n{} {:?} {:?} {} {:?}\n{caches:?}\n{keys:?}\n{} {}",
         log.join("\n"),
         e.now(),
-        e.table().status(),
-        e.table().sse(),
-        e.table().current(),
-        e.table().job().map(|j| (j.done(), j.stalled().cloned())),
+        e.first_table().status(),
+        e.first_table().sse(),
+        e.first_table().current(),
+        e.first_table()
+            .job()
+            .map(|j| (j.done(), j.stalled().cloned())),
         app.runner().steps_started(),
         app.live_actions()
     )
@@ -385,7 +387,7 @@ fn the_exploration_replays_under_check() {
     assert!(r.failures().is_empty(), "{:?}\n{toml}", r.failures());
     let (x, y) = (r.engine(), a.runner().engine());
     assert_eq!(x.now(), y.now());
-    assert_eq!(x.table().status(), y.table().status());
+    assert_eq!(x.first_table().status(), y.first_table().status());
     assert_eq!(x.log().len(), y.log().len(), "{toml}");
     assert!(toml.contains("Live action"), "{toml}");
 }
@@ -453,9 +455,9 @@ mod saved_sessions {
             prop_assert!(r.failures().is_empty(), "{:?}\n{}", r.failures(), toml);
             let (x, y) = (r.engine(), a.runner().engine());
             prop_assert_eq!(x.now(), y.now());
-            prop_assert_eq!(x.table().status(), y.table().status());
-            prop_assert_eq!(x.table().sse(), y.table().sse());
-            prop_assert_eq!(x.table().current(), y.table().current());
+            prop_assert_eq!(x.first_table().status(), y.first_table().status());
+            prop_assert_eq!(x.first_table().sse(), y.first_table().sse());
+            prop_assert_eq!(x.first_table().current(), y.first_table().current());
             prop_assert_eq!(keys_state(x), keys_state(y));
         }
     }
@@ -775,7 +777,7 @@ fn the_status_panel_is_never_cut_at_80x24() {
             .collect::<Vec<_>>()
             .join(" ");
         assert!(flat.contains("Recoverable:"), "{screen}");
-        if a.runner().engine().table().status()
+        if a.runner().engine().first_table().status()
             == rewrap::engine::table::TableStatus::InaccessibleEncryptionCredentials
         {
             assert!(

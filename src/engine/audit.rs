@@ -117,10 +117,9 @@ impl Engine {
         Ok(pt)
     }
 
-    /// How many items decrypt through the chain right now (checks at most `limit` items,
-    /// spread evenly), and the first failure.
-    pub fn audit_sample(&self, limit: usize) -> (usize, usize, Option<AuditError>) {
-        let tx = TableIx::FIRST;
+    /// How many items of table `tx` decrypt through the chain right now (checks at most
+    /// `limit` items, spread evenly), and the first failure.
+    pub fn audit_sample(&self, tx: TableIx, limit: usize) -> (usize, usize, Option<AuditError>) {
         let n = self.dynamo.tables[tx.0].items.len();
         if n == 0 {
             return (0, 0, None);

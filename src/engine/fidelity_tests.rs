@@ -30,10 +30,10 @@ fn archive_deadline_does_not_archive_a_table_whose_key_came_back() {
     );
     e.advance_to(mins(11));
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
-    let deadline = e.table().archive_at.unwrap();
+    let deadline = e.first_table().archive_at.unwrap();
     assert_eq!(deadline, days(7) + SimDuration::from_mins(11));
     let enable_at = SimTime(deadline.0 - SimDuration::from_mins(5).0);
     at(
@@ -43,7 +43,7 @@ fn archive_deadline_does_not_archive_a_table_whose_key_came_back() {
     );
     e.advance_to(deadline + SimDuration::from_hours(2));
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::Active,
         "access was restored in time"
     );
@@ -61,7 +61,7 @@ fn archive_deadline_archives_when_the_key_is_still_unusable() {
         &cmd_key(|key| Command::DisableKey { key }, "kms-1"),
     );
     e.advance_to(days(8));
-    assert_eq!(e.table().status, TableStatus::Archived);
+    assert_eq!(e.first_table().status, TableStatus::Archived);
     assert!(e.log().iter().any(|ev| matches!(&ev.kind,
         EventKind::KmsCall(c) if c.purpose == crate::engine::vocab::Purpose::ArchiveCheck && c.error_code == Some(KmsErrorCode::DisabledException))));
 }
@@ -137,12 +137,12 @@ fn describe_key_on_a_deleted_target_is_logged_as_not_found() {
 #[test]
 fn decrypt_under_the_wrong_key_is_incorrect_key() {
     let e = Engine::new(&world(4, 16)).unwrap();
-    let blob = e.table().table_key(TableKeyId(1)).wrapped.clone();
+    let blob = e.first_table().table_key(TableKeyId(1)).wrapped.clone();
     let other = e.key(&"kms-2".into()).unwrap();
     let err = other
         .decrypt(
             &blob,
-            &table::table_key_aad(&e.table().context, TableKeyId(1)),
+            &table::table_key_aad(&e.first_table().context, TableKeyId(1)),
         )
         .unwrap_err();
     assert_eq!(err.code, KmsErrorCode::IncorrectKeyException);
@@ -178,10 +178,10 @@ fn propagation_delays_a_disable_from_reaching_dynamodb() {
     );
     // Detection counts from when DynamoDB can see the change: 4m + 10m.
     e.advance_to(mins(13));
-    assert_eq!(e.table().status, TableStatus::Active);
+    assert_eq!(e.first_table().status, TableStatus::Active);
     e.advance_to(mins(14));
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
     // A revoke spreads the same way.
@@ -261,11 +261,18 @@ fn deleting_the_new_key_mid_switch_says_the_rewrap_can_never_finish() {
         EventKind::RewrapCannotFinish { new_key: true, .. }
     )));
     assert_eq!(
-        e.table().sse,
+        e.first_table().sse,
         SseStatus::Updating,
         "stuck UPDATING: undocumented"
     );
-    assert!(e.table().job.as_ref().unwrap().cannot_finish.is_some());
+    assert!(
+        e.first_table()
+            .job
+            .as_ref()
+            .unwrap()
+            .cannot_finish
+            .is_some()
+    );
 }
 
 #[test]
@@ -294,7 +301,7 @@ fn a_large_rewrap_logs_ranges_that_cover_every_dek_once() {
         }
     }
     assert_eq!(next, 5_000);
-    assert_eq!(e.table().current, TableKeyId(2));
+    assert_eq!(e.first_table().current, TableKeyId(2));
 }
 
 #[test]
@@ -315,19 +322,19 @@ fn a_table_key_blob_is_bound_to_its_table_key_id() {
             key: "kms-2".into(),
         },
     );
-    let blob = e.table().table_key(TableKeyId(1)).wrapped.clone();
+    let blob = e.first_table().table_key(TableKeyId(1)).wrapped.clone();
     let kms1 = e.key(&"kms-1".into()).unwrap();
     assert!(
         kms1.decrypt(
             &blob,
-            &table::table_key_aad(&e.table().context, TableKeyId(1))
+            &table::table_key_aad(&e.first_table().context, TableKeyId(1))
         )
         .is_ok()
     );
     assert_eq!(
         kms1.decrypt(
             &blob,
-            &table::table_key_aad(&e.table().context, TableKeyId(2))
+            &table::table_key_aad(&e.first_table().context, TableKeyId(2))
         )
         .unwrap_err()
         .code,

@@ -309,8 +309,9 @@ impl Engine {
     pub fn assumptions(&self) -> &Assumptions {
         &self.assumptions
     }
-    /// The first table (the one a step without `table =` speaks about).
-    pub fn table(&self) -> &Table {
+    /// The first table (the one a step without `table =` speaks about), named so: anything
+    /// about a particular table takes its `TableIx`.
+    pub fn first_table(&self) -> &Table {
         &self.dynamo.tables[0]
     }
 

@@ -387,8 +387,13 @@ impl Engine {
         }
     }
 
-    pub fn cache_entry(&self, p: &PrincipalId, c: ConnectionId) -> Option<&CacheEntry> {
-        let tx = TableIx::FIRST;
+    /// The cache entry of principal `p`'s connection `c` on table `tx`.
+    pub fn cache_entry(
+        &self,
+        tx: TableIx,
+        p: &PrincipalId,
+        c: ConnectionId,
+    ) -> Option<&CacheEntry> {
         self.entry_ix(tx, p, c)
             .map(|ix| &self.dynamo.tables[tx.0].cache[ix])
     }
@@ -430,10 +435,9 @@ impl Engine {
             .sum()
     }
 
-    /// Would a request by `p` on connection `c` reach its item right now? (The rule the
-    /// property tests check every read against: the same one requests follow.)
-    pub fn chain_usable_for(&self, p: &PrincipalId, c: ConnectionId) -> bool {
-        self.next_request(TableIx::FIRST, p, c)
-            .is_some_and(|n| n.succeeds())
+    /// Would a request by `p` on connection `c` to table `tx` reach its item right now? (The
+    /// rule the property tests check every read against: the same one requests follow.)
+    pub fn chain_usable_for(&self, tx: TableIx, p: &PrincipalId, c: ConnectionId) -> bool {
+        self.next_request(tx, p, c).is_some_and(|n| n.succeeds())
     }
 }

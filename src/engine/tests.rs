@@ -89,9 +89,9 @@ pub(super) fn mins(m: u64) -> SimTime {
 #[test]
 fn every_item_decrypts_through_the_chain_at_start() {
     let e = Engine::new(&world(8, 64)).unwrap();
-    let (ok, checked, err) = e.audit_sample(1000);
+    let (ok, checked, err) = e.audit_sample(TableIx::FIRST, 1000);
     assert_eq!((ok, checked, err), (64, 64, None));
-    assert_eq!(e.table().status, TableStatus::Active);
+    assert_eq!(e.first_table().status, TableStatus::Active);
     assert!(e.recoverable(crate::engine::table::TableIx::FIRST));
 }
 
@@ -119,10 +119,10 @@ fn cache_serves_reads_until_refresh_then_disabled_key_fails() {
     let r = at(&mut e, mins(6), &read("app"));
     assert_eq!(kms_error(&r), Some(KmsErrorCode::DisabledException));
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
-    assert_eq!(e.table().inaccessible_since, Some(mins(6)));
+    assert_eq!(e.first_table().inaccessible_since, Some(mins(6)));
     assert_eq!(
         e.cached_time_left(
             crate::engine::table::TableIx::FIRST,
@@ -140,16 +140,16 @@ fn detection_without_traffic_then_archive_after_seven_days() {
         key: "kms-1".into(),
     });
     e.advance_to(mins(9));
-    assert_eq!(e.table().status, TableStatus::Active);
+    assert_eq!(e.first_table().status, TableStatus::Active);
     e.advance_to(mins(10));
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
     e.advance_to(mins(10) + SimDuration::from_days(7));
-    assert_eq!(e.table().status, TableStatus::Archiving);
+    assert_eq!(e.first_table().status, TableStatus::Archiving);
     e.advance_to(mins(10) + SimDuration::from_days(7) + HOUR);
-    assert_eq!(e.table().status, TableStatus::Archived);
+    assert_eq!(e.first_table().status, TableStatus::Archived);
     assert!(
         e.recoverable(crate::engine::table::TableIx::FIRST),
         "disabled, not deleted: the backup can be restored"
@@ -166,7 +166,7 @@ fn re_enable_restores_access_before_archive() {
     });
     e.advance_to(HOUR.into_time());
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
     e.apply(&Command::EnableKey {
@@ -176,17 +176,27 @@ fn re_enable_restores_access_before_archive() {
         e.apply(&read("app")).is_ok(),
         "a successful KMS call restores access"
     );
-    assert_eq!(e.table().status, TableStatus::Active);
-    assert_eq!(e.table().inaccessible_since, None);
+    assert_eq!(e.first_table().status, TableStatus::Active);
+    assert_eq!(e.first_table().inaccessible_since, None);
     e.advance(SimDuration::from_days(8));
-    assert_eq!(e.table().status, TableStatus::Active);
+    assert_eq!(e.first_table().status, TableStatus::Active);
 }
 
 #[test]
 fn key_change_rewraps_every_dek_and_items_never_change() {
     let mut e = Engine::new(&world(8, 64)).unwrap();
-    let items_before: Vec<_> = e.table().items.iter().map(|i| i.sealed.clone()).collect();
-    let deks_before: Vec<_> = e.table().deks.iter().map(|d| d.wrapped.clone()).collect();
+    let items_before: Vec<_> = e
+        .first_table()
+        .items
+        .iter()
+        .map(|i| i.sealed.clone())
+        .collect();
+    let deks_before: Vec<_> = e
+        .first_table()
+        .deks
+        .iter()
+        .map(|d| d.wrapped.clone())
+        .collect();
     assert!(
         at(
             &mut e,
@@ -197,20 +207,25 @@ fn key_change_rewraps_every_dek_and_items_never_change() {
         )
         .is_ok()
     );
-    assert_eq!(e.table().sse, SseStatus::Updating);
+    assert_eq!(e.first_table().sse, SseStatus::Updating);
     e.advance(SimDuration::from_secs(8));
-    assert_eq!(e.table().job.as_ref().unwrap().done, 4);
+    assert_eq!(e.first_table().job.as_ref().unwrap().done, 4);
     assert!(e.apply(&read("app")).is_ok(), "reads work during UPDATING");
     e.advance(SimDuration::from_secs(8));
-    assert_eq!(e.table().sse, SseStatus::Enabled);
-    assert_eq!(e.table().current_kms_key().as_str(), "kms-2");
-    let items_after: Vec<_> = e.table().items.iter().map(|i| i.sealed.clone()).collect();
+    assert_eq!(e.first_table().sse, SseStatus::Enabled);
+    assert_eq!(e.first_table().current_kms_key().as_str(), "kms-2");
+    let items_after: Vec<_> = e
+        .first_table()
+        .items
+        .iter()
+        .map(|i| i.sealed.clone())
+        .collect();
     assert_eq!(
         items_before[..],
         items_after[..64],
         "item ciphertext untouched"
     );
-    for (d, before) in e.table().deks.iter().zip(&deks_before) {
+    for (d, before) in e.first_table().deks.iter().zip(&deks_before) {
         assert_ne!(&d.wrapped, before, "every DEK re-wrapped");
         assert_eq!(d.under, TableKeyId(2));
     }
@@ -224,7 +239,7 @@ fn key_change_rewraps_every_dek_and_items_never_change() {
     assert_eq!(e.key(&"kms-1".into()).unwrap().live_versions(), 0);
     assert!(e.apply(&read("app")).is_ok());
     assert!(e.recoverable(crate::engine::table::TableIx::FIRST));
-    assert_eq!(e.audit_sample(100).0, 64);
+    assert_eq!(e.audit_sample(TableIx::FIRST, 100).0, 64);
 }
 
 #[test]
@@ -241,12 +256,12 @@ fn old_key_disabled_mid_rewrap_stalls_the_job() {
     });
     // The job's copy of T1 expires at 5:00; the refresh fails.
     e.advance_to(mins(5));
-    let job = e.table().job.as_ref().unwrap();
+    let job = e.first_table().job.as_ref().unwrap();
     assert!(job.stalled.is_some(), "stalled");
     assert_eq!(job.done, 149);
-    assert_eq!(e.table().sse, SseStatus::Updating);
+    assert_eq!(e.first_table().sse, SseStatus::Updating);
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
     e.apply(&Command::EnableKey {
@@ -254,12 +269,12 @@ fn old_key_disabled_mid_rewrap_stalls_the_job() {
     });
     e.advance(SimDuration::from_mins(10));
     assert!(
-        e.table().job.as_ref().unwrap().stalled.is_none(),
+        e.first_table().job.as_ref().unwrap().stalled.is_none(),
         "resumed at the check"
     );
     e.advance(SimDuration::from_mins(30));
-    assert_eq!(e.table().sse, SseStatus::Enabled);
-    assert_eq!(e.table().status, TableStatus::Active);
+    assert_eq!(e.first_table().sse, SseStatus::Enabled);
+    assert_eq!(e.first_table().status, TableStatus::Active);
 }
 
 #[test]
@@ -305,7 +320,7 @@ fn cancel_leaves_key_disabled() {
     let r = e.apply(&read("app"));
     assert_eq!(kms_error(&r), Some(KmsErrorCode::DisabledException));
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
 }
@@ -323,7 +338,7 @@ fn revoking_one_principal_does_not_make_the_table_inaccessible() {
     let r = e.apply(&read("analytics"));
     assert_eq!(kms_error(&r), Some(KmsErrorCode::AccessDeniedException));
     assert!(e.apply(&read("app")).is_ok());
-    assert_eq!(e.table().status, TableStatus::Active);
+    assert_eq!(e.first_table().status, TableStatus::Active);
 }
 
 #[test]
@@ -359,13 +374,13 @@ fn quota_refuses_the_fifth_change_but_not_aws_owned() {
         )
         .is_ok()
     );
-    assert_eq!(e.table().current_kms_key().as_str(), AWS_OWNED);
+    assert_eq!(e.first_table().current_kms_key().as_str(), AWS_OWNED);
 }
 
 #[test]
 fn rotation_adds_material_and_moves_nothing() {
     let mut e = Engine::new(&world(2, 8)).unwrap();
-    let wrapped = e.table().table_key(TableKeyId(1)).wrapped.clone();
+    let wrapped = e.first_table().table_key(TableKeyId(1)).wrapped.clone();
     assert!(
         e.apply(&Command::RotateKey {
             key: "kms-1".into()
@@ -373,7 +388,7 @@ fn rotation_adds_material_and_moves_nothing() {
         .is_ok()
     );
     assert_eq!(e.key(&"kms-1".into()).unwrap().live_versions(), 2);
-    assert_eq!(e.table().table_key(TableKeyId(1)).wrapped, wrapped);
+    assert_eq!(e.first_table().table_key(TableKeyId(1)).wrapped, wrapped);
     assert!(e.apply(&read("app")).is_ok(), "old version still decrypts");
 }
 
@@ -397,13 +412,13 @@ fn cache_expiry_zeroizes_the_plaintext() {
     let mut e = Engine::new(&world(2, 8)).unwrap();
     e.apply(&read("app"));
     assert!(
-        e.cache_entry(&"app".into(), ConnectionId(1))
+        e.cache_entry(TableIx::FIRST, &"app".into(), ConnectionId(1))
             .unwrap()
             .holds_plaintext()
     );
     e.advance(MINUTE.saturating_mul(5));
     assert!(
-        !e.cache_entry(&"app".into(), ConnectionId(1))
+        !e.cache_entry(TableIx::FIRST, &"app".into(), ConnectionId(1))
             .unwrap()
             .holds_plaintext()
     );
@@ -442,8 +457,8 @@ fn zero_detection_notices_in_the_same_instant() {
         key: "kms-1".into(),
     });
     assert_eq!(
-        e.table().status,
+        e.first_table().status,
         TableStatus::InaccessibleEncryptionCredentials
     );
-    assert_eq!(e.table().inaccessible_since, Some(mins(1)));
+    assert_eq!(e.first_table().inaccessible_since, Some(mins(1)));
 }

@@ -101,8 +101,9 @@ impl Summary {
     pub fn of(scenario: &Scenario, engine: &Engine) -> Self {
         // The run's milestones are the first table's (each table's clock is in the ledger).
         let m = engine.milestones(crate::engine::table::TableIx::FIRST);
-        let t = engine.table();
-        let (ok, checked, first_err) = engine.audit_sample(2_000);
+        let t = engine.first_table();
+        let (ok, checked, first_err) =
+            engine.audit_sample(crate::engine::view::TableIx::FIRST, 2_000);
         let mut kms_calls: Vec<(String, String, u32, u32)> = engine
             .kms_call_totals()
             .iter()

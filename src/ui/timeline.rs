@@ -267,7 +267,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
         .collect();
     // With several tables this row is the first one's (the others have rows of their own).
     let name = if e.tables().len() > 1 {
-        e.table().name().to_string()
+        e.first_table().name().to_string()
     } else {
         "table".to_string()
     };
