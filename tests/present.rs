@@ -685,3 +685,23 @@ fn copy_rows_give_each_copy_its_chain_and_clock() {
     assert_eq!(rows[1].clock, None);
     assert!(rows.iter().all(|r| r.replica.is_none() && r.recoverable));
 }
+
+/// On a tall screen (200x60) the big clock's digits are twice as tall as at 120x36.
+#[test]
+fn the_big_clock_grows_with_a_tall_screen() {
+    let mut a = app("change-table-key");
+    a.set_present(true);
+    next(&mut a);
+    next(&mut a); // the read: app#1's T1 counts down from 5m 00s
+    let digit_rows = |w: u16, h: u16| {
+        let s = screen(&a, w, h);
+        let split = usize::from(w) * 3 / 5;
+        s.lines()
+            .take_while(|l| !l.contains("Table-key cache"))
+            .filter(|l| l.chars().skip(split).any(|c| "█▀▄▌▐▖▗▘▝▙▛▜▟".contains(c)))
+            .count()
+    };
+    // Quadrant pixels: 4 rows a character; full ones: 8 (a glyph's last row may be blank).
+    assert!(digit_rows(120, 36) <= 4);
+    assert!(digit_rows(200, 60) >= 7, "{}", screen(&a, 200, 60));
+}

@@ -16,6 +16,9 @@ use crate::engine::view::Countdown;
 /// Rows the panel takes: a border, a label line inside the title, four rows of digits.
 pub const HEIGHT: u16 = 6;
 
+/// Rows the panel takes on a tall presenting screen (200x60): digits twice as tall.
+pub const TALL_HEIGHT: u16 = 10;
+
 /// What the big clock shows: a sentence saying what happens when it runs out, and the time.
 /// The clock is the read model's `urgent_clock` of the focused table, the same one the
 /// speaker notes show.
@@ -61,6 +64,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     // Quadrant pixels: each character is 4 columns by 4 rows. A narrow window (a projector's
     // big font) drops what goes without saying (`0d `, then the seconds) before it falls
     // back to plain text.
+    // Full-size pixels (8 columns by 8 rows a character) when the panel is tall enough and
+    // the time fits across; else quadrant pixels (4 by 4).
+    let tall = inner.height >= 8;
+    let fits_full = |t: &str| t.chars().count() as u16 * 8 <= inner.width;
     let fits = |t: &str| t.chars().count() as u16 * 4 <= inner.width;
     let shorter = [
         time.clone(),
@@ -71,10 +78,29 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             .filter(|(head, _)| head.contains(' '))
             .map_or_else(|| time.clone(), |(head, _)| head.to_string()),
     ];
+    // Bigger digits only for the whole time (never a shortened one where small digits
+    // would show it all).
+    let full_time = shorter[..2]
+        .iter()
+        .find(|t| fits_full(t))
+        .filter(|_| tall)
+        .cloned();
     let big_time = shorter.iter().find(|t| fits(t)).cloned();
+    let (pixels, big_time) = match full_time {
+        Some(t) => (PixelSize::Full, Some(t)),
+        None => (PixelSize::Quadrant, big_time),
+    };
     if let Some(time) = big_time.filter(|_| inner.height >= 4 && tone != Tone::Dim) {
+        // Centred in the panel's height too.
+        let rows = if pixels == PixelSize::Full { 8 } else { 4 };
+        let inner = Rect::new(
+            inner.x,
+            inner.y + inner.height.saturating_sub(rows) / 2,
+            inner.width,
+            inner.height.min(rows),
+        );
         let big = BigText::builder()
-            .pixel_size(PixelSize::Quadrant)
+            .pixel_size(pixels)
             .style(theme.style(tone))
             .lines(vec![Line::from(time)])
             .centered()

@@ -67,7 +67,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     } else {
         drew_diagram = true;
     }
-    let clock_h = if right.height >= 20 {
+    let clock_h = if right.height >= 48 {
+        bigclock::TALL_HEIGHT
+    } else if right.height >= 20 {
         bigclock::HEIGHT
     } else {
         0
