@@ -336,6 +336,30 @@ impl UrgentClock {
         }
     }
 
+    /// `label` in fewer words, for a narrow title: a cache clock says what its running out
+    /// does ("Orders: app#1's reads fail in", "Orders: app#1's T1 ends in"); the others are
+    /// short already.
+    pub fn short_label(&self) -> String {
+        let what = match &self.countdown {
+            Some(Countdown::CacheRunsOut {
+                principal,
+                connection,
+                ..
+            }) => format!("{principal}#{connection}'s reads fail in"),
+            Some(Countdown::CacheRefresh {
+                principal,
+                connection,
+                table_key,
+                ..
+            }) => format!("{principal}#{connection}'s {table_key} ends in"),
+            _ => return self.label(),
+        };
+        match &self.whose {
+            Some(who) => format!("{who}: {what}"),
+            None => what,
+        }
+    }
+
     /// The time left (or, when nothing counts down, the simulated time).
     pub fn time(&self) -> String {
         match &self.countdown {
@@ -613,11 +637,32 @@ impl Engine {
         all.sort_by_key(Countdown::at);
         // Nothing that changes an outcome runs: the healthy 5-minute cache timer still does.
         let countdown = all.into_iter().next().or_else(|| self.cache_refresh(tx));
+        // Nothing counts for this table at all, but another copy's clock runs: show that one,
+        // saying whose ("nothing is counting down" only when nothing is).
+        let (countdown, owner) = match countdown {
+            Some(c) => (Some(c), tx),
+            None => (0..self.dynamo.tables.len())
+                .map(TableIx)
+                .filter(|c| *c != tx)
+                .filter_map(|c| {
+                    self.countdowns(c)
+                        .into_iter()
+                        .find(|d| {
+                            !matches!(
+                                d,
+                                Countdown::KeyDeletion { .. } | Countdown::MaterialExpiry { .. }
+                            )
+                        })
+                        .map(|d| (d, c))
+                })
+                .min_by_key(|(d, _)| d.at())
+                .map_or((None, tx), |(d, c)| (Some(d), c)),
+        };
         UrgentClock {
             countdown,
-            whose: (self.dynamo.tables.len() > 1).then(|| self.dynamo.tables[tx.0].label()),
-            table: self.dynamo.tables[tx.0].label(),
-            recoverable: self.recoverable(tx),
+            whose: (self.dynamo.tables.len() > 1).then(|| self.dynamo.tables[owner.0].label()),
+            table: self.dynamo.tables[owner.0].label(),
+            recoverable: self.recoverable(owner),
             now: self.now,
         }
     }

@@ -23,6 +23,11 @@ pub const TALL_HEIGHT: u16 = 10;
 /// The clock is the read model's `urgent_clock` of the focused table, the same one the
 /// speaker notes show.
 pub fn reading(app: &App) -> (String, String, Tone) {
+    reading_within(app, usize::MAX)
+}
+
+/// `reading`, its label in fewer words when the full one is wider than `room`.
+fn reading_within(app: &App, room: usize) -> (String, String, Tone) {
     let clock = app.runner().engine().urgent_clock(app.table_focus());
     let tone = match &clock.countdown {
         Some(Countdown::KeyDeletion { .. } | Countdown::MaterialExpiry { .. }) => Tone::Warn,
@@ -32,7 +37,13 @@ pub fn reading(app: &App) -> (String, String, Tone) {
         // Only the simulated time: never big digits a room would read as a deadline.
         None => Tone::Dim,
     };
-    (clock.label(), clock.time(), tone)
+    let label = clock.label();
+    let label = if label.chars().count() > room {
+        clock.short_label()
+    } else {
+        label
+    };
+    (label, clock.time(), tone)
 }
 
 /// `7d 00:12:00` → `7d 00:12`; `19h 59m 30s` → `19h 59m`; anything else as it is.
@@ -50,9 +61,9 @@ fn drop_seconds(time: &str) -> String {
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
-    let (label, time, tone) = reading(app);
     // A rule's end stays on each side of the title.
     let room = area.width.saturating_sub(6) as usize;
+    let (label, time, tone) = reading_within(app, room);
     let block = Block::bordered()
         .title(Line::styled(
             format!(" {} ", super::fit_words(&label, room)),

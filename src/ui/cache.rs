@@ -180,10 +180,7 @@ fn job_line(app: &App, width: usize, theme: Theme) -> Option<Line<'static>> {
         ));
     }
     if j.stalled().is_some() {
-        parts.push((
-            " stalled: waits for DynamoDB's next check".into(),
-            Tone::Bad,
-        ));
+        parts.push((" stalled until the next check".into(), Tone::Bad));
     }
     Some(Line::from(
         super::fit_parts(parts, width)

@@ -234,7 +234,8 @@ pub(crate) fn glued_words(text: &str) -> Vec<String> {
     for word in text.split_whitespace() {
         if let Some(prev) = out.last_mut()
             && ((led_by_digit(prev) && word.starts_with(|c: char| c.is_ascii_digit()))
-                || prev.chars().all(|c| c.is_ascii_digit()))
+                || prev.chars().all(|c| c.is_ascii_digit())
+                || (prev.ends_with(" KMS") && led_by_digit(prev)))
         {
             prev.push(' ');
             prev.push_str(word);

@@ -117,8 +117,12 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
                 .map_or_else(|| t.current_kms_key().to_string(), |b| b.key().to_string());
             // Whether it can be restored now, said with the key it needs (never "needs kms-1"
             // beside "Recoverable: NO" once kms-1 is gone).
+            // The archival backup exists from ARCHIVING on: its state, as the backups line says.
             let state = e
-                .archival_backup_of(app.table_focus())
+                .backups()
+                .iter()
+                .rev()
+                .find(|b| b.archival() && b.source() == app.table_focus())
                 .map(|b| e.backup_state(b));
             out.push(vec![match state {
                 Some(crate::engine::view::BackupState::Lost) => (

@@ -123,7 +123,7 @@ impl Draw<'_> {
             second = "material destroyed for good".into();
         }
         if k.state() == KeyState::PendingImport {
-            second = "no material: re-import the same".into();
+            second = "no key material: import it again".into();
         }
         if let KeyState::PendingDeletion { deletion_at } = k.state() {
             second = format!("deleted in {}", deletion_at.since(now).countdown());
@@ -601,11 +601,24 @@ impl Draw<'_> {
                 p.0 = p.0.replace(" needs ", " → ");
             }
         }
-        while len(&parts) > w && parts.len() > 1 && stage >= 3 {
+        // Then from the table key on: the table key and what answered for it always stay.
+        let keep = if stage >= 4 { 2 } else { 1 };
+        while len(&parts) > w && parts.len() > keep && stage >= 3 {
             parts.remove(0);
             if let Some(first) = parts.first_mut() {
                 first.0 = first.0.trim_start_matches([' ', '→']).to_string();
             }
+        }
+        // Then the answer in its fewest words: the error's name is the point.
+        if len(&parts) > w
+            && stage >= 4
+            && let Some(last) = parts.last_mut()
+        {
+            last.0 = match (fetched, proof.kms_failure.as_ref()) {
+                (false, _) => ": cached ✓".to_string(),
+                (true, Some((_, _, code))) => format!(" ✗ {code}"),
+                (true, None) => ": Decrypt ✓".to_string(),
+            };
         }
         let parts = crate::ui::fit_parts(parts, w);
         let row = Rect::new(items.x + 1, items.y + 1, items.width.saturating_sub(2), 1);
