@@ -221,6 +221,14 @@ fn a_bad_at_is_an_error_before_the_terminal_is_touched() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("--at \"nowhere\""), "{err}");
+    // A time past the span a scenario may cover is refused at once, not run towards.
+    let out = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .args(["play", "change-table-key", "--at", "213503982334d"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("36500-day span"), "{err}");
 }
 
 #[test]

@@ -308,6 +308,14 @@ impl Scenario {
             };
         }
         if let Ok(d) = crate::engine::time::parse_duration(text) {
+            // Held to the span a scenario's own times are (opening 100 years in runs every
+            // scheduled rotation up to there; beyond it, memory and time grow without end).
+            if d.as_millis() > limits::MAX_SPAN.as_millis() {
+                return Err(format!(
+                    "--at {text}: later than the {}-day span a scenario may cover",
+                    limits::MAX_SPAN.as_millis() / 86_400_000
+                ));
+            }
             return Ok(At::Time(SimTime::ZERO + d));
         }
         let ids: Vec<&str> = self.steps.iter().filter_map(|s| s.id.as_deref()).collect();
