@@ -216,30 +216,14 @@ fn chain(c: &CopyRow, now: SimTime) -> Vec<(String, Tone)> {
 
 /// `app#1 ████████░░░░ T1 cached 3m 12s · then ✗ Disabled`: one connection's cache clock.
 fn connection(app: &App, r: &CacheRow, inner: usize) -> Vec<(String, Tone)> {
-    let refresh = app
-        .runner()
-        .engine()
-        .assumptions()
-        .cache_refresh
-        .as_millis()
-        .max(1);
     let label = format!("  {}#{} ", r.principal, r.connection);
     let bar_w = (inner / 5).clamp(6, 20);
-    let fraction = r.time_left.as_millis() as f64 / refresh as f64;
-    let filled = (fraction.clamp(0.0, 1.0) * bar_w as f64).round() as usize;
-    let cached = matches!(r.next, NextRequest::FromCache { .. });
-    let bar_tone = match (&r.next, r.after_expiry) {
-        (NextRequest::FromCache { .. }, Some(Err(_))) => Tone::Warn,
-        (NextRequest::FromCache { .. }, _) => Tone::Ok,
-        _ => Tone::Dim,
-    };
+    let (fraction, bar_tone) = super::cache::drain(app, r);
+    let filled = (fraction * bar_w as f64).round() as usize;
     let mut parts = vec![
         (label, Tone::Strong),
-        ("█".repeat(if cached { filled } else { 0 }), bar_tone),
-        (
-            "░".repeat(bar_w - if cached { filled } else { 0 }),
-            Tone::Dim,
-        ),
+        ("█".repeat(filled), bar_tone),
+        ("░".repeat(bar_w - filled), Tone::Dim),
     ];
     match &r.next {
         NextRequest::FromCache { table_key, .. } => {

@@ -140,6 +140,19 @@ fn big_timer(
             .map(|(s, t)| Span::styled(s, theme.style(t)))
             .collect::<Vec<_>>(),
     ));
+    let (fraction, tone) = drain(app, r);
+    let filled = (fraction * width as f64).round() as usize;
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
+    for _ in 0..2 {
+        lines.push(Line::styled(bar.clone(), theme.style(tone)));
+    }
+}
+
+/// How full a connection's cache timer is (0.0 to 1.0 of the refresh period) and its tone:
+/// green while the cached current table key serves requests, red when the fetch after it
+/// will fail, dim with nothing cached. The room's bars (here and the blast-radius stage) drain
+/// by this one rule.
+pub(super) fn drain(app: &App, r: &CacheRow) -> (f64, Tone) {
     let refresh = app
         .runner()
         .engine()
@@ -147,21 +160,17 @@ fn big_timer(
         .cache_refresh
         .as_millis()
         .max(1);
-    let (fraction, tone) = match &r.next {
+    match &r.next {
         NextRequest::FromCache { .. } => {
             let tone = if matches!(r.after_expiry, Some(Err(_))) {
                 Tone::Bad
             } else {
                 Tone::Ok
             };
-            (r.time_left.as_millis() as f64 / refresh as f64, tone)
+            let fraction = r.time_left.as_millis() as f64 / refresh as f64;
+            (fraction.clamp(0.0, 1.0), tone)
         }
         NextRequest::TableArchived | NextRequest::Fetches { .. } => (0.0, Tone::Dim),
-    };
-    let filled = (fraction.clamp(0.0, 1.0) * width as f64).round() as usize;
-    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(width - filled));
-    for _ in 0..2 {
-        lines.push(Line::styled(bar.clone(), theme.style(tone)));
     }
 }
 

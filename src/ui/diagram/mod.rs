@@ -31,6 +31,7 @@ use ratatui::layout::Rect;
 use ratatui::widgets::Block;
 
 mod draw;
+mod path;
 
 use super::theme::Theme;
 use crate::app::{App, Focus};
@@ -124,12 +125,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> bool {
     let mut dek_boxes: Vec<(TableKeyId, Rect)> = Vec::new();
     // Where each column's DEKs sit (drawn or not): the re-wrap's DEK flies between two.
     let mut dek_slots: Vec<(TableKeyId, Rect)> = Vec::new();
-    let mut placed: Vec<draw::ColumnRects> = Vec::new();
+    let mut placed: Vec<path::ColumnRects> = Vec::new();
     for (i, col) in stage.columns.iter().enumerate() {
         let x = x_of(i as u16);
         let kms_box = Rect::new(x, y_kms, col_w, r.kms);
         d.kms_box(f, kms_box, col.key);
-        let mut rects = draw::ColumnRects {
+        let mut rects = path::ColumnRects {
             table_key: col.table_key.map(TableKey::id),
             kms: kms_box,
             tk: None,
