@@ -2,47 +2,15 @@
 //! an item through the whole hierarchy with the key material itself (tamper tests use it).
 
 use super::crypto::{self};
-use super::event::{Caller, DYNAMODB_SERVICE, EncryptionContext, EventKind, KmsCall};
-use super::ids::{DekId, ItemId, KmsKeyId, TableKeyId};
-use super::kms::KmsErrorCode;
+use super::event::{DYNAMODB_SERVICE, EncryptionContext, EventKind, KmsCall};
+use super::ids::{DekId, ItemId};
+use super::kms_call::KmsCallSpec;
 use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{dek_aad, item_aad, item_plaintext};
+use super::tamper::{AuditError, Tamper, flip};
 use super::vocab::KmsOp;
-use super::vocab::Purpose;
 use super::{Engine, Event};
-
-/// Where a deliberate corruption goes, for tests and the chain check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Tamper {
-    /// Flip one bit of byte `n` (mod 60) of the wrapped table key.
-    TableKeyBlob(usize),
-    /// Present another encryption context to KMS.
-    TableKeyContext,
-    /// Flip one bit of byte `n` (mod 60) of the wrapped DEK.
-    DekBlob(usize),
-    /// Present another DEK id in the DEK's AAD.
-    DekAad,
-    /// Flip one bit of byte `n` of the item's nonce, ciphertext or tag.
-    ItemBlob(usize),
-    /// Present another item key in the item's AAD.
-    ItemAad,
-}
-
-/// Why an item could not be decrypted through the chain.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum AuditError {
-    #[error("no such item")]
-    NoSuchItem,
-    #[error("table key {0}: {1}")]
-    TableKey(TableKeyId, String),
-    #[error("{0}: AES-GCM tag check failed")]
-    Dek(DekId),
-    #[error("{0}: AES-GCM tag check failed")]
-    Item(ItemId),
-    #[error("{0} decrypted to unexpected plaintext")]
-    WrongPlaintext(ItemId),
-}
 
 impl Engine {
     /// `audit_item` for table `tx` (any table: declared, a replica, restored). A write this
@@ -249,62 +217,5 @@ impl Engine {
                 purpose,
             }),
         );
-    }
-}
-
-pub(super) fn flip(sealed: &mut crypto::SealedKey, n: usize) {
-    let n = n % 60;
-    if n < 12 {
-        sealed.nonce[n] ^= 1;
-    } else if n < 44 {
-        sealed.ct[n - 12] ^= 1;
-    } else {
-        sealed.tag[n - 44] ^= 1;
-    }
-}
-
-/// A KMS call to log: the operation, the key, who called and why, and optionally the table it
-/// was made for, the material version used and the error KMS returned.
-#[derive(Clone, Debug)]
-pub(super) struct KmsCallSpec {
-    table: Option<TableIx>,
-    event_name: KmsOp,
-    key: KmsKeyId,
-    user: Caller,
-    material_version: Option<u32>,
-    error_code: Option<KmsErrorCode>,
-    purpose: Purpose,
-}
-
-impl KmsCallSpec {
-    /// `op` on `key` by `user`, for `purpose`; it succeeded unless `failed` says otherwise.
-    pub(super) fn new(op: KmsOp, key: &KmsKeyId, user: Caller, purpose: Purpose) -> Self {
-        Self {
-            table: None,
-            event_name: op,
-            key: key.clone(),
-            user,
-            material_version: None,
-            error_code: None,
-            purpose,
-        }
-    }
-
-    /// Made for table `tx` (its encryption context rides on cryptographic calls).
-    pub(super) fn table(mut self, tx: impl Into<Option<TableIx>>) -> Self {
-        self.table = tx.into();
-        self
-    }
-
-    /// The material version the call used.
-    pub(super) fn version(mut self, v: impl Into<Option<u32>>) -> Self {
-        self.material_version = v.into();
-        self
-    }
-
-    /// The error KMS returned, if it failed.
-    pub(super) fn failed(mut self, code: impl Into<Option<KmsErrorCode>>) -> Self {
-        self.error_code = code.into();
-        self
     }
 }

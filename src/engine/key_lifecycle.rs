@@ -2,11 +2,11 @@
 //! cancel deletion, rotate (automatic and on demand), key-policy permissions, deletion when the
 //! waiting period ends, and changes spreading through KMS (assumption `propagation`).
 
-use super::audit::KmsCallSpec;
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{KmsKeyId, PrincipalId};
 use super::key_rules::{self, Effect, KeyOp};
 use super::kms::{KeyKind, KeyState, KmsError, KmsErrorCode};
+use super::kms_call::KmsCallSpec;
 use super::table::TableIx;
 use super::time::SimDuration;
 use super::vocab::ErrorCode;

@@ -20,6 +20,7 @@ pub mod job;
 mod key_lifecycle;
 pub mod key_rules;
 pub mod kms;
+mod kms_call;
 mod kms_state;
 pub mod log;
 mod quota;
@@ -28,21 +29,24 @@ mod requests;
 mod restore;
 mod rewrap;
 pub mod rng;
+mod schedule;
 mod secrets;
 mod state;
 pub mod status;
 pub mod table;
 mod table_lifecycle;
+pub mod tamper;
 pub mod time;
 pub mod view;
 pub mod vocab;
 pub mod world;
 
-use agenda::Scheduled;
-pub use audit::{AuditError, Tamper};
 pub use command::Command;
+use schedule::Scheduled;
+pub use status::Milestones;
 use table::TableIx;
-use vocab::{ErrorCode, KmsOp};
+pub use tamper::{AuditError, Tamper};
+use vocab::KmsOp;
 pub use world::{
     Assumptions, DEFAULT_REGION, KeySpec, PrincipalSpec, ReplicaSpec, TableSpec, WorldSpec,
 };
@@ -51,12 +55,11 @@ use std::collections::BTreeSet;
 
 use rand::Rng;
 use rng::SimRng;
-use serde::Serialize;
 
-use audit::KmsCallSpec;
 use event::{Caller, Event, EventKind};
-use ids::{KmsKeyId, PrincipalId, TableKeyId};
+use ids::{KmsKeyId, TableKeyId};
 use kms::{KeyKind, KeyState, KmsKey};
+use kms_call::KmsCallSpec;
 use table::{CacheEntry, Table, TableKey};
 use time::SimTime;
 use vocab::Purpose;
@@ -65,18 +68,6 @@ use vocab::Purpose;
 pub const RANGE_LOG_ABOVE: u32 = 4_096;
 /// DEKs per range line in a large re-wrap.
 pub const RANGE_LOG_SIZE: u32 = 1_024;
-
-/// The "when exactly" answers for one table, recorded as they happen (with every key
-/// deletion so far, which concern all tables).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Milestones {
-    pub first_failed_read: Option<(SimTime, PrincipalId, ErrorCode)>,
-    pub inaccessible_since: Option<SimTime>,
-    pub archiving_at: Option<SimTime>,
-    pub archived_at: Option<SimTime>,
-    pub keys_deleted: Vec<(KmsKeyId, SimTime)>,
-    pub unrecoverable_from: Option<SimTime>,
-}
 
 /// A problem with the world description itself.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]

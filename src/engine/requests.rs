@@ -1,12 +1,12 @@
 //! Requests and the table-key cache: GetItem / PutItem as a principal on a connection, the
 //! cache entry per (principal, connection), KMS Decrypt on a miss or refresh (aws-behaviour.md #15-21).
 
-use super::audit::KmsCallSpec;
 use super::crypto::{self, KeyBytes};
 use super::event::{CacheUse, Caller, EventKind, RequestResult};
 use super::ids::{ConnectionId, DekId, ItemId, PrincipalId, TableKeyId};
 use super::key_rules::KeyOp;
 use super::kms::{KmsBlob, KmsError, KmsErrorCode};
+use super::kms_call::KmsCallSpec;
 use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{HeldKey, Item, LastFetch, dek_aad, item_aad, item_plaintext};

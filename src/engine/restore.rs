@@ -2,12 +2,12 @@
 //! key(s) as itself, generates a new table key under the target KMS key, re-wraps every DEK
 //! under it and re-seals every item under the new table's name, with real AES-GCM.
 
-use super::audit::KmsCallSpec;
 use super::backup::{ARCHIVAL, Backup, MAX_DEKS, MAX_ITEMS, MAX_TABLES};
 use super::crypto::{self, KeyBytes};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{ItemId, KmsKeyId, TableKeyId};
 use super::kms::KmsErrorCode;
+use super::kms_call::KmsCallSpec;
 use super::table::{Dek, Item, Table, TableIx, TableKey, dek_aad, item_aad, table_key_aad};
 use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};

@@ -2,11 +2,11 @@
 //! the old table key and wrapped with the new one, then the switch (aws-behaviour.md #26-28); stalls when
 //! a key it needs is unusable (undocumented), and says so when it can never finish.
 
-use super::audit::KmsCallSpec;
 use super::crypto::{self};
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{DekId, KmsKeyId, TableKeyId};
 use super::kms::{KeyState, KmsBlob, KmsErrorCode};
+use super::kms_call::KmsCallSpec;
 use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{RewrapJob, ServiceKey, SseStatus, Stall, TableKey, dek_aad};

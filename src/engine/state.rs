@@ -10,12 +10,12 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
 
-use super::agenda::QueueEntry;
 use super::backup::Backup;
 use super::event::Event;
 use super::ids::KmsKeyId;
 use super::kms::KmsKey;
 use super::log::Chunked;
+use super::schedule::QueueEntry;
 use super::table::Table;
 use super::time::SimTime;
 use super::vocab::KmsOp;

@@ -1,8 +1,13 @@
-//! DynamoDB's status words for a table (vocabulary: no state, no engine imports).
+//! DynamoDB's status words for a table and the "when exactly" milestones recorded for it
+//! (vocabulary: no state, no behaviour).
 
 use std::fmt;
 
 use serde::Serialize;
+
+use super::ids::{KmsKeyId, PrincipalId};
+use super::time::SimTime;
+use super::vocab::ErrorCode;
 
 /// `TableStatus` (aws-behaviour.md #39, 44).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -84,4 +89,16 @@ impl fmt::Display for SseStatus {
             SseStatus::Updating => "UPDATING",
         })
     }
+}
+
+/// The "when exactly" answers for one table, recorded as they happen (with every key
+/// deletion so far, which concern all tables).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Milestones {
+    pub first_failed_read: Option<(SimTime, PrincipalId, ErrorCode)>,
+    pub inaccessible_since: Option<SimTime>,
+    pub archiving_at: Option<SimTime>,
+    pub archived_at: Option<SimTime>,
+    pub keys_deleted: Vec<(KmsKeyId, SimTime)>,
+    pub unrecoverable_from: Option<SimTime>,
 }

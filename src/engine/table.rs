@@ -100,7 +100,7 @@ pub struct Table {
     pub(in crate::engine) replication_key: Option<ServiceKey>,
     /// This table's "when exactly" answers (`keys_deleted` stays empty here: the engine
     /// keeps the key deletions for every table).
-    pub(in crate::engine) milestones: super::Milestones,
+    pub(in crate::engine) milestones: super::status::Milestones,
 }
 
 /// Where each principal's connections start in a table's cache, and how many it has.
@@ -174,7 +174,7 @@ impl Table {
             removed_at: None,
             restored_from: None,
             replication_key: None,
-            milestones: super::Milestones::default(),
+            milestones: super::status::Milestones::default(),
         }
     }
 

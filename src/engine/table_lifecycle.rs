@@ -1,12 +1,12 @@
 //! The table's lifecycle: ACTIVE, INACCESSIBLE_ENCRYPTION_CREDENTIALS, ARCHIVING, ARCHIVED;
 //! DynamoDB's own KMS calls (background checks, the archive deadline) and the archival backup.
 
-use super::audit::KmsCallSpec;
 use super::crypto::KeyBytes;
 use super::event::{Caller, EventKind};
 use super::ids::{KmsKeyId, TableKeyId};
 use super::key_rules::{self, KeyOp};
 use super::kms::{KmsError, KmsErrorCode};
+use super::kms_call::KmsCallSpec;
 use super::table::TableIx;
 use super::table::table_key_aad;
 use super::table::{ArchivalBackup, TableStatus};
