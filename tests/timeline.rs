@@ -80,3 +80,47 @@ fn the_future_is_not_shown() {
     assert!(!table.contains('▒') && !table.contains('░'), "{table}");
     assert!(table.contains('·'), "{table}");
 }
+
+/// With several tables the timeline's table, SSE and cache rows and its milestones are the
+/// focused table's (`T` moves them), and every other table keeps a status row of its own.
+#[test]
+fn the_timeline_follows_the_focused_table() {
+    let mut a = at_end("replica-key-disabled");
+    let s = screen(&a, 120, 36);
+    assert!(row(&s, "SSE ").contains("Orders"), "{s}");
+    assert!(row(&s, "Orders@eu-w").contains('▒'), "{s}");
+    let first_marks = row(&s, "milestones").to_string();
+    a.update(Msg::NextTable);
+    assert_eq!(a.focused_table().label(), "Orders@eu-west-1");
+    let s = screen(&a, 120, 36);
+    assert!(row(&s, "SSE Orders@").len() > 10, "{s}");
+    // The replica's own row now heads the timeline and Orders has a row of its own below.
+    let lines: Vec<&str> = s.lines().collect();
+    let sse = lines
+        .iter()
+        .position(|l| l.trim_start_matches('│').starts_with("SSE "))
+        .unwrap();
+    assert!(
+        lines[sse - 1]
+            .trim_start_matches('│')
+            .starts_with("Orders@eu-"),
+        "{s}"
+    );
+    assert!(
+        lines[sse + 1]
+            .trim_start_matches('│')
+            .starts_with("Orders "),
+        "{s}"
+    );
+    // Its marks are its own: it became inaccessible and failed a read; Orders never did.
+    let replica_marks = row(&s, "milestones");
+    assert!(
+        replica_marks.contains('I') && replica_marks.contains('F'),
+        "{s}"
+    );
+    assert!(
+        !first_marks.contains('I') && !first_marks.contains('F'),
+        "{first_marks}"
+    );
+    assert!(s.contains("I inaccessible 0d 00:20:00"), "{s}");
+}

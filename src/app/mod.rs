@@ -181,6 +181,58 @@ pub(in crate::app) struct ViewState {
     pub(in crate::app) timeline_zoom: usize,
 }
 
+impl Playback {
+    /// What the header says of the pace.
+    fn speed_label(&self) -> &'static str {
+        if self.auto_pace {
+            "auto pace"
+        } else {
+            SPEEDS[self.speed].1
+        }
+    }
+
+    /// Does the clock move on its own (playing, or a stretch being shown)?
+    fn moving(&self) -> bool {
+        !self.paused || self.stretch.is_some()
+    }
+
+    /// Space: pause or play; true when it now plays.
+    fn toggle_pause(&mut self) -> bool {
+        self.paused = !self.paused;
+        !self.paused
+    }
+
+    /// `+` / `-`: one manual speed up or down (leaving the automatic pace at the default
+    /// speed first).
+    fn change_speed(&mut self, up: bool) {
+        if self.auto_pace {
+            self.auto_pace = false;
+            self.speed = DEFAULT_SPEED;
+        }
+        self.speed = if up {
+            (self.speed + 1).min(SPEEDS.len() - 1)
+        } else {
+            self.speed.saturating_sub(1)
+        };
+    }
+}
+
+impl ViewState {
+    /// Tab / shift-Tab: the next (or previous) panel takes the arrow keys.
+    fn cycle_focus(&mut self, forward: bool) {
+        self.focus = match (self.focus, forward) {
+            (Focus::Tree, true) | (Focus::Log, false) => Focus::Cache,
+            (Focus::Cache, true) | (Focus::Tree, false) => Focus::Log,
+            (Focus::Log, true) | (Focus::Cache, false) => Focus::Tree,
+        };
+    }
+
+    /// `z`: the timeline's next window.
+    fn next_zoom(&mut self) {
+        self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
+    }
+}
+
 /// The TUI model: the session (the scenario and its runner), composed of its parts.
 #[derive(Clone, Debug)]
 pub struct App {
@@ -266,11 +318,7 @@ impl App {
         &self.timeline
     }
     pub fn speed_label(&self) -> &'static str {
-        if self.playback.auto_pace {
-            "auto pace"
-        } else {
-            SPEEDS[self.playback.speed].1
-        }
+        self.playback.speed_label()
     }
 
     /// The step a running stretch is heading for (its number as the file counts), if any.
@@ -346,9 +394,8 @@ impl App {
 
     /// True when the screen changes on its own (the clock runs or a toast is counting down).
     pub fn is_animating(&self) -> bool {
-        !self.playback.paused
+        self.playback.moving()
             || self.toast.is_some()
-            || self.playback.stretch.is_some()
             || self.present.as_ref().is_some_and(Presenting::animating)
     }
 
@@ -444,8 +491,7 @@ impl App {
             Msg::Tick => self.tick(),
             Msg::TogglePause => {
                 self.stop_stretch();
-                self.playback.paused = !self.playback.paused;
-                if !self.playback.paused && self.runner().next_event_at().is_none() {
+                if self.playback.toggle_pause() && self.runner().next_event_at().is_none() {
                     self.toast(
                         "nothing is scheduled: the clock runs on, use the sandbox keys to act",
                         false,
@@ -456,35 +502,15 @@ impl App {
             Msg::PrevStep => self.prev_step(),
             Msg::SpeedUp | Msg::SlowDown => {
                 self.stop_stretch();
-                if self.playback.auto_pace {
-                    self.playback.auto_pace = false;
-                    self.playback.speed = DEFAULT_SPEED;
-                }
-                self.playback.speed = if msg == Msg::SpeedUp {
-                    (self.playback.speed + 1).min(SPEEDS.len() - 1)
-                } else {
-                    self.playback.speed.saturating_sub(1)
-                };
+                self.playback.change_speed(msg == Msg::SpeedUp);
             }
             Msg::AutoPace => self.playback.auto_pace = true,
             Msg::JumpNextEvent => {
                 self.stop_stretch();
                 self.jump_next_event();
             }
-            Msg::FocusNext => {
-                self.view.focus = match self.view.focus {
-                    Focus::Tree => Focus::Cache,
-                    Focus::Cache => Focus::Log,
-                    Focus::Log => Focus::Tree,
-                }
-            }
-            Msg::FocusPrev => {
-                self.view.focus = match self.view.focus {
-                    Focus::Tree => Focus::Log,
-                    Focus::Cache => Focus::Tree,
-                    Focus::Log => Focus::Cache,
-                }
-            }
+            Msg::FocusNext => self.view.cycle_focus(true),
+            Msg::FocusPrev => self.view.cycle_focus(false),
             Msg::Up => self.scroll(Scroll::Up(1)),
             Msg::Down => self.scroll(Scroll::Down(1)),
             Msg::PageUp => self.scroll(Scroll::Up(10)),
@@ -499,9 +525,7 @@ impl App {
             Msg::NextTable => self.next_table(),
             Msg::ToggleTimeline => self.view.show_timeline = !self.view.show_timeline,
             Msg::ToggleView => self.view.prefer_list = !self.view.prefer_list,
-            Msg::ZoomTimeline => {
-                self.view.timeline_zoom = (self.view.timeline_zoom + 1) % timeline::ZOOMS.len();
-            }
+            Msg::ZoomTimeline => self.view.next_zoom(),
             Msg::ToggleHelp => self.toggle_overlay(Overlay::Help),
             Msg::ToggleLedger => self.toggle_overlay(Overlay::Ledger),
             Msg::Quit if self.present.is_some() => {

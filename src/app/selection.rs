@@ -1,21 +1,12 @@
 //! Selection and scrolling: the tree's selected entity (it follows the key, table key or DEK
 //! group across steps, folding and resizes), the cache panel's connection, the log's scroll.
 
-use super::{App, Focus, NodeId, Scroll, tree};
+use super::{App, Focus, NodeId, Scroll, ViewState, tree};
 use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId};
 
 impl App {
     pub(super) fn scroll(&mut self, by: Scroll) {
-        // Lists: `Up` moves the selection towards the first row.
-        let list = |v: usize, len: usize| -> usize {
-            let last = len.saturating_sub(1);
-            match by {
-                Scroll::Up(n) => v.saturating_sub(n),
-                Scroll::Down(n) => (v + n).min(last),
-                Scroll::Top => 0,
-                Scroll::Bottom => last,
-            }
-        };
+        let list = |v: usize, len: usize| by.in_list(v, len);
         match self.view.focus {
             Focus::Tree => {
                 let rows = tree::rows(self);
@@ -53,12 +44,7 @@ impl App {
             Focus::Log => {
                 // The log counts lines back from the newest: `Up` goes back in time.
                 let len = self.runner().engine().log().len();
-                self.view.log_scroll = match by {
-                    Scroll::Up(n) => (self.view.log_scroll + n).min(len),
-                    Scroll::Down(n) => self.view.log_scroll.saturating_sub(n),
-                    Scroll::Top => len,
-                    Scroll::Bottom => 0,
-                };
+                self.view.scroll_log(by, len);
             }
         }
     }
@@ -70,9 +56,8 @@ impl App {
         let rows = tree::rows(self);
         if let Some(row) = rows.get(self.tree_index(&rows))
             && row.foldable
-            && !self.view.collapsed.remove(&row.id)
         {
-            self.view.collapsed.insert(row.id.clone());
+            self.view.toggle_fold(&row.id);
         }
     }
 
@@ -84,26 +69,13 @@ impl App {
 
     /// Select row `at` of `rows`: remember its entity, not its position.
     pub fn select_tree_row(&mut self, rows: &[tree::TreeRow], at: usize) {
-        if let Some(row) = rows.get(at) {
-            self.view.tree.selected = at;
-            self.view.tree_node = Some((row.id.clone(), row.key.clone()));
-        }
+        self.view.select_tree_row(rows, at);
     }
 
     /// Where the selected entity is in `rows` now. If it is gone from view (folded, or a DEK
     /// group whose range moved), the row of its KMS key; failing that, the remembered position.
     pub fn tree_index(&self, rows: &[tree::TreeRow]) -> usize {
-        let last = rows.len().saturating_sub(1);
-        let Some((node, key)) = &self.view.tree_node else {
-            return self.view.tree.selected.min(last);
-        };
-        rows.iter()
-            .position(|r| &r.id == node)
-            .or_else(|| {
-                key.as_ref()
-                    .and_then(|k| rows.iter().position(|r| r.id == NodeId::Kms(k.clone())))
-            })
-            .unwrap_or(self.view.tree.selected.min(last))
+        self.view.tree_index(rows)
     }
 
     /// The principal and connection of the selected cache row.
@@ -117,5 +89,61 @@ impl App {
                     .min(entries.len().saturating_sub(1)),
             )
             .map(|e| (e.principal().clone(), e.connection()))
+    }
+}
+
+impl Scroll {
+    /// The row a list's selection `v` moves to (`Up` goes towards the first row).
+    fn in_list(self, v: usize, len: usize) -> usize {
+        let last = len.saturating_sub(1);
+        match self {
+            Scroll::Up(n) => v.saturating_sub(n),
+            Scroll::Down(n) => (v + n).min(last),
+            Scroll::Top => 0,
+            Scroll::Bottom => last,
+        }
+    }
+}
+
+impl ViewState {
+    /// The log counts lines back from the newest (`len` in all): `Up` goes back in time.
+    fn scroll_log(&mut self, by: Scroll, len: usize) {
+        self.log_scroll = match by {
+            Scroll::Up(n) => (self.log_scroll + n).min(len),
+            Scroll::Down(n) => self.log_scroll.saturating_sub(n),
+            Scroll::Top => len,
+            Scroll::Bottom => 0,
+        };
+    }
+
+    /// Fold the tree row `id`, or unfold it if it was folded.
+    fn toggle_fold(&mut self, id: &NodeId) {
+        if !self.collapsed.remove(id) {
+            self.collapsed.insert(id.clone());
+        }
+    }
+
+    /// Select row `at` of `rows`: remember its entity, not its position.
+    fn select_tree_row(&mut self, rows: &[tree::TreeRow], at: usize) {
+        if let Some(row) = rows.get(at) {
+            self.tree.selected = at;
+            self.tree_node = Some((row.id.clone(), row.key.clone()));
+        }
+    }
+
+    /// Where the selected entity is in `rows` now. If it is gone from view (folded, or a DEK
+    /// group whose range moved), the row of its KMS key; failing that, the remembered position.
+    fn tree_index(&self, rows: &[tree::TreeRow]) -> usize {
+        let last = rows.len().saturating_sub(1);
+        let Some((node, key)) = &self.tree_node else {
+            return self.tree.selected.min(last);
+        };
+        rows.iter()
+            .position(|r| &r.id == node)
+            .or_else(|| {
+                key.as_ref()
+                    .and_then(|k| rows.iter().position(|r| r.id == NodeId::Kms(k.clone())))
+            })
+            .unwrap_or(self.tree.selected.min(last))
     }
 }

@@ -35,47 +35,57 @@ pub struct CacheRow {
     pub valid: Vec<(SimTime, SimTime)>,
 }
 
+/// One table's rows (a declared table, a replica, a restored table): its status, its SSE
+/// status and its connections' cache validity.
+#[derive(Clone, Debug, Default)]
+pub struct TableRows {
+    /// The table's label, as events name it (`Orders`, `Orders@eu-west-1`).
+    pub label: String,
+    pub status: Vec<(SimTime, TableStatus)>,
+    pub sse: Vec<(SimTime, SseStatus)>,
+    pub cache: Vec<CacheRow>,
+}
+
 /// The timeline's data, updated incrementally from the log.
 #[derive(Clone, Debug, Default)]
 pub struct Timeline {
     scanned: usize,
     pub keys: Vec<(KmsKeyId, Vec<(SimTime, KeyState)>)>,
-    pub table: Vec<(SimTime, TableStatus)>,
-    pub sse: Vec<(SimTime, SseStatus)>,
-    pub cache: Vec<CacheRow>,
-    /// (time, principal, ok)
+    /// Every table in the order it appeared (the first declared table first); the view draws
+    /// the focused one in full and the others as a status row each.
+    pub tables: Vec<TableRows>,
+    /// (time, principal, ok): a principal's reads on every table.
     pub reads: Vec<(SimTime, PrincipalId, bool)>,
-    /// The first table's name: the rows above are its (events name their table when there
-    /// are several).
-    first: Option<std::sync::Arc<str>>,
-    /// Version 2: every other table, replica and restored table, with its status changes.
-    pub others: Vec<(String, Vec<(SimTime, TableStatus)>)>,
     /// Version 2: backups (name, taken at, the KMS key of the table key it keeps).
     pub backups: Vec<(String, SimTime, KmsKeyId)>,
 }
 
 impl Timeline {
+    /// The rows of the table labelled `label` (`None` if it has not appeared yet).
+    pub fn table(&self, label: &str) -> Option<&TableRows> {
+        self.tables.iter().find(|r| r.label == label)
+    }
+
     /// Take in the events added since the last call (the log only grows; a shorter log means
     /// the state was rebuilt, so start over).
     pub fn update(&mut self, log: &crate::engine::log::Chunked<Event>) {
         if log.len() < self.scanned {
             *self = Self::default();
         }
-        if self.table.is_empty() {
-            self.table.push((SimTime::ZERO, TableStatus::Active));
-            self.sse.push((SimTime::ZERO, SseStatus::Enabled));
-        }
         for e in log.range(self.scanned..log.len()) {
-            if let EventKind::TableCreated { table, .. } = &e.kind
-                && self.first.is_none()
-            {
-                self.first = Some(std::sync::Arc::from(table.as_str()));
-            }
-            let other = e.table.as_ref().filter(|t| Some(*t) != self.first.as_ref());
-            if let Some(label) = other {
-                self.other_table(e, label);
-                continue;
-            }
+            // An event names its table when there are several; one table's events name none.
+            let row = match (&e.kind, e.table.as_deref()) {
+                (EventKind::TableCreated { table, .. }, None) if self.tables.is_empty() => {
+                    Some(self.add(table, e.at))
+                }
+                (EventKind::TableCreated { .. } | EventKind::TableRestored { .. }, Some(l))
+                    if self.table(l).is_none() =>
+                {
+                    Some(self.add(l, e.at))
+                }
+                (_, Some(l)) => self.tables.iter().position(|r| r.label == l),
+                (_, None) => (!self.tables.is_empty()).then_some(0),
+            };
             match &e.kind {
                 EventKind::KeyCreated { key, state, .. } => {
                     self.keys.push((key.clone(), vec![(e.at, *state)]));
@@ -85,33 +95,31 @@ impl Timeline {
                         changes.push((e.at, *to));
                     }
                 }
-                EventKind::TableStatusChanged { to, .. } => self.table.push((e.at, *to)),
-                EventKind::SseStatusChanged { to, .. } => self.sse.push((e.at, *to)),
+                EventKind::TableStatusChanged { to, .. } => {
+                    if let Some(r) = row {
+                        self.tables[r].status.push((e.at, *to));
+                    }
+                }
+                EventKind::SseStatusChanged { to, .. } => {
+                    if let Some(r) = row {
+                        self.tables[r].sse.push((e.at, *to));
+                    }
+                }
                 EventKind::CacheFilled {
                     principal,
                     connection,
                     expires_at,
                     ..
                 } => {
-                    let i = if let Some(i) = self
-                        .cache
-                        .iter()
-                        .position(|r| &r.principal == principal && r.connection == *connection)
-                    {
-                        i
-                    } else {
-                        self.cache.push(CacheRow {
-                            principal: principal.clone(),
-                            connection: *connection,
-                            valid: Vec::new(),
-                        });
-                        self.cache.len() - 1
-                    };
-                    let row = &mut self.cache[i];
-                    if let Some(last) = row.valid.last_mut() {
-                        last.1 = last.1.min(e.at);
+                    if let Some(r) = row {
+                        fill(
+                            &mut self.tables[r].cache,
+                            principal,
+                            *connection,
+                            e.at,
+                            *expires_at,
+                        );
                     }
-                    row.valid.push((e.at, *expires_at));
                 }
                 EventKind::ItemRead {
                     principal, result, ..
@@ -120,7 +128,11 @@ impl Timeline {
                     self.backups.push((backup.clone(), e.at, key.clone()));
                 }
                 EventKind::ArchivalBackupTaken { key, .. } => {
-                    self.backups.push(("archival".into(), e.at, key.clone()));
+                    let name = match (row, e.table.as_deref()) {
+                        (Some(r), Some(_)) if r > 0 => format!("archival {}", self.tables[r].label),
+                        _ => "archival".to_string(),
+                    };
+                    self.backups.push((name, e.at, key.clone()));
                 }
                 _ => {}
             }
@@ -128,33 +140,45 @@ impl Timeline {
         self.scanned = log.len();
     }
 
-    /// An event about another table (or replica, or restored table): its status row, and
-    /// its backups.
-    fn other_table(&mut self, e: &Event, label: &str) {
-        match &e.kind {
-            EventKind::TableCreated { .. } | EventKind::TableRestored { .. } => {
-                self.others
-                    .push((label.to_string(), vec![(e.at, TableStatus::Active)]));
-            }
-            EventKind::TableStatusChanged { to, .. } => {
-                if let Some((_, changes)) = self.others.iter_mut().find(|(l, _)| l == label) {
-                    changes.push((e.at, *to));
-                }
-            }
-            EventKind::BackupCreated { backup, key, .. } => {
-                self.backups.push((backup.clone(), e.at, key.clone()));
-            }
-            EventKind::ArchivalBackupTaken { key, .. } => {
-                self.backups
-                    .push((format!("archival {label}"), e.at, key.clone()));
-            }
-            // A principal's reads on every table share its row (a failure wins its column).
-            EventKind::ItemRead {
-                principal, result, ..
-            } => self.reads.push((e.at, principal.clone(), result.is_ok())),
-            _ => {}
-        }
+    /// A new table's rows, ACTIVE with SSE enabled from `at`.
+    fn add(&mut self, label: &str, at: SimTime) -> usize {
+        self.tables.push(TableRows {
+            label: label.to_string(),
+            status: vec![(at, TableStatus::Active)],
+            sse: vec![(at, SseStatus::Enabled)],
+            cache: Vec::new(),
+        });
+        self.tables.len() - 1
     }
+}
+
+/// A connection's cache was filled at `at` until `until`: a new validity period (the one
+/// before it ends there, if it ran longer).
+fn fill(
+    rows: &mut Vec<CacheRow>,
+    principal: &PrincipalId,
+    connection: ConnectionId,
+    at: SimTime,
+    until: SimTime,
+) {
+    let i = if let Some(i) = rows
+        .iter()
+        .position(|r| &r.principal == principal && r.connection == connection)
+    {
+        i
+    } else {
+        rows.push(CacheRow {
+            principal: principal.clone(),
+            connection,
+            valid: Vec::new(),
+        });
+        rows.len() - 1
+    };
+    let row = &mut rows[i];
+    if let Some(last) = row.valid.last_mut() {
+        last.1 = last.1.min(at);
+    }
+    row.valid.push((at, until));
 }
 
 /// The value of a step function at time `t`: the last change at or before it.

@@ -43,9 +43,9 @@ pub struct Summary {
     pub by_principal: Vec<(String, u32)>,
     /// (name, value, source, documented).
     pub assumptions: Vec<(&'static str, String, &'static str, bool)>,
-    /// With several tables (version 2), each one at the end: name, TableStatus, its KMS key,
-    /// recoverable, inaccessible since. Empty with one table (its line is above).
-    pub tables: Vec<(String, &'static str, String, bool, Option<SimTime>)>,
+    /// With several tables (version 2), each one at the end with its own milestones and
+    /// chain check. Empty with one table (its lines are above).
+    pub tables: Vec<TableEnd>,
     /// The recoverability ledger: every copy of each table's data at the end.
     pub ledger: Vec<LedgerRow>,
     /// Choices the documented facts leave open that this world runs into (version 2).
@@ -53,6 +53,25 @@ pub struct Summary {
 }
 
 pub use super::ledger::LedgerRow;
+
+/// One table (declared, replica, restored) at the end of a run: its state, its own "when
+/// exactly" milestones and its own chain check.
+#[derive(Clone, Debug)]
+pub struct TableEnd {
+    pub label: String,
+    pub status: &'static str,
+    pub key: String,
+    pub recoverable: bool,
+    pub inaccessible_since: Option<SimTime>,
+    pub first_failed_read: Option<SimTime>,
+    pub archived_at: Option<SimTime>,
+    pub unrecoverable_from: Option<SimTime>,
+    /// Sampled items that decrypt through its chain: (ok, checked).
+    pub chain: (usize, usize),
+}
+
+/// Items sampled per table by the chain check.
+const CHAIN_SAMPLE: usize = 2_000;
 use super::ledger::ledger;
 
 /// Rows of the assumptions table: name, value, where it came from, documented or not.
@@ -103,7 +122,7 @@ impl Summary {
         let m = engine.milestones(crate::engine::table::TableIx::FIRST);
         let t = engine.first_table();
         let (ok, checked, first_err) =
-            engine.audit_sample(crate::engine::view::TableIx::FIRST, 2_000);
+            engine.audit_sample(crate::engine::view::TableIx::FIRST, CHAIN_SAMPLE);
         let mut kms_calls: Vec<(String, String, u32, u32)> = engine
             .kms_call_totals()
             .iter()
@@ -116,13 +135,20 @@ impl Summary {
                 .iter()
                 .enumerate()
                 .map(|(i, t)| {
-                    (
-                        t.label(),
-                        t.status().aws_name(),
-                        t.current_kms_key().to_string(),
-                        engine.recoverable(crate::engine::table::TableIx(i)),
-                        t.inaccessible_since(),
-                    )
+                    let tx = crate::engine::table::TableIx(i);
+                    let m = engine.milestones(tx);
+                    let (ok, checked, _) = engine.audit_sample(tx, CHAIN_SAMPLE);
+                    TableEnd {
+                        label: t.label(),
+                        status: t.status().aws_name(),
+                        key: t.current_kms_key().to_string(),
+                        recoverable: engine.recoverable(tx),
+                        inaccessible_since: t.inaccessible_since(),
+                        first_failed_read: m.first_failed_read.map(|(at, _, _)| at),
+                        archived_at: m.archived_at,
+                        unrecoverable_from: m.unrecoverable_from,
+                        chain: (ok, checked),
+                    }
                 })
                 .collect()
         } else {
@@ -180,13 +206,31 @@ impl Summary {
     /// The per-table lines (several tables) and the recoverability ledger.
     fn tables_and_ledger(&self, s: &mut String) {
         if !self.tables.is_empty() {
-            let _ = writeln!(s, "Tables (the first is the one above):");
-            for (name, status, key, recoverable, since) in &self.tables {
-                let since = since.map_or(String::new(), |t| format!(", inaccessible since {t}"));
+            let _ = writeln!(
+                s,
+                "Tables (the first is the one above), each with its own milestones and chain check:"
+            );
+            for t in &self.tables {
+                let mut when = String::new();
+                for (what, at) in [
+                    ("inaccessible since", t.inaccessible_since),
+                    ("first failed read", t.first_failed_read),
+                    ("archived", t.archived_at),
+                    ("unrecoverable from", t.unrecoverable_from),
+                ] {
+                    if let Some(at) = at {
+                        let _ = write!(when, ", {what} {at}");
+                    }
+                }
                 let _ = writeln!(
                     s,
-                    "  {name:<20} {status} under {key}, recoverable: {}{since}",
-                    if *recoverable { "yes" } else { "NO" }
+                    "  {:<20} {} under {}, recoverable: {}{when}; chain {} of {}",
+                    t.label,
+                    t.status,
+                    t.key,
+                    if t.recoverable { "yes" } else { "NO" },
+                    t.chain.0,
+                    t.chain.1
                 );
             }
         }
@@ -243,7 +287,7 @@ impl Summary {
             Some(t) => {
                 let _ = writeln!(
                     s,
-                    "Milestones of {t}, the first table (the ledger below covers every table)"
+                    "Milestones of {t}, the first table (every table's own are under Tables below)"
                 );
             }
             None => {
@@ -419,8 +463,8 @@ impl Summary {
             v["tables"] = self
                 .tables
                 .iter()
-                .map(|(name, status, key, recoverable, since)| {
-                    json!({"name": name, "status": status, "key": key, "recoverable": recoverable, "inaccessible_since_ms": ms(*since)})
+                .map(|t| {
+                    json!({"name": t.label, "status": t.status, "key": t.key, "recoverable": t.recoverable, "inaccessible_since_ms": ms(t.inaccessible_since)})
                 })
                 .collect();
         }

@@ -50,14 +50,18 @@ pub fn scale(app: &App, width: usize) -> Scale {
         .keys
         .iter()
         .flat_map(|(_, c)| c.iter().map(|x| x.0))
-        .chain(tl.table.iter().map(|x| x.0))
-        .chain(tl.sse.iter().map(|x| x.0))
-        .chain(tl.reads.iter().map(|x| x.0))
-        .chain(
-            tl.cache
+        .chain(tl.tables.iter().flat_map(|r| {
+            r.status
                 .iter()
-                .flat_map(|r| r.valid.iter().flat_map(|v| [v.0, v.1])),
-        )
+                .map(|x| x.0)
+                .chain(r.sse.iter().map(|x| x.0))
+                .chain(
+                    r.cache
+                        .iter()
+                        .flat_map(|c| c.valid.iter().flat_map(|v| [v.0, v.1])),
+                )
+        }))
+        .chain(tl.reads.iter().map(|x| x.0))
         .chain(milestone_marks(app).into_iter().map(|m| m.0))
         .chain(std::iter::once(now));
     Scale::compressed(from, to, width, moments)
@@ -139,11 +143,11 @@ fn strip(cells: Vec<(char, Tone)>, theme: Theme) -> Vec<Span<'static>> {
     spans
 }
 
-/// The milestones to mark (the read model's, for the first table, whose rows these are):
+/// The milestones to mark (the read model's, for the focused table, whose rows these are):
 /// (time, glyph, legend text).
 fn milestone_marks(app: &App) -> Vec<(SimTime, char, String)> {
     let e = app.runner().engine();
-    e.milestone_marks(crate::engine::view::TableIx::FIRST)
+    e.milestone_marks(app.table_focus())
         .into_iter()
         .map(|m| {
             let t = m.at();
@@ -227,6 +231,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
     let e = app.runner().engine();
     let now = e.now();
     let tl = app.timeline();
+    let focused = tl.table(&app.focused_table().label());
     let future = |t: SimTime| t > now;
     let strip = |cells: Vec<(char, Tone)>| strip(cells, theme);
     let mut lines: Vec<Line<'static>> = Vec::new();
@@ -257,7 +262,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
             if future(t) {
                 return ('·', Tone::Dim);
             }
-            match value_at(&tl.table, t) {
+            match focused.and_then(|r| value_at(&r.status, t)) {
                 Some(TableStatus::Active) | None => ('█', Tone::Ok),
                 Some(TableStatus::InaccessibleEncryptionCredentials) => ('▒', Tone::Bad),
                 Some(TableStatus::Archiving) => ('▓', Tone::Bad),
@@ -265,9 +270,9 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
             }
         })
         .collect();
-    // With several tables this row is the first one's (the others have rows of their own).
+    // With several tables this row is the focused one's (the others have rows of their own).
     let name = if e.tables().len() > 1 {
-        e.first_table().name().to_string()
+        app.focused_table().label()
     } else {
         "table".to_string()
     };
@@ -280,13 +285,13 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
             if future(t) {
                 return ('·', Tone::Dim);
             }
-            match value_at(&tl.sse, t) {
+            match focused.and_then(|r| value_at(&r.sse, t)) {
                 Some(SseStatus::Updating) => ('▒', Tone::Warn),
                 _ => ('█', Tone::Ok),
             }
         })
         .collect();
-    // SSE is the first table's too: say whose, as the row above does.
+    // SSE is the focused table's too: say whose, as the row above does.
     let sse_name = if e.tables().len() > 1 {
         format!("SSE {name}")
     } else {
@@ -320,13 +325,16 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
     lines
 }
 
-/// Version 2: a row per other table (replicas, restored tables) with its status, and a row
-/// per backup with whether it could be restored at each moment (from its key's states).
+/// Version 2: a row per other table (replicas, restored tables: every table but the focused
+/// one) with its status, and a row per backup with whether it could be restored at each moment
+/// (from its key's states).
 fn copy_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<'static>> {
     let now = app.runner().engine().now();
     let tl = app.timeline();
+    let focused = app.focused_table().label();
     let mut lines = Vec::new();
-    for (name, changes) in &tl.others {
+    for r in tl.tables.iter().filter(|r| r.label != focused) {
+        let (name, changes) = (&r.label, &r.status);
         let cells = (0..width)
             .map(|c| {
                 let t = scale.time_at(c);
@@ -392,6 +400,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
         return;
     }
     let tl = app.timeline();
+    let cache: &[_] = tl
+        .table(&app.focused_table().label())
+        .map_or(&[], |r| r.cache.as_slice());
     let future = |t: SimTime| t > now;
     let scale = scale(app, width);
     let mut lines: Vec<Line> = axis_lines(&scale, width, now, theme);
@@ -434,12 +445,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
     let legend_lines = legend.len();
     let room = (inner.height as usize).saturating_sub(lines.len() + legend_lines);
     // Cache rows with the room left; one line says how many did not fit.
-    let shown = if tl.cache.len() > room {
+    let shown = if cache.len() > room {
         room.saturating_sub(1)
     } else {
-        tl.cache.len()
+        cache.len()
     };
-    for r in tl.cache.iter().take(shown) {
+    for r in cache.iter().take(shown) {
         let cells = (0..width)
             .map(|c| {
                 let t = scale.time_at(c);
@@ -458,7 +469,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, beside: bool) 
         spans.extend(strip(cells));
         lines.push(Line::from(spans));
     }
-    let hidden = tl.cache.len() - shown;
+    let hidden = cache.len() - shown;
     if hidden > 0 && room > 0 {
         lines.push(Line::styled(
             format!("cache rows: {hidden} hidden (a taller window shows them)"),
