@@ -100,6 +100,7 @@ fn rewrap_core(c: &mut Criterion) {
 /// same 32-byte table keys, wrapped DEKs, AADs and nonces, open under T1 then seal under T2,
 /// each context keyed once (only the IV changes per DEK), no allocation per DEK. The output is
 /// checked byte for byte against rewrap's.
+#[cfg(feature = "bench-openssl")]
 fn rewrap_core_openssl(c: &mut Criterion) {
     use openssl::cipher::Cipher;
     use openssl::cipher_ctx::CipherCtx;
@@ -320,6 +321,7 @@ fn main() {
     memory_report();
     let mut c = Criterion::default().configure_from_args();
     rewrap_core(&mut c);
+    #[cfg(feature = "bench-openssl")]
     rewrap_core_openssl(&mut c);
     rewrap_engine(&mut c);
     aes_gcm_baseline(&mut c);
