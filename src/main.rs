@@ -244,6 +244,29 @@ fn record(
         Ok(s) => s,
         Err(code) => return code,
     };
+    // As `w` does: never overwrite a file, never write through a symlink (the file is made
+    // here, before any rendering, so a bad path is said at once).
+    let mut file = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            eprintln!(
+                "error: {}: already exists (rewrap record never overwrites a file or writes through a link): choose another name",
+                rewrap::scenario::printable(&path.display().to_string(), false)
+            );
+            return cli::EXIT_INVALID;
+        }
+        Err(e) => {
+            eprintln!(
+                "error: {}: {e}",
+                rewrap::scenario::printable(&path.display().to_string(), false)
+            );
+            return cli::EXIT_INVALID;
+        }
+    };
     let mut app = match rewrap::app::App::new(scenario) {
         Ok(a) => a,
         Err(e) => {
@@ -258,11 +281,16 @@ fn record(
         Ok(t) => t,
         Err(e) => {
             eprintln!("error: rendering: {e}");
+            drop(file);
+            let _ = std::fs::remove_file(path);
             return cli::EXIT_INVALID;
         }
     };
-    if let Err(e) = std::fs::write(path, text) {
-        eprintln!("error: {}: {e}", path.display());
+    if let Err(e) = std::io::Write::write_all(&mut file, text.as_bytes()) {
+        eprintln!(
+            "error: {}: {e}",
+            rewrap::scenario::printable(&path.display().to_string(), false)
+        );
         return cli::EXIT_INVALID;
     }
     cli::EXIT_OK

@@ -253,3 +253,50 @@ fn valid_themes_are_accepted_and_the_flag_belongs_to_the_live_view() {
         "{out}"
     );
 }
+
+/// A FIFO at the scenario path is refused at once (opening it would wait for a writer for
+/// good), with exit 2, and so is a device.
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_is_not_a_scenario_file() {
+    let dir = std::env::temp_dir().join(format!("rewrap-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("talk.toml");
+    let _ = std::fs::remove_file(&fifo);
+    let made = Command::new("mkfifo").arg(&fifo).status();
+    if made.is_ok_and(|s| s.success()) {
+        let started = std::time::Instant::now();
+        let (code, out, err) = rewrap(&["check", fifo.to_str().unwrap()]);
+        assert_eq!(code, 2, "{out}{err}");
+        assert!(err.contains("not a regular file"), "{err}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    }
+    let (code, _, err) = rewrap(&["run", "/dev/zero"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a regular file"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A file name is shown with its control characters made visible: a crafted name cannot set
+/// the window title or clear the screen through `check`'s output or its errors.
+#[cfg(unix)]
+#[test]
+fn check_never_prints_a_file_name_raw() {
+    let dir = std::env::temp_dir().join(format!("rewrap-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let name = dir.join("a\u{1b}]0;pwned\u{7}\u{1b}[2J.toml");
+    std::fs::copy("assets/scenarios/change-table-key.toml", &name).unwrap();
+    let (code, out, err) = rewrap(&["check", name.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.starts_with("ok "), "{out}");
+    assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    std::fs::write(&name, "title = 3\n").unwrap();
+    let (code, out, err) = rewrap(&["check", name.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    let missing = "nope\u{1b}[2J";
+    let (code, _, err) = rewrap(&["run", missing]);
+    assert_eq!(code, 2);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

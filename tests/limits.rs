@@ -92,8 +92,9 @@ fn files_are_read_with_a_bound() {
     let err = scenario::load(big.to_str().unwrap()).unwrap_err();
     assert!(err.to_string().contains("at most"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+    // A device never ends: it is refused before it is read at all.
     if std::path::Path::new("/dev/zero").exists() {
         let err = scenario::load("/dev/zero").unwrap_err();
-        assert!(err.to_string().contains("at most"), "{err}");
+        assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 }

@@ -13,6 +13,7 @@ use rewrap::scenario;
 use rewrap::ui;
 
 fn record(name: &str, file: &std::path::Path, extra: &[&str]) {
+    let _ = std::fs::remove_file(file);
     let out = Command::new(env!("CARGO_BIN_EXE_rewrap"))
         .args(["record", name, "--cast"])
         .arg(file)
@@ -132,4 +133,39 @@ fn a_bad_size_is_refused() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--size"));
+}
+
+/// As `w` does, `record` never overwrites a file and never writes through a symlink: exit 2,
+/// the file (or the link's target) untouched, and nothing rendered first.
+#[cfg(unix)]
+#[test]
+fn record_never_overwrites_or_follows_a_link() {
+    let run = |path: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_rewrap"))
+            .args(["record", "change-table-key", "--cast"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let existing = tmp("existing.cast");
+    std::fs::write(&existing, "my talk").unwrap();
+    let out = run(&existing);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "my talk");
+    let target = tmp("target.txt");
+    std::fs::write(&target, "precious").unwrap();
+    let link = tmp("link.cast");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = run(&link);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "precious");
+    // A dangling link is not followed either.
+    let dangling = tmp("dangling.cast");
+    let _ = std::fs::remove_file(&dangling);
+    std::os::unix::fs::symlink(tmp("nowhere.cast"), &dangling).unwrap();
+    assert_eq!(run(&dangling).status.code(), Some(2));
+    assert!(!tmp("nowhere.cast").exists());
 }

@@ -61,19 +61,22 @@ pub enum LoadError {
 /// Load `FILE|NAME`: an existing path, else a built-in scenario by name.
 pub fn load(spec: &str) -> Result<Scenario, LoadError> {
     let path = std::path::Path::new(spec);
+    // The name as messages and screens show it: a crafted file name never reaches a terminal
+    // as escape sequences (the file is still read by its real name).
+    let shown = super::names::printable(spec, false);
     if path.exists() {
         let text = read_bounded(path).map_err(|source| LoadError::Io {
-            path: spec.to_string(),
+            path: shown.clone(),
             source,
         })?;
-        return parse(spec, &text).map_err(|d| LoadError::Invalid(Box::new(d)));
+        return parse(&shown, &text).map_err(|d| LoadError::Invalid(Box::new(d)));
     }
     let name = spec.strip_prefix("builtin:").unwrap_or(spec);
     let name = name.strip_suffix(".toml").unwrap_or(name);
     match BUILTINS.iter().find(|b| b.name == name) {
         Some(b) => parse(&format!("builtin:{}", b.name), b.text)
             .map_err(|d| LoadError::Invalid(Box::new(d))),
-        None => Err(LoadError::NotFound(spec.to_string())),
+        None => Err(LoadError::NotFound(shown)),
     }
 }
 
@@ -81,11 +84,23 @@ pub fn load(spec: &str) -> Result<Scenario, LoadError> {
 /// a huge file is refused instead of read without end).
 fn read_bounded(path: &std::path::Path) -> std::io::Result<String> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path)?;
-    if file.metadata()?.is_dir() {
+    // Refuse what is not a regular file before opening it: opening a FIFO waits for a writer
+    // (a reload watcher would hang on it for good), and a device never ends.
+    let kind = std::fs::metadata(path)?.file_type();
+    if kind.is_dir() {
         return Err(std::io::Error::other(
             "it is a directory, not a scenario file",
         ));
+    }
+    if !kind.is_file() {
+        return Err(std::io::Error::other(
+            "not a regular file (a FIFO, a socket or a device): a scenario is a file",
+        ));
+    }
+    let file = open_nonblocking(path)?;
+    // It may have been swapped between the check and the open: check what was opened.
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
     }
     let mut bytes = Vec::new();
     file.take(limits::MAX_FILE_BYTES + 1)
@@ -103,6 +118,28 @@ fn read_bounded(path: &std::path::Path) -> std::io::Result<String> {
             e.utf8_error().valid_up_to()
         ))
     })
+}
+
+/// Open for reading without waiting: a FIFO swapped in after the check opens at once instead of
+/// blocking until a writer comes.
+fn open_nonblocking(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        // O_NONBLOCK: 0o4000 on Linux, 0x4 on the BSDs and macOS.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        options.custom_flags(0o4000);
+        #[cfg(any(
+            target_os = "macos",
+            target_os = "freebsd",
+            target_os = "openbsd",
+            target_os = "netbsd"
+        ))]
+        options.custom_flags(0x4);
+    }
+    options.open(path)
 }
 
 /// The default scenario (the seed story).
