@@ -4,6 +4,7 @@
 //!
 //! Run: `cargo bench --bench engine`. Memory is printed before the timings (RSS delta from
 //! /proc/self/statm, Linux only).
+#![allow(clippy::print_stderr)] // notes for whoever runs the tests, not user output
 
 use std::hint::black_box;
 use std::sync::Arc;

@@ -21,7 +21,7 @@ fn say(line: impl std::fmt::Display) -> bool {
         Ok(()) => true,
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => false,
         Err(e) => {
-            eprintln!("error: writing output: {e}");
+            crate::say_err!("error: writing output: {e}");
             std::process::exit(EXIT_INVALID);
         }
     }
@@ -34,8 +34,8 @@ fn styled_stderr() -> bool {
 /// Print a load error to stderr in its most helpful form.
 pub fn print_load_error(e: &LoadError) {
     match e {
-        LoadError::Invalid(d) => eprintln!("{}", d.render(styled_stderr())),
-        other => eprintln!("error: {other}"),
+        LoadError::Invalid(d) => crate::say_err!("{}", d.render(styled_stderr())),
+        other => crate::say_err!("error: {other}"),
     }
 }
 
@@ -49,7 +49,7 @@ pub fn load_or_report(spec: &str) -> Result<Arc<Scenario>, i32> {
 
 fn session_or_report(s: &Arc<Scenario>) -> Result<Session, i32> {
     Session::new(s.clone()).map_err(|e| {
-        eprintln!("error: {}: {e}", s.file);
+        crate::say_err!("error: {}: {e}", s.file);
         EXIT_INVALID
     })
 }
@@ -100,7 +100,7 @@ pub fn run(spec: &str, json: bool) -> i32 {
         // A closed pipe (`rewrap run x | head`) is not an error worth a message.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
         Err(e) => {
-            eprintln!("error: writing output: {e}");
+            crate::say_err!("error: writing output: {e}");
             EXIT_INVALID
         }
     }

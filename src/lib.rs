@@ -40,6 +40,17 @@
 //! assert_eq!(first_failure.0.to_string(), "0d 00:06:00");
 //! ```
 
+/// A line on stderr that never panics: when stderr is full or closed the message is lost, not
+/// the exit code (`eprintln!` panics there, which would exit 101 instead of the code the
+/// command means).
+#[macro_export]
+macro_rules! say_err {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub mod app;
 pub mod cast;
 pub mod cli;

@@ -102,7 +102,7 @@ fn main() {
             None | Some(Cmd::Play { .. } | Cmd::Record { .. })
         )
     {
-        eprintln!(
+        rewrap::say_err!(
             "error: --theme is for the live view: `rewrap --theme THEME` or `rewrap play [SCENARIO] --theme THEME`"
         );
         std::process::exit(cli::EXIT_INVALID);
@@ -195,7 +195,7 @@ fn resolve_theme(flag: Option<ThemeChoice>) -> Result<theme::Resolved, i32> {
         std::env::var_os("NO_COLOR").as_deref(),
     )
     .map_err(|e| {
-        eprintln!("error: {e}");
+        rewrap::say_err!("error: {e}");
         cli::EXIT_INVALID
     })
 }
@@ -208,7 +208,7 @@ fn notes(theme: Option<ThemeChoice>) -> i32 {
         Err(code) => return code,
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!("error: rewrap notes needs a terminal, and stdout or stdin is not one.");
+        rewrap::say_err!("error: rewrap notes needs a terminal, and stdout or stdin is not one.");
         return cli::EXIT_INVALID;
     }
     let kind = match resolved {
@@ -218,7 +218,7 @@ fn notes(theme: Option<ThemeChoice>) -> i32 {
     match rewrap::notes_window::run(kind) {
         Ok(()) => cli::EXIT_OK,
         Err(e) => {
-            eprintln!("error: notes: {e}");
+            rewrap::say_err!("error: notes: {e}");
             cli::EXIT_INVALID
         }
     }
@@ -237,7 +237,9 @@ fn record(
         .and_then(|(w, h)| Some((w.trim().parse::<u16>().ok()?, h.trim().parse::<u16>().ok()?)))
         .filter(|(w, h)| (80..=1000).contains(w) && (24..=1000).contains(h))
     else {
-        eprintln!("error: --size {size:?}: expected WIDTHxHEIGHT, from 80x24 up to 1000x1000");
+        rewrap::say_err!(
+            "error: --size {size:?}: expected WIDTHxHEIGHT, from 80x24 up to 1000x1000"
+        );
         return cli::EXIT_INVALID;
     };
     let scenario = match cli::load_or_report(spec) {
@@ -253,14 +255,14 @@ fn record(
     {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            eprintln!(
+            rewrap::say_err!(
                 "error: {}: already exists (rewrap record never overwrites a file or writes through a link): choose another name",
                 rewrap::scenario::printable(&path.display().to_string(), false)
             );
             return cli::EXIT_INVALID;
         }
         Err(e) => {
-            eprintln!(
+            rewrap::say_err!(
                 "error: {}: {e}",
                 rewrap::scenario::printable(&path.display().to_string(), false)
             );
@@ -270,7 +272,7 @@ fn record(
     let mut app = match rewrap::app::App::new(scenario) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            rewrap::say_err!("error: {e}");
             return cli::EXIT_INVALID;
         }
     };
@@ -280,14 +282,14 @@ fn record(
     let text = match rewrap::cast::record(app, w, h) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("error: rendering: {e}");
+            rewrap::say_err!("error: rendering: {e}");
             drop(file);
             let _ = std::fs::remove_file(path);
             return cli::EXIT_INVALID;
         }
     };
     if let Err(e) = std::io::Write::write_all(&mut file, text.as_bytes()) {
-        eprintln!(
+        rewrap::say_err!(
             "error: {}: {e}",
             rewrap::scenario::printable(&path.display().to_string(), false)
         );
@@ -313,12 +315,12 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         None => None,
         Some(Ok(at)) => Some(at),
         Some(Err(e)) => {
-            eprintln!("error: {e}");
+            rewrap::say_err!("error: {e}");
             return cli::EXIT_INVALID;
         }
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!(
+        rewrap::say_err!(
             "error: rewrap's live view needs a terminal, and stdout or stdin is not one.\n\
              For the event log without the TUI, run:  rewrap run {name}"
         );
@@ -329,7 +331,7 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     let mut app = match rewrap::app::App::new(scenario) {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            rewrap::say_err!("error: {e}");
             return cli::EXIT_INVALID;
         }
     };
@@ -370,15 +372,15 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     let code = match rewrap::tui::run_with(app, Some(reload_rx), followers) {
         Ok(ending) => ending.exit_code(),
         Err(e) => {
-            eprintln!("error: terminal: {e}");
+            rewrap::say_err!("error: terminal: {e}");
             cli::EXIT_INVALID
         }
     };
     if let Some(p) = notes_problem.borrow_mut().take() {
-        eprintln!("note: {p}");
+        rewrap::say_err!("note: {p}");
     }
     if let Some(e) = record_error.and_then(|h| h.borrow_mut().take()) {
-        eprintln!("error: recording: {e}");
+        rewrap::say_err!("error: recording: {e}");
         return cli::EXIT_INVALID;
     }
     code

@@ -300,3 +300,26 @@ fn check_never_prints_a_file_name_raw() {
     assert!(!err.contains('\u{1b}'), "{err:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// With stderr on a full disk an error still exits with its own code (2), not 101 from a
+/// panic while printing the message.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stderr_keeps_the_exit_code() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    for args in [
+        &["run", "no-such-scenario"][..],
+        &["check", "/dev/zero"],
+        &["play", "--at", "x"],
+    ] {
+        let status = Command::new(env!("CARGO_BIN_EXE_rewrap"))
+            .args(args)
+            .stderr(full.try_clone().unwrap())
+            .stdout(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}");
+    }
+}

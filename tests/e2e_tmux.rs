@@ -3,6 +3,7 @@
 //! Needs tmux. Without it these tests say so on stderr and pass without running, so `cargo
 //! test` needs only a Rust toolchain; `.ci/run` installs tmux and sets `REWRAP_REQUIRE_TMUX=1`,
 //! under which a missing tmux fails them instead.
+#![allow(clippy::print_stderr)] // notes for whoever runs the tests, not user output
 
 use std::path::Path;
 use std::process::{Command, Output};

@@ -2,6 +2,7 @@
 //! anywhere in the process, even with step-back history that reaches back to before the
 //! deletion (snapshots keep no key bytes; they are re-derived when used). Measured by scanning
 //! this process's own memory (/proc/self/mem, Linux).
+#![allow(clippy::print_stderr)] // notes for whoever runs the tests, not user output
 
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! A long live session keeps memory bounded: step-back history costs O(changes), not a copy
 //! of the world per input. Measured (resident memory from /proc), not timed.
+#![allow(clippy::print_stderr)] // notes for whoever runs the tests, not user output
 
 use std::sync::Arc;
 
