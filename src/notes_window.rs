@@ -6,7 +6,40 @@
 use std::io;
 use std::sync::Arc;
 
-use crate::notes::{Message, Notes, VERSION, socket_path};
+use crate::notes::{MAX_LINE_BYTES, Message, Notes, VERSION, socket_path};
+
+type Reader = tokio::io::BufReader<tokio::net::UnixStream>;
+
+/// The next line from the presenter, at most `MAX_LINE_BYTES` long: `Ok(None)` at the end, an
+/// error for a longer line (a presenter never sends one; the connection is dropped).
+async fn next_line(reader: &mut Reader, buf: &mut Vec<u8>) -> io::Result<Option<String>> {
+    use tokio::io::AsyncBufReadExt as _;
+    use tokio::io::AsyncReadExt as _;
+    buf.clear();
+    let n = (&mut *reader)
+        .take(MAX_LINE_BYTES as u64 + 1)
+        .read_until(b'\n', buf)
+        .await?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() != Some(&b'\n') && buf.len() > MAX_LINE_BYTES {
+        return Err(io::Error::other(format!(
+            "a line longer than {} MiB",
+            MAX_LINE_BYTES >> 20
+        )));
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    }
+    Ok(Some(String::from_utf8_lossy(buf).into_owned()))
+}
+
+/// Is `path` a socket (a presenter's), not a file, a FIFO or a link someone put there?
+fn is_socket(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::FileTypeExt as _;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
+}
 
 /// `rewrap notes`: follow a presenter until `q` (or a signal). Waits for one when none runs,
 /// and again after it quits.
@@ -29,11 +62,10 @@ async fn follow(
 ) -> io::Result<()> {
     use crossterm::event::{Event, EventStream, KeyCode, KeyEventKind, KeyModifiers};
     use futures::StreamExt;
-    use tokio::io::AsyncBufReadExt;
     use tokio::signal::unix::{SignalKind, signal};
 
     let theme = crate::ui::theme::Theme::new(theme);
-    let socket = path.display().to_string();
+    let socket = crate::scenario::printable(&path.display().to_string(), false);
     let mut events = EventStream::new();
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
@@ -41,7 +73,8 @@ async fn follow(
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
     let mut last: Option<String> = None;
     let mut notes: Option<Notes> = None;
-    let mut reader: Option<tokio::io::Lines<tokio::io::BufReader<tokio::net::UnixStream>>> = None;
+    let mut reader: Option<Reader> = None;
+    let mut buf = Vec::new();
     loop {
         terminal.draw(|f| {
             let view = match &notes {
@@ -55,21 +88,27 @@ async fn follow(
         })?;
         let line = async {
             match reader.as_mut() {
-                Some(r) => r.next_line().await,
+                Some(r) => next_line(r, &mut buf).await,
                 None => std::future::pending().await,
             }
         };
         tokio::select! {
             _ = tick.tick() => {
-                if reader.is_none()
+                if reader.is_none() && std::fs::symlink_metadata(path).is_ok() && !is_socket(path) {
+                    last = Some(format!("{socket} is not a socket: waiting for a presenter to make one there."));
+                } else if reader.is_none()
                     && let Ok(s) = tokio::net::UnixStream::connect(path).await
                 {
-                    reader = Some(tokio::io::BufReader::new(s).lines());
+                    reader = Some(tokio::io::BufReader::new(s));
                     notes = None;
                 }
             }
             got = line => {
-                if let Ok(Some(text)) = got {
+                if let Err(e) = &got {
+                    reader = None;
+                    notes = None;
+                    last = Some(format!("Dropped the presenter's connection: {e}. Waiting for the next one."));
+                } else if let Ok(Some(text)) = got {
                     if !on_line(&text, &mut notes, &mut last) {
                         reader = None;
                     }

@@ -216,3 +216,91 @@ fn a_following_session_matches_the_presenter_after_every_move() {
         "a gap is refused"
     );
 }
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("rewrap-sock-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The presenter only ever removes a stale *socket*: a file, a link or a FIFO at the socket
+/// path is left alone and said so; its own socket is made 0600.
+#[test]
+fn the_presenter_never_removes_what_is_not_its_socket() {
+    let dir = scratch("owner");
+    let file = dir.join("notes.txt");
+    std::fs::write(&file, "my notes").unwrap();
+    let err = Broadcaster::listen(file.clone(), "builtin:change-table-key", "t")
+        .err()
+        .expect("a regular file is refused");
+    assert!(err.to_string().contains("not a socket"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "my notes");
+    let link = dir.join("link.sock");
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    assert!(Broadcaster::listen(link.clone(), "builtin:change-table-key", "t").is_err());
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "my notes");
+    assert!(std::fs::symlink_metadata(&link).is_ok());
+    // A stale socket (its presenter died) is replaced; the new one is this user's only.
+    let path = dir.join("notes.sock");
+    drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+    let b = Broadcaster::listen(path.clone(), "builtin:change-table-key", "t")
+        .unwrap()
+        .expect("the stale socket is replaced");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&path).unwrap().permissions());
+    assert_eq!(mode & 0o077, 0, "mode {mode:o}");
+    drop(b);
+    assert!(
+        !path.exists(),
+        "its socket is removed when the presenter quits"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A notes window that stops reading never holds up the presenter: writes do not wait, and
+/// once it is too far behind it is dropped (it may reconnect and be given everything).
+#[test]
+fn a_window_that_stops_reading_is_dropped_not_waited_on() {
+    let dir = scratch("stuck");
+    let path = dir.join("notes.sock");
+    let mut b = Broadcaster::listen(path.clone(), "builtin:change-table-key", "t")
+        .unwrap()
+        .unwrap();
+    let stuck: Vec<UnixStream> = (0..3)
+        .map(|_| UnixStream::connect(&path).unwrap())
+        .collect();
+    let start = std::time::Instant::now();
+    while b.followers() < 3 && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(b.followers(), 3);
+    // Each sync replaces the whole list (keep 0): several MiB queued for readers that never
+    // read. Every call returns; past the queue bound the stuck windows are gone.
+    let inputs: Vec<rewrap::session::Input> = (0..20_000)
+        .map(|i| rewrap::session::Input::AdvanceTo(rewrap::engine::time::SimTime(i)))
+        .collect();
+    let mut rounds = 0;
+    while b.followers() > 0 && rounds < 200 {
+        let n = if rounds % 2 == 0 { inputs.len() } else { 1 };
+        b.sync(&inputs[..n], None, None, None);
+        rounds += 1;
+    }
+    assert_eq!(b.followers(), 0, "after {rounds} syncs");
+    drop(stuck);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The notes take no more inputs than a talk makes, so a fake presenter cannot grow them
+/// without bound.
+#[test]
+fn the_notes_bound_what_a_presenter_can_make_them_hold() {
+    let mut n = Notes::new(Arc::new(scenario::load("change-table-key").unwrap())).unwrap();
+    let too_many = rewrap::notes::MAX_INPUTS + 1;
+    let line = format!(
+        r#"{{"type":"sync","v":1,"keep":0,"then":[{}],"talk_ms":0,"question":null}}"#,
+        vec![r#"{"advance_to":5}"#; too_many].join(",")
+    );
+    assert!(n.take(&line).is_none());
+    assert!(n.runner().engine().now().0 < 5, "nothing applied");
+}

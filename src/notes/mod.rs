@@ -31,10 +31,19 @@ pub fn socket_path() -> io::Result<PathBuf> {
     if let Some(p) = std::env::var_os("REWRAP_NOTES_SOCKET") {
         return Ok(PathBuf::from(p));
     }
-    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return Ok(PathBuf::from(dir).join("rewrap-notes.sock"));
-    }
     let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
+    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+        let dir = PathBuf::from(dir);
+        // Another user who can write there could swap the socket: refuse such a directory.
+        let meta = std::fs::metadata(&dir)?;
+        if !meta.is_dir() || meta.uid() != uid || meta.permissions().mode() & 0o022 != 0 {
+            return Err(io::Error::other(format!(
+                "XDG_RUNTIME_DIR {} is not a directory of this user that only it can write",
+                crate::scenario::printable(&dir.display().to_string(), false)
+            )));
+        }
+        return Ok(dir.join("rewrap-notes.sock"));
+    }
     let dir = std::env::temp_dir().join(format!("rewrap-{uid}"));
     match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
         Ok(()) => {}
@@ -89,9 +98,49 @@ pub struct Broadcaster {
     shared: Arc<std::sync::Mutex<Shared>>,
 }
 
+/// At most this many notes windows follow one presenter; more are turned away.
+pub const MAX_CLIENTS: usize = 32;
+/// A notes window that has not read this much of what was sent to it is dropped (it
+/// reconnects and is given everything again): a stuck reader never holds up the live view.
+pub const MAX_QUEUED_BYTES: usize = 4 << 20;
+/// The longest line a notes window takes from a presenter, and the most inputs it follows.
+pub const MAX_LINE_BYTES: usize = 16 << 20;
+pub const MAX_INPUTS: usize = 200_000;
+
+/// One notes window: its stream (non-blocking) and what is still to be written to it.
+struct Client {
+    stream: UnixStream,
+    queued: std::collections::VecDeque<u8>,
+}
+
+impl Client {
+    /// Write as much of the queue as the socket takes now, never waiting. False when the
+    /// window is gone or has fallen too far behind (drop it).
+    fn flush(&mut self) -> bool {
+        while !self.queued.is_empty() {
+            let (front, _) = self.queued.as_slices();
+            match self.stream.write(front) {
+                Ok(0) => return false,
+                Ok(n) => {
+                    self.queued.drain(..n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+        self.queued.len() <= MAX_QUEUED_BYTES
+    }
+
+    fn send(&mut self, text: &str) -> bool {
+        self.queued.extend(text.as_bytes());
+        self.flush()
+    }
+}
+
 /// What the accepting thread and the live view share.
 struct Shared {
-    clients: Vec<UnixStream>,
+    clients: Vec<Client>,
     hello: String,
     sent: Vec<Input>,
     question: Option<usize>,
@@ -108,23 +157,26 @@ impl Shared {
         s
     }
 
-    /// Send to every client; a client that cannot take it is dropped (it reconnects).
+    /// Queue for every client and write what each takes now; a client that is gone or too far
+    /// behind is dropped (it reconnects). Never waits on a client.
     fn send_all(&mut self, text: &str) {
-        self.clients.retain_mut(|c| {
-            c.write_all(text.as_bytes())
-                .and_then(|()| c.flush())
-                .is_ok()
-        });
+        self.clients.retain_mut(|c| c.send(text));
+    }
+
+    /// Write what is still queued, without waiting.
+    fn flush_all(&mut self) {
+        self.clients.retain_mut(Client::flush);
     }
 
     fn talk_ms(&self) -> u64 {
         self.started.elapsed().as_millis() as u64
     }
 
-    /// A new notes window: the hello, then everything so far.
-    fn welcome(&mut self, mut stream: UnixStream) {
-        // A stuck reader is dropped after a short wait, never waited on for long.
-        let _ = stream.set_write_timeout(Some(std::time::Duration::from_millis(200)));
+    /// A new notes window: the hello, then everything so far (queued, never waited on).
+    fn welcome(&mut self, stream: UnixStream) {
+        if self.clients.len() >= MAX_CLIENTS || stream.set_nonblocking(true).is_err() {
+            return;
+        }
         let all = Self::line(&Message::Sync {
             v: VERSION,
             keep: 0,
@@ -134,11 +186,21 @@ impl Shared {
             room: self.room,
             focus: self.focus,
         });
+        let mut client = Client {
+            stream,
+            queued: std::collections::VecDeque::new(),
+        };
         let hello = format!("{}\n", self.hello);
-        if stream.write_all(hello.as_bytes()).is_ok() && stream.write_all(all.as_bytes()).is_ok() {
-            self.clients.push(stream);
+        if client.send(&hello) && client.send(&all) {
+            self.clients.push(client);
         }
     }
+}
+
+/// Is there a socket at `path` (not a file, a link or a FIFO someone else put there)?
+fn is_socket(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::FileTypeExt as _;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket())
 }
 
 impl Broadcaster {
@@ -148,9 +210,21 @@ impl Broadcaster {
         if UnixStream::connect(&path).is_ok() {
             return Ok(None);
         }
-        // A socket file nobody answers on is left over from a presenter that died.
-        let _ = std::fs::remove_file(&path);
+        match std::fs::symlink_metadata(&path) {
+            // A socket nobody answers on is left over from a presenter that died.
+            Ok(_) if is_socket(&path) => std::fs::remove_file(&path)?,
+            // Anything else there is someone's: never removed.
+            Ok(_) => {
+                return Err(io::Error::other(format!(
+                    "{} exists and is not a socket: not replacing it (set REWRAP_NOTES_SOCKET to another path)",
+                    crate::scenario::printable(&path.display().to_string(), false)
+                )));
+            }
+            Err(_) => {}
+        }
         let listener = UnixListener::bind(&path)?;
+        // Only this user may connect, whatever the umask.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
         let hello = serde_json::to_string(&Message::Hello {
             v: VERSION,
             scenario: spec.to_string(),
@@ -180,6 +254,11 @@ impl Broadcaster {
                     }
                     if let Ok(stream) = stream {
                         state.welcome(stream);
+                    } else {
+                        // Out of file descriptors (or another passing failure): wait before
+                        // trying again instead of spinning on a core.
+                        drop(state);
+                        std::thread::sleep(std::time::Duration::from_millis(100));
                     }
                 }
             })?;
@@ -200,6 +279,7 @@ impl Broadcaster {
         };
         // Changes happen at the end of the list (a step, an advance that replaces the last
         // advance, a step-back that shortens it): the common part is a prefix.
+        state.flush_all();
         let mut keep = state.sent.len().min(inputs.len());
         while keep > 0 && state.sent[keep - 1] != inputs[keep - 1] {
             keep -= 1;
@@ -229,6 +309,11 @@ impl Broadcaster {
         state.focus = focus;
     }
 
+    /// How many notes windows follow now.
+    pub fn followers(&self) -> usize {
+        self.shared.lock().map_or(0, |s| s.clients.len())
+    }
+
     /// Tell everyone the presenter quit, stop taking new windows, and remove the socket.
     pub fn bye(&mut self) {
         if let Ok(mut state) = self.shared.lock() {
@@ -239,7 +324,10 @@ impl Broadcaster {
         }
         // Wake the accepting thread so it sees `closing` and ends.
         let _ = UnixStream::connect(&self.path);
-        let _ = std::fs::remove_file(&self.path);
+        // Ours was a socket; whatever replaced it since is not removed.
+        if is_socket(&self.path) {
+            let _ = std::fs::remove_file(&self.path);
+        }
     }
 }
 
@@ -340,6 +428,12 @@ impl Notes {
     /// are listed as ignored, not applied).
     pub fn sync(&mut self, keep: usize, then: Vec<Input>) {
         let held = self.session.inputs().len();
+        if keep.saturating_add(then.len()) > MAX_INPUTS {
+            self.ignore(format!(
+                "a sync past {MAX_INPUTS} inputs (more than a talk makes)"
+            ));
+            return;
+        }
         if keep > held {
             self.ignore(format!(
                 "a sync keeping {keep} inputs of {held} (missed messages?)"
