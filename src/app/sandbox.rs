@@ -52,6 +52,21 @@ impl App {
             );
             return;
         }
+        // A saved file names a replica by `region`, which only reads, writes and backups take:
+        // an action on the whole table is refused on a replica rather than recorded as one a
+        // saved file could not replay.
+        if at.region.is_some() && !cmd.verb().takes_region() {
+            let primary = self.runner().engine().primary_of(self.table_focus());
+            let name = self.runner().engine().tables()[primary.0].label();
+            self.toast(
+                format!(
+                    "{}: not on a replica — it acts on the global table; press T until {name} (the primary) is focused",
+                    cmd.describe()
+                ),
+                true,
+            );
+            return;
+        }
         let result = self.session.live(cmd, at);
         self.refresh_derived();
         self.view.log_scroll = 0;

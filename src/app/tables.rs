@@ -109,12 +109,26 @@ impl App {
         }
     }
 
-    /// `B`: an on-demand backup of the focused table, named `live-N` (the first free N).
+    /// `B`: an on-demand backup of the focused table, named `live-N` (the first N no backup,
+    /// no scripted step and no earlier live backup uses, even one that failed: a saved file
+    /// names each backup step once).
     pub(super) fn live_backup(&mut self) {
+        use crate::session::Input;
         let e = self.runner().engine();
+        let named = |c: &Command, n: &str| matches!(c, Command::Backup { backup } if backup == n);
+        let used = |n: &str| {
+            e.backup_named(n).is_some()
+                || self.session.inputs().iter().any(|i| match i {
+                    Input::Live(c) | Input::LiveOn(c, _) => named(c, n),
+                    _ => false,
+                })
+                || self.scenario().steps.iter().any(
+                    |s| matches!(&s.action, crate::scenario::Action::Command(c) if named(c, n)),
+                )
+        };
         let name = (1..=crate::engine::backup::MAX_BACKUPS + 1)
             .map(|n| format!("live-{n}"))
-            .find(|n| e.backup_named(n).is_none())
+            .find(|n| !used(n))
             .unwrap_or_default();
         self.live_with(&Command::Backup { backup: name }, &self.live_at());
     }
