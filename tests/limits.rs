@@ -98,3 +98,30 @@ fn files_are_read_with_a_bound() {
         assert!(err.to_string().contains("not a regular file"), "{err}");
     }
 }
+
+/// Each limit alone is not enough: key changes x the DEKs they re-wrap is bounded too (1,500
+/// changes of a 1M-DEK table were ten minutes and 5 GB), refused at the step that passes it.
+#[test]
+fn key_changes_times_deks_is_bounded() {
+    let world = "title = \"t\"\n[[key]]\nid = \"kms-1\"\n[[key]]\nid = \"kms-2\"\n[table]\nkey = \"kms-1\"\ndeks = 1000000\nitems = 1000000\n[[principal]]\nname = \"app\"\n";
+    let step = |n: u32| {
+        format!(
+            "[[step]]\nat = \"+1d\"\ndo = \"change-table-key\"\nkey = \"kms-{}\"\n",
+            2 - n % 2
+        )
+    };
+    // Twenty changes of a 1M-DEK table are 20M re-wraps: allowed.
+    let ok: String = (0..20).map(step).collect();
+    scenario::parse("ok.toml", &format!("{world}{ok}")).unwrap();
+    // The twenty-first passes the budget: refused at its `do`.
+    let text = format!("{world}{ok}{}", step(20));
+    let d = error_of(&text);
+    assert!(d.message.contains("re-wrap too many DEKs"), "{d}");
+    let line = text.lines().count() - 1;
+    assert_eq!((d.line, d.col), (line, 6), "{d}");
+    // A repeated change counts each repetition.
+    let d = error_of(&format!(
+        "{world}[[step]]\nat = \"1d\"\ndo = \"change-table-key\"\nkey = \"kms-2\"\nevery = \"1d\"\nuntil = \"30d\"\n"
+    ));
+    assert!(d.message.contains("re-wrap too many DEKs"), "{d}");
+}

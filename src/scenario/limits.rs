@@ -17,6 +17,10 @@ pub const MAX_PRINCIPALS: usize = 100;
 pub const MAX_CONNECTIONS_EACH: i64 = 1_000;
 /// Connections over all principals (each holds its own cache entry).
 pub const MAX_CONNECTIONS: u64 = 10_000;
+/// DEK re-wraps a run may do in all: each `change-table-key` (each repetition) re-wraps every
+/// DEK of its table (a restored table counted as large as the largest). The product of the
+/// other limits (1,000,000 DEKs x 250,000 actions) would otherwise be hours of work.
+pub const MAX_REWRAP_WORK: u64 = 20_000_000;
 /// Steps in a file.
 pub const MAX_STEPS: usize = 10_000;
 

@@ -30,6 +30,13 @@ pub(super) fn parse_steps(
     }
     let mut steps: Vec<Step> = Vec::with_capacity(raw.len());
     let mut actions: u64 = 0;
+    let mut rewraps: u64 = 0;
+    let biggest = declared
+        .tables
+        .iter()
+        .map(|t| u64::from(t.deks))
+        .max()
+        .unwrap_or(0);
     for (i, raw_step) in raw.iter().enumerate() {
         let prev_at = steps.last().map_or(SimTime::ZERO, |s| s.at);
         let step = parse_step(cx, raw_step, i + 1, prev_at, declared)?;
@@ -45,6 +52,24 @@ pub(super) fn parse_steps(
                     "at most {} actions in all; use a longer `every`, an earlier `until` or fewer connections",
                     limits::MAX_ACTIONS
                 )));
+        }
+        if let Action::Command(Command::ChangeTableKey { .. }) = &step.action {
+            let deks = declared
+                .tables
+                .get(step.table)
+                .map_or(biggest, |t| u64::from(t.deks));
+            rewraps = rewraps.saturating_add(runs.saturating_mul(deks));
+            if rewraps > limits::MAX_REWRAP_WORK {
+                return Err(cx
+                    .err(raw_step.get_ref().action.span(), "the scenario's key changes re-wrap too many DEKs")
+                    .label(format!(
+                        "{rewraps} DEK re-wraps up to here: each change-table-key re-wraps every DEK of its table"
+                    ))
+                    .help(format!(
+                        "at most {} DEK re-wraps in all (key changes x DEKs of their tables); use fewer key changes or a table with fewer DEKs",
+                        limits::MAX_REWRAP_WORK
+                    )));
+            }
         }
         if let (Some(id), Some(raw_id)) = (&step.id, &raw_step.get_ref().id)
             && let Some(first) = steps.iter().find(|s| s.id.as_ref() == Some(id))
