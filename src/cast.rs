@@ -118,6 +118,12 @@ impl Cast {
     pub fn finish(self) -> String {
         self.text
     }
+
+    /// The text written since the last call (the first call has the header): a live
+    /// recording writes it to its file as it goes.
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
 }
 
 /// Does this output place anything on the screen (a cursor move `ESC [ row ; col H`)?
@@ -214,6 +220,9 @@ pub fn record(mut app: App, width: u16, height: u16) -> io::Result<String> {
 /// reached; written when the session ends.
 pub struct LiveRecorder {
     path: std::path::PathBuf,
+    /// Made when the recorder is (before the live view starts) and written as the session
+    /// goes, so a kill or a crash keeps what was recorded.
+    file: std::fs::File,
     cast: Option<Cast>,
     size: (u16, u16),
     title: String,
@@ -224,16 +233,33 @@ pub struct LiveRecorder {
 }
 
 impl LiveRecorder {
-    pub fn new(path: std::path::PathBuf, title: &str) -> Self {
-        Self {
+    /// Record to a new file at `path`: like `w`, never over an existing file or through a
+    /// link (an error says so before the live view starts).
+    pub fn create(path: std::path::PathBuf, title: &str) -> io::Result<Self> {
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .map_err(|e| {
+                let shown = crate::scenario::printable(&path.display().to_string(), false);
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    io::Error::other(format!(
+                        "{shown}: already exists (a recording never overwrites a file or writes through a link): choose another name"
+                    ))
+                } else {
+                    io::Error::other(format!("{shown}: {e}"))
+                }
+            })?;
+        Ok(Self {
             path,
+            file,
             cast: None,
             size: (0, 0),
             title: title.to_string(),
             started: std::time::Instant::now(),
             steps_marked: 0,
             error: std::rc::Rc::default(),
-        }
+        })
     }
 
     /// Where an error writing the recording is kept (read it after the session).
@@ -242,7 +268,25 @@ impl LiveRecorder {
     }
 
     fn fail(&self, e: impl std::fmt::Display) {
-        *self.error.borrow_mut() = Some(e.to_string());
+        let mut slot = self.error.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(e.to_string());
+        }
+    }
+
+    /// Write what the cast has added since the last write.
+    fn write_out(&mut self) {
+        use std::io::Write as _;
+        let Some(cast) = self.cast.as_mut() else {
+            return;
+        };
+        let text = cast.take_text();
+        if !text.is_empty()
+            && let Err(e) = self.file.write_all(text.as_bytes())
+        {
+            let shown = crate::scenario::printable(&self.path.display().to_string(), false);
+            self.fail(format!("{shown}: {e}"));
+        }
     }
 }
 
@@ -282,12 +326,12 @@ impl crate::tui::Follower for LiveRecorder {
                 cast.marker(t, &label);
             }
         }
+        self.write_out();
     }
 
     fn ended(&mut self, _app: &App) {
-        if let Some(cast) = self.cast.take()
-            && let Err(e) = std::fs::write(&self.path, cast.finish())
-        {
+        self.write_out();
+        if let Err(e) = self.file.sync_all() {
             self.fail(format!("{}: {e}", self.path.display()));
         }
     }

@@ -319,6 +319,16 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
             return cli::EXIT_INVALID;
         }
     };
+    // So is `--record`'s file (it is made, new, just before the live view starts).
+    if let Some(path) = &opts.record
+        && std::fs::symlink_metadata(path).is_ok()
+    {
+        rewrap::say_err!(
+            "error: --record {}: already exists (a recording never overwrites a file or writes through a link): choose another name",
+            rewrap::scenario::printable(&path.display().to_string(), false)
+        );
+        return cli::EXIT_INVALID;
+    }
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         rewrap::say_err!(
             "error: rewrap's live view needs a terminal, and stdout or stdin is not one.\n\
@@ -358,7 +368,15 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     followers.push(Box::new(notes));
     let mut record_error = None;
     if let Some(path) = &opts.record {
-        let recorder = rewrap::cast::LiveRecorder::new(path.clone(), &app.scenario().title);
+        // Made now, before the terminal is touched: a bad path is a plain error.
+        let recorder = match rewrap::cast::LiveRecorder::create(path.clone(), &app.scenario().title)
+        {
+            Ok(r) => r,
+            Err(e) => {
+                rewrap::say_err!("error: --record {e}");
+                return cli::EXIT_INVALID;
+            }
+        };
         record_error = Some(recorder.error_handle());
         followers.push(Box::new(recorder));
     }

@@ -781,6 +781,7 @@ fn play_record_writes_the_live_session() {
     }
     let bin = env!("CARGO_BIN_EXE_rewrap");
     let file = std::env::temp_dir().join(format!("rewrap-e2e-live-{}.cast", std::process::id()));
+    let _ = std::fs::remove_file(&file);
     let t = Tmux {
         socket: format!("rewrap-test-rec-{}", std::process::id()),
         session: "rw",
@@ -803,6 +804,16 @@ fn play_record_writes_the_live_session() {
     for k in 1..=2 {
         t.keys(&["n"]);
         t.wait_for(&format!("Step {k}/12"));
+    }
+    // Written as it goes: the file already holds the first step's marker while the session
+    // runs (a kill now would keep it).
+    let start = Instant::now();
+    while !std::fs::read_to_string(&file).is_ok_and(|s| s.contains("step 1: wait")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "nothing written yet"
+        );
+        std::thread::sleep(Duration::from_millis(100));
     }
     // A resize mid-recording is recorded, and later frames are drawn at the new size.
     t.cmd(&["resize-window", "-t", t.session, "-x", "120", "-y", "36"]);
@@ -835,6 +846,17 @@ fn play_record_writes_the_live_session() {
         events[resize..].iter().any(|e| e[1] == "o"),
         "frames follow the resize"
     );
+    // A second recording to the same file is refused before the live view starts, and the
+    // first one is left whole.
+    let out = std::process::Command::new(bin)
+        .args(["play", "change-table-key", "--record"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("already exists"), "{err}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
     let _ = std::fs::remove_file(&file);
 }
 
