@@ -70,6 +70,9 @@ async fn follow(
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    let mut tstp = signal(SignalKind::from_raw(signal_hook::consts::SIGTSTP))?;
+    let mut cont = signal(SignalKind::from_raw(signal_hook::consts::SIGCONT))?;
     let mut tick = tokio::time::interval(std::time::Duration::from_millis(500));
     let mut last: Option<String> = None;
     let mut notes: Option<Notes> = None;
@@ -120,9 +123,13 @@ async fn follow(
             }
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind == KeyEventKind::Press => {
-                    let ctrl_c = k.code == KeyCode::Char('c') && k.modifiers.contains(KeyModifiers::CONTROL);
-                    if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) || ctrl_c {
+                    let ctrl = |c: char| k.code == KeyCode::Char(c) && k.modifiers.contains(KeyModifiers::CONTROL);
+                    if matches!(k.code, KeyCode::Char('q') | KeyCode::Esc) || ctrl('c') {
                         return Ok(());
+                    }
+                    // Ctrl-Z in raw mode is a key, not a signal: suspend as the shell would.
+                    if ctrl('z') {
+                        crate::tui::suspend(terminal)?;
                     }
                 }
                 Some(Ok(_)) => {}
@@ -132,6 +139,10 @@ async fn follow(
             _ = term.recv() => return Ok(()),
             _ = hup.recv() => return Ok(()),
             _ = int.recv() => return Ok(()),
+            _ = quit.recv() => return Ok(()),
+            _ = tstp.recv() => crate::tui::suspend(terminal)?,
+            // Continued after a stop we did not see coming (kill -STOP): the screen again.
+            _ = cont.recv() => crate::tui::resume(terminal)?,
         }
     }
 }

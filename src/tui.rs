@@ -197,7 +197,7 @@ impl Signals {
 
 /// Leave the screen as the shell had it, stop the process (job control), and take the screen
 /// back when the shell continues it.
-fn suspend<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Result<()> {
+pub(crate) fn suspend<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Result<()> {
     ratatui::restore();
     let _ = execute!(io::stdout(), cursor::Show);
     let _ = io::stdout().flush();
@@ -207,7 +207,11 @@ fn suspend<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Res
 }
 
 /// Raw mode, the alternate screen and a hidden cursor again, and a full redraw.
-fn resume<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Result<()> {
+pub(crate) fn resume<B: Backend<Error = io::Error>>(terminal: &mut Terminal<B>) -> io::Result<()> {
+    // After a stop we did not see (kill -STOP), the shell put the terminal back in cooked
+    // mode while crossterm still believes it raw (and `enable_raw_mode` would do nothing):
+    // leave raw mode first so the next call sets it for real.
+    let _ = terminal::disable_raw_mode();
     terminal::enable_raw_mode()?;
     execute!(io::stdout(), terminal::EnterAlternateScreen, cursor::Hide)?;
     // Not `Terminal::clear`: it asks the terminal for the cursor position, and the answer

@@ -903,3 +903,121 @@ fn the_bigger_world_in_tmux() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The child of `parent` (the program the pane's shell runs in the foreground).
+fn child_of(parent: u32) -> Option<u32> {
+    let began = Instant::now();
+    while began.elapsed() < Duration::from_secs(10) {
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid ...: the fields after the last ')'.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |x| x.1)
+                .split_whitespace()
+                .collect();
+            if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent) {
+                return Some(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+fn shell_in_tmux(tag: &str) -> Tmux {
+    let t = Tmux {
+        socket: format!("rewrap-test-{tag}-{}", std::process::id()),
+        session: "rw",
+    };
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "bash",
+        "--norc",
+        "--noprofile",
+    ]);
+    std::thread::sleep(Duration::from_millis(300));
+    t
+}
+
+fn pane_pid(t: &Tmux) -> u32 {
+    let out = t.cmd(&["display-message", "-p", "-t", t.session, "#{pane_pid}"]);
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+/// Stopped from outside (kill -STOP, which cannot be caught) and continued with `fg`, the live
+/// view and the notes window take keys at once again (raw mode, not cooked: no echo, no Enter);
+/// the notes window suspends on Ctrl-Z and leaves the terminal whole on SIGQUIT.
+#[test]
+fn a_stop_from_outside_and_fg_keep_raw_mode() {
+    if !tmux_here() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let t = shell_in_tmux("stop");
+    t.cmd(&["send-keys", "-t", t.session, &format!("'{bin}'"), "Enter"]);
+    t.wait_for_all(&["before the first step", "w save"]);
+    let pid = child_of(pane_pid(&t)).expect("rewrap runs");
+    let _ = Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status();
+    t.wait_for("Stopped");
+    t.cmd(&["send-keys", "-t", t.session, "fg", "Enter"]);
+    t.wait_for_all(&["before the first step", "w save"]);
+    // One key, no Enter: in cooked mode it would wait in the line buffer.
+    t.keys(&["n"]);
+    t.wait_for("Step 1/12");
+    t.keys(&["q"]);
+    t.cmd(&["send-keys", "-t", t.session, "echo live-$?", "Enter"]);
+    t.wait_for("live-0");
+
+    // The notes window: Ctrl-Z suspends it, fg brings it back taking keys.
+    let sock = std::env::temp_dir().join(format!("rewrap-stop-notes-{}.sock", std::process::id()));
+    t.cmd(&["send-keys", "-t", t.session, "clear", "Enter"]);
+    t.cmd(&[
+        "send-keys",
+        "-t",
+        t.session,
+        &format!("REWRAP_NOTES_SOCKET='{}' '{bin}' notes", sock.display()),
+        "Enter",
+    ]);
+    t.wait_for("Waiting");
+    t.keys(&["C-z"]);
+    t.wait_for("Stopped");
+    t.cmd(&["send-keys", "-t", t.session, "fg", "Enter"]);
+    t.wait_for("Waiting");
+    let pid = child_of(pane_pid(&t)).expect("notes run");
+    let _ = Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status();
+    t.wait_for("Stopped");
+    t.cmd(&["send-keys", "-t", t.session, "fg", "Enter"]);
+    t.wait_for("Waiting");
+    // SIGQUIT ends it with the terminal restored (the main screen, the cursor shown).
+    let pid = child_of(pane_pid(&t)).expect("notes run");
+    let _ = Command::new("kill")
+        .args(["-QUIT", &pid.to_string()])
+        .status();
+    t.cmd(&["send-keys", "-t", t.session, "echo notes-$?", "Enter"]);
+    t.wait_for("notes-0");
+    let flags = t.cmd(&[
+        "display-message",
+        "-p",
+        "-t",
+        t.session,
+        "#{alternate_on} #{cursor_flag}",
+    ]);
+    assert_eq!(String::from_utf8_lossy(&flags.stdout).trim(), "0 1");
+}
