@@ -182,8 +182,7 @@ pub(crate) fn wrap_parts(parts: &[(String, Tone)], width: usize) -> Vec<Vec<(Str
             }
         }
     }
-    let len =
-        |pieces: &[(String, Tone)]| pieces.iter().map(|(s, _)| s.chars().count()).sum::<usize>();
+    let len = |pieces: &[(String, Tone)]| pieces.iter().map(|(s, _)| cols(s)).sum::<usize>();
     let mut out: Vec<Vec<(String, Tone)>> = Vec::new();
     let mut line: Vec<(String, Tone)> = Vec::new();
     for chunk in chunks.into_iter().filter(|c| !c.is_empty()) {
@@ -208,11 +207,17 @@ pub(crate) fn wrap_parts(parts: &[(String, Tone)], width: usize) -> Vec<Vec<(Str
             for word in glued_words(&text) {
                 let used = len(&line);
                 let gap = usize::from(used > 0);
-                if used > 0 && used + gap + word.chars().count() > width {
+                if used > 0 && used + gap + cols(&word) > width {
                     out.push(std::mem::take(&mut line));
                 }
                 let sp = if line.is_empty() { "" } else { " " };
-                line.push((format!("{sp}{word}"), tone));
+                // A word wider than a row (CJK text): broken between characters.
+                let mut rows = wrap(&word, width).into_iter();
+                line.push((format!("{sp}{}", rows.next().unwrap_or_default()), tone));
+                for row in rows {
+                    out.push(std::mem::take(&mut line));
+                    line.push((row, tone));
+                }
             }
         }
     }
@@ -246,18 +251,57 @@ pub(crate) fn glued_words(text: &str) -> Vec<String> {
     out
 }
 
+/// The columns `s` takes on a terminal (a CJK character or most emoji take two).
+pub(crate) fn cols(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
+}
+
+fn char_cols(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
+}
+
+/// Wrap `text` to rows of at most `width` columns, between words (times and counts kept
+/// whole); a word wider than a row (CJK text has no spaces) is broken between characters,
+/// filling the row it starts on first.
 pub(crate) fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
     let mut out = Vec::new();
     let mut line = String::new();
+    let mut used = 0;
     for word in glued_words(text) {
-        let word = word.as_str();
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+        let w = cols(&word);
+        let gap = usize::from(!line.is_empty());
+        if used + gap + w <= width {
+            if gap == 1 {
+                line.push(' ');
+            }
+            line.push_str(&word);
+            used += gap + w;
+            continue;
+        }
+        if w <= width {
             out.push(std::mem::take(&mut line));
+            line.push_str(&word);
+            used = w;
+            continue;
         }
-        if !line.is_empty() {
+        // Wider than a row: what fits after the words before it, then whole rows.
+        if used + gap < width && gap == 1 {
             line.push(' ');
+            used += 1;
+        } else if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+            used = 0;
         }
-        line.push_str(word);
+        for c in word.chars() {
+            let cw = char_cols(c);
+            if used + cw > width && !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+                used = 0;
+            }
+            line.push(c);
+            used += cw;
+        }
     }
     if !line.is_empty() {
         out.push(line);

@@ -45,7 +45,8 @@ use theme::{Theme, Tone};
 /// `text` cut to at most `width` columns at a word boundary, with `…` when something was cut,
 /// so a cut never leaves half a word that reads as another word (`can` for `cannot`).
 pub fn fit_words(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
+    let cols = chrome::cols;
+    if cols(text) <= width {
         return text.to_string();
     }
     if width == 0 {
@@ -59,11 +60,11 @@ pub fn fit_words(text: &str, width: usize) -> String {
     let mut words = 0;
     for word in body.split(' ') {
         let add = if words == 0 {
-            word.chars().count()
+            cols(word)
         } else {
-            word.chars().count() + 1
+            cols(word) + 1
         };
-        if out.chars().count() + add > budget {
+        if cols(&out) + add > budget {
             break;
         }
         if words > 0 {
@@ -73,7 +74,15 @@ pub fn fit_words(text: &str, width: usize) -> String {
         words += 1;
     }
     if words == 0 {
-        out = text.chars().take(budget).collect();
+        // No whole word fits (or the text has no spaces, as CJK text): cut between
+        // characters, by columns.
+        out.clear();
+        for c in text.chars() {
+            if cols(&out) + unicode_width::UnicodeWidthChar::width(c).unwrap_or(0) > budget {
+                break;
+            }
+            out.push(c);
+        }
     }
     out.push('…');
     out
@@ -241,6 +250,35 @@ mod tests {
         assert_eq!(fit_words(" retired at 0d 00:10:16", 12), " retired at…");
         assert_eq!(fit_words("Supercalifragilistic", 6), "Super…");
         assert_eq!(fit_words("abc", 0), "");
+    }
+
+    /// Japanese has no spaces and takes two columns a character; emoji take two as well:
+    /// rows stay within the width in columns and no character is lost.
+    #[test]
+    fn cjk_and_emoji_wrap_by_columns_and_lose_nothing() {
+        let text = "鍵を無効にすると、キャッシュが切れた後の読み取りは失敗します。🔑 KMS-1 を削除しても 📦 データは T2 で読めます。";
+        for width in [7, 10, 23, 40, 79] {
+            let rows = chrome::wrap(text, width);
+            for r in &rows {
+                assert!(
+                    chrome::cols(r) <= width,
+                    "{width}: {r:?} is {} columns",
+                    chrome::cols(r)
+                );
+            }
+            let joined: String = rows.concat().chars().filter(|c| *c != ' ').collect();
+            let want: String = text.chars().filter(|c| *c != ' ').collect();
+            assert_eq!(joined, want, "{width}");
+            let parts = vec![(text.to_string(), Tone::Normal)];
+            for r in chrome::wrap_parts(&parts, width) {
+                let row: String = r.into_iter().map(|(s, _)| s).collect();
+                assert!(chrome::cols(&row) <= width, "{width}: {row:?}");
+            }
+        }
+        // Cut to fit, by columns, with the ellipsis.
+        let cut = fit_words("鍵を無効にすると読めません", 9);
+        assert_eq!(cut, "鍵を無効…");
+        assert!(chrome::cols(&cut) <= 9);
     }
 
     #[test]
