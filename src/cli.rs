@@ -179,3 +179,56 @@ pub fn list() -> i32 {
     }
     EXIT_OK
 }
+
+/// Write `bytes` to stdout (a closed pipe is fine, as for every command here).
+pub fn print_bytes(bytes: &[u8]) -> i32 {
+    let mut out = io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => EXIT_OK,
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => EXIT_OK,
+        Err(e) => {
+            crate::say_err!("error: writing output: {e}");
+            EXIT_INVALID
+        }
+    }
+}
+
+/// `rewrap show NAME`: a built-in scenario's TOML.
+pub fn show(name: &str) -> i32 {
+    let bare = name.strip_prefix("builtin:").unwrap_or(name);
+    let bare = bare.strip_suffix(".toml").unwrap_or(bare);
+    if let Some(b) = BUILTINS.iter().find(|b| b.name == bare) {
+        return print_bytes(b.text.as_bytes());
+    }
+    crate::say_err!(
+        "error: no built-in scenario named `{}` (run `rewrap list` to see them)",
+        scenario::printable(name, false)
+    );
+    EXIT_INVALID
+}
+
+/// The references an installed binary carries (the repository's docs/, embedded).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum DocTopic {
+    /// The scenario file format (docs/scenario-format.md).
+    Scenario,
+    /// The JSON lines of `rewrap run --json` (docs/json-log.md).
+    JsonLog,
+    /// The AWS behaviour rewrap models, numbered, with sources (docs/aws-behaviour.md).
+    Aws,
+}
+
+impl DocTopic {
+    pub fn text(self) -> &'static str {
+        match self {
+            DocTopic::Scenario => include_str!("../docs/scenario-format.md"),
+            DocTopic::JsonLog => include_str!("../docs/json-log.md"),
+            DocTopic::Aws => include_str!("../docs/aws-behaviour.md"),
+        }
+    }
+}
+
+/// `rewrap docs [TOPIC]`: a reference built into the binary.
+pub fn docs(topic: DocTopic) -> i32 {
+    print_bytes(topic.text().as_bytes())
+}

@@ -36,7 +36,7 @@ enum Cmd {
         #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
         theme: Option<ThemeChoice>,
         /// Record the session as an asciicast v2 file (timed by the wall clock, a marker per
-        /// step), written when the live view ends.
+        /// step): a new file, written as the session goes.
         #[arg(long, value_name = "FILE.cast")]
         record: Option<std::path::PathBuf>,
     },
@@ -68,7 +68,7 @@ enum Cmd {
     Run {
         /// A scenario file or built-in name.
         scenario: String,
-        /// One JSON object per line (schema: docs/json-log.md).
+        /// One JSON object per line (schema: `rewrap docs json-log`).
         #[arg(long)]
         json: bool,
     },
@@ -80,6 +80,25 @@ enum Cmd {
     },
     /// List the built-in scenarios.
     List,
+    /// Print a built-in scenario's TOML, a starting point for your own
+    /// (`rewrap show change-table-key > mine.toml`).
+    Show {
+        /// A built-in scenario's name (see `rewrap list`).
+        name: String,
+    },
+    /// Print a reference built into the binary: the scenario format (default), the JSON log's
+    /// schema (`json-log`) or the AWS behaviour rewrap models (`aws`).
+    Docs {
+        #[arg(value_enum, default_value = "scenario")]
+        topic: cli::DocTopic,
+    },
+    /// Print a shell completion script: `rewrap completions bash > ~/.local/share/bash-completion/completions/rewrap`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff): `rewrap man > ~/.local/share/man/man1/rewrap.1`.
+    Man,
 }
 
 fn main() {
@@ -142,6 +161,25 @@ fn main() {
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
         Some(Cmd::List) => cli::list(),
+        Some(Cmd::Show { name }) => cli::show(&name),
+        Some(Cmd::Docs { topic }) => cli::docs(topic),
+        Some(Cmd::Completions { shell }) => {
+            use clap::CommandFactory as _;
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Args::command(), "rewrap", &mut out);
+            cli::print_bytes(&out)
+        }
+        Some(Cmd::Man) => {
+            use clap::CommandFactory as _;
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(Args::command()).render(&mut out) {
+                Ok(()) => cli::print_bytes(&out),
+                Err(e) => {
+                    rewrap::say_err!("error: man page: {e}");
+                    cli::EXIT_INVALID
+                }
+            }
+        }
     };
     std::process::exit(code);
 }

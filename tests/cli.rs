@@ -323,3 +323,46 @@ fn a_full_stderr_keeps_the_exit_code() {
         assert_eq!(status.code(), Some(2), "{args:?}");
     }
 }
+
+/// After `cargo install` only the binary exists: it prints a built-in scenario to start from,
+/// the references, shell completions and its manual page.
+#[test]
+fn an_installed_binary_carries_its_docs_completions_and_man_page() {
+    let (code, out, _) = rewrap(&["show", "change-table-key"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        std::fs::read_to_string("assets/scenarios/change-table-key.toml").unwrap()
+    );
+    assert!(rewrap::scenario::parse("mine.toml", &out).is_ok());
+    let (code, _, err) = rewrap(&["show", "no-such"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("rewrap list"), "{err}");
+    let (code, out, _) = rewrap(&["docs"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("# Scenario files"), "{}", &out[..80]);
+    let (_, out, _) = rewrap(&["docs", "json-log"]);
+    assert!(out.contains("rewrap run --json"));
+    let (_, out, _) = rewrap(&["docs", "aws"]);
+    assert!(out.contains("### 20. Decrypt runs as the caller"));
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let (code, out, err) = rewrap(&["completions", shell]);
+        assert_eq!(code, 0, "{shell}: {err}");
+        assert!(out.contains("check") && out.contains("notes"), "{shell}");
+    }
+    let (code, out, _) = rewrap(&["man"]);
+    assert_eq!(code, 0);
+    assert!(out.contains(".TH rewrap 1"), "{}", &out[..200]);
+    assert!(out.contains("completions"));
+    // The unknown-field help points at what the binary carries, not at a repository file.
+    let f = std::env::temp_dir().join(format!("rewrap-unknown-{}.toml", std::process::id()));
+    std::fs::write(
+        &f,
+        "title = \"t\"\ncolour = \"red\"\n[[key]]\nid = \"kms-1\"\n[table]\nkey = \"kms-1\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = rewrap(&["check", f.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("rewrap docs"), "{err}");
+    let _ = std::fs::remove_file(&f);
+}

@@ -202,7 +202,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         let message = e.message().trim().to_string();
         let mut d = cx.err(span, message.clone());
         if message.contains("unknown field") {
-            d = d.help("see docs/scenario-format.md for every field the format accepts");
+            d = d.help("`rewrap docs` prints every field the format accepts");
         } else if message.contains("missing field") {
             d = d.help("this field is required");
         }
