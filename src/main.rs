@@ -374,8 +374,6 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         );
         return cli::EXIT_INVALID;
     }
-    // Installed before the terminal is set up, so a panic report prints on a restored screen.
-    let _ = color_eyre::install();
     let mut app = match rewrap::app::App::new(scenario) {
         Ok(a) => a,
         Err(e) => {
