@@ -397,40 +397,6 @@ fn step_to(t: &Tmux, k: usize, n: usize, fast: bool, seen: &mut dyn FnMut(&str))
     }
 }
 
-/// Words cut in the middle read as other words on a projector: every error name on screen
-/// (`…Exc…`) must end in the whole `Exception`.
-fn assert_no_cut_error_names(s: &str, at: &str) {
-    for word in s.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if word.contains("Exc") {
-            assert!(
-                word.ends_with("Exception"),
-                "an error name is cut ({word}) at {at}:\n{s}"
-            );
-        }
-    }
-}
-
-/// As a presenter rehearsing: `n` through every step of every shipped scenario at 120x36, in
-/// the real binary. Each step is reached in file order (steps sharing a time included), and
-/// the status panel's answers and every error name are whole on every screen.
-#[test]
-fn stepping_in_tmux_visits_every_step_of_every_shipped_scenario() {
-    if !tmux_here() {
-        return;
-    }
-    for b in rewrap::scenario::BUILTINS {
-        let n = rewrap::scenario::load(b.name).unwrap().steps.len();
-        let t = start(&format!("steps-{}", b.name), b.name, "120", "36");
-        for k in 1..=n {
-            let s = step_to(&t, k, n, true, &mut |_| {});
-            assert!(s.contains("Recoverable:"), "{} step {k}:\n{s}", b.name);
-            assert_no_cut_error_names(&s, &format!("{} step {k}", b.name));
-        }
-        t.keys(&["q"]);
-        t.wait_for("rewrap-exited-0");
-    }
-}
-
 /// Select the AWS owned key, step five times through the key change: the selection stays on
 /// it, `d` acts on it (refused: nobody manages it), never on kms-2; and the re-wrap, stepped
 /// into, shows every DEK's move one after another.
