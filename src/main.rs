@@ -99,6 +99,10 @@ enum Cmd {
     },
     /// Print the manual page (roff): `rewrap man > ~/.local/share/man/man1/rewrap.1`.
     Man,
+    /// Print a JSON Schema of the scenario file, for TOML editors that complete and check
+    /// fields (`rewrap schema > rewrap.schema.json`, then `#:schema ./rewrap.schema.json` as a
+    /// scenario's first line).
+    Schema,
 }
 
 fn main() {
@@ -163,6 +167,12 @@ fn main() {
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Show { name }) => cli::show(&name),
         Some(Cmd::Docs { topic }) => cli::docs(topic),
+        Some(Cmd::Schema) => {
+            let mut text = serde_json::to_string_pretty(&rewrap::scenario::schema::json_schema())
+                .unwrap_or_default();
+            text.push('\n');
+            cli::print_bytes(text.as_bytes())
+        }
         Some(Cmd::Completions { shell }) => {
             use clap::CommandFactory as _;
             let mut out = Vec::new();

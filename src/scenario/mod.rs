@@ -15,6 +15,7 @@ pub mod limits;
 mod names;
 mod raw;
 mod regions;
+pub mod schema;
 mod steps;
 mod world;
 pub mod write;
