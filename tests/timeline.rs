@@ -88,22 +88,22 @@ fn the_timeline_follows_the_focused_table() {
     let mut a = at_end("replica-key-disabled");
     let s = screen(&a, 120, 36);
     assert!(row(&s, "SSE ").contains("Orders"), "{s}");
-    assert!(row(&s, "Orders@eu-w").contains('▒'), "{s}");
+    assert!(row(&s, "@eu-west-1").contains('▒'), "{s}");
     let first_marks = row(&s, "milestones").to_string();
     a.update(Msg::NextTable);
     assert_eq!(a.focused_table().label(), "Orders@eu-west-1");
     let s = screen(&a, 120, 36);
-    assert!(row(&s, "SSE Orders@").len() > 10, "{s}");
+    assert!(row(&s, "└ SSE").len() > 10, "{s}");
     // The replica's own row now heads the timeline and Orders has a row of its own below.
     let lines: Vec<&str> = s.lines().collect();
     let sse = lines
         .iter()
-        .position(|l| l.trim_start_matches('│').starts_with("SSE "))
+        .position(|l| l.trim_start_matches('│').starts_with("└ SSE"))
         .unwrap();
     assert!(
         lines[sse - 1]
             .trim_start_matches('│')
-            .starts_with("Orders@eu-"),
+            .starts_with("@eu-west-1"),
         "{s}"
     );
     assert!(

@@ -108,6 +108,15 @@ fn axis_lines(scale: &Scale, width: usize, now: SimTime, theme: Theme) -> Vec<Li
     vec![Line::from(label_row), Line::from(tick_row)]
 }
 
+/// A table's row name: its label, or for a replica whose label does not fit the column, its
+/// region (`@eu-west-1` reads better than `Orders@eu-w…`).
+fn row_name(label: &str) -> String {
+    match label.split_once('@') {
+        Some((_, region)) if label.chars().count() >= LABEL => format!("@{region}"),
+        _ => label.to_string(),
+    }
+}
+
 fn label(s: &str) -> Span<'static> {
     // A name longer than the column ends with `…`, so a cut name never reads as another.
     let mut s: String = if s.chars().count() > LABEL - 1 {
@@ -272,7 +281,7 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
         .collect();
     // With several tables this row is the focused one's (the others have rows of their own).
     let name = if e.tables().len() > 1 {
-        app.focused_table().label()
+        row_name(&app.focused_table().label())
     } else {
         "table".to_string()
     };
@@ -293,7 +302,13 @@ fn state_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<
         .collect();
     // SSE is the focused table's too: say whose, as the row above does.
     let sse_name = if e.tables().len() > 1 {
-        format!("SSE {name}")
+        // Too long for the column: it is the row above's.
+        let full = format!("SSE {name}");
+        if full.chars().count() < LABEL {
+            full
+        } else {
+            "└ SSE".to_string()
+        }
     } else {
         "SSE".to_string()
     };
@@ -350,7 +365,7 @@ fn copy_rows(app: &App, scale: &Scale, width: usize, theme: Theme) -> Vec<Line<'
                 }
             })
             .collect();
-        let mut spans = vec![label(name)];
+        let mut spans = vec![label(&row_name(name))];
         spans.extend(strip(cells, theme));
         lines.push(Line::from(spans));
     }
