@@ -88,7 +88,9 @@ impl Engine {
     ) -> (Vec<Dek>, Vec<Item>) {
         let tk = crypto::cipher(table_key);
         let mut deks = Vec::with_capacity(n_deks as usize);
-        let mut ciphers = Vec::with_capacity(n_deks as usize);
+        // The DEKs' plaintext, flat and wiped when dropped: 32 bytes each, where a cipher
+        // object per DEK would be ~1 KB (a 1M-DEK build held ~1 GB of them).
+        let mut keys = zeroize::Zeroizing::new(vec![[0u8; 32]; n_deks as usize]);
         // Pass 1, in the RNG's order (DEK key, its wrapping nonce, then its items' nonces):
         // every random byte is drawn exactly as a one-pass build would draw it.
         let mut nonces = vec![[0u8; 12]; n_items as usize];
@@ -101,7 +103,7 @@ impl Engine {
                 &plain,
                 dek_aad(table_id, TableKeyId(1), id).as_bytes(),
             );
-            ciphers.push(crypto::cipher(&plain));
+            keys[d as usize].copy_from_slice(&plain[..]);
             let mut i = u64::from(d);
             while i < n_items {
                 rng.fill_bytes(&mut nonces[i as usize]);
@@ -118,21 +120,32 @@ impl Engine {
                 items: items_under as u32,
             });
         }
-        // Pass 2: seal the items, on every core (the result does not depend on how many).
+        // Pass 2: seal the items, on every core (the result does not depend on how many). Each
+        // part goes DEK by DEK, one cipher at a time, over the items under that DEK (item i
+        // uses DEK i mod n): a cipher per DEK per part, never one held per DEK.
+        let keys = &keys;
         let seal = |first: usize, out: &mut [Item]| {
-            for (k, slot) in out.iter_mut().enumerate() {
-                let i = first + k;
-                let item = ItemId(i as u64);
-                let dek = DekId((i as u64 % u64::from(n_deks)) as u32);
-                *slot = Item {
-                    dek,
-                    sealed: crypto::seal_item_with_nonce(
-                        &ciphers[dek.0 as usize],
-                        nonces[i],
-                        &item_plaintext(item),
-                        item_aad(table_name, item, dek).as_bytes(),
-                    ),
-                };
+            let n = u64::from(n_deks);
+            let end = first as u64 + out.len() as u64;
+            for d in 0..n.min(out.len() as u64) {
+                // The first item of this part under DEK (first + d) mod n.
+                let start = first as u64 + d;
+                let dek = DekId((start % n) as u32);
+                let cipher = crypto::cipher(&keys[dek.0 as usize]);
+                let mut i = start;
+                while i < end {
+                    let item = ItemId(i);
+                    out[(i - first as u64) as usize] = Item {
+                        dek,
+                        sealed: crypto::seal_item_with_nonce(
+                            &cipher,
+                            nonces[i as usize],
+                            &item_plaintext(item),
+                            item_aad(table_name, item, dek).as_bytes(),
+                        ),
+                    };
+                    i += n;
+                }
             }
         };
         let placeholder = Item {
