@@ -304,3 +304,19 @@ fn the_notes_bound_what_a_presenter_can_make_them_hold() {
     assert!(n.take(&line).is_none());
     assert!(n.runner().engine().now().0 < 5, "nothing applied");
 }
+
+/// An `XDG_RUNTIME_DIR` another user can write is refused (they could swap the socket); a
+/// private one is used.
+#[test]
+fn a_runtime_dir_others_can_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = scratch("xdg");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = rewrap::notes::socket_path_from(None, Some(dir.clone().into_os_string()))
+        .expect_err("a world-writable directory is refused");
+    assert!(err.to_string().contains("XDG_RUNTIME_DIR"), "{err}");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let ok = rewrap::notes::socket_path_from(None, Some(dir.clone().into_os_string())).unwrap();
+    assert_eq!(ok, dir.join("rewrap-notes.sock"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,11 +28,22 @@ pub const VERSION: u32 = 1;
 /// Where the presenter listens: `$REWRAP_NOTES_SOCKET`, else `$XDG_RUNTIME_DIR/rewrap-notes.sock`,
 /// else `/tmp/rewrap-UID/notes.sock` in a directory only this user can enter.
 pub fn socket_path() -> io::Result<PathBuf> {
-    if let Some(p) = std::env::var_os("REWRAP_NOTES_SOCKET") {
+    socket_path_from(
+        std::env::var_os("REWRAP_NOTES_SOCKET"),
+        std::env::var_os("XDG_RUNTIME_DIR"),
+    )
+}
+
+/// `socket_path` with the two variables given (tests pass their own).
+pub fn socket_path_from(
+    notes_socket: Option<std::ffi::OsString>,
+    runtime_dir: Option<std::ffi::OsString>,
+) -> io::Result<PathBuf> {
+    if let Some(p) = notes_socket {
         return Ok(PathBuf::from(p));
     }
     let uid = std::fs::metadata("/proc/self").map_or(0, |m| m.uid());
-    if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
+    if let Some(dir) = runtime_dir.filter(|d| !d.is_empty()) {
         let dir = PathBuf::from(dir);
         // Another user who can write there could swap the socket: refuse such a directory.
         let meta = std::fs::metadata(&dir)?;
