@@ -239,3 +239,231 @@ fn sigterm_ends_with_the_terminal_restored() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+impl Pty {
+    /// Press `n` and wait for step `k` of `n`; a second press finishes the animated stretch at
+    /// once when `fast`. Every screen seen on the way is passed to `seen`.
+    fn step_to(&mut self, k: usize, n: usize, fast: bool, seen: &mut dyn FnMut(&str)) -> String {
+        self.keys(b"n");
+        let want = format!("Step {k}/{n} ");
+        let start = Instant::now();
+        let mut pressed_again = false;
+        loop {
+            let s = self.screen();
+            seen(&s);
+            if s.contains(&want) {
+                return s;
+            }
+            if fast && !pressed_again && s.contains(&format!("▶ to step {k} ")) {
+                self.keys(b"n");
+                pressed_again = true;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "never reached {want}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
+    }
+}
+
+/// Select the AWS owned key, step five times through the key change: the selection stays on
+/// it, `d` acts on it (refused: nobody manages it), never on kms-2; and the re-wrap, stepped
+/// into, shows every DEK's move one after another.
+#[test]
+fn the_selection_survives_steps_and_the_rewrap_is_watchable() {
+    let dir = scratch("select");
+    let mut t = Pty::spawn(&["play", "change-table-key"], 120, 36, &dir);
+    t.wait_for("before the first step");
+    let n = 12;
+    for k in 1..=2 {
+        t.step_to(k, n, false, &mut |_| {});
+    }
+    for _ in 0..20 {
+        if t.screen().contains("acting on aws-owned") {
+            break;
+        }
+        t.keys(b"\x1b[B");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.wait_for("acting on aws-owned");
+    let mut progress = std::collections::BTreeSet::new();
+    for k in 3..=7 {
+        t.step_to(k, n, false, &mut |s| {
+            for d in 0..=8 {
+                if s.contains(&format!("re-wrapping {d}/8")) {
+                    progress.insert(d);
+                }
+            }
+        });
+        t.wait_for("acting on aws-owned");
+    }
+    for d in 0..8 {
+        assert!(
+            progress.contains(&d),
+            "re-wrap progress {d}/8 never shown while stepping (saw {progress:?})"
+        );
+    }
+    t.keys(b"d");
+    let s = t.wait_for("aws-owned: refused");
+    assert!(s.contains("kms-2 CMK Enabled"), "kms-2 was touched:\n{s}");
+    t.keys(b"q");
+    assert_eq!(t.exit_code(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Authoring: saving the scenario file being played reloads it at the same step; a broken save
+/// shows the diagnostic with its line and keeps the last good version.
+#[test]
+fn saving_the_played_file_reloads_it() {
+    let dir = scratch("reload");
+    let file = dir.join("story.toml");
+    let text = rewrap::scenario::BUILTINS[0].text;
+    std::fs::write(&file, text).unwrap();
+    let mut t = Pty::spawn(
+        &["play", file.to_str().unwrap(), "--at", "5"],
+        120,
+        36,
+        &dir,
+    );
+    t.wait_for("Step 5/12");
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(
+        &file,
+        text.replace(
+            "UpdateTable: switch to KMS-2",
+            "UpdateTable, edited: switch to KMS-2",
+        ),
+    )
+    .unwrap();
+    t.wait_for_all(&["UpdateTable, edited", "reloaded: at step 5"]);
+    std::fs::write(&file, format!("{text}\ngarbage = [\n")).unwrap();
+    let s = t.wait_for("Reload failed");
+    assert!(s.contains("story.toml:"), "{s}");
+    t.keys(b"\x1b");
+    t.wait_for("UpdateTable, edited");
+    t.keys(b"q");
+    assert_eq!(t.exit_code(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `play --record` writes the live session as asciicast v2 as it goes: a header, frames, a
+/// marker per step reached, a resize; a second recording to the same file is refused before
+/// the live view starts.
+#[test]
+fn play_record_writes_the_live_session() {
+    let dir = scratch("record");
+    let file = dir.join("talk.cast");
+    let mut t = Pty::spawn(
+        &[
+            "play",
+            "change-table-key",
+            "--record",
+            file.to_str().unwrap(),
+        ],
+        100,
+        30,
+        &dir,
+    );
+    t.wait_for("before the first step");
+    for k in 1..=2 {
+        t.keys(b"n");
+        t.wait_for(&format!("Step {k}/12"));
+    }
+    // Written as it goes: the file already holds the first step's marker while the session
+    // runs (a kill now would keep it).
+    let start = Instant::now();
+    while !std::fs::read_to_string(&file).is_ok_and(|s| s.contains("step 1: wait")) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "nothing written yet"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.resize(120, 36);
+    std::thread::sleep(Duration::from_millis(400));
+    t.keys(b"n");
+    t.wait_for("Step 3/12");
+    t.keys(b"q");
+    assert_eq!(t.exit_code(), 0);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines = text.lines();
+    let header: serde_json::Value = serde_json::from_str(lines.next().unwrap()).unwrap();
+    assert_eq!(header["version"], 2);
+    assert_eq!(header["width"], 100);
+    let events: Vec<serde_json::Value> = lines.map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(events.iter().filter(|e| e[1] == "o").count() > 2);
+    let markers: Vec<&str> = events
+        .iter()
+        .filter(|e| e[1] == "m")
+        .map(|e| e[2].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        markers[..2],
+        ["step 1: wait", "step 2: read as app (conn 1)"]
+    );
+    let resize = events
+        .iter()
+        .position(|e| e[1] == "r" && e[2] == "120x36")
+        .expect("the resize is recorded");
+    assert!(
+        events[resize..].iter().any(|e| e[1] == "o"),
+        "frames follow the resize"
+    );
+    let again = Pty::spawn(
+        &[
+            "play",
+            "change-table-key",
+            "--record",
+            file.to_str().unwrap(),
+        ],
+        100,
+        30,
+        &dir,
+    );
+    let mut again = again;
+    assert_eq!(again.exit_code(), 2);
+    again.wait_for("already exists");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The bigger world in the real binary: a step in a replica's region brings the replica's
+/// panels, `L` shows the recoverability ledger, `T` moves the focus (and the footer says so),
+/// `B` backs the focused table up, and `w` writes a file that `check` accepts.
+#[test]
+fn the_bigger_world() {
+    let dir = scratch("world");
+    let mut t = Pty::spawn(&["play", "replica-key-disabled"], 120, 36, &dir);
+    t.wait_for("before the first step");
+    let n = 11;
+    for k in 1..=6 {
+        t.step_to(k, n, true, &mut |_| {});
+    }
+    t.wait_for_all(&["Replica Orders@eu-west-1", "Cache of Orders@eu-west-1"]);
+    t.keys(b"L");
+    let s = t.wait_for("Recoverability ledger");
+    assert!(s.contains("replica eu-west-1"), "{s}");
+    t.keys(b"\x1b");
+    std::thread::sleep(Duration::from_millis(100));
+    t.keys(b"T");
+    t.wait_for("acting on kms-us · app#1 · Orders ");
+    t.keys(b"B");
+    t.wait_for("back up the table as live-1: ok");
+    t.keys(b"w");
+    let s = t.wait_for("replica-key-disabled-explored.toml");
+    assert!(s.contains("wrote"), "{s}");
+    t.keys(b"q");
+    assert_eq!(t.exit_code(), 0);
+    let file = dir.join("replica-key-disabled-explored.toml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .args(["check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
