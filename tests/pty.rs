@@ -22,6 +22,17 @@ struct Pty {
 impl Pty {
     /// `rewrap ARGS` in a `cols`×`rows` terminal, in `dir`.
     fn spawn(args: &[&str], cols: u16, rows: u16, dir: &std::path::Path) -> Self {
+        Self::spawn_program(env!("CARGO_BIN_EXE_rewrap"), args, cols, rows, dir)
+    }
+
+    /// `PROGRAM ARGS` in a `cols`×`rows` terminal, in `dir` (a shell, for job control).
+    fn spawn_program(
+        program: &str,
+        args: &[&str],
+        cols: u16,
+        rows: u16,
+        dir: &std::path::Path,
+    ) -> Self {
         let pair = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -30,7 +41,7 @@ impl Pty {
                 pixel_height: 0,
             })
             .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_rewrap"));
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.cwd(dir);
         cmd.env("TERM", "xterm-256color");
@@ -211,27 +222,6 @@ fn resizes_then_ctrl_c_restore_the_terminal() {
     t.wait_for("Table & keys");
     t.keys(b"\x03");
     assert_eq!(t.exit_code(), 0);
-    assert!(
-        t.restored(),
-        "the terminal was left changed:\n{}",
-        t.screen()
-    );
-    let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// SIGTERM ends the live view the way shells report it (143) with the terminal restored.
-#[test]
-fn sigterm_ends_with_the_terminal_restored() {
-    let dir = scratch("term");
-    let mut t = Pty::spawn(&["play", "disable-current-key"], 100, 30, &dir);
-    t.wait_for_all(&["before the first step", "w save"]);
-    let pid = t.child.process_id().expect("a pid");
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    assert_eq!(t.exit_code(), 143);
     assert!(
         t.restored(),
         "the terminal was left changed:\n{}",
@@ -465,5 +455,257 @@ fn the_bigger_world() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const PAGE_DOWN: &[u8] = b"\x1b[6~";
+const PAGE_UP: &[u8] = b"\x1b[5~";
+const RIGHT: &[u8] = b"\x1b[C";
+const ESC: &[u8] = b"\x1b";
+
+/// Presenting as a room sees it: `--present` with the clicker's PageDown / PageUp / `b`, a
+/// question revealed, `--at`, and `rewrap notes` in a second terminal showing the right note
+/// after each step and after a step back.
+#[test]
+fn present_mode_with_a_clicker_and_speaker_notes() {
+    let dir = scratch("present");
+    let mut notes = Pty::spawn(&["notes"], 100, 30, &dir);
+    notes.wait_for("Waiting for a presenter");
+    let mut p = Pty::spawn(&["play", "change-table-key", "--present"], 120, 36, &dir);
+    p.wait_for("step 0/12");
+    notes.wait_for("NOW");
+    p.keys(PAGE_DOWN);
+    p.wait_for("step 1/12");
+    notes.wait_for("step 1: Orders is encrypted");
+    p.keys(PAGE_DOWN);
+    p.wait_for("step 2/12");
+    notes.wait_for("step 2: The app reads an item");
+    // Step 3 asks: the question opens before the step runs; the notes show its answer.
+    p.keys(PAGE_DOWN);
+    p.wait_for("Does this read call KMS?");
+    notes.wait_for("ASKING");
+    // A press at once is ignored (the clicker's guard: the room reads the question first).
+    p.keys(b"2");
+    p.keys(PAGE_DOWN);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        p.screen().contains("Does this read call KMS?"),
+        "{}",
+        p.screen()
+    );
+    std::thread::sleep(Duration::from_millis(900));
+    p.keys(PAGE_DOWN);
+    let s = p.wait_for("READ OK · T1 from the cache · 0 KMS calls");
+    assert!(s.contains("✓ 2") && s.contains("◀ the room"), "{s}");
+    std::thread::sleep(Duration::from_millis(900));
+    notes.wait_for("step 3: Two minutes later");
+    // Back (the clicker's PageUp) goes back a step, and the notes with it.
+    p.keys(PAGE_UP);
+    p.wait_for("step 2/12");
+    notes.wait_for("step 2: The app reads an item");
+    // Blank, and any key brings the screen back without stepping.
+    p.keys(b"b");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!p.screen().contains("step 2/12"), "blank:\n{}", p.screen());
+    p.keys(RIGHT);
+    p.wait_for("step 2/12");
+    // Esc never quits; q asks first.
+    p.keys(ESC);
+    std::thread::sleep(Duration::from_millis(100));
+    p.keys(b"q");
+    p.wait_for("Quit the presentation?");
+    p.keys(b"y");
+    assert_eq!(p.exit_code(), 0);
+    notes.wait_for("The presenter quit");
+    notes.keys(b"q");
+    assert_eq!(notes.exit_code(), 0);
+    assert!(notes.restored());
+
+    // --at opens at a named step, as if stepped there.
+    let mut at = Pty::spawn(
+        &["play", "change-table-key", "--at", "mid-rewrap-read"],
+        120,
+        36,
+        &dir,
+    );
+    at.wait_for_all(&["Step 6/12", "re-wrapping 4/8"]);
+    at.keys(b"q");
+    assert_eq!(at.exit_code(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The speaker notes follow present mode however it was entered: here with `P` in a session
+/// started without `--present`; the sandbox keys are locked until `U`, and the notes list the
+/// live action taken once unlocked.
+#[test]
+fn the_notes_follow_present_mode_entered_with_p() {
+    let dir = scratch("present-p");
+    let mut notes = Pty::spawn(&["notes"], 100, 30, &dir);
+    notes.wait_for("Waiting for a presenter");
+    let mut p = Pty::spawn(&["play", "change-table-key"], 120, 36, &dir);
+    p.wait_for("auto pace");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        notes.screen().contains("Waiting for a presenter"),
+        "not presenting yet"
+    );
+    p.keys(b"P");
+    p.wait_for(" step 0/12 │ 0d 00:00:00 │ Switching");
+    notes.wait_for("NOW");
+    p.keys(PAGE_DOWN);
+    p.wait_for("step 1/12");
+    notes.wait_for("step 1: Orders is encrypted");
+    // Locked: `d` does nothing; unlocked, it disables kms-1 and the room sees LIVE.
+    p.keys(b"d");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!p.screen().contains("LIVE"), "{}", p.screen());
+    p.keys(b"U");
+    p.wait_for("LIVE");
+    p.keys(b"d");
+    p.wait_for("Disabled");
+    notes.wait_for("1 live action: disable kms-1");
+    p.keys(b"q");
+    p.wait_for("Quit the presentation?");
+    p.keys(b"y");
+    assert_eq!(p.exit_code(), 0);
+    notes.wait_for("The presenter quit");
+    notes.keys(b"q");
+    assert_eq!(notes.exit_code(), 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The child of `parent` (the program a shell runs in the foreground).
+fn child_of(parent: u32) -> Option<u32> {
+    let began = Instant::now();
+    while began.elapsed() < Duration::from_secs(10) {
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            // pid (comm) state ppid ...: the fields after the last ')'.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |x| x.1)
+                .split_whitespace()
+                .collect();
+            if fields.get(1).and_then(|p| p.parse::<u32>().ok()) == Some(parent) {
+                return Some(pid);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+fn kill(signal: &str, pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// An interactive bash in a pseudo-terminal: job control (Ctrl-Z, fg) as a user has it.
+fn shell(tag: &str) -> (Pty, std::path::PathBuf) {
+    let dir = scratch(tag);
+    let mut t = Pty::spawn_program("bash", &["--norc", "--noprofile", "-i"], 100, 30, &dir);
+    t.keys(b"PS1='$ '\r");
+    std::thread::sleep(Duration::from_millis(200));
+    (t, dir)
+}
+
+/// Ctrl-Z suspends the live view with the terminal restored, and `fg` brings it back whole.
+#[test]
+fn ctrl_z_suspends_and_fg_redraws() {
+    let (mut t, dir) = shell("ctrlz");
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    t.keys(format!("'{bin}'\r").as_bytes());
+    t.wait_for_all(&["before the first step", "w save"]);
+    t.keys(b"\x1a");
+    let s = t.wait_for("Stopped");
+    assert!(
+        !s.contains("Table & keys"),
+        "the alternate screen was left: {s}"
+    );
+    assert!(t.restored(), "{s}");
+    t.keys(b"fg\r");
+    t.wait_for_all(&["before the first step", "Table & keys", "w save"]);
+    t.keys(b"q");
+    t.keys(b"echo after-quit-$?\r");
+    t.wait_for("after-quit-0");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Stopped from outside (kill -STOP, which cannot be caught) and continued with `fg`, the live
+/// view and the notes window take keys at once again (raw mode, not cooked: no echo, no Enter);
+/// the notes window suspends on Ctrl-Z and leaves the terminal whole on SIGQUIT.
+#[test]
+fn a_stop_from_outside_and_fg_keep_raw_mode() {
+    let (mut t, dir) = shell("stop");
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let bash = t.child.process_id().unwrap();
+    t.keys(format!("'{bin}'\r").as_bytes());
+    t.wait_for_all(&["before the first step", "w save"]);
+    kill("-STOP", child_of(bash).expect("rewrap runs"));
+    t.wait_for("Stopped");
+    t.keys(b"fg\r");
+    t.wait_for_all(&["before the first step", "w save"]);
+    // One key, no Enter: in cooked mode it would wait in the line buffer.
+    t.keys(b"n");
+    t.wait_for("Step 1/12");
+    t.keys(b"q");
+    t.keys(b"clear; echo live-$?\r");
+    t.wait_for("live-0");
+    // The notes window: Ctrl-Z suspends it, fg brings it back taking keys.
+    t.keys(format!("'{bin}' notes\r").as_bytes());
+    t.wait_for("Waiting");
+    t.keys(b"\x1a");
+    t.wait_for("Stopped");
+    t.keys(b"fg\r");
+    t.wait_for("Waiting");
+    kill("-STOP", child_of(bash).expect("notes run"));
+    t.wait_for("Stopped");
+    t.keys(b"fg\r");
+    t.wait_for("Waiting");
+    // SIGQUIT ends it with the terminal restored (the main screen, the cursor shown).
+    kill("-QUIT", child_of(bash).expect("notes run"));
+    t.keys(b"echo notes-$?\r");
+    t.wait_for("notes-0");
+    assert!(t.restored(), "{}", t.screen());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// SIGTERM leaves the line discipline as it found it (canonical mode and echo back on), the
+/// main screen and the cursor shown; the shell sees exit 143.
+#[test]
+fn sigterm_restores_the_line_discipline() {
+    let dir = scratch("stty");
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let pidfile = dir.join("pid");
+    let script = format!(
+        "sh -c 'echo $$ > \"{}\"; exec \"{bin}\" play disable-current-key'; echo rewrap-exited-$?; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo stty-done; sleep 30",
+        pidfile.display()
+    );
+    let t = Pty::spawn_program("sh", &["-c", &script], 100, 30, &dir);
+    t.wait_for_all(&["before the first step", "w save"]);
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    kill("-TERM", pid);
+    let s = t.wait_for_all(&["rewrap-exited-143", "stty-done"]);
+    assert!(
+        s.contains("icanon") && !s.contains("-icanon"),
+        "raw mode left on: {s}"
+    );
+    assert!(
+        s.contains("echo") && !s.contains("-echo"),
+        "echo left off: {s}"
+    );
+    assert!(t.restored(), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
