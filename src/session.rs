@@ -307,7 +307,7 @@ impl Session {
             self.checkpoints.len() - 1
         };
         let upto = self.checkpoints[target].inputs;
-        self.runner = self.rebuild(target);
+        self.runner = self.rebuild_replacing(target);
         self.inputs.truncate(upto);
         self.live_actions = self
             .inputs
@@ -335,6 +335,19 @@ impl Session {
 
     /// The runner at checkpoint `target`: the nearest earlier snapshot, then the inputs after
     /// it re-applied.
+    /// `rebuild`, for a runner that replaces the current one: when it is built from the start
+    /// (a world too large for snapshots), the current world's items and DEKs are let go first,
+    /// so the two never sit in memory together (at the largest world, ~0.5 GB less at its peak).
+    fn rebuild_replacing(&mut self, target: usize) -> Runner {
+        let from_scratch = self.checkpoints[..=target]
+            .iter()
+            .all(|c| c.snapshot.is_none());
+        if from_scratch {
+            self.runner.engine_mut().release_bulk();
+        }
+        self.rebuild(target)
+    }
+
     fn rebuild(&self, target: usize) -> Runner {
         let upto = self.checkpoints[target].inputs;
         let base = self.checkpoints[..=target]
@@ -408,7 +421,7 @@ impl Session {
             self.checkpoints.pop();
         }
         let target = self.checkpoints.len() - 1;
-        let mut r = self.rebuild(target);
+        let mut r = self.rebuild_replacing(target);
         let from = self.checkpoints[target].inputs;
         let mut live = self.inputs[..from]
             .iter()

@@ -324,6 +324,15 @@ impl Engine {
     pub fn cache_entries(&self, tx: TableIx) -> &[CacheEntry] {
         &self.dynamo.tables[tx.0].cache
     }
+    /// Let go of every table's items and DEKs: for a world about to be replaced by one rebuilt
+    /// from the start (a step back in a world too large for snapshots), so the two are never in
+    /// memory together. The engine is unusable afterwards; only drop or replace it.
+    pub fn release_bulk(&mut self) {
+        for t in &mut self.dynamo.tables {
+            t.release_bulk();
+        }
+    }
+
     /// Table `tx`'s "when exactly" answers: its first failed read, when it became
     /// inaccessible, archiving, archived, unrecoverable, and every key deleted so far.
     pub fn milestones(&self, tx: TableIx) -> Milestones {

@@ -179,6 +179,12 @@ impl Table {
     }
 
     /// The name the log and the panels use: `Orders`, or `Orders@eu-west-1` for a replica.
+    /// Drop the items and DEKs (see `Engine::release_bulk`).
+    pub(in crate::engine) fn release_bulk(&mut self) {
+        self.items = Vec::new();
+        self.deks = Vec::new();
+    }
+
     pub fn label(&self) -> String {
         if self.replica_of.is_some() {
             format!("{}@{}", self.name, self.region)
