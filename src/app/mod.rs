@@ -4,7 +4,9 @@
 //! period times the speed, so a sequence of messages always produces the same state.
 
 pub mod keys;
+mod msg;
 pub mod pacing;
+mod parts;
 mod playback;
 mod present;
 mod present_keys;
@@ -17,13 +19,14 @@ mod tables;
 pub mod timeline;
 pub mod tone;
 pub mod tree;
+pub use msg::{Effect, Msg};
+pub use parts::{Focus, ListState};
+use parts::{Playback, Scroll, ViewState};
 pub use tree::NodeId;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
-
-use crate::engine::ids::KmsKeyId;
 
 use crate::engine::EngineError;
 use crate::runner::Runner;
@@ -47,191 +50,6 @@ pub const SPEEDS: &[(u64, &str)] = &[
     (86_400_000, "1 day/s"),
 ];
 const DEFAULT_SPEED: usize = 2;
-
-/// Everything the user can ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Msg {
-    TogglePause,
-    NextStep,
-    PrevStep,
-    SpeedUp,
-    SlowDown,
-    AutoPace,
-    JumpNextEvent,
-    FocusNext,
-    FocusPrev,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    ToggleCollapse,
-    ToggleTimeline,
-    ToggleView,
-    ZoomTimeline,
-    ToggleHelp,
-    Quit,
-    Read,
-    Write,
-    DisableKey,
-    EnableKey,
-    ScheduleDeletion,
-    CancelDeletion,
-    SwitchTableKey,
-    RotateKey,
-    Revoke,
-    Allow,
-    /// Revoke DynamoDB's grant on the table's key, or re-create it when revoked.
-    ToggleGrant,
-    /// Delete the selected key's imported material / import the same material again.
-    DeleteMaterial,
-    ImportMaterial,
-    /// Version 2: panels follow the next table; the recoverability ledger; back up /
-    /// restore (sandbox).
-    NextTable,
-    ToggleLedger,
-    Backup,
-    Restore,
-    SaveScenario,
-    /// Present mode on or off.
-    TogglePresent,
-    /// Blank the screen (any key brings it back).
-    Blank,
-    /// Close the help and other overlays (present mode's Esc: never quits).
-    CloseOverlays,
-    /// The room's answer to the open question (1-based).
-    Pick(u8),
-    /// Presenting: unlock (or lock again) the sandbox keys (`U`).
-    ToggleSandboxLock,
-    /// One frame of wall time passed.
-    Tick,
-}
-
-/// What `update` asks the outside world to do: the terminal loop (or a test) performs it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
-    /// Leave the live view.
-    Quit,
-    /// Write `text` to a new file `STEM-explored.toml` in `dir` (see `save::write_new_file`), then
-    /// report back with `App::saved`.
-    Save {
-        dir: PathBuf,
-        stem: String,
-        text: String,
-    },
-}
-
-/// Which panel has the keyboard.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Focus {
-    Tree,
-    Cache,
-    Log,
-}
-
-/// A scrolling request for the focused panel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Scroll {
-    Up(usize),
-    Down(usize),
-    Top,
-    Bottom,
-}
-
-/// Selection and scrolling of one list panel.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct ListState {
-    pub selected: usize,
-    pub offset: usize,
-}
-
-/// Where the scenario's playback stands: paused or playing, at what pace, and the stretch of
-/// time being shown.
-#[derive(Clone, Debug)]
-pub(in crate::app) struct Playback {
-    pub(in crate::app) paused: bool,
-    /// The manual speed (an index into `SPEEDS`), used when `auto_pace` is off.
-    pub(in crate::app) speed: usize,
-    /// Play paces itself (see `pacing`): on until a speed key is pressed, back with `0`.
-    pub(in crate::app) auto_pace: bool,
-    /// The stretch of time being shown, while stepping or playing at the automatic pace.
-    pub(in crate::app) stretch: Option<Stretch>,
-}
-
-/// How the live view is laid out and where its panels are scrolled: the focused panel, the
-/// tree's selection and folds, the cache and log panels, the timeline and the diagram.
-#[derive(Clone, Debug)]
-pub(in crate::app) struct ViewState {
-    pub(in crate::app) focus: Focus,
-    pub(in crate::app) tree: ListState,
-    /// The entity selected in the tree (a KMS key, a table key, a DEK group, the items) and
-    /// its KMS key: the selection follows them across steps, re-layout, folding and resizes.
-    pub(in crate::app) tree_node: Option<(NodeId, Option<KmsKeyId>)>,
-    /// Folded tree rows.
-    pub(in crate::app) collapsed: BTreeSet<NodeId>,
-    pub(in crate::app) cache: ListState,
-    /// Lines scrolled up from the newest log line (0 = follow).
-    pub(in crate::app) log_scroll: usize,
-    /// The timeline's visibility flipped from the layout's default (hidden on small screens,
-    /// beside the log on large ones).
-    pub(in crate::app) show_timeline: bool,
-    /// On large screens, the list instead of the diagram (`g`).
-    pub(in crate::app) prefer_list: bool,
-    pub(in crate::app) timeline_zoom: usize,
-}
-
-impl Playback {
-    /// What the header says of the pace.
-    fn speed_label(&self) -> &'static str {
-        if self.auto_pace {
-            "auto pace"
-        } else {
-            SPEEDS[self.speed].1
-        }
-    }
-
-    /// Does the clock move on its own (playing, or a stretch being shown)?
-    fn moving(&self) -> bool {
-        !self.paused || self.stretch.is_some()
-    }
-
-    /// Space: pause or play; true when it now plays.
-    fn toggle_pause(&mut self) -> bool {
-        self.paused = !self.paused;
-        !self.paused
-    }
-
-    /// `+` / `-`: one manual speed up or down (leaving the automatic pace at the default
-    /// speed first).
-    fn change_speed(&mut self, up: bool) {
-        if self.auto_pace {
-            self.auto_pace = false;
-            self.speed = DEFAULT_SPEED;
-        }
-        self.speed = if up {
-            (self.speed + 1).min(SPEEDS.len() - 1)
-        } else {
-            self.speed.saturating_sub(1)
-        };
-    }
-}
-
-impl ViewState {
-    /// Tab / shift-Tab: the next (or previous) panel takes the arrow keys.
-    fn cycle_focus(&mut self, forward: bool) {
-        self.focus = match (self.focus, forward) {
-            (Focus::Tree, true) | (Focus::Log, false) => Focus::Cache,
-            (Focus::Cache, true) | (Focus::Tree, false) => Focus::Log,
-            (Focus::Log, true) | (Focus::Cache, false) => Focus::Tree,
-        };
-    }
-
-    /// `z`: the timeline's next window.
-    fn next_zoom(&mut self) {
-        self.timeline_zoom = (self.timeline_zoom + 1) % timeline::ZOOMS.len();
-    }
-}
 
 /// The TUI model: the session (the scenario and its runner), composed of its parts.
 #[derive(Clone, Debug)]
@@ -639,17 +457,11 @@ impl App {
 }
 
 /// Read access for the views and tests (the model changes only through `update`).
-impl App {}
-
-/// Read access for the views and tests (the model changes only through `update`).
 impl App {
     pub fn auto_pace(&self) -> bool {
         self.playback.auto_pace
     }
-}
 
-/// Read access for the views and tests (the model changes only through `update`).
-impl App {
     pub fn last_saved(&self) -> Option<&PathBuf> {
         self.saved.as_ref()
     }

@@ -1,7 +1,7 @@
 //! Selection and scrolling: the tree's selected entity (it follows the key, table key or DEK
 //! group across steps, folding and resizes), the cache panel's connection, the log's scroll.
 
-use super::{App, Focus, NodeId, Scroll, ViewState, tree};
+use super::{App, Focus, NodeId, Scroll, tree};
 use crate::engine::ids::{ConnectionId, KmsKeyId, PrincipalId};
 
 impl App {
@@ -89,61 +89,5 @@ impl App {
                     .min(entries.len().saturating_sub(1)),
             )
             .map(|e| (e.principal().clone(), e.connection()))
-    }
-}
-
-impl Scroll {
-    /// The row a list's selection `v` moves to (`Up` goes towards the first row).
-    fn in_list(self, v: usize, len: usize) -> usize {
-        let last = len.saturating_sub(1);
-        match self {
-            Scroll::Up(n) => v.saturating_sub(n),
-            Scroll::Down(n) => (v + n).min(last),
-            Scroll::Top => 0,
-            Scroll::Bottom => last,
-        }
-    }
-}
-
-impl ViewState {
-    /// The log counts lines back from the newest (`len` in all): `Up` goes back in time.
-    fn scroll_log(&mut self, by: Scroll, len: usize) {
-        self.log_scroll = match by {
-            Scroll::Up(n) => (self.log_scroll + n).min(len),
-            Scroll::Down(n) => self.log_scroll.saturating_sub(n),
-            Scroll::Top => len,
-            Scroll::Bottom => 0,
-        };
-    }
-
-    /// Fold the tree row `id`, or unfold it if it was folded.
-    fn toggle_fold(&mut self, id: &NodeId) {
-        if !self.collapsed.remove(id) {
-            self.collapsed.insert(id.clone());
-        }
-    }
-
-    /// Select row `at` of `rows`: remember its entity, not its position.
-    fn select_tree_row(&mut self, rows: &[tree::TreeRow], at: usize) {
-        if let Some(row) = rows.get(at) {
-            self.tree.selected = at;
-            self.tree_node = Some((row.id.clone(), row.key.clone()));
-        }
-    }
-
-    /// Where the selected entity is in `rows` now. If it is gone from view (folded, or a DEK
-    /// group whose range moved), the row of its KMS key; failing that, the remembered position.
-    fn tree_index(&self, rows: &[tree::TreeRow]) -> usize {
-        let last = rows.len().saturating_sub(1);
-        let Some((node, key)) = &self.tree_node else {
-            return self.tree.selected.min(last);
-        };
-        rows.iter()
-            .position(|r| &r.id == node)
-            .or_else(|| {
-                key.as_ref()
-                    .and_then(|k| rows.iter().position(|r| r.id == NodeId::Kms(k.clone())))
-            })
-            .unwrap_or(self.tree.selected.min(last))
     }
 }
