@@ -634,6 +634,7 @@ fn ctrl_z_suspends_and_fg_redraws() {
     t.keys(b"fg\r");
     t.wait_for_all(&["before the first step", "Table & keys", "w save"]);
     t.keys(b"q");
+    std::thread::sleep(Duration::from_millis(300));
     t.keys(b"echo after-quit-$?\r");
     t.wait_for("after-quit-0");
     let _ = std::fs::remove_dir_all(&dir);
@@ -657,6 +658,8 @@ fn a_stop_from_outside_and_fg_keep_raw_mode() {
     t.keys(b"n");
     t.wait_for("Step 1/12");
     t.keys(b"q");
+    // Let it exit before typing to the shell (keys sent earlier would reach rewrap).
+    std::thread::sleep(Duration::from_millis(300));
     t.keys(b"clear; echo live-$?\r");
     t.wait_for("live-0");
     // The notes window: Ctrl-Z suspends it, fg brings it back taking keys.
@@ -671,7 +674,17 @@ fn a_stop_from_outside_and_fg_keep_raw_mode() {
     t.keys(b"fg\r");
     t.wait_for("Waiting");
     // SIGQUIT ends it with the terminal restored (the main screen, the cursor shown).
-    kill("-QUIT", child_of(bash).expect("notes run"));
+    let notes = child_of(bash).expect("notes run");
+    kill("-QUIT", notes);
+    // Type only once it has gone (keys typed before would reach its own input, not bash's).
+    let began = Instant::now();
+    while std::path::Path::new(&format!("/proc/{notes}")).exists() {
+        assert!(
+            began.elapsed() < Duration::from_secs(10),
+            "notes did not end on SIGQUIT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     t.keys(b"echo notes-$?\r");
     t.wait_for("notes-0");
     assert!(t.restored(), "{}", t.screen());

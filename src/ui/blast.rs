@@ -254,7 +254,9 @@ fn connection(app: &App, r: &CacheRow, inner: usize) -> Vec<(String, Tone)> {
             )),
         },
         NextRequest::TableArchived => {
-            parts.push((" archived: reads fail".to_string(), Tone::Bad));
+            // ARCHIVING or ARCHIVED: either way a read gets `TableArchived` (never "archived"
+            // beside an ARCHIVING status).
+            parts.push((" reads fail: TableArchived".to_string(), Tone::Bad));
         }
     }
     parts
