@@ -3,11 +3,11 @@
 //! key's deletion date, imported material expiring, a replica's removal); else the healthy
 //! 5-minute cache timer; and only when nothing counts at all, the simulated time.
 
+use super::bigtext::{BigText, Pixels};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::Line;
 use ratatui::widgets::Block;
-use tui_big_text::{BigText, PixelSize};
 
 use super::theme::{Theme, Tone};
 use crate::app::App;
@@ -98,24 +98,23 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         .cloned();
     let big_time = shorter.iter().find(|t| fits(t)).cloned();
     let (pixels, big_time) = match full_time {
-        Some(t) => (PixelSize::Full, Some(t)),
-        None => (PixelSize::Quadrant, big_time),
+        Some(t) => (Pixels::Full, Some(t)),
+        None => (Pixels::Quadrant, big_time),
     };
     if let Some(time) = big_time.filter(|_| inner.height >= 4 && tone != Tone::Dim) {
         // Centred in the panel's height too.
-        let rows = if pixels == PixelSize::Full { 8 } else { 4 };
+        let rows = pixels.cells();
         let inner = Rect::new(
             inner.x,
             inner.y + inner.height.saturating_sub(rows) / 2,
             inner.width,
             inner.height.min(rows),
         );
-        let big = BigText::builder()
-            .pixel_size(pixels)
-            .style(theme.style(tone))
-            .lines(vec![Line::from(time)])
-            .centered()
-            .build();
+        let big = BigText {
+            text: &time,
+            pixels,
+            style: theme.style(tone),
+        };
         f.render_widget(big, inner);
     } else {
         // Small, centred in the panel's height.

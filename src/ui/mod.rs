@@ -19,6 +19,7 @@
 //! The timeline (`t`) replaces the middle row; help (`?`) and the deletion prompt overlay it.
 
 pub mod bigclock;
+pub mod bigtext;
 pub mod blast;
 pub mod cache;
 pub mod chrome;
