@@ -247,15 +247,25 @@ impl Session {
         }
     }
 
-    /// Mark this moment as one going back returns to.
-    pub fn checkpoint(&mut self) {
-        let size: usize = self
-            .runner
+    /// Items and DEKs in the world now (what a snapshot would copy).
+    fn world_rows(&self) -> usize {
+        self.runner
             .engine()
             .tables()
             .iter()
             .map(|t| t.items().len() + t.deks().len())
-            .sum();
+            .sum()
+    }
+
+    /// Whether going back rebuilds a world too large for snapshots from its start (about two
+    /// seconds at the documented maximum): the live view says so before it starts.
+    pub fn back_rebuilds_large_world(&self) -> bool {
+        self.checkpoints.iter().all(|c| c.snapshot.is_none()) && self.world_rows() > SNAPSHOT_LIMIT
+    }
+
+    /// Mark this moment as one going back returns to.
+    pub fn checkpoint(&mut self) {
+        let size = self.world_rows();
         let small = size <= self.snapshot_limit;
         let keep = small && self.checkpoints.len().is_multiple_of(SNAPSHOT_EVERY);
         self.checkpoints.push(Checkpoint {

@@ -315,6 +315,9 @@ async fn drive<B: Backend<Error = io::Error>>(
                     if is_ctrl_z(&key) {
                         suspend(terminal)?;
                     } else {
+                        if app.announce_key(&key) {
+                            draw(terminal, app, followers)?;
+                        }
                         let effects = app.handle_key(&key);
                         if perform(app, effects) == Performed::Quit {
                             return Ok(Ending::Quit);
@@ -330,6 +333,9 @@ async fn drive<B: Backend<Error = io::Error>>(
             Some(external) = next_extra(&mut extra) => {
                 match external {
                     External::Msg(msg) => {
+                        if app.announce(msg) {
+                            draw(terminal, app, followers)?;
+                        }
                         let effects = app.update(msg);
                         if perform(app, effects) == Performed::Quit {
                             return Ok(Ending::Quit);

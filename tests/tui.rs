@@ -1044,3 +1044,33 @@ fn cjk_and_emoji_narration_is_wrapped_not_cut() {
         }
     }
 }
+
+#[test]
+fn a_step_back_that_rebuilds_a_large_world_says_so_before_it_starts() {
+    // 60,000 DEKs and 150,000 items: over the 200,000 rows a snapshot may copy, so going back
+    // replays the world from its start, and the screen says so while it does.
+    let src = "title = \"large\"\nseed = 1\n[[key]]\nid = \"kms-1\"\n[[key]]\nid = \"kms-2\"\n[table]\nkey = \"kms-1\"\ndeks = 60000\nitems = 150000\n[[step]]\nat = \"1m\"\ndo = \"disable-key\"\nkey = \"kms-2\"\nnote = \"one\"\n[[step]]\nat = \"2m\"\ndo = \"enable-key\"\nkey = \"kms-2\"\nnote = \"two\"\n";
+    let s = Arc::new(rewrap::scenario::parse("large.toml", src).unwrap());
+    let mut a = App::new(s).unwrap();
+    steps(&mut a, 2);
+    let back = crossterm::event::KeyEvent::new(
+        crossterm::event::KeyCode::Left,
+        crossterm::event::KeyModifiers::NONE,
+    );
+    assert_eq!(lookup(&back), Some(Msg::PrevStep));
+    assert!(a.announce_key(&back));
+    assert!(
+        text(&draw(&a, 120, 36)).contains("rebuilding this large world"),
+        "{}",
+        text(&draw(&a, 120, 36))
+    );
+    a.handle_key(&back);
+    assert_eq!(a.runner().engine().now(), SimTime(60_000));
+    assert!(!text(&draw(&a, 120, 36)).contains("rebuilding"));
+
+    // A small world goes back from a snapshot in no time: no notice.
+    let mut small = app("change-table-key");
+    steps(&mut small, 2);
+    assert!(!small.announce_key(&back));
+    assert!(!small.announce(Msg::NextStep));
+}

@@ -259,7 +259,14 @@ impl App {
             self.overlay = Overlay::None;
             return Vec::new();
         }
-        let msg = if let Some(p) = &self.present {
+        self.key_msg(ev)
+            .map_or_else(Vec::new, |msg| self.update(msg))
+    }
+
+    /// The message a key maps to in the current mode (plain or presenting), once no overlay
+    /// or prompt takes the key for itself.
+    fn key_msg(&self, ev: &crossterm::event::KeyEvent) -> Option<Msg> {
+        if let Some(p) = &self.present {
             keys::lookup_present(
                 ev,
                 p.question.as_ref().is_some_and(|q| !q.revealed),
@@ -267,8 +274,32 @@ impl App {
             )
         } else {
             keys::lookup(ev)
-        };
-        msg.map_or_else(Vec::new, |msg| self.update(msg))
+        }
+    }
+
+    /// Before a message that takes long enough to look like a hang (a step back that rebuilds
+    /// a world too large for snapshots from its start), put up a notice saying so and return
+    /// true: the terminal loop draws it, then applies the message as usual.
+    pub fn announce(&mut self, msg: Msg) -> bool {
+        if msg != Msg::PrevStep || !self.session.back_rebuilds_large_world() {
+            return false;
+        }
+        self.toast(
+            "going back: rebuilding this large world from its start (a second or two)…",
+            false,
+        );
+        true
+    }
+
+    /// `announce` for the message a key press would send, when no overlay takes the key.
+    pub fn announce_key(&mut self, ev: &crossterm::event::KeyEvent) -> bool {
+        // A prompt or a blanked screen takes the key for itself (see `handle_key`).
+        let taken = matches!(self.overlay, Overlay::Prompt(_))
+            || self.present.as_ref().is_some_and(|p| p.blank);
+        match self.key_msg(ev) {
+            Some(msg) if !taken => self.announce(msg),
+            _ => false,
+        }
     }
 
     /// Apply a message; what must happen outside the model (quit, write a file) comes back as
