@@ -32,6 +32,7 @@ fn world(deks: u32, items: u64, rewrap_per_dek: SimDuration) -> WorldSpec {
         external: false,
         expires: None,
         region: rewrap::engine::DEFAULT_REGION.into(),
+        starts_as: None,
     };
     WorldSpec {
         seed: 1,
@@ -46,11 +47,13 @@ fn world(deks: u32, items: u64, rewrap_per_dek: SimDuration) -> WorldSpec {
             deks,
             items,
             replicas: Vec::new(),
+            start: rewrap::engine::TableStart::default(),
         }],
         principals: vec![PrincipalSpec {
             id: PrincipalId::new("app"),
             connections: 1,
         }],
+        backups: Vec::new(),
     }
 }
 

@@ -63,6 +63,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
         external: false,
         expires: None,
         region: rewrap::engine::DEFAULT_REGION.into(),
+        starts_as: None,
     };
     WorldSpec {
         seed,
@@ -82,6 +83,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
                 external: false,
                 expires: None,
                 region: rewrap::engine::DEFAULT_REGION.into(),
+                starts_as: None,
             },
         ],
         tables: vec![TableSpec {
@@ -90,6 +92,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
             deks: 4,
             items: 12,
             replicas: Vec::new(),
+            start: rewrap::engine::TableStart::default(),
         }],
         principals: PRINCIPALS
             .iter()
@@ -98,6 +101,7 @@ fn world(seed: u64, rewrap_secs: u64) -> WorldSpec {
                 connections: *c,
             })
             .collect(),
+        backups: Vec::new(),
     }
 }
 

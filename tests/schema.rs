@@ -140,6 +140,7 @@ fn the_schema_lists_the_fields_the_loader_accepts() {
         ("RawTable", table),
         ("RawReplica", &table["properties"]["replica"]["items"]),
         ("RawPrincipal", &s["properties"]["principal"]["items"]),
+        ("RawBackup", &s["properties"]["backup"]["items"]),
         ("RawStep", step),
         ("RawAsk", &step["properties"]["ask"]),
         (

@@ -66,6 +66,7 @@ fn world(seed: u64) -> WorldSpec {
         external: false,
         expires: None,
         region: region.into(),
+        starts_as: None,
     };
     WorldSpec {
         seed,
@@ -84,7 +85,9 @@ fn world(seed: u64) -> WorldSpec {
                 replicas: vec![ReplicaSpec {
                     region: "eu-west-1".into(),
                     key: KmsKeyId::new("kms-eu"),
+                    start: rewrap::engine::TableStart::default(),
                 }],
+                start: rewrap::engine::TableStart::default(),
             },
             TableSpec {
                 name: "Audit".into(),
@@ -92,12 +95,14 @@ fn world(seed: u64) -> WorldSpec {
                 deks: 2,
                 items: 4,
                 replicas: Vec::new(),
+                start: rewrap::engine::TableStart::default(),
             },
         ],
         principals: vec![PrincipalSpec {
             id: PrincipalId::new("app"),
             connections: 1,
         }],
+        backups: Vec::new(),
     }
 }
 

@@ -49,6 +49,9 @@ pub struct Backup {
     pub(in crate::engine) table_name: String,
     pub(super) table_id: String,
     pub(super) context: Vec<u8>,
+    /// Version 3: a backup declared as taken before the start: its kind, and how long before.
+    pub(in crate::engine) kind: Option<crate::engine::world::BackupKind>,
+    pub(in crate::engine) age: crate::engine::time::SimDuration,
 }
 
 impl Backup {
@@ -185,6 +188,8 @@ impl Engine {
             table_name: t.name.clone(),
             table_id: t.table_id.clone(),
             context: t.context.clone(),
+            kind: None,
+            age: crate::engine::time::SimDuration::ZERO,
         }
     }
 

@@ -21,14 +21,12 @@ impl Engine {
                 KeyKind::AwsManaged => Some(365),
                 _ => k.rotation_days,
             };
+            // Every key starts enabled while the tables are built under it; the declared
+            // starting states follow (`Engine::set_starting_key_states`).
             keys.push(KmsKey::new(
                 k.id.clone(),
                 k.kind,
-                if k.enabled {
-                    KeyState::Enabled
-                } else {
-                    KeyState::Disabled
-                },
+                KeyState::Enabled,
                 rotation,
                 k.allow
                     .as_ref()

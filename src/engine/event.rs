@@ -9,7 +9,7 @@ use super::crypto::Fingerprint;
 use super::ids::{ConnectionId, DekId, ItemId, KmsKeyId, PrincipalId, TableKeyId};
 use super::kms_state::{KeyState, KmsErrorCode};
 use super::status::{SseStatus, TableStatus};
-use super::time::SimTime;
+use super::time::{SimDuration, SimTime};
 pub use super::vocab::{Caller, DYNAMODB_SERVICE};
 use super::vocab::{ErrorCode, KmsOp};
 
@@ -313,6 +313,14 @@ pub enum EventKind {
         backup: String,
         key: KmsKeyId,
         items: u64,
+    },
+    /// Version 3: a backup taken before the start (`[[backup]]`), with the key it needs.
+    EarlierBackup {
+        backup: String,
+        key: KmsKeyId,
+        items: u64,
+        backup_type: &'static str,
+        age: SimDuration,
     },
     /// Version 2: RestoreTableFromBackup made a new table under a new table key.
     TableRestored {

@@ -16,6 +16,7 @@ pub mod command;
 pub mod crypto;
 pub mod event;
 pub mod ids;
+mod initial;
 pub mod job;
 mod key_lifecycle;
 pub mod key_rules;
@@ -48,7 +49,8 @@ use table::TableIx;
 pub use tamper::{AuditError, Tamper};
 use vocab::KmsOp;
 pub use world::{
-    Assumptions, DEFAULT_REGION, KeySpec, PrincipalSpec, ReplicaSpec, TableSpec, WorldSpec,
+    Assumptions, BackupKind, BackupSpec, DEFAULT_REGION, KeySpec, KeyStartsAs, PrincipalSpec,
+    ReplicaSpec, StartStatus, TableSpec, TableStart, WorldSpec,
 };
 
 use std::collections::BTreeSet;
@@ -116,6 +118,7 @@ impl Engine {
                     deks: t.deks,
                     items: t.items,
                     replicas: Vec::new(),
+                    start: r.start.clone(),
                 };
                 let mut table = Self::build_table(&copy, &keys, &spec.principals, &mut rng)?;
                 table.region.clone_from(&r.region);
@@ -140,7 +143,12 @@ impl Engine {
             agenda: state::Agenda::default(),
             trail: state::Trail::default(),
         };
+        // Version 3: backups taken before the start (while every key can still wrap), then
+        // the keys' declared starting states, then the tables' (aws-behaviour.md #106).
+        engine.build_earlier_backups(spec)?;
+        engine.set_starting_key_states(spec);
         engine.announce_world(spec, TableKeyId(1));
+        engine.start_mid_story(spec);
         Ok(engine)
     }
 
@@ -156,7 +164,7 @@ impl Engine {
             .iter()
             .position(|k| k.id == spec.key)
             .ok_or_else(|| EngineError::UnknownTableKey(spec.key.clone()))?;
-        if keys[table_kms].state != KeyState::Enabled {
+        if keys[table_kms].state != KeyState::Enabled || keys[table_kms].is_deleted() {
             return Err(EngineError::TableKeyUnusable(
                 spec.key.clone(),
                 keys[table_kms].state.name(),

@@ -65,7 +65,12 @@ impl Engine {
 
     /// Is `tx` a copy of a global table that is still in its replication group?
     pub(super) fn in_replication_group(&self, tx: TableIx) -> bool {
-        self.dynamo.tables[tx.0].removed_at.is_none() && self.copies_of(tx).len() > 1
+        // With at least one other copy still in it: the last copy left is a table on its own.
+        self.dynamo.tables[tx.0].removed_at.is_none()
+            && self
+                .copies_of(tx)
+                .iter()
+                .any(|&c| c != tx && self.dynamo.tables[c.0].removed_at.is_none())
     }
 
     /// The other copies a write made in `tx` replicates to now (none once `tx` left the group).

@@ -6,7 +6,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::ids::{KmsKeyId, PrincipalId};
-use super::time::SimTime;
+use super::time::{SimDuration, SimTime};
 use super::vocab::ErrorCode;
 
 /// `TableStatus` (aws-behaviour.md #39, 44).
@@ -101,4 +101,13 @@ pub struct Milestones {
     pub archived_at: Option<SimTime>,
     pub keys_deleted: Vec<(KmsKeyId, SimTime)>,
     pub unrecoverable_from: Option<SimTime>,
+    /// Version 3: how long before the start the table entered the status it starts in
+    /// (`inaccessible_since`/`archived_at` then read 0s; zero for a table that starts active).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub before_start: SimDuration,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(d: &SimDuration) -> bool {
+    d.0 == 0
 }

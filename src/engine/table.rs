@@ -286,6 +286,17 @@ impl Table {
         self.inaccessible_since
     }
 
+    /// One of this table's moments, in words: the status it starts in (version 3, at 0s)
+    /// reads as how long before the start it began (`2d before the start`).
+    pub fn moment_text(&self, at: SimTime) -> String {
+        let before = self.milestones.before_start;
+        if at == SimTime::ZERO && before.0 > 0 {
+            format!("{before} before the start")
+        } else {
+            at.to_string()
+        }
+    }
+
     pub fn items(&self) -> &[Item] {
         &self.items
     }

@@ -21,6 +21,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 external: false,
                 expires: None,
                 region: super::DEFAULT_REGION.into(),
+                starts_as: None,
             },
             KeySpec {
                 id: "kms-2".into(),
@@ -31,6 +32,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 external: false,
                 expires: None,
                 region: super::DEFAULT_REGION.into(),
+                starts_as: None,
             },
             KeySpec {
                 id: "aws-dynamodb".into(),
@@ -41,6 +43,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 external: false,
                 expires: None,
                 region: super::DEFAULT_REGION.into(),
+                starts_as: None,
             },
         ],
         tables: vec![TableSpec {
@@ -49,6 +52,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
             deks,
             items,
             replicas: Vec::new(),
+            start: super::TableStart::default(),
         }],
         principals: vec![
             PrincipalSpec {
@@ -60,6 +64,7 @@ pub(super) fn world(deks: u32, items: u64) -> WorldSpec {
                 connections: 1,
             },
         ],
+        backups: Vec::new(),
     }
 }
 

@@ -94,6 +94,81 @@ pub struct KeySpec {
     pub expires: Option<SimTime>,
     /// Version 2: the key's region (`us-east-1` unless the file says otherwise).
     pub region: String,
+    /// Version 3: a key that starts mid-story (pending deletion, pending import); `None`: as
+    /// `enabled` says.
+    pub starts_as: Option<KeyStartsAs>,
+}
+
+/// Version 3: a key state the world may start in besides enabled and disabled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyStartsAs {
+    /// Scheduled for deletion before the start; deleted at `deletion_at` (its DeletionDate).
+    PendingDeletion { deletion_at: SimTime },
+    /// Imported material gone (expired or deleted before the start): no crypto until the same
+    /// material is imported again (aws-behaviour.md #98, 99).
+    PendingImport,
+}
+
+/// Version 3: how a table or replica is when the world starts (the default: active, just
+/// created, DynamoDB's grant in place).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TableStart {
+    pub status: StartStatus,
+    /// How long before the start it entered `status` (zero: at the start).
+    pub since: SimDuration,
+    /// A key change under way at the start: the re-wrap to this key begins at 0s.
+    pub switching_to: Option<KmsKeyId>,
+    /// DynamoDB's grant on the table's key was revoked before the start.
+    pub grant_revoked: bool,
+}
+
+/// Version 3: a table's or replica's status at the start.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StartStatus {
+    #[default]
+    Active,
+    /// INACCESSIBLE_ENCRYPTION_CREDENTIALS since `since` before the start.
+    Inaccessible,
+    /// ARCHIVED (its archival backup under the table's key) since `since` before the start.
+    Archived,
+    /// A replica removed from its replication group `since` before the start.
+    Removed,
+}
+
+/// Version 3: what kind of backup a `[[backup]]` is (`list-backups --backup-type ALL`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackupKind {
+    /// An on-demand backup (BackupType USER).
+    User,
+    /// A backup DynamoDB made (BackupType SYSTEM: a deleted or archived table's).
+    System,
+    /// An AWS Backup backup (BackupType AWS_BACKUP): under its vault's key, not the table's
+    /// (aws-behaviour.md #95).
+    AwsBackup,
+}
+
+impl BackupKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::System => "system",
+            Self::AwsBackup => "aws-backup",
+        }
+    }
+}
+
+/// Version 3: a backup taken before the start.
+#[derive(Clone, Debug)]
+pub struct BackupSpec {
+    pub name: String,
+    /// The declared table (index into `WorldSpec::tables`) it was taken from.
+    pub table: usize,
+    /// The KMS key a restore needs: the table's key when it was taken (an AWS Backup vault's
+    /// key for `aws-backup`).
+    pub key: KmsKeyId,
+    /// How long before the start it was taken.
+    pub age: SimDuration,
+    pub kind: BackupKind,
 }
 
 /// A principal and how many connections it keeps open.
@@ -112,6 +187,8 @@ pub struct TableSpec {
     pub items: u64,
     /// Version 2: global-table replicas, each in another region under an in-region key.
     pub replicas: Vec<ReplicaSpec>,
+    /// Version 3: how it is at the start.
+    pub start: TableStart,
 }
 
 /// A global-table replica (aws-behaviour.md #51): its region and the KMS key of that region it uses.
@@ -119,6 +196,8 @@ pub struct TableSpec {
 pub struct ReplicaSpec {
     pub region: String,
     pub key: KmsKeyId,
+    /// Version 3: how it is at the start (`status`, `since`).
+    pub start: TableStart,
 }
 
 pub use super::ids::DEFAULT_REGION;
@@ -132,6 +211,8 @@ pub struct WorldSpec {
     /// The tables, in file order (never empty; version 1 files have one).
     pub tables: Vec<TableSpec>,
     pub principals: Vec<PrincipalSpec>,
+    /// Version 3: backups taken before the start.
+    pub backups: Vec<BackupSpec>,
 }
 
 impl WorldSpec {

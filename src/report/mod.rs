@@ -47,7 +47,9 @@ pub fn tag(kind: &EventKind) -> &'static str {
         EventKind::ActionRefused { .. } => "REFUSED",
         EventKind::LiveAction { .. } => "LIVE",
         EventKind::DataUnrecoverable { .. } => "LOST",
-        EventKind::BackupCreated { .. } | EventKind::TableRestored { .. } => "BACKUP",
+        EventKind::BackupCreated { .. }
+        | EventKind::EarlierBackup { .. }
+        | EventKind::TableRestored { .. } => "BACKUP",
         EventKind::ItemReplicated { .. }
         | EventKind::ReplicationMissed { .. }
         | EventKind::ReplicaRemoved { .. } => "REPLICA",
@@ -71,6 +73,25 @@ fn result_text(r: &RequestResult) -> String {
 #[allow(clippy::too_many_lines)] // one arm per event kind: the compiler checks each has its words
 pub fn describe(kind: &EventKind) -> String {
     match kind {
+        EventKind::EarlierBackup {
+            backup,
+            key,
+            items,
+            backup_type,
+            age,
+        } => {
+            let when = if age.0 == 0 {
+                "at the start".to_string()
+            } else {
+                format!("{age} before the start")
+            };
+            let by = match *backup_type {
+                "aws-backup" => "an AWS Backup backup, under its vault's key",
+                "system" => "a backup DynamoDB made",
+                _ => "an on-demand backup",
+            };
+            format!("backup {backup} ({items} items), taken {when}: {by}; a restore needs {key}")
+        }
         EventKind::BackupCreated { backup, key, items } => format!(
             "backup {backup} taken ({items} items): it keeps the table key as it is now, under {key}, whatever the table uses later"
         ),

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::engine::Engine;
 use crate::engine::kms::KeyState;
-use crate::engine::time::SimTime;
+use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::vocab::ErrorCode;
 use crate::scenario::Scenario;
 
@@ -21,6 +21,9 @@ pub struct Summary {
     pub end: SimTime,
     pub first_failed_read: Option<(SimTime, String, ErrorCode)>,
     pub inaccessible_since: Option<SimTime>,
+    /// Version 3: how long before the start the table entered the status it starts in (its
+    /// `inaccessible_since` or `archived_at` then reads 0s).
+    pub before_start: SimDuration,
     pub archiving_at: Option<SimTime>,
     pub archived_at: Option<SimTime>,
     /// The archive deadline still running at the end, if any.
@@ -66,8 +69,20 @@ pub struct TableEnd {
     pub first_failed_read: Option<SimTime>,
     pub archived_at: Option<SimTime>,
     pub unrecoverable_from: Option<SimTime>,
+    /// As `Summary::before_start`.
+    pub before_start: SimDuration,
     /// Sampled items that decrypt through its chain: (ok, checked).
     pub chain: (usize, usize),
+}
+
+/// A milestone's moment: a status the table starts in (at 0s) reads as how long before the
+/// start it began (version 3).
+fn at_text(at: SimTime, before_start: SimDuration) -> String {
+    if at == SimTime::ZERO && before_start.0 > 0 {
+        format!("{before_start} before the start")
+    } else {
+        at.to_string()
+    }
 }
 
 /// Items sampled per table by the chain check.
@@ -147,6 +162,7 @@ impl Summary {
                         first_failed_read: m.first_failed_read.map(|(at, _, _)| at),
                         archived_at: m.archived_at,
                         unrecoverable_from: m.unrecoverable_from,
+                        before_start: m.before_start,
                         chain: (ok, checked),
                     }
                 })
@@ -165,6 +181,7 @@ impl Summary {
                 .as_ref()
                 .map(|(t, p, e)| (*t, p.to_string(), *e)),
             inaccessible_since: m.inaccessible_since,
+            before_start: m.before_start,
             archiving_at: m.archiving_at,
             archived_at: m.archived_at,
             archive_due: t.archive_at(),
@@ -219,7 +236,7 @@ impl Summary {
                     ("unrecoverable from", t.unrecoverable_from),
                 ] {
                     if let Some(at) = at {
-                        let _ = write!(when, ", {what} {at}");
+                        let _ = write!(when, ", {what} {}", at_text(at, t.before_start));
                     }
                 }
                 let _ = writeln!(
@@ -305,7 +322,7 @@ impl Summary {
             s,
             "  inaccessible since  {}",
             self.inaccessible_since
-                .map_or(none.to_string(), |t| t.to_string())
+                .map_or(none.to_string(), |t| at_text(t, self.before_start))
         );
         let archive = match (self.archiving_at, self.archived_at, self.archive_due) {
             (Some(a), Some(b), _) => format!("{a} ARCHIVING, {b} ARCHIVED"),
@@ -451,6 +468,9 @@ impl Summary {
         if !self.choices.is_empty() {
             v["choices"] = json!(self.choices);
         }
+        if self.before_start.0 > 0 {
+            v["milestones"]["before_start_ms"] = json!(self.before_start.0);
+        }
         v["ledger"] = self
             .ledger
             .iter()
@@ -464,7 +484,11 @@ impl Summary {
                 .tables
                 .iter()
                 .map(|t| {
-                    json!({"name": t.label, "status": t.status, "key": t.key, "recoverable": t.recoverable, "inaccessible_since_ms": ms(t.inaccessible_since)})
+                    let mut row = json!({"name": t.label, "status": t.status, "key": t.key, "recoverable": t.recoverable, "inaccessible_since_ms": ms(t.inaccessible_since)});
+                    if t.before_start.0 > 0 {
+                        row["before_start_ms"] = json!(t.before_start.0);
+                    }
+                    row
                 })
                 .collect();
         }

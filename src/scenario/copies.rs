@@ -139,6 +139,7 @@ pub(super) fn regions_of(declared: &Declared<'_>, table: usize) -> Option<Vec<St
 pub(super) fn check_totals(
     cx: &Ctx<'_>,
     tables: &[TableSpec],
+    earlier: &[crate::engine::BackupSpec],
     steps: &[Step],
     span: Option<std::ops::Range<usize>>,
 ) -> Result<(), Diagnostic> {
@@ -161,7 +162,12 @@ pub(super) fn check_totals(
     let n_tables = tables.iter().map(copies).sum::<u64>() + restores;
     let all_items = items + restores * biggest_items;
     // A table's archival backup copies its DEKs too.
-    let all_deks = deks * 2 + (restores * 2 + backups) * biggest_deks;
+    // Version 3: each backup taken before the start copies its own table's DEKs.
+    let earlier_deks: u64 = earlier
+        .iter()
+        .map(|b| tables.get(b.table).map_or(0, |t| u64::from(t.deks)))
+        .sum();
+    let all_deks = deks * 2 + (restores * 2 + backups) * biggest_deks + earlier_deks;
     if n_tables > MAX_TABLES as u64 || all_items > MAX_ITEMS as u64 || all_deks > MAX_DEKS as u64 {
         return Err(cx
             .err(span.unwrap_or(0..0), "the scenario's tables, replicas, backups and restores hold too much in all")

@@ -68,11 +68,11 @@ fn parse_key(
     };
     let enabled = match k.state.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
         None | Some(("enabled", _)) => true,
-        Some(("disabled", span)) => {
+        Some((state @ ("disabled" | "pending-deletion" | "pending-import"), span)) => {
             if kind == KeyKind::AwsManaged {
                 return Err(cx
-                    .err(span, "an AWS managed key cannot be disabled")
-                    .help("only customer managed keys can be disabled (aws-behaviour.md #53)"));
+                    .err(span, format!("an AWS managed key cannot start {state}"))
+                    .help("only customer managed keys are disabled, deleted or imported (aws-behaviour.md #53)"));
             }
             false
         }
@@ -81,7 +81,7 @@ fn parse_key(
                 .err(span, format!("unknown starting state `{other}`"))
                 .help(format!(
                     "state is one of {}",
-                    one_of(&["enabled", "disabled"])
+                    one_of(&["enabled", "disabled", "pending-deletion", "pending-import"])
                 )));
         }
     };
@@ -106,6 +106,7 @@ fn parse_key(
         None => None,
     };
     let (external, expires) = parse_origin(cx, k, kind, rotation_days.is_some())?;
+    let starts_as = super::start::key_starts_as(cx, k, external)?;
     let allow = match &k.allow {
         Some(list) => {
             let mut v = Vec::new();
@@ -129,6 +130,7 @@ fn parse_key(
         allow,
         external,
         expires,
+        starts_as,
     })
 }
 

@@ -16,6 +16,7 @@ mod names;
 mod raw;
 mod regions;
 pub mod schema;
+mod start;
 mod steps;
 mod world;
 pub mod write;
@@ -226,12 +227,24 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
     let principals = world::parse_principals(&cx, &raw.principal)?;
     let keys = keys::parse_keys(&cx, &raw.key, &principals)?;
     let declared = Declared::new(&cx, &principals, &keys, &[]);
-    let tables = world::parse_tables(&cx, raw.table.as_ref(), &declared)?;
+    let tables = world::parse_tables(&cx, raw.table.as_ref(), &declared, &assumptions)?;
     let declared = Declared::new(&cx, &principals, &keys, &tables);
+    let backups = start::parse_backups(&cx, &raw.backup, &declared, &tables)?;
+    // Steps may restore a backup taken before the start; none may reuse its name.
+    declared
+        .backups
+        .borrow_mut()
+        .extend(backups.iter().map(|b| b.name.clone()));
     let steps = steps::parse_steps(&cx, &raw.step, &declared)?;
     let mut table_names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
     table_names.extend(declared.restored.take());
-    copies::check_totals(&cx, &tables, &steps, raw.step.first().map(Spanned::span))?;
+    copies::check_totals(
+        &cx,
+        &tables,
+        &backups,
+        &steps,
+        raw.step.first().map(Spanned::span),
+    )?;
     let end = match &raw.end {
         Some(e) => Some(instant(&cx, e, "end", SimTime::ZERO)?),
         None => None,
@@ -266,6 +279,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
             keys,
             tables,
             principals,
+            backups,
         },
         assumptions_set,
         steps,

@@ -23,13 +23,16 @@ pub(super) struct RawScenario {
     pub(super) table: Option<Spanned<RawTables>>,
     #[serde(default)]
     pub(super) principal: Vec<RawPrincipal>,
+    /// Version 3: backups taken before the start.
+    #[serde(default)]
+    pub(super) backup: Vec<Spanned<RawBackup>>,
     #[serde(default)]
     pub(super) step: Vec<Spanned<RawStep>>,
 }
 
 /// One `[table]`, or `[[table]]` several times.
 pub(super) enum RawTables {
-    One(RawTable),
+    One(Box<RawTable>),
     Many(Vec<Spanned<RawTable>>),
 }
 
@@ -46,7 +49,7 @@ impl<'de> Deserialize<'de> for RawTables {
                 map: A,
             ) -> Result<RawTables, A::Error> {
                 RawTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))
-                    .map(RawTables::One)
+                    .map(|t| RawTables::One(Box::new(t)))
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
                 self,
@@ -90,6 +93,8 @@ pub(super) struct RawKey {
     pub(super) origin: Option<Spanned<String>>,
     pub(super) expires: Option<Spanned<String>>,
     pub(super) region: Option<Spanned<String>>,
+    /// Version 3: `state = "pending-deletion"`: how long until its DeletionDate.
+    pub(super) deletion_in: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -101,6 +106,12 @@ pub(super) struct RawTable {
     pub(super) items: Option<Spanned<i64>>,
     #[serde(default)]
     pub(super) replica: Vec<Spanned<RawReplica>>,
+    /// Version 3: the table's status at the start, since when, a key change under way, and
+    /// DynamoDB's grant.
+    pub(super) status: Option<Spanned<String>>,
+    pub(super) since: Option<Spanned<String>>,
+    pub(super) switching_to: Option<Spanned<String>>,
+    pub(super) grant: Option<Spanned<String>>,
 }
 
 /// Version 2: `[[table.replica]]`, a global-table replica in another region.
@@ -109,6 +120,20 @@ pub(super) struct RawTable {
 pub(super) struct RawReplica {
     pub(super) region: Spanned<String>,
     pub(super) key: Spanned<String>,
+    /// Version 3: the replica's status at the start and since when.
+    pub(super) status: Option<Spanned<String>>,
+    pub(super) since: Option<Spanned<String>>,
+}
+
+/// Version 3: `[[backup]]`, a backup taken before the start.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawBackup {
+    pub(super) name: Spanned<String>,
+    pub(super) table: Spanned<String>,
+    pub(super) key: Option<Spanned<String>>,
+    pub(super) taken: Option<Spanned<String>>,
+    pub(super) kind: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -51,6 +51,7 @@ pub(super) fn parse_replicas(
     raw: &[Spanned<RawReplica>],
     home: &str,
     declared: &Declared<'_>,
+    assumptions: &crate::engine::Assumptions,
 ) -> Result<Vec<ReplicaSpec>, Diagnostic> {
     if let Some(extra) = raw.get(MAX_REPLICAS) {
         return Err(cx
@@ -87,17 +88,17 @@ pub(super) fn parse_replicas(
                     "declare a [[key]] with region = \"{region}\" for this replica, or use \"aws-owned\""
                 )));
         }
-        if let Some(k) = declared.keys.iter().find(|k| k.id == key)
-            && !k.enabled
-        {
-            return Err(cx
-                .err(
-                    rr.key.span(),
-                    format!("the replica's key `{key}` starts disabled"),
-                )
-                .help("start the key enabled and add a disable-key step"));
-        }
-        out.push(ReplicaSpec { region, key });
+        super::start::check_key_usable(
+            cx,
+            declared,
+            rr.key.span(),
+            &key,
+            rr.status.is_some(),
+            "replica",
+        )?;
+        let start =
+            super::start::replica_start(cx, rr.status.as_ref(), rr.since.as_ref(), assumptions)?;
+        out.push(ReplicaSpec { region, key, start });
     }
     Ok(out)
 }

@@ -118,7 +118,7 @@ fn aws_managed_key_cannot_start_disabled_or_set_rotation() {
         "title = \"t\"\n[[key]]\nid = \"k\"\nkind = \"aws-managed\"\nstate = \"disabled\"\n[table]\nkey = \"k\"\n",
     )
     .unwrap_err();
-    assert!(e.message.contains("cannot be disabled"));
+    assert!(e.message.contains("cannot start disabled"), "{}", e.message);
     assert_eq!((e.line, e.col), (5, 9));
 }
 

@@ -218,6 +218,7 @@ pub(super) fn parse_tables(
     cx: &Ctx<'_>,
     raw: Option<&Spanned<super::raw::RawTables>>,
     declared: &Declared<'_>,
+    assumptions: &crate::engine::Assumptions,
 ) -> Result<Vec<TableSpec>, Diagnostic> {
     let raw = raw.ok_or_else(|| {
         cx.err(0..0, "missing [table]")
@@ -240,7 +241,7 @@ pub(super) fn parse_tables(
     }
     let mut out: Vec<TableSpec> = Vec::with_capacity(list.len());
     for (i, (rt, span)) in list.into_iter().enumerate() {
-        let t = parse_table(cx, rt, i, declared)?;
+        let t = parse_table(cx, rt, i, declared, assumptions)?;
         if out.iter().any(|o| o.name == t.name) {
             let at = rt.name.as_ref().map_or(span, Spanned::span);
             return Err(cx
@@ -271,6 +272,7 @@ fn parse_table(
     rt: &RawTable,
     index: usize,
     declared: &Declared<'_>,
+    assumptions: &crate::engine::Assumptions,
 ) -> Result<TableSpec, Diagnostic> {
     let name = match &rt.name {
         Some(n) => {
@@ -290,17 +292,15 @@ fn parse_table(
         None => format!("Table{}", index + 1),
     };
     let key = declared.key(&rt.key, true)?;
-    if let Some(k) = declared.keys.iter().find(|k| k.id == key)
-        && !k.enabled
-    {
-        return Err(cx
-            .err(
-                rt.key.span(),
-                format!("the table's key `{key}` starts disabled"),
-            )
-            .label("a table cannot be created under a disabled key")
-            .help("start the key enabled and add a disable-key step"));
-    }
+    super::start::check_key_usable(
+        cx,
+        declared,
+        rt.key.span(),
+        &key,
+        rt.status.is_some(),
+        "table",
+    )?;
+    let start = super::start::table_start(cx, rt, &key, declared, assumptions)?;
     let count = |v: &Option<Spanned<i64>>, field: &str, max: i64, min: i64, default: i64| match v {
         Some(d) => {
             let n = *d.get_ref();
@@ -317,12 +317,13 @@ fn parse_table(
     let deks = count(&rt.deks, "deks", 1_000_000, 1, 8)? as u32;
     let items = count(&rt.items, "items", 5_000_000, 0, 64)? as u64;
     let home = super::regions::table_region(declared, &key);
-    let replicas = super::regions::parse_replicas(cx, &rt.replica, &home, declared)?;
+    let replicas = super::regions::parse_replicas(cx, &rt.replica, &home, declared, assumptions)?;
     Ok(TableSpec {
         name,
         key,
         deks,
         items,
         replicas,
+        start,
     })
 }

@@ -98,7 +98,7 @@ pub fn lines(app: &App) -> Vec<Vec<(String, Tone)>> {
                 format!(
                     "Inaccessible since {}",
                     t.inaccessible_since()
-                        .map_or_else(String::new, |s| s.to_string())
+                        .map_or_else(String::new, |s| t.moment_text(s))
                 ),
                 Tone::Bad,
             )];
