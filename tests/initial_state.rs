@@ -457,3 +457,86 @@ table = \"Orders\"
         .join("[[backup]]");
     assert!(scenario::parse("t.toml", &two).is_ok());
 }
+
+#[test]
+fn a_mid_story_world_saved_from_the_live_view_reloads_and_replays_the_same() {
+    let text = r#"title = "saved"
+[[key]]
+id = "kms-1"
+state = "pending-deletion"
+deletion_in = "9d"
+[[key]]
+id = "kms-2"
+[[key]]
+id = "kms-eu"
+region = "eu-west-1"
+state = "disabled"
+[[key]]
+id = "byok"
+origin = "external"
+state = "pending-import"
+[[table]]
+name = "Orders"
+key = "kms-1"
+status = "inaccessible"
+since = "-1d 2h"
+[[table.replica]]
+region = "eu-west-1"
+key = "kms-eu"
+status = "removed"
+since = "-2d"
+[[table]]
+name = "Audit"
+key = "kms-2"
+switching_to = "aws-owned"
+grant = "revoked"
+[[table]]
+name = "Billing"
+key = "byok"
+status = "archived"
+since = "-30d"
+[[table]]
+name = "Spare"
+key = "kms-eu"
+status = "active"
+[[backup]]
+name = "old"
+table = "Audit"
+key = "kms-1"
+taken = "-40d 3h"
+kind = "aws-backup"
+[[principal]]
+name = "app"
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+table = "Audit"
+[[step]]
+at = "8d"
+do = "wait"
+"#;
+    let s = Arc::new(scenario::parse("t.toml", text).unwrap());
+    let mut session = rewrap::session::Session::new(s).unwrap();
+    session.run_to_end();
+    let saved = session.exploration_toml();
+    let again = scenario::parse("saved.toml", &saved).unwrap_or_else(|d| panic!("{d}\n{saved}"));
+    let mut r = Runner::new(Arc::new(again)).unwrap();
+    r.run_to_end();
+    let failures: Vec<String> = r.failures().iter().map(ToString::to_string).collect();
+    assert!(failures.is_empty(), "{failures:#?}\n{saved}");
+    assert_eq!(log(&r), log(session.runner()), "{saved}");
+    for field in [
+        "deletion_in = \"9d\"",
+        "since = \"-1d 2h\"",
+        "status = \"removed\"",
+        "switching_to = \"aws-owned\"",
+        "grant = \"revoked\"",
+        "status = \"archived\"",
+        "taken = \"-40d 3h\"",
+        "kind = \"aws-backup\"",
+        "state = \"pending-import\"",
+    ] {
+        assert!(saved.contains(field), "{field}\n{saved}");
+    }
+}

@@ -8,7 +8,9 @@ use super::{Action, CheckKind, Field, Repeat, Scenario};
 use crate::engine::kms::KeyKind;
 use crate::engine::time::{SimDuration, SimTime};
 use crate::engine::vocab::Verb;
-use crate::engine::{Assumptions, Command};
+use crate::engine::{
+    Assumptions, BackupKind, Command, KeySpec, KeyStartsAs, StartStatus, TableStart,
+};
 
 /// A step to write out.
 #[derive(Clone, Debug)]
@@ -64,11 +66,41 @@ fn write_ask(out: &mut String, ask: &super::Ask) {
 }
 
 /// One table is written `[table]` (version 1); several, `[[table]]` each.
-fn write_tables(out: &mut String, tables: &[crate::engine::TableSpec]) {
+/// Version 3: a table's or replica's state at the start, as the fields that declare it.
+/// `status` is written whenever the key is not enabled at the start (the loader asks for it).
+fn write_start(out: &mut String, start: &TableStart, key_enabled: bool) {
+    let status = match start.status {
+        StartStatus::Active => "active",
+        StartStatus::Inaccessible => "inaccessible",
+        StartStatus::Archived => "archived",
+        StartStatus::Removed => "removed",
+    };
+    if start.status != StartStatus::Active || !key_enabled {
+        let _ = writeln!(out, "status = {}", q(status));
+    }
+    if start.since.0 > 0 {
+        let _ = writeln!(
+            out,
+            "since = {}",
+            q(&format!("-{}", start.since.to_exact_string()))
+        );
+    }
+    if let Some(to) = &start.switching_to {
+        let _ = writeln!(out, "switching_to = {}", q(to.as_str()));
+    }
+    if start.grant_revoked {
+        let _ = writeln!(out, "grant = \"revoked\"");
+    }
+}
+
+fn write_tables(out: &mut String, tables: &[crate::engine::TableSpec], keys: &[KeySpec]) {
     let header = if tables.len() == 1 {
         "[table]"
     } else {
         "[[table]]"
+    };
+    let enabled = |id: &crate::engine::ids::KmsKeyId| {
+        keys.iter().find(|k| &k.id == id).is_none_or(|k| k.enabled)
     };
     for t in tables {
         let _ = writeln!(
@@ -79,6 +111,7 @@ fn write_tables(out: &mut String, tables: &[crate::engine::TableSpec]) {
             t.deks,
             t.items
         );
+        write_start(out, &t.start, enabled(&t.key));
         for r in &t.replicas {
             let _ = writeln!(
                 out,
@@ -86,6 +119,31 @@ fn write_tables(out: &mut String, tables: &[crate::engine::TableSpec]) {
                 q(&r.region),
                 q(r.key.as_str())
             );
+            write_start(out, &r.start, enabled(&r.key));
+        }
+    }
+}
+
+/// Version 3: `[[backup]]`s taken before the start.
+fn write_backups(out: &mut String, w: &crate::engine::WorldSpec) {
+    for b in &w.backups {
+        let table = w.tables.get(b.table).map_or("", |t| t.name.as_str());
+        let _ = writeln!(
+            out,
+            "\n[[backup]]\nname = {}\ntable = {}\nkey = {}",
+            q(&b.name),
+            q(table),
+            q(b.key.as_str())
+        );
+        if b.age.0 > 0 {
+            let _ = writeln!(
+                out,
+                "taken = {}",
+                q(&format!("-{}", b.age.to_exact_string()))
+            );
+        }
+        if b.kind != BackupKind::User {
+            let _ = writeln!(out, "kind = {}", q(b.kind.name()));
         }
     }
 }
@@ -138,8 +196,21 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
         if k.kind == KeyKind::AwsManaged {
             let _ = writeln!(out, "kind = \"aws-managed\"");
         }
-        if !k.enabled {
-            let _ = writeln!(out, "state = \"disabled\"");
+        match k.starts_as {
+            Some(KeyStartsAs::PendingDeletion { deletion_at }) => {
+                let _ = writeln!(
+                    out,
+                    "state = \"pending-deletion\"\ndeletion_in = {}",
+                    at(deletion_at)
+                );
+            }
+            Some(KeyStartsAs::PendingImport) => {
+                let _ = writeln!(out, "state = \"pending-import\"");
+            }
+            None if !k.enabled => {
+                let _ = writeln!(out, "state = \"disabled\"");
+            }
+            None => {}
         }
         if let Some(r) = k.rotation_days {
             let _ = writeln!(out, "rotation_days = {r}");
@@ -158,7 +229,8 @@ pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[Ste
             let _ = writeln!(out, "expires = {}", at(e));
         }
     }
-    write_tables(&mut out, &w.tables);
+    write_tables(&mut out, &w.tables, &w.keys);
+    write_backups(&mut out, w);
     for p in &w.principals {
         let _ = writeln!(
             out,
