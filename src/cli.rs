@@ -232,3 +232,92 @@ impl DocTopic {
 pub fn docs(topic: DocTopic) -> i32 {
     print_bytes(topic.text().as_bytes())
 }
+
+/// `rewrap export-script [--region R ...]`: the read-only AWS CLI commands for `rewrap import`.
+pub fn export_script(regions: &[String]) -> i32 {
+    use crate::account::export_script::{DEFAULT_REGIONS, script, valid_region};
+    if let Some(bad) = regions.iter().find(|r| !valid_region(r)) {
+        crate::say_err!(
+            "error: `{}` is not a region name (like eu-west-1: lowercase letters, digits and -)",
+            scenario::printable(bad, false)
+        );
+        return EXIT_INVALID;
+    }
+    let mut list: Vec<String> = if regions.is_empty() {
+        DEFAULT_REGIONS.iter().map(|r| (*r).to_string()).collect()
+    } else {
+        regions.to_vec()
+    };
+    list.dedup();
+    print_bytes(script(&list).as_bytes())
+}
+
+/// `rewrap import DIR [--key X] [--redact] [-o FILE]`.
+pub fn import(
+    dir: &std::path::Path,
+    key: Option<String>,
+    redact: bool,
+    output: Option<&std::path::Path>,
+) -> i32 {
+    use crate::account::{ImportError, Options, import};
+    let report = match import(dir, &Options { key, redact }) {
+        Ok(r) => r,
+        Err(ImportError::Build(crate::account::build::BuildError::NothingNeeds(k))) => {
+            say(format_args!(
+                "nothing in the export needs {}: no table, replica or backup uses it",
+                scenario::printable(&k, false)
+            ));
+            return EXIT_OK;
+        }
+        Err(e) => {
+            crate::say_err!("error: {e}");
+            return EXIT_INVALID;
+        }
+    };
+    for s in &report.skipped {
+        crate::say_err!("skipped: {s}");
+    }
+    for w in &report.warnings {
+        crate::say_err!("note: {}", scenario::printable(w, false));
+    }
+    let counts = format!(
+        "{} tables, {} keys, {} backups from {} files",
+        report.tables, report.keys, report.backups, report.files
+    );
+    match output {
+        None => print_bytes(report.toml.as_bytes()),
+        Some(path) => {
+            use std::io::Write as _;
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path);
+            let result = file.and_then(|mut f| {
+                f.write_all(report.toml.as_bytes())?;
+                f.sync_all()
+            });
+            match result {
+                Ok(()) => {
+                    crate::say_err!(
+                        "wrote {} ({counts}); try: rewrap run {} | rewrap play {}",
+                        crate::account::read::shown(path),
+                        crate::account::read::shown(path),
+                        crate::account::read::shown(path)
+                    );
+                    EXIT_OK
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    crate::say_err!(
+                        "error: {} exists already: choose another name (import never overwrites)",
+                        crate::account::read::shown(path)
+                    );
+                    EXIT_INVALID
+                }
+                Err(e) => {
+                    crate::say_err!("error: {}: {e}", crate::account::read::shown(path));
+                    EXIT_INVALID
+                }
+            }
+        }
+    }
+}

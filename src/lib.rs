@@ -51,6 +51,7 @@ macro_rules! say_err {
     }};
 }
 
+pub mod account;
 pub mod app;
 pub mod cast;
 pub mod cli;

@@ -97,6 +97,30 @@ enum Cmd {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Print a shell script of read-only AWS CLI commands that export your account's keys,
+    /// tables and backups as JSON files for `rewrap import` (rewrap never calls AWS itself):
+    /// `rewrap export-script --region eu-west-1 > export.sh && sh export.sh`.
+    ExportScript {
+        /// A region to export (repeat for several; default us-east-1).
+        #[arg(long = "region", value_name = "REGION")]
+        regions: Vec<String>,
+    },
+    /// Read the JSON files `export-script`'s commands wrote (or any AWS CLI responses, under
+    /// any names) into a scenario file whose world starts where your account is.
+    Import {
+        /// The folder of JSON files.
+        dir: std::path::PathBuf,
+        /// Only what needs this key (an id from the imported file, a key id, an ARN or an alias).
+        #[arg(long, value_name = "KEY")]
+        key: Option<String>,
+        /// Replace table, backup and key names with stable placeholders (Table1, backup-1,
+        /// kms-1), for a file you can share.
+        #[arg(long)]
+        redact: bool,
+        /// Write the scenario to this new file (never overwritten) instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE.toml")]
+        output: Option<std::path::PathBuf>,
+    },
     /// Print the manual page (roff): `rewrap man > ~/.local/share/man/man1/rewrap.1`.
     Man,
     /// Print a JSON Schema of the scenario file, for TOML editors that complete and check
@@ -167,6 +191,13 @@ fn main() {
         Some(Cmd::List) => cli::list(),
         Some(Cmd::Show { name }) => cli::show(&name),
         Some(Cmd::Docs { topic }) => cli::docs(topic),
+        Some(Cmd::ExportScript { regions }) => cli::export_script(&regions),
+        Some(Cmd::Import {
+            dir,
+            key,
+            redact,
+            output,
+        }) => cli::import(&dir, key, redact, output.as_deref()),
         Some(Cmd::Schema) => {
             let mut text = serde_json::to_string_pretty(&rewrap::scenario::schema::json_schema())
                 .unwrap_or_default();

@@ -122,7 +122,7 @@ fn read_bounded(path: &std::path::Path) -> std::io::Result<String> {
 
 /// Open for reading without waiting: a FIFO swapped in after the check opens at once instead of
 /// blocking until a writer comes.
-fn open_nonblocking(path: &std::path::Path) -> std::io::Result<std::fs::File> {
+pub(crate) fn open_nonblocking(path: &std::path::Path) -> std::io::Result<std::fs::File> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

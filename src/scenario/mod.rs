@@ -24,6 +24,7 @@ pub mod write;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+pub(crate) use builtins::open_nonblocking;
 pub use builtins::{BUILTINS, Builtin, LoadError, default_scenario, load};
 pub use diag::Diagnostic;
 pub use expect::{Check, CheckKind, Field};

@@ -150,24 +150,48 @@ fn write_backups(out: &mut String, w: &crate::engine::WorldSpec) {
 
 /// Render a whole scenario file: the original world and `steps` (in time order).
 pub fn to_toml(base: &Scenario, title: &str, summary: Option<&str>, steps: &[StepOut]) -> String {
+    world_to_toml(
+        &base.world,
+        &Head {
+            title,
+            summary,
+            end: base.end,
+            talk: base.talk,
+            assumptions_set: &base.assumptions_set,
+        },
+        steps,
+    )
+}
+
+/// The top-level fields of a scenario file besides its world.
+pub struct Head<'a> {
+    pub title: &'a str,
+    pub summary: Option<&'a str>,
+    pub end: Option<SimTime>,
+    pub talk: Option<SimDuration>,
+    /// Assumptions written even at their default value.
+    pub assumptions_set: &'a std::collections::BTreeSet<&'static str>,
+}
+
+/// Render a scenario file from a world (what `rewrap import` builds) and its steps.
+pub fn world_to_toml(w: &crate::engine::WorldSpec, head: &Head<'_>, steps: &[StepOut]) -> String {
     let mut out = String::new();
-    let w = &base.world;
-    let _ = writeln!(out, "title = {}", q(title));
-    if let Some(s) = summary {
+    let _ = writeln!(out, "title = {}", q(head.title));
+    if let Some(s) = head.summary {
         let _ = writeln!(out, "summary = {}", q(s));
     }
     let _ = writeln!(out, "seed = {}", w.seed);
-    if let Some(e) = base.end {
+    if let Some(e) = head.end {
         let _ = writeln!(out, "end = {}", at(e));
     }
-    if let Some(t) = base.talk {
+    if let Some(t) = head.talk {
         let _ = writeln!(out, "talk = {}", dur(t));
     }
     let a = &w.assumptions;
     let d = Assumptions::default();
     let mut assumptions = String::new();
     for ((name, value, _), (_, default, _)) in a.durations().into_iter().zip(d.durations()) {
-        if value != default || base.assumptions_set.contains(name) {
+        if value != default || head.assumptions_set.contains(name) {
             let _ = writeln!(assumptions, "{name} = {}", dur(value));
         }
     }
