@@ -321,3 +321,162 @@ pub fn import(
         }
     }
 }
+
+/// The what-if actions in the order the command line gives them (`--flag VALUE` or
+/// `--flag=VALUE`; a `--switch` takes the `--to` after it).
+fn whatif_actions(
+    raw: &[String],
+    days: u32,
+) -> Result<Vec<crate::account::whatif::Action>, String> {
+    use crate::account::whatif::Action;
+    let mut actions = Vec::new();
+    let mut pending_switch: Option<String> = None;
+    let mut i = 0;
+    while i < raw.len() {
+        let (flag, inline) = match raw[i].split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f.to_string(), Some(v.to_string())),
+            _ => (raw[i].clone(), None),
+        };
+        let takes = matches!(
+            flag.as_str(),
+            "--schedule-deletion"
+                | "--disable"
+                | "--switch"
+                | "--to"
+                | "--revoke-grant"
+                | "--delete-material"
+        );
+        if !takes {
+            i += 1;
+            continue;
+        }
+        let value = if let Some(v) = inline {
+            v
+        } else {
+            i += 1;
+            raw.get(i)
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))?
+        };
+        match flag.as_str() {
+            "--schedule-deletion" => actions.push(Action::ScheduleDeletion { key: value, days }),
+            "--disable" => actions.push(Action::Disable { key: value }),
+            "--switch" => {
+                if let Some(t) = pending_switch.replace(value) {
+                    return Err(format!("--switch {t} needs a --to KEY after it"));
+                }
+            }
+            "--to" => match pending_switch.take() {
+                Some(table) => actions.push(Action::Switch { table, to: value }),
+                None => return Err("--to KEY comes after a --switch TABLE".into()),
+            },
+            "--revoke-grant" => actions.push(Action::RevokeGrant { table: value }),
+            _ => actions.push(Action::DeleteMaterial { key: value }),
+        }
+        i += 1;
+    }
+    if let Some(t) = pending_switch {
+        return Err(format!("--switch {t} needs a --to KEY after it"));
+    }
+    Ok(actions)
+}
+
+/// `--assume NAME=LOW..HIGH` over the default bounds.
+fn whatif_bounds(assume: &[String]) -> Result<Vec<crate::account::whatif::Bound>, String> {
+    let mut bounds = crate::account::whatif::default_bounds();
+    for a in assume {
+        let (name, range) = a
+            .split_once('=')
+            .ok_or_else(|| format!("--assume {a}: write NAME=LOW..HIGH, e.g. detection=0s..2h"))?;
+        let (lo, hi) = range
+            .split_once("..")
+            .ok_or_else(|| format!("--assume {a}: write NAME=LOW..HIGH, e.g. detection=0s..2h"))?;
+        let parse = |v: &str| {
+            crate::engine::time::parse_duration(v.trim())
+                .map_err(|e| format!("--assume {a}: `{v}`: {}", e.message))
+        };
+        let (lo, hi) = (parse(lo)?, parse(hi)?);
+        if lo > hi {
+            return Err(format!("--assume {a}: the low bound is above the high one"));
+        }
+        let names: Vec<&str> = bounds.iter().map(|b| b.name).collect();
+        let b = bounds
+            .iter_mut()
+            .find(|b| b.name == name)
+            .ok_or_else(|| format!("--assume {a}: `{name}` is not one of {}", names.join(", ")))?;
+        b.low = lo;
+        b.high = hi;
+        b.why = "set with --assume";
+    }
+    Ok(bounds)
+}
+
+/// How `rewrap whatif` was asked (besides its actions, read in order from the command line).
+pub struct WhatIf<'a> {
+    pub days: u32,
+    pub safe: Option<&'a str>,
+    pub assume: &'a [String],
+    pub json: bool,
+    pub play: bool,
+}
+
+/// `rewrap whatif FILE ACTIONS... | --safe-to-delete KEY`. With `play`, the file to open.
+pub fn whatif(
+    spec: &str,
+    raw: &[String],
+    asked: &WhatIf<'_>,
+) -> Result<Option<std::path::PathBuf>, i32> {
+    use crate::account::{answer, whatif};
+    let WhatIf {
+        days,
+        safe,
+        assume,
+        json,
+        play,
+    } = *asked;
+    let fail = |why: String| {
+        crate::say_err!("error: {}", scenario::printable(&why, false));
+        EXIT_INVALID
+    };
+    let scenario = load_or_report(spec)?;
+    let bounds = whatif_bounds(assume).map_err(fail)?;
+    let t0 = answer::exported_at(&scenario.source);
+    if let Some(key) = safe {
+        let a = whatif::safe_to_delete(&scenario, key, &bounds).map_err(|e| fail(e.to_string()))?;
+        let out = if json {
+            format!("{}\n", answer::safe_json(&a, t0))
+        } else {
+            answer::safe_text(&a, t0)
+        };
+        print_bytes(out.as_bytes());
+        return Ok(None);
+    }
+    let actions = whatif_actions(raw, days).map_err(fail)?;
+    if actions.is_empty() {
+        return Err(fail(
+            "no action: give --schedule-deletion KEY, --disable KEY, --switch TABLE --to KEY, --revoke-grant TABLE or --delete-material KEY (or --safe-to-delete KEY)".into(),
+        ));
+    }
+    let a = whatif::whatif(&scenario, &actions, &bounds).map_err(|e| fail(e.to_string()))?;
+    let out = if json {
+        format!("{}\n", answer::json(&a, t0))
+    } else {
+        answer::text(&a, t0)
+    };
+    print_bytes(out.as_bytes());
+    if !play {
+        return Ok(None);
+    }
+    let text = whatif::scenario_text(&scenario, &a);
+    let stem = std::path::Path::new(spec)
+        .file_stem()
+        .map_or_else(|| "world".to_string(), |s| s.to_string_lossy().to_string());
+    match crate::save::write_new_named(std::path::Path::new("."), &format!("{stem}-whatif"), &text)
+    {
+        Ok(path) => {
+            crate::say_err!("wrote {}; opening it", crate::account::read::shown(&path));
+            Ok(Some(path))
+        }
+        Err(e) => Err(fail(format!("writing the what-if scenario: {e}"))),
+    }
+}

@@ -121,6 +121,48 @@ enum Cmd {
         #[arg(short = 'o', long = "output", value_name = "FILE.toml")]
         output: Option<std::path::PathBuf>,
     },
+    /// What actions at 0s do to every table, replica and backup of a world (an imported
+    /// account, or any scenario's starting world), as intervals: earliest with every
+    /// undocumented assumption at its lower bound, latest at its upper bound. Actions run in
+    /// the order given. Bounds (change with --assume): propagation 0s..5m, detection 0s..1h,
+    /// deletion_delay 0s..24h, archive_duration 0s..1d, rewrap_per_dek 1s..10s.
+    Whatif {
+        /// A scenario file (e.g. one `rewrap import` wrote) or a built-in name.
+        scenario: String,
+        /// ScheduleKeyDeletion of KEY (waiting period: --days).
+        #[arg(long = "schedule-deletion", value_name = "KEY")]
+        schedule_deletion: Vec<String>,
+        /// The waiting period of every --schedule-deletion, 7 to 30 days.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(7..=30))]
+        days: u32,
+        /// DisableKey of KEY.
+        #[arg(long = "disable", value_name = "KEY")]
+        disable: Vec<String>,
+        /// Switch TABLE to the key given by the --to after it.
+        #[arg(long = "switch", value_name = "TABLE", requires = "to")]
+        switch: Vec<String>,
+        /// The key a --switch moves its table to.
+        #[arg(long = "to", value_name = "KEY")]
+        to: Vec<String>,
+        /// RevokeGrant of DynamoDB's grant for TABLE.
+        #[arg(long = "revoke-grant", value_name = "TABLE")]
+        revoke_grant: Vec<String>,
+        /// DeleteImportedKeyMaterial of KEY.
+        #[arg(long = "delete-material", value_name = "KEY")]
+        delete_material: Vec<String>,
+        /// Instead: the earliest moment nothing needs KEY any more (or what still does).
+        #[arg(long = "safe-to-delete", value_name = "KEY", conflicts_with_all = ["schedule_deletion", "disable", "switch", "revoke_grant", "delete_material"])]
+        safe_to_delete: Option<String>,
+        /// Other bounds for an undocumented assumption: detection=0s..2h.
+        #[arg(long = "assume", value_name = "NAME=LOW..HIGH")]
+        assume: Vec<String>,
+        /// One JSON object (schema: `rewrap docs json-log`).
+        #[arg(long)]
+        json: bool,
+        /// Then open the live view on the result (written to a new FILE-whatif.toml here).
+        #[arg(long)]
+        play: bool,
+    },
     /// Print the manual page (roff): `rewrap man > ~/.local/share/man/man1/rewrap.1`.
     Man,
     /// Print a JSON Schema of the scenario file, for TOML editors that complete and check
@@ -146,7 +188,7 @@ fn main() {
     if args.theme.is_some()
         && !matches!(
             args.command,
-            None | Some(Cmd::Play { .. } | Cmd::Record { .. })
+            None | Some(Cmd::Play { .. } | Cmd::Record { .. } | Cmd::Whatif { play: true, .. })
         )
     {
         rewrap::say_err!(
@@ -192,6 +234,7 @@ fn main() {
         Some(Cmd::Show { name }) => cli::show(&name),
         Some(Cmd::Docs { topic }) => cli::docs(topic),
         Some(Cmd::ExportScript { regions }) => cli::export_script(&regions),
+        Some(cmd @ Cmd::Whatif { .. }) => whatif(cmd, args.theme),
         Some(Cmd::Import {
             dir,
             key,
@@ -223,6 +266,42 @@ fn main() {
         }
     };
     std::process::exit(code);
+}
+
+/// `rewrap whatif …`, then the live view on the result with `--play`.
+fn whatif(cmd: Cmd, theme: Option<ThemeChoice>) -> i32 {
+    let Cmd::Whatif {
+        scenario,
+        days,
+        safe_to_delete,
+        assume,
+        json,
+        play: then_play,
+        ..
+    } = cmd
+    else {
+        return cli::EXIT_INVALID;
+    };
+    // The actions in the order the command line gives them (clap keeps each flag's own).
+    let raw: Vec<String> = std::env::args().collect();
+    let asked = cli::WhatIf {
+        days,
+        safe: safe_to_delete.as_deref(),
+        assume: &assume,
+        json,
+        play: then_play,
+    };
+    match cli::whatif(&scenario, &raw, &asked) {
+        Ok(Some(path)) => play(
+            Some(&path.display().to_string()),
+            &PlayOptions {
+                theme,
+                ..PlayOptions::default()
+            },
+        ),
+        Ok(None) => cli::EXIT_OK,
+        Err(code) => code,
+    }
 }
 
 /// How `play` opens the live view.

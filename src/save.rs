@@ -8,12 +8,24 @@ use std::path::PathBuf;
 /// name is created new (O_CREAT|O_EXCL): an existing file is never overwritten and a symlink
 /// at the name, dangling or not, is never followed.
 pub fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io::Result<PathBuf> {
+    write_new_named(dir, &format!("{stem}-explored"), text).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::Other && e.to_string().starts_with("999") {
+            std::io::Error::other("999 saved explorations already exist here: move some away")
+        } else {
+            e
+        }
+    })
+}
+
+/// Write `text` to a new file `STEM.toml` in `dir` (`STEM-2.toml`, ... when taken): never an
+/// existing file, never through a link.
+pub fn write_new_named(dir: &std::path::Path, stem: &str, text: &str) -> std::io::Result<PathBuf> {
     use std::io::Write as _;
     for n in 1..=999 {
         let name = if n == 1 {
-            format!("{stem}-explored.toml")
+            format!("{stem}.toml")
         } else {
-            format!("{stem}-explored-{n}.toml")
+            format!("{stem}-{n}.toml")
         };
         let path = dir.join(name);
         match std::fs::OpenOptions::new()
@@ -31,6 +43,6 @@ pub fn write_new_file(dir: &std::path::Path, stem: &str, text: &str) -> std::io:
         }
     }
     Err(std::io::Error::other(
-        "999 saved explorations already exist here: move some away",
+        "999 files of that name already exist here: move some away",
     ))
 }

@@ -3,11 +3,13 @@
 //! reads those files into a scenario file whose world starts where the account is (scenario
 //! format version 3). rewrap never calls AWS and never holds credentials.
 
+pub mod answer;
 pub mod build;
 pub mod export;
 pub mod export_script;
 pub mod read;
 pub mod stamp;
+pub mod whatif;
 
 use std::fmt::Write as _;
 use std::path::Path;

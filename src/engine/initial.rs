@@ -98,6 +98,9 @@ impl Engine {
             };
             let state = match k.starts_as {
                 Some(KeyStartsAs::PendingDeletion { deletion_at }) => {
+                    // KMS deletes up to a day after the DeletionDate (aws-behaviour.md #56):
+                    // `deletion_delay`, as for a deletion scheduled by a step.
+                    let deletion_at = deletion_at + self.assumptions.deletion_delay;
                     self.schedule(deletion_at, Scheduled::KeyDeletion { key: ix });
                     KeyState::PendingDeletion { deletion_at }
                 }
