@@ -216,6 +216,8 @@ pub enum DocTopic {
     JsonLog,
     /// The AWS behaviour rewrap models, numbered, with sources (docs/aws-behaviour.md).
     Aws,
+    /// Your own account: export-script, import, whatif (docs/account.md).
+    Account,
 }
 
 impl DocTopic {
@@ -224,6 +226,7 @@ impl DocTopic {
             DocTopic::Scenario => include_str!("../docs/scenario-format.md"),
             DocTopic::JsonLog => include_str!("../docs/json-log.md"),
             DocTopic::Aws => include_str!("../docs/aws-behaviour.md"),
+            DocTopic::Account => include_str!("../docs/account.md"),
         }
     }
 }

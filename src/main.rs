@@ -87,7 +87,8 @@ enum Cmd {
         name: String,
     },
     /// Print a reference built into the binary: the scenario format (default), the JSON log's
-    /// schema (`json-log`) or the AWS behaviour rewrap models (`aws`).
+    /// schema (`json-log`), the AWS behaviour rewrap models (`aws`) or your own account's
+    /// export, import and what-if (`account`).
     Docs {
         #[arg(value_enum, default_value = "scenario")]
         topic: cli::DocTopic,

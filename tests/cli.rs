@@ -345,6 +345,8 @@ fn an_installed_binary_carries_its_docs_completions_and_man_page() {
     assert!(out.contains("rewrap run --json"));
     let (_, out, _) = rewrap(&["docs", "aws"]);
     assert!(out.contains("### 20. Decrypt runs as the caller"));
+    let (_, out, _) = rewrap(&["docs", "account"]);
+    assert!(out.starts_with("# Your own account, simulated"));
     for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
         let (code, out, err) = rewrap(&["completions", shell]);
         assert_eq!(code, 0, "{shell}: {err}");
