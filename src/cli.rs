@@ -64,8 +64,19 @@ pub fn run(spec: &str, json: bool) -> i32 {
         Ok(r) => r,
         Err(code) => return code,
     };
+    // Event by event, so that when reads would fail is computed at every change.
+    let end = session.runner().end_time();
+    let mut windows = report::reads::Windows::default();
+    windows.observe(session.runner().engine());
+    while let Some(t) = session.runner().next_event_at().filter(|t| *t <= end) {
+        session.advance_to(t);
+        windows.observe(session.runner().engine());
+    }
     session.run_to_end();
+    windows.observe(session.runner().engine());
     let runner = session.runner();
+    let mut summary = report::Summary::of(&scenario, runner.engine());
+    summary.reads = windows.copies;
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let engine = runner.engine();
@@ -74,7 +85,7 @@ pub fn run(spec: &str, json: bool) -> i32 {
             for e in engine.log() {
                 writeln!(out, "{}", report::json_line(e))?;
             }
-            writeln!(out, "{}", report::summary_json(&scenario, engine))?;
+            writeln!(out, "{}", summary.json())?;
         } else {
             writeln!(out, "{}", scenario.title)?;
             if let Some(s) = &scenario.summary {
@@ -84,7 +95,7 @@ pub fn run(spec: &str, json: bool) -> i32 {
             for e in engine.log() {
                 writeln!(out, "{}", report::text_line(e))?;
             }
-            write!(out, "{}", report::summary_text(&scenario, engine))?;
+            write!(out, "{}", summary.text())?;
             if !runner.failures().is_empty() {
                 writeln!(
                     out,

@@ -540,3 +540,56 @@ do = "wait"
         assert!(saved.contains(field), "{field}\n{saved}");
     }
 }
+
+#[test]
+fn run_computes_when_reads_would_fail_not_only_when_a_read_did() {
+    // One connection read at 1m (its cache runs to 6m), the other never read: after the
+    // disable at 2m, a read on the second would fail at once; on every connection from 6m.
+    // The file's only later read is at 30m: the computed moments do not wait for it.
+    let text = r#"title = "computed"
+[[key]]
+id = "kms-1"
+[table]
+key = "kms-1"
+[[principal]]
+name = "app"
+connections = 2
+[[step]]
+at = "1m"
+do = "read"
+principal = "app"
+[[step]]
+at = "2m"
+do = "disable-key"
+key = "kms-1"
+[[step]]
+at = "20m"
+do = "enable-key"
+key = "kms-1"
+[[step]]
+at = "30m"
+do = "read"
+principal = "app"
+"#;
+    let dir = std::env::temp_dir().join(format!("rewrap-reads-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let f = dir.join("computed.toml");
+    std::fs::write(&f, text).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rewrap"))
+        .args(["run", "--json"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let last = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .last()
+        .unwrap()
+        .to_string();
+    let v: serde_json::Value = serde_json::from_str(&last).unwrap();
+    let reads = &v["milestones"]["reads"];
+    assert_eq!(reads["fail_from_ms"], 120_000, "{reads}");
+    assert_eq!(reads["fail_everywhere_ms"], 360_000, "{reads}");
+    // Enabled at 20m: KMS answers again at once (propagation 0s by default).
+    assert_eq!(reads["work_again_ms"], 1_200_000, "{reads}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

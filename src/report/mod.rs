@@ -2,6 +2,7 @@
 //! the end-of-run summary (`summary`: built once, printed as text or JSON).
 
 pub mod ledger;
+pub mod reads;
 mod summary;
 
 pub use summary::{Summary, assumption_rows, summary_json, summary_text};

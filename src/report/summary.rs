@@ -53,6 +53,9 @@ pub struct Summary {
     pub ledger: Vec<LedgerRow>,
     /// Choices the documented facts leave open that this world runs into (version 2).
     pub choices: Vec<&'static str>,
+    /// When reads would fail on each copy, computed after every event of the run (`rewrap
+    /// run`); empty when not computed.
+    pub reads: Vec<super::reads::Window>,
 }
 
 pub use super::ledger::LedgerRow;
@@ -73,6 +76,29 @@ pub struct TableEnd {
     pub before_start: SimDuration,
     /// Sampled items that decrypt through its chain: (ok, checked).
     pub chain: (usize, usize),
+}
+
+/// A read window in words: `from 0d 00:06:00 (one connection), 0d 00:11:00 (every one); work
+/// again 0d 02:00:00`.
+fn window_text(w: &super::reads::Window) -> String {
+    let Some(first) = w.first else {
+        return "never (computed after every event)".to_string();
+    };
+    let mut s = format!("from {first}");
+    match w.every {
+        Some(every) if every != first => {
+            let _ = write!(s, " (one connection), {every} (every connection)");
+        }
+        Some(_) => {}
+        None => s.push_str(" (some connections only)"),
+    }
+    match w.again {
+        Some(a) => {
+            let _ = write!(s, "; work again {a}");
+        }
+        None => s.push_str("; not again by the end"),
+    }
+    s
 }
 
 /// A milestone's moment: a status the table starts in (at 0s) reads as how long before the
@@ -216,6 +242,7 @@ impl Summary {
                 .collect(),
             assumptions: assumption_rows(scenario),
             choices: super::ledger::choices(scenario),
+            reads: Vec::new(),
         }
     }
 
@@ -227,8 +254,11 @@ impl Summary {
                 s,
                 "Tables (the first is the one above), each with its own milestones and chain check:"
             );
-            for t in &self.tables {
+            for (i, t) in self.tables.iter().enumerate() {
                 let mut when = String::new();
+                if let Some(w) = self.reads.get(i).filter(|w| w.first.is_some()) {
+                    let _ = write!(when, ", reads would fail {}", window_text(w));
+                }
                 for (what, at) in [
                     ("inaccessible since", t.inaccessible_since),
                     ("first failed read", t.first_failed_read),
@@ -324,6 +354,9 @@ impl Summary {
             self.inaccessible_since
                 .map_or(none.to_string(), |t| at_text(t, self.before_start))
         );
+        if let Some(w) = self.reads.first() {
+            let _ = writeln!(s, "  reads would fail    {}", window_text(w));
+        }
         let archive = match (self.archiving_at, self.archived_at, self.archive_due) {
             (Some(a), Some(b), _) => format!("{a} ARCHIVING, {b} ARCHIVED"),
             (Some(a), None, _) => format!("{a} ARCHIVING"),
@@ -471,6 +504,9 @@ impl Summary {
         if self.before_start.0 > 0 {
             v["milestones"]["before_start_ms"] = json!(self.before_start.0);
         }
+        if let Some(w) = self.reads.first() {
+            v["milestones"]["reads"] = window_json(w);
+        }
         v["ledger"] = self
             .ledger
             .iter()
@@ -483,8 +519,12 @@ impl Summary {
             v["tables"] = self
                 .tables
                 .iter()
-                .map(|t| {
+                .enumerate()
+                .map(|(i, t)| {
                     let mut row = json!({"name": t.label, "status": t.status, "key": t.key, "recoverable": t.recoverable, "inaccessible_since_ms": ms(t.inaccessible_since)});
+                    if let Some(w) = self.reads.get(i) {
+                        row["reads"] = window_json(w);
+                    }
                     if t.before_start.0 > 0 {
                         row["before_start_ms"] = json!(t.before_start.0);
                     }
@@ -494,6 +534,11 @@ impl Summary {
         }
         v.to_string()
     }
+}
+
+fn window_json(w: &super::reads::Window) -> Value {
+    let ms = |t: Option<SimTime>| t.map(SimTime::as_millis);
+    json!({"fail_from_ms": ms(w.first), "fail_everywhere_ms": ms(w.every), "work_again_ms": ms(w.again)})
 }
 
 /// The human summary printed after `rewrap run`.
