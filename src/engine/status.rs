@@ -105,6 +105,10 @@ pub struct Milestones {
     /// (`inaccessible_since`/`archived_at` then read 0s; zero for a table that starts active).
     #[serde(skip_serializing_if = "is_zero")]
     pub before_start: SimDuration,
+    /// When the table last became ACTIVE again after being inaccessible (cleared when it
+    /// becomes inaccessible again): "inaccessible since" is then history, not the state.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accessible_again: Option<SimTime>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference

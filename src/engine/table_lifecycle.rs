@@ -30,6 +30,7 @@ impl Engine {
         }
         self.set_status(tx, TableStatus::InaccessibleEncryptionCredentials, reason);
         self.dynamo.tables[tx.0].inaccessible_since = Some(self.now);
+        self.dynamo.tables[tx.0].milestones.accessible_again = None;
         let archive_at = self.now + self.assumptions.archive_after;
         self.dynamo.tables[tx.0].archive_at = Some(archive_at);
         // Each table's milestones answer "when exactly" for it.
@@ -63,6 +64,8 @@ impl Engine {
             self.set_status(tx, TableStatus::Active, reason);
             self.dynamo.tables[tx.0].inaccessible_since = None;
             self.dynamo.tables[tx.0].archive_at = None;
+            let now = self.now;
+            self.dynamo.tables[tx.0].milestones.accessible_again = Some(now);
         }
     }
 

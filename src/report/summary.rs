@@ -21,6 +21,8 @@ pub struct Summary {
     pub end: SimTime,
     pub first_failed_read: Option<(SimTime, String, ErrorCode)>,
     pub inaccessible_since: Option<SimTime>,
+    /// When the first table became ACTIVE again after its last inaccessible stretch.
+    pub accessible_again: Option<SimTime>,
     /// Version 3: how long before the start the table entered the status it starts in (its
     /// `inaccessible_since` or `archived_at` then reads 0s).
     pub before_start: SimDuration,
@@ -207,6 +209,7 @@ impl Summary {
                 .as_ref()
                 .map(|(t, p, e)| (*t, p.to_string(), *e)),
             inaccessible_since: m.inaccessible_since,
+            accessible_again: m.accessible_again,
             before_start: m.before_start,
             archiving_at: m.archiving_at,
             archived_at: m.archived_at,
@@ -351,8 +354,13 @@ impl Summary {
         let _ = writeln!(
             s,
             "  inaccessible since  {}",
-            self.inaccessible_since
-                .map_or(none.to_string(), |t| at_text(t, self.before_start))
+            self.inaccessible_since.map_or(none.to_string(), |t| {
+                let since = at_text(t, self.before_start);
+                match self.accessible_again {
+                    Some(back) => format!("{since} (accessible again {back})"),
+                    None => since,
+                }
+            })
         );
         if let Some(w) = self.reads.first() {
             let _ = writeln!(s, "  reads would fail    {}", window_text(w));
@@ -506,6 +514,9 @@ impl Summary {
         }
         if let Some(w) = self.reads.first() {
             v["milestones"]["reads"] = window_json(w);
+        }
+        if let Some(t) = self.accessible_again {
+            v["milestones"]["accessible_again_ms"] = json!(t.as_millis());
         }
         v["ledger"] = self
             .ledger
