@@ -452,7 +452,21 @@ pub fn whatif(
         crate::say_err!("error: {}", scenario::printable(&why, false));
         EXIT_INVALID
     };
-    let scenario = load_or_report(spec)?;
+    let scenario = if std::path::Path::new(spec).is_dir() {
+        // An export folder: imported on the way, the answer in one command.
+        let report = crate::account::import(
+            std::path::Path::new(spec),
+            &crate::account::Options::default(),
+        )
+        .map_err(|e| fail(e.to_string()))?;
+        for w in &report.warnings {
+            crate::say_err!("note: {}", scenario::printable(w, false));
+        }
+        let file = format!("{spec} (imported)");
+        Arc::new(scenario::parse(&file, &report.toml).map_err(|d| fail(d.message.clone()))?)
+    } else {
+        load_or_report(spec)?
+    };
     let bounds = whatif_bounds(assume).map_err(fail)?;
     let t0 = answer::exported_at(&scenario.source);
     if let Some(key) = safe {

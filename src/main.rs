@@ -128,7 +128,8 @@ enum Cmd {
     /// the order given. Bounds (change with --assume): propagation 0s..5m, detection 0s..1h,
     /// deletion_delay 0s..24h, archive_duration 0s..1d, rewrap_per_dek 1s..10s.
     Whatif {
-        /// A scenario file (e.g. one `rewrap import` wrote) or a built-in name.
+        /// A scenario file (e.g. one `rewrap import` wrote), a built-in name, or an export
+        /// folder (imported on the way).
         scenario: String,
         /// ScheduleKeyDeletion of KEY (waiting period: --days).
         #[arg(long = "schedule-deletion", value_name = "KEY")]

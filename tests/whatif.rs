@@ -250,3 +250,37 @@ fn the_scenario_play_opens_holds_the_world_and_the_actions() {
     );
     assert!(again.end.is_some());
 }
+
+#[test]
+fn an_export_folder_gets_its_answer_in_one_command() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/account-export");
+    let out = rewrap()
+        .arg("whatif")
+        .arg(&dir)
+        .args(["--schedule-deletion", "orders"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("What if, at 0s (2026-12-03T14:01:22Z): schedule deletion of orders"),
+        "{text}"
+    );
+    assert!(
+        text.contains("backup orders-nightly of Orders (needs orders)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Already under way without these actions"),
+        "{text}"
+    );
+    let safe = rewrap()
+        .arg("whatif")
+        .arg(&dir)
+        .args(["--safe-to-delete", "spare"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&safe.stdout).contains("Nothing in this world needs spare now")
+    );
+}

@@ -18,6 +18,8 @@ pub struct LedgerRow {
     pub key: String,
     pub state: String,
     pub unreadable_since: Option<SimTime>,
+    /// `unreadable_since` in words (a status the table starts in reads "2d before the start").
+    pub unreadable_text: Option<String>,
     pub lost_since: Option<SimTime>,
 }
 
@@ -49,6 +51,7 @@ fn copy_row(engine: &Engine, owner: &str, copy: String, tx: TableIx, t: &Table) 
         key: key.to_string(),
         state,
         unreadable_since: t.inaccessible_since(),
+        unreadable_text: t.inaccessible_since().map(|at| t.moment_text(at)),
         lost_since: lost,
     }
 }
@@ -69,6 +72,7 @@ fn backup_row(engine: &Engine, owner: &str, copy: String, b: &Backup) -> LedgerR
         key: needs.join("+"),
         state,
         unreadable_since: None,
+        unreadable_text: None,
         lost_since: engine.backup_lost_at(b),
     }
 }

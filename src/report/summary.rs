@@ -311,7 +311,7 @@ impl Summary {
             .max(14);
         for r in &self.ledger {
             let mut when = String::new();
-            if let Some(t) = r.unreadable_since {
+            if let Some(t) = &r.unreadable_text {
                 let _ = write!(when, ", unreadable since {t}");
             }
             if let Some(t) = r.lost_since {
