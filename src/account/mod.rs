@@ -5,6 +5,7 @@
 
 pub mod answer;
 pub mod build;
+mod copies;
 pub mod export;
 pub mod export_script;
 pub mod read;
