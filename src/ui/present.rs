@@ -158,10 +158,16 @@ fn narration_lines(app: &App, width: u16, theme: Theme) -> Vec<Line<'static>> {
             .clone()
             .unwrap_or_else(|| app.scenario().title.clone())
     } else {
-        app.scenario().steps[started - 1]
-            .note
-            .clone()
-            .unwrap_or_default()
+        let step = &app.scenario().steps[started - 1];
+        let note = step.note.clone().unwrap_or_default();
+        // A question stops the clock at its own step's time, before that step runs: the note
+        // on screen is the earlier step's, and says when it held (never as if it held now).
+        let asking = app.question().is_some_and(|q| !q.revealed);
+        if asking && !note.is_empty() && step.at < app.runner().engine().now() {
+            format!("Earlier, at {}: {note}", step.at)
+        } else {
+            note
+        }
     };
     let w = width.saturating_sub(4).max(10) as usize;
     chrome::wrap(&without_citations(&text), w)
