@@ -470,7 +470,8 @@ pub fn whatif(
     let bounds = whatif_bounds(assume).map_err(fail)?;
     let t0 = answer::exported_at(&scenario.source);
     if let Some(key) = safe {
-        let a = whatif::safe_to_delete(&scenario, key, &bounds).map_err(|e| fail(e.to_string()))?;
+        let a = crate::account::safe::safe_to_delete(&scenario, key, &bounds)
+            .map_err(|e| fail(e.to_string()))?;
         let out = if json {
             format!("{}\n", answer::safe_json(&a, t0))
         } else {

@@ -5,7 +5,8 @@
 
 use std::process::Command;
 
-use rewrap::account::whatif::{Action, default_bounds, safe_to_delete, whatif};
+use rewrap::account::safe::safe_to_delete;
+use rewrap::account::whatif::{Action, default_bounds, whatif};
 use rewrap::engine::time::{SimDuration, SimTime};
 
 const WORLD: &str = r#"title = "two tables, a backup"

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::whatif::{Answer, Bound, HORIZON, Row, SafeAnswer};
+use super::safe::SafeAnswer;
+use super::whatif::{Answer, Bound, HORIZON, Row};
 use crate::engine::time::SimTime;
 
 /// A moment from 0s: `+7d 1h`, with the calendar time when the export's time is known.

@@ -9,6 +9,7 @@ mod copies;
 pub mod export;
 pub mod export_script;
 pub mod read;
+pub mod safe;
 pub mod stamp;
 pub mod whatif;
 
