@@ -136,6 +136,10 @@ pub fn check(specs: &[String]) -> i32 {
                 continue;
             }
         };
+        if let Some(lab) = &scenario.lab {
+            worst = worst.max(crate::lab::check(&scenario, lab, &mut |a| say(a)));
+            continue;
+        }
         let mut session = match session_or_report(&scenario) {
             Ok(r) => r,
             Err(code) => {
@@ -179,12 +183,30 @@ pub fn check(specs: &[String]) -> i32 {
 
 /// `rewrap list`
 pub fn list() -> i32 {
-    let width = BUILTINS.iter().map(|b| b.name.len()).max().unwrap_or(0);
+    let width = BUILTINS
+        .iter()
+        .chain(scenario::LABS)
+        .map(|b| b.name.len())
+        .max()
+        .unwrap_or(0);
     for (i, b) in BUILTINS.iter().enumerate() {
         let title = scenario::parse(b.name, b.text)
             .map_or_else(|d| format!("(invalid: {})", d.message), |s| s.title);
         let default = if i == 0 { "  (default)" } else { "" };
         if !say(format_args!("{:<width$}  {title}{default}", b.name)) {
+            break;
+        }
+    }
+    let labs: Vec<_> = scenario::LABS.iter().collect();
+    if !labs.is_empty() {
+        let _ = say(format_args!(
+            "\nLabs (rewrap lab NAME: the attendee drives toward a goal the simulation checks):"
+        ));
+    }
+    for b in labs {
+        let title = scenario::parse(b.name, b.text)
+            .map_or_else(|d| format!("(invalid: {})", d.message), |s| s.title);
+        if !say(format_args!("{:<width$}  {title}  (lab)", b.name)) {
             break;
         }
     }
@@ -208,7 +230,11 @@ pub fn print_bytes(bytes: &[u8]) -> i32 {
 pub fn show(name: &str) -> i32 {
     let bare = name.strip_prefix("builtin:").unwrap_or(name);
     let bare = bare.strip_suffix(".toml").unwrap_or(bare);
-    if let Some(b) = BUILTINS.iter().find(|b| b.name == bare) {
+    if let Some(b) = BUILTINS
+        .iter()
+        .chain(scenario::LABS)
+        .find(|b| b.name == bare)
+    {
         return print_bytes(b.text.as_bytes());
     }
     crate::say_err!(

@@ -56,6 +56,8 @@ pub mod app;
 pub mod cast;
 pub mod cli;
 pub mod engine;
+pub mod judge;
+pub mod lab;
 pub mod notes;
 pub mod notes_window;
 pub mod report;

@@ -109,6 +109,8 @@ pub struct Runner {
     executed: crate::engine::log::Chunked<Executed>,
     /// For each question asked so far (step index): which choices held after its first run.
     answers: Vec<(usize, Vec<bool>)>,
+    /// A lab's judge (`[lab]`), told of every request and every moment the state changes.
+    judge: Option<crate::judge::Judge>,
 }
 
 impl Runner {
@@ -128,7 +130,6 @@ impl Runner {
             .collect();
         occurrences.sort();
         Ok(Self {
-            scenario,
             engine,
             occurrences: occurrences.into(),
             next: 0,
@@ -136,6 +137,8 @@ impl Runner {
             steps_started: 0,
             executed: crate::engine::log::Chunked::new(),
             answers: Vec::new(),
+            judge: scenario.lab.clone().map(crate::judge::Judge::new),
+            scenario,
         })
     }
 
@@ -211,11 +214,11 @@ impl Runner {
             if o.at > t {
                 break;
             }
-            self.engine.advance_to(o.at);
+            self.settle(o.at);
             self.next += 1;
             self.run_occurrence(o);
         }
-        self.engine.advance_to(t);
+        self.settle(t);
     }
 
     /// Run everything before step `step` (an index) and the step itself, and stop there: steps
@@ -229,11 +232,11 @@ impl Runner {
             if o.at > at || (o.at == at && o.step > step) {
                 break;
             }
-            self.engine.advance_to(o.at);
+            self.settle(o.at);
             self.next += 1;
             self.run_occurrence(o);
         }
-        self.engine.advance_to(at);
+        self.settle(at);
     }
 
     /// Run everything before step `step` (an index) at its time, engine events due then
@@ -246,17 +249,87 @@ impl Runner {
             if o.at > at || (o.at == at && o.step >= step) {
                 break;
             }
-            self.engine.advance_to(o.at);
+            self.settle(o.at);
             self.next += 1;
             self.run_occurrence(o);
         }
-        self.engine.advance_to(at);
+        self.settle(at);
     }
 
     /// Run to the end of the scenario.
     pub fn run_to_end(&mut self) {
         let end = self.end_time();
         self.advance_to(end);
+    }
+
+    /// The engine's clock to `t`; with a lab still open, one scheduled moment at a time (and
+    /// its deadline), so the judge sees the state at each moment it changes.
+    fn settle(&mut self, t: SimTime) {
+        while let Some(judge) = self.judge.as_ref().filter(|j| j.is_open()) {
+            let now = self.engine.now();
+            let event = self.engine.next_event_at().filter(|n| *n <= t);
+            let deadline = judge.pending_deadline().filter(|d| *d > now && *d <= t);
+            let stop = match (event, deadline) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => match a.or(b) {
+                    Some(s) => s,
+                    None => break,
+                },
+            };
+            self.engine.advance_to(stop);
+            if let Some(j) = self.judge.as_mut() {
+                j.observe(&self.engine);
+            }
+            if stop >= t || self.engine.next_event_at().is_some_and(|n| n <= stop) {
+                break;
+            }
+        }
+        self.engine.advance_to(t);
+        if let Some(j) = self.judge.as_mut() {
+            j.observe(&self.engine);
+        }
+    }
+
+    /// The lab's judge, when the scenario is a lab.
+    pub fn judge(&self) -> Option<&crate::judge::Judge> {
+        self.judge.as_ref()
+    }
+
+    /// A lab run to its verdict (`check`, `run`): to its end or deadline, whichever is later,
+    /// then, with no deadline, through what is still scheduled (at most a year on), until
+    /// the verdict is in; a lab still open then has failed.
+    pub fn run_lab_to_verdict(&mut self) {
+        let Some(deadline) = self.judge.as_ref().map(|j| j.lab().deadline) else {
+            return self.run_to_end();
+        };
+        let end = self.end_time().max(deadline.unwrap_or(SimTime::ZERO));
+        self.advance_to(end);
+        if deadline.is_none() {
+            let limit = end + crate::engine::time::SimDuration::from_days(366);
+            while self
+                .judge
+                .as_ref()
+                .is_some_and(crate::judge::Judge::is_open)
+            {
+                match self.engine.next_event_at() {
+                    Some(n) if n <= limit && n > self.engine.now() => self.advance_to(n),
+                    _ => break,
+                }
+            }
+        }
+        if let Some(j) = self.judge.as_mut() {
+            j.finish(&self.engine);
+        }
+    }
+
+    /// Tell the judge of a request's result and of the state after an action.
+    fn judge_action(&mut self, request: bool, result: &RequestResult) {
+        if let Some(j) = self.judge.as_mut() {
+            if request {
+                j.after_request(&self.engine, result);
+            }
+            j.observe(&self.engine);
+        }
     }
 
     fn run_occurrence(&mut self, o: Occurrence) {
@@ -305,6 +378,7 @@ impl Runner {
                 result = r;
             }
         }
+        self.judge_action(is_request(&step.action), &result);
         let tx = self.target(step);
         for check in &step.expect {
             if let Some((expected, got)) = evaluate(&self.engine, tx, &check.kind, &result) {
@@ -433,6 +507,10 @@ impl Runner {
             ),
             None => self.engine.apply_in(TableIx::FIRST, cmd),
         };
+        self.judge_action(
+            matches!(cmd, Command::Read { .. } | Command::Write { .. }),
+            &result,
+        );
         self.executed.push(Executed {
             at: self.engine.now(),
             source: Source::Live {
@@ -443,6 +521,16 @@ impl Runner {
             result: result.clone(),
         });
         result
+    }
+}
+
+/// Is the action a read or a write (what `never = [{ outcome = "error" }]` watches)?
+fn is_request(action: &crate::scenario::Action) -> bool {
+    match action {
+        crate::scenario::Action::Command(c) => {
+            matches!(c, Command::Read { .. } | Command::Write { .. })
+        }
+        crate::scenario::Action::EachConnection { .. } => true,
     }
 }
 

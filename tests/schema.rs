@@ -148,11 +148,18 @@ fn the_schema_lists_the_fields_the_loader_accepts() {
             &step["properties"]["ask"]["properties"]["choices"]["items"],
         ),
         ("RawExpect", &step["properties"]["expect"]),
+        ("RawLab", &s["properties"]["lab"]),
+        (
+            "RawWrong",
+            &s["properties"]["lab"]["properties"]["wrong"]["items"],
+        ),
     ] {
+        // `key_state` is an alias of `keys` (serde's `alias`), not a field of its own.
         let mut props: Vec<String> = node["properties"]
             .as_object()
             .unwrap_or_else(|| panic!("{name}"))
             .keys()
+            .filter(|k| *k != "key_state")
             .cloned()
             .collect();
         props.sort();

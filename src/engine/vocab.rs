@@ -117,7 +117,10 @@ impl Verb {
 
     /// `region` chooses the copy of a global table a read, write or backup goes to.
     pub const fn takes_region(self) -> bool {
-        matches!(self, Verb::Read | Verb::Write | Verb::Backup)
+        matches!(
+            self,
+            Verb::Read | Verb::Write | Verb::Backup | Verb::ChangeTableKey
+        )
     }
 
     pub const fn takes_days(self) -> bool {

@@ -14,6 +14,25 @@ macro_rules! builtin {
     };
 }
 
+/// Embed `assets/labs/NAME.toml` under its name.
+macro_rules! lab {
+    ($name:literal) => {
+        Builtin {
+            name: $name,
+            text: include_str!(concat!("../../assets/labs/", $name, ".toml")),
+        }
+    };
+}
+
+/// The labs shipped in the binary (`rewrap lab list`), in the order a workshop takes them.
+pub const LABS: &[Builtin] = &[
+    lab!("retire-the-old-key"),
+    lab!("rescue-before-archive"),
+    lab!("protect-before-deleting"),
+    lab!("move-the-replica-key"),
+    lab!("recover-archived-table"),
+];
+
 /// A scenario embedded in the binary.
 pub struct Builtin {
     pub name: &'static str,
@@ -73,7 +92,7 @@ pub fn load(spec: &str) -> Result<Scenario, LoadError> {
     }
     let name = spec.strip_prefix("builtin:").unwrap_or(spec);
     let name = name.strip_suffix(".toml").unwrap_or(name);
-    match BUILTINS.iter().find(|b| b.name == name) {
+    match BUILTINS.iter().chain(LABS).find(|b| b.name == name) {
         Some(b) => parse(&format!("builtin:{}", b.name), b.text)
             .map_err(|d| LoadError::Invalid(Box::new(d))),
         None => Err(LoadError::NotFound(shown)),

@@ -11,6 +11,7 @@ mod cx;
 pub mod diag;
 pub mod expect;
 mod keys;
+pub mod lab;
 pub mod limits;
 mod names;
 mod raw;
@@ -25,7 +26,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 pub(crate) use builtins::open_nonblocking;
-pub use builtins::{BUILTINS, Builtin, LoadError, default_scenario, load};
+pub use builtins::{BUILTINS, Builtin, LABS, LoadError, default_scenario, load};
 pub use diag::Diagnostic;
 pub use expect::{Check, CheckKind, Field};
 pub use names::printable;
@@ -62,6 +63,9 @@ pub struct Scenario {
     /// Characters in the longest narration the room reads (the summary or a step's note):
     /// present mode sizes the narration once for the whole scenario, so the stage never moves.
     pub longest_note: usize,
+    /// A lab (`[lab]`): its goal, invariants and attempts; the steps include the attendee
+    /// actions of `lab.variant`.
+    pub lab: Option<Arc<lab::Lab>>,
 }
 
 /// One `[[step]]`.
@@ -193,8 +197,23 @@ impl Action {
     }
 }
 
-/// Parse and validate a scenario file's text.
+/// Parse and validate a scenario file's text. A lab is built with the attempt it holds
+/// (`[[lab.attempt]]`), else as an attendee starts it; every variant it holds is validated.
 pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
+    parse_as(file, text, None)
+}
+
+/// A lab's scenario with one variant's actions merged into its steps (`lab::Variant`).
+pub fn parse_variant(
+    file: &str,
+    text: &str,
+    variant: lab::Variant,
+) -> Result<Scenario, Diagnostic> {
+    parse_as(file, text, Some(variant))
+}
+
+#[allow(clippy::too_many_lines)]
+fn parse_as(file: &str, text: &str, want: Option<lab::Variant>) -> Result<Scenario, Diagnostic> {
     let source: Arc<str> = Arc::from(text);
     let cx = Ctx {
         file,
@@ -237,6 +256,23 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         .borrow_mut()
         .extend(backups.iter().map(|b| b.name.clone()));
     let steps = steps::parse_steps(&cx, &raw.step, &declared)?;
+    let (lab, steps) = match &raw.lab {
+        None => (None, steps),
+        Some(rl) => {
+            let variant = want.unwrap_or(if rl.get_ref().attempt.is_empty() {
+                lab::Variant::Base
+            } else {
+                lab::Variant::Attempt
+            });
+            let extra =
+                steps::parse_steps(&cx, lab::variant_steps(rl.get_ref(), variant), &declared)?;
+            let steps = lab::merge(steps, extra);
+            let first = tables.first().map_or("", |t| t.name.as_str());
+            let table = lab::lab_table(rl.get_ref(), &declared, first)?;
+            let lab = lab::parse_lab(&cx, rl, &declared, table, variant)?;
+            (Some(Arc::new(lab)), steps)
+        }
+    };
     let mut table_names: Vec<String> = tables.iter().map(|t| t.name.clone()).collect();
     table_names.extend(declared.restored.take());
     copies::check_totals(
@@ -267,6 +303,17 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         .map(|n| n.chars().count())
         .max()
         .unwrap_or(0);
+    // Every variant of a lab is validated when the file loads, whichever one is built.
+    if want.is_none()
+        && let Some(rl) = &raw.lab
+    {
+        let built = lab.as_ref().map(|l| l.variant);
+        for v in lab::variants(rl.get_ref()) {
+            if Some(v) != built {
+                parse_as(file, text, Some(v))?;
+            }
+        }
+    }
     Ok(Scenario {
         file: file.to_string(),
         source,
@@ -286,6 +333,7 @@ pub fn parse(file: &str, text: &str) -> Result<Scenario, Diagnostic> {
         steps,
         end,
         table_names,
+        lab,
     })
 }
 

@@ -28,6 +28,85 @@ pub(super) struct RawScenario {
     pub(super) backup: Vec<Spanned<RawBackup>>,
     #[serde(default)]
     pub(super) step: Vec<Spanned<RawStep>>,
+    /// Labs: a goal the simulation checks while an attendee drives (docs/scenario-format.md).
+    pub(super) lab: Option<Spanned<RawLab>>,
+}
+
+/// `[lab]`: a goal, invariants, a deadline, hints, and the attempts that prove the lab.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLab {
+    pub(super) briefing: Spanned<String>,
+    pub(super) goal: Spanned<RawExpect>,
+    pub(super) never: Option<Spanned<RawNever>>,
+    pub(super) deadline: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) hints: Vec<Spanned<String>>,
+    pub(super) debrief: Spanned<String>,
+    /// The table the goal and invariants speak about (default: the first; may name a table a
+    /// restore will make).
+    pub(super) table: Option<Spanned<String>>,
+    /// Whether the live view's "go to time" key is on (default true).
+    pub(super) go_to: Option<Spanned<bool>>,
+    /// `[[lab.solution]]`: the reference solution's actions.
+    #[serde(default)]
+    pub(super) solution: Vec<Spanned<RawStep>>,
+    /// `[[lab.wrong]]`: known wrong attempts, each failing for a stated reason.
+    #[serde(default)]
+    pub(super) wrong: Vec<Spanned<RawWrong>>,
+    /// `[[lab.attempt]]`: an attendee's actions (what `w` in `rewrap lab` saves).
+    #[serde(default)]
+    pub(super) attempt: Vec<Spanned<RawStep>>,
+}
+
+/// `[[lab.wrong]]`: a wrong attempt, the misconception it encodes, and why it must fail.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWrong {
+    pub(super) name: Spanned<String>,
+    pub(super) why: Spanned<String>,
+    pub(super) fails: Spanned<String>,
+    #[serde(default)]
+    pub(super) step: Vec<Spanned<RawStep>>,
+}
+
+/// `never = [ {...}, ... ]` (named never-1, never-2, …) or `[lab.never]` with a name per entry.
+pub(super) enum RawNever {
+    List(Vec<Spanned<RawExpect>>),
+    Named(Vec<(Spanned<String>, Spanned<RawExpect>)>),
+}
+
+impl<'de> Deserialize<'de> for RawNever {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RawNever;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of expectations, or a table of named ones")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawNever, A::Error> {
+                let mut v = Vec::new();
+                while let Some(e) = map.next_entry::<Spanned<String>, Spanned<RawExpect>>()? {
+                    v.push(e);
+                }
+                Ok(RawNever::Named(v))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<RawNever, A::Error> {
+                let mut v = Vec::new();
+                while let Some(e) = seq.next_element::<Spanned<RawExpect>>()? {
+                    v.push(e);
+                }
+                Ok(RawNever::List(v))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 /// One `[table]`, or `[[table]]` several times.
@@ -203,6 +282,8 @@ pub(super) struct RawExpect {
     pub(super) table: Option<Spanned<String>>,
     pub(super) sse: Option<Spanned<String>>,
     pub(super) wrapped_by: Option<Spanned<String>>,
+    /// `key_state` is accepted as another name (labs write goals with it).
+    #[serde(alias = "key_state")]
     pub(super) keys: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) cached: Option<Spanned<BTreeMap<Spanned<String>, Spanned<String>>>>,
     pub(super) recoverable: Option<Spanned<bool>>,

@@ -49,6 +49,7 @@ fn expect() -> Value {
             "sse": text("SSE status: enabled or updating"),
             "wrapped_by": text("the KMS key that wraps the table's current table key"),
             "keys": names_to(json!({"type": "string"}), "KMS key id = its state"),
+            "key_state": names_to(json!({"type": "string"}), "another name for keys"),
             "cached": names_to(json!({"type": "string"}), "principal#connection = the table key it holds, or none"),
             "recoverable": { "type": "boolean", "description": "the table's data can still be decrypted by someone" },
             "tables": names_to(json!({"type": "string"}), "table name = its status"),
@@ -219,6 +220,48 @@ pub fn json_schema() -> Value {
                 ),
             },
             "step": { "type": "array", "items": step() },
+            "lab": lab(),
         },
     })
+}
+
+/// `[lab]`: a goal the simulation checks while an attendee drives.
+fn lab() -> Value {
+    let steps = |d: &str| json!({ "type": "array", "items": step(), "description": d });
+    object(
+        json!({
+            "briefing": text("what the attendee is told first"),
+            "goal": expect(),
+            "never": {
+                "description": "invariants: the lab fails the moment one holds (a list, or a table of named ones)",
+                "anyOf": [
+                    { "type": "array", "items": expect() },
+                    { "type": "object", "additionalProperties": expect() },
+                ],
+            },
+            "deadline": text("the goal must hold by this simulated time, \"7d 1h\""),
+            "hints": { "type": "array", "items": { "type": "string" }, "description": "revealed one at a time (H)" },
+            "debrief": text("the lesson, shown once solved"),
+            "table": text("the table the goal speaks about (default the first; may be one a restore makes)"),
+            "go_to": { "type": "boolean", "description": "the live view's go-to-time key is on (default true)" },
+            "solution": steps("the reference solution's actions, like [[step]]"),
+            "wrong": {
+                "type": "array",
+                "description": "known wrong attempts, each failing for the reason it states",
+                "items": object(
+                    json!({
+                        "name": text("a name, a-z 0-9 -"),
+                        "why": text("the misconception it encodes"),
+                        "fails": text("an invariant's name, deadline, or unsolved"),
+                        "step": steps("its actions, like [[step]]"),
+                    }),
+                    &["name", "why", "fails"],
+                    "a known wrong attempt",
+                ),
+            },
+            "attempt": steps("an attendee's actions, as `rewrap lab` saves them"),
+        }),
+        &["briefing", "goal", "debrief"],
+        "a lab: a goal the simulation checks while an attendee drives",
+    )
 }

@@ -302,6 +302,13 @@ fn write_step(out: &mut String, s: &StepOut) {
     }
 }
 
+/// The fields of one action (`do = ...`, `key = ...`, ...), one per line, as a step writes them.
+pub fn command_fields(cmd: &Command) -> String {
+    let mut out = String::new();
+    write_action(&mut out, &Action::Command(cmd.clone()));
+    out
+}
+
 fn write_action(out: &mut String, action: &Action) {
     match action {
         Action::EachConnection {
