@@ -64,6 +64,20 @@ enum Cmd {
         #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
         theme: Option<ThemeChoice>,
     },
+    /// Hands-on labs: `rewrap lab list`, or `rewrap lab NAME|FILE` to drive toward a goal the
+    /// simulation checks (H hint, r reset, w saves the attempt for `rewrap check`).
+    Lab {
+        /// `list`, a lab's name (see `rewrap lab list`) or a lab file.
+        lab: String,
+        /// Workshop mode: the goal panel big for the room while one attendee drives.
+        #[arg(long)]
+        present: bool,
+        #[arg(long, value_enum, value_name = "THEME", help = THEME_HELP)]
+        theme: Option<ThemeChoice>,
+        /// Record the session as an asciicast v2 file.
+        #[arg(long, value_name = "FILE.cast")]
+        record: Option<std::path::PathBuf>,
+    },
     /// Run a scenario without the TUI: the timed event log, then a summary.
     Run {
         /// A scenario file or built-in name.
@@ -190,7 +204,12 @@ fn main() {
     if args.theme.is_some()
         && !matches!(
             args.command,
-            None | Some(Cmd::Play { .. } | Cmd::Record { .. } | Cmd::Whatif { play: true, .. })
+            None | Some(
+                Cmd::Play { .. }
+                    | Cmd::Record { .. }
+                    | Cmd::Lab { .. }
+                    | Cmd::Whatif { play: true, .. }
+            )
         )
     {
         rewrap::say_err!(
@@ -220,6 +239,7 @@ fn main() {
                 at,
                 theme: theme.or(args.theme),
                 record,
+                lab: false,
             },
         ),
         Some(Cmd::Record {
@@ -229,6 +249,7 @@ fn main() {
             present,
             theme,
         }) => record(&scenario, &cast, &size, present, theme.or(args.theme)),
+        Some(cmd @ Cmd::Lab { .. }) => lab(cmd, args.theme),
         Some(Cmd::Notes { theme }) => notes(theme.or(args.theme)),
         Some(Cmd::Run { scenario, json }) => cli::run(&scenario, json),
         Some(Cmd::Check { scenarios }) => cli::check(&scenarios),
@@ -313,6 +334,8 @@ struct PlayOptions {
     at: Option<String>,
     theme: Option<ThemeChoice>,
     record: Option<std::path::PathBuf>,
+    /// `rewrap lab`: the lab as an attendee starts it, with its goal panel and keys.
+    lab: bool,
 }
 
 /// Watch the scenario file (through its directory: editors often replace the file) and send
@@ -459,6 +482,73 @@ fn record(
 }
 
 /// `rewrap` / `rewrap play`: the live TUI.
+/// `rewrap lab list` and `rewrap lab NAME|FILE`.
+fn lab(cmd: Cmd, global_theme: Option<ThemeChoice>) -> i32 {
+    let Cmd::Lab {
+        lab,
+        present,
+        theme,
+        record,
+    } = cmd
+    else {
+        return cli::EXIT_INVALID;
+    };
+    if lab == "list" {
+        return rewrap::lab::list(&mut |a| {
+            use std::io::Write as _;
+            writeln!(std::io::stdout().lock(), "{a}").is_ok()
+        });
+    }
+    play(
+        Some(&lab),
+        &PlayOptions {
+            present,
+            at: None,
+            theme: theme.or(global_theme),
+            record,
+            lab: true,
+        },
+    )
+}
+
+/// Load what `play` plays: a lab as an attendee starts it when `lab`.
+fn load_for_play(name: &str, lab: bool) -> Result<std::sync::Arc<rewrap::scenario::Scenario>, i32> {
+    let scenario = cli::load_or_report(name)?;
+    if lab {
+        lab_start(&scenario)
+    } else {
+        Ok(scenario)
+    }
+}
+
+/// The lab in `scenario`'s file as an attendee starts it, or an error (exit 2) when the file
+/// holds no `[lab]`.
+fn lab_start(
+    scenario: &std::sync::Arc<rewrap::scenario::Scenario>,
+) -> Result<std::sync::Arc<rewrap::scenario::Scenario>, i32> {
+    if scenario.lab.is_none() {
+        rewrap::say_err!(
+            "error: {} is not a lab (it has no [lab] section); `rewrap lab list` lists the shipped labs, `rewrap play {}` plays it",
+            scenario.file,
+            scenario
+                .file
+                .strip_prefix("builtin:")
+                .unwrap_or(&scenario.file)
+        );
+        return Err(cli::EXIT_INVALID);
+    }
+    rewrap::scenario::parse_variant(
+        &scenario.file,
+        &scenario.source,
+        rewrap::scenario::lab::Variant::Base,
+    )
+    .map(std::sync::Arc::new)
+    .map_err(|d| {
+        rewrap::say_err!("{}", d.render(false));
+        cli::EXIT_INVALID
+    })
+}
+
 fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     use std::io::IsTerminal;
     let resolved = match resolve_theme(opts.theme) {
@@ -466,7 +556,8 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         Err(code) => return code,
     };
     let name = spec.unwrap_or(rewrap::scenario::BUILTINS[0].name);
-    let scenario = match cli::load_or_report(name) {
+    // A lab starts as the attendee meets it: without the attempt a saved file holds.
+    let scenario = match load_for_play(name, opts.lab) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -504,6 +595,9 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
         }
     };
     app.set_present(opts.present);
+    if opts.lab {
+        app = app.as_lab();
+    }
     if let Some(at) = at {
         app.go_to(at);
     }
@@ -541,8 +635,7 @@ fn play(spec: Option<&str>, opts: &PlayOptions) -> i32 {
     // Playing a file: saving it reloads it (the last good version runs on if it no longer
     // loads). The watcher lives as long as the live view.
     let (reload_tx, reload_rx) = tokio::sync::mpsc::unbounded_channel();
-    let _watcher = std::path::Path::new(name)
-        .is_file()
+    let _watcher = (std::path::Path::new(name).is_file() && !opts.lab)
         .then(|| watch(name, reload_tx))
         .flatten();
     let code = match rewrap::tui::run_with(app, Some(reload_rx), followers) {

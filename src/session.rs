@@ -186,6 +186,39 @@ impl Session {
         }
     }
 
+    /// Advance to `t`, or, in a lab whose verdict is still open, to the first moment before
+    /// `t` it comes in (everything due at that moment included, so the one input recorded
+    /// replays exactly); returns where the clock stopped.
+    pub fn advance_until_verdict(&mut self, t: SimTime) -> SimTime {
+        let open = |r: &Runner| r.judge().is_some_and(crate::judge::Judge::is_open);
+        let mut at = self.runner.engine().now();
+        if !open(&self.runner) {
+            self.advance_to(t);
+            return t.max(at);
+        }
+        while at < t && open(&self.runner) {
+            let mut next = self
+                .runner
+                .next_event_at()
+                .filter(|n| *n > at)
+                .map_or(t, |n| n.min(t));
+            // The deadline fails the lab the moment after it.
+            if let Some(d) = self
+                .runner
+                .judge()
+                .and_then(crate::judge::Judge::pending_deadline)
+            {
+                let after = d + crate::engine::time::SimDuration(1);
+                if after > at && after < next {
+                    next = after;
+                }
+            }
+            self.advance_to(next);
+            at = next;
+        }
+        at
+    }
+
     /// Go to the next scripted step and mark it; false when there is none left. Every step is
     /// visited, in file order, even when several share a time.
     pub fn next_step(&mut self) -> bool {

@@ -233,8 +233,17 @@ pub fn perform(app: &mut App, effects: Vec<Effect>) -> Performed {
     for effect in effects {
         match effect {
             Effect::Quit => return Performed::Quit,
-            Effect::Save { dir, stem, text } => {
-                let result = crate::save::write_new_file(&dir, &stem, &text);
+            Effect::Save {
+                dir,
+                stem,
+                text,
+                exact,
+            } => {
+                let result = if exact {
+                    crate::save::write_new_named(&dir, &stem, &text)
+                } else {
+                    crate::save::write_new_file(&dir, &stem, &text)
+                };
                 app.saved(result, &stem);
             }
         }

@@ -148,3 +148,75 @@ fn auto_follows_the_terminals_background() {
         assert!(!s.contains("rgb:") && !s.contains("]11;"), "{s}");
     }
 }
+
+/// A lab solved as an attendee would, with the sandbox keys: `rewrap lab rescue-before-archive`
+/// shows the briefing, kms-1 is cancelled (`c`) and enabled (`e`), time moves with the
+/// go-to-time key (`>`), the goal panel says SOLVED with the debrief, `w` saves the attempt and
+/// `rewrap check` grades it solved (exit 0).
+#[test]
+fn a_lab_is_solved_with_the_sandbox_keys_and_its_saved_attempt_grades_solved() {
+    if !tmux_here() {
+        return;
+    }
+    let bin = env!("CARGO_BIN_EXE_rewrap");
+    let dir = std::env::temp_dir().join(format!("rewrap-lab-tmux-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let t = Tmux {
+        socket: format!("rewrap-test-lab-{}", std::process::id()),
+        session: "rw",
+    };
+    let script = format!(
+        "cd '{}' && '{bin}' lab rescue-before-archive; echo rewrap-exited-$?; sleep 30",
+        dir.display()
+    );
+    t.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &script,
+    ]);
+    t.wait_for_all(&[
+        "Lab: rescue a table before it is archived",
+        "Any key to begin",
+    ]);
+    t.keys(&["Escape"]);
+    let s = t.wait_for("LAB · in progress");
+    assert!(
+        s.contains("Orders is ACTIVE") && s.contains("kms-1 is enabled"),
+        "{s}"
+    );
+    // kms-1 is the first key in the tree: the footer says the sandbox acts on it.
+    t.wait_for("acting on kms-1");
+    t.keys(&["c"]);
+    t.wait_for("CancelKeyDeletion kms-1");
+    t.keys(&["e"]);
+    t.wait_for("EnableKey kms-1");
+    t.keys(&[">"]);
+    t.wait_for("Go to which time?");
+    t.keys(&["+30m", "Enter"]);
+    let s = t.wait_for_all(&[
+        "LAB · SOLVED at",
+        "Solved",
+        "CancelKeyDeletion stops the deletion",
+    ]);
+    assert!(!s.contains("FAILED"), "{s}");
+    t.keys(&["Escape", "w"]);
+    t.wait_for("rescue-before-archive-attempt.toml");
+    t.keys(&["q"]);
+    t.wait_for("rewrap-exited-0");
+    let attempt = dir.join("rescue-before-archive-attempt.toml");
+    let out = Command::new(bin)
+        .arg("check")
+        .arg(&attempt)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("SOLVED at"), "{stdout}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

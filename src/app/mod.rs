@@ -4,6 +4,7 @@
 //! period times the speed, so a sequence of messages always produces the same state.
 
 pub mod keys;
+mod lab;
 mod msg;
 pub mod pacing;
 mod parts;
@@ -11,6 +12,7 @@ mod playback;
 mod present;
 mod present_keys;
 mod transient;
+pub use lab::LabMode;
 pub use present::{PATH_FRAMES, Presenting};
 pub use transient::{Overlay, Prompt, Question, Toast};
 mod sandbox;
@@ -72,6 +74,8 @@ pub struct App {
     table_focus: crate::engine::table::TableIx,
     /// How many steps had started when the focus last followed a step's table.
     focus_followed: usize,
+    /// A lab (`rewrap lab`): what the attendee has seen of it.
+    lab: Option<LabMode>,
 }
 
 impl App {
@@ -104,6 +108,7 @@ impl App {
             present: None,
             table_focus: crate::engine::table::TableIx::FIRST,
             focus_followed: 0,
+            lab: None,
         };
         app.refresh_derived();
         Ok(app)
@@ -237,6 +242,49 @@ impl App {
                 || (ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL));
             return if yes { vec![Effect::Quit] } else { Vec::new() };
         }
+        if self.overlay == Overlay::Prompt(Prompt::ConfirmReset) {
+            self.overlay = Overlay::None;
+            if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+                return vec![Effect::Quit];
+            }
+            if matches!(ev.code, KeyCode::Char('y' | 'Y') | KeyCode::Enter) {
+                self.reset_lab();
+            } else {
+                self.toast("the lab goes on", false);
+            }
+            return Vec::new();
+        }
+        if let Overlay::Prompt(Prompt::GoTo { input }) = &mut self.overlay {
+            match ev.code {
+                KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                    return vec![Effect::Quit];
+                }
+                KeyCode::Char(c)
+                    if (c.is_ascii_alphanumeric() || c == ' ' || c == '+') && input.len() < 24 =>
+                {
+                    input.push(c);
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                }
+                KeyCode::Enter => {
+                    let typed = std::mem::take(input);
+                    self.overlay = Overlay::None;
+                    self.confirm_go_to(&typed);
+                    self.announce_verdict();
+                }
+                KeyCode::Esc => self.overlay = Overlay::None,
+                _ => {}
+            }
+            return Vec::new();
+        }
+        if matches!(self.overlay, Overlay::Briefing | Overlay::LabVerdict) {
+            // Any key closes the card; Esc, Enter and space do nothing else.
+            self.overlay = Overlay::None;
+            if matches!(ev.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char(' ')) {
+                return Vec::new();
+            }
+        }
         if let Overlay::Prompt(Prompt::DeletionDays { input, .. }) = &mut self.overlay {
             match ev.code {
                 KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => {
@@ -266,6 +314,10 @@ impl App {
     /// The message a key maps to in the current mode (plain or presenting), once no overlay
     /// or prompt takes the key for itself.
     fn key_msg(&self, ev: &crossterm::event::KeyEvent) -> Option<Msg> {
+        // A lab's attendee drives with the sandbox keys, presenting or not.
+        if self.lab.is_some() {
+            return self.lab_key(ev).or_else(|| keys::lookup(ev));
+        }
         if let Some(p) = &self.present {
             keys::lookup_present(
                 ev,
@@ -309,7 +361,9 @@ impl App {
             // Acting happens at the moment on screen: a stretch being shown stops there.
             self.stop_stretch();
         }
-        self.dispatch(msg)
+        let effects = self.dispatch(msg);
+        self.announce_verdict();
+        effects
     }
 
     /// Does the message act on the world (a sandbox action, or saving it)?
@@ -403,7 +457,8 @@ impl App {
             | Msg::ScheduleDeletion
             | Msg::Revoke
             | Msg::Allow => self.sandbox(msg),
-            Msg::SaveScenario => return vec![self.save()],
+            Msg::SaveScenario => return self.save().into_iter().collect(),
+            Msg::Hint | Msg::ResetLab | Msg::GoToTime | Msg::Briefing => self.lab_msg(msg),
         }
         Vec::new()
     }

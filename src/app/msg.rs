@@ -59,6 +59,14 @@ pub enum Msg {
     Pick(u8),
     /// Presenting: unlock (or lock again) the sandbox keys (`U`).
     ToggleSandboxLock,
+    /// Labs: reveal the next hint (`H`).
+    Hint,
+    /// Labs: start the lab again, after a confirmation (`r`).
+    ResetLab,
+    /// Labs: go to a time typed in a prompt (`>`), when the lab enables it.
+    GoToTime,
+    /// Labs: show the briefing again (`m`).
+    Briefing,
     /// One frame of wall time passed.
     Tick,
 }
@@ -74,5 +82,7 @@ pub enum Effect {
         dir: PathBuf,
         stem: String,
         text: String,
+        /// Write `STEM.toml` (`STEM-N.toml` if taken) rather than `STEM-explored.toml`.
+        exact: bool,
     },
 }

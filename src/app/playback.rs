@@ -124,7 +124,12 @@ impl App {
 
     /// Advance the clock to `t`, recording it in the session.
     pub(super) fn advance_to(&mut self, t: SimTime) {
-        self.session.advance_to(t);
+        if self.lab.is_some() {
+            // A lab's clock stops where its verdict comes in.
+            self.session.advance_until_verdict(t);
+        } else {
+            self.session.advance_to(t);
+        }
         self.refresh_derived();
     }
 

@@ -109,26 +109,49 @@ impl App {
     }
 
     /// `w`: the file to write, as an effect the terminal loop performs.
-    pub(super) fn save(&self) -> Effect {
+    pub(super) fn save(&mut self) -> Option<Effect> {
         let stem: String = std::path::Path::new(&self.scenario().file)
             .file_stem()
             .map_or_else(|| "scenario".into(), |s| s.to_string_lossy().into_owned())
             .replace("builtin:", "");
         let stem = stem.rsplit(':').next().unwrap_or("scenario").to_string();
-        Effect::Save {
+        if let Some(lab) = self.scenario().lab.as_ref().filter(|_| self.lab.is_some()) {
+            if lab.attempt_actions > 0 && !self.scenario().source.contains(crate::lab::ATTEMPT_MARK)
+            {
+                self.toast(
+                    "this file already holds a [[lab.attempt]] not saved by rewrap lab: open the lab itself to save a new attempt",
+                    true,
+                );
+                return None;
+            }
+            let stem = stem.strip_suffix("-attempt").unwrap_or(&stem);
+            return Some(Effect::Save {
+                dir: self.save_dir.clone(),
+                stem: format!("{stem}-attempt"),
+                text: crate::lab::attempt_toml(self.runner(), self.runner().engine().now()),
+                exact: true,
+            });
+        }
+        Some(Effect::Save {
             dir: self.save_dir.clone(),
             stem,
             text: self.exploration_toml(),
-        }
+            exact: false,
+        })
     }
 
     /// Report how a save went (called by whoever performed `Effect::Save`).
     pub fn saved(&mut self, result: std::io::Result<PathBuf>, stem: &str) {
         match result {
             Ok(path) => {
+                let how = if self.lab.is_some() {
+                    "grade it"
+                } else {
+                    "replay"
+                };
                 self.toast(
                     format!(
-                        "wrote {} (replay: rewrap check {})",
+                        "wrote {} ({how}: rewrap check {})",
                         path.display(),
                         path.display()
                     ),
@@ -138,7 +161,8 @@ impl App {
             }
             Err(e) => self.toast(
                 format!(
-                    "could not write {stem}-explored.toml in {}: {e}",
+                    "could not write {stem}{}.toml in {}: {e}",
+                    if self.lab.is_some() { "" } else { "-explored" },
                     self.save_dir.display()
                 ),
                 true,

@@ -10,6 +10,10 @@ pub enum Prompt {
     DeletionDays { key: KmsKeyId, input: String },
     /// Presenting: quit for real? (y / q / Ctrl-C: yes; anything else: no)
     ConfirmQuit,
+    /// Labs: start the lab again? (y / Enter: yes; anything else: no)
+    ConfirmReset,
+    /// Labs: the time to go to (`"7d 1h"`, or `"+1h"` from now).
+    GoTo { input: String },
 }
 
 /// What covers the live view, one at a time: drawn on top of it, and the first to take keys.
@@ -28,6 +32,10 @@ pub enum Overlay {
     /// The played scenario file was saved and no longer loads: why (the last good version
     /// runs on); Esc closes it.
     ReloadError(String),
+    /// Labs: the briefing (at the start, and on `m`); any key closes it.
+    Briefing,
+    /// Labs: solved (the debrief) or failed (what broke, when); any key closes it.
+    LabVerdict,
 }
 
 impl Overlay {

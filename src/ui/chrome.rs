@@ -493,6 +493,9 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
             0
         };
     let target = format!("{:<longest$}", targets(app));
+    if app.lab().is_some() {
+        return lab_footer(&target, width, screen_height);
+    }
     if screen_height < 30 {
         let mut line = vec![(String::new(), target)];
         let mut used = line[0].1.chars().count() + 2;
@@ -520,6 +523,41 @@ pub fn footer_rows(app: &App, width: u16, screen_height: u16) -> Vec<Vec<(String
         large,
         e.tables().len() > 1 || e.backups().iter().any(|b| !b.archival()),
     )
+}
+
+/// A lab's footer: the targets, then the keys an attendee needs, on one line under 30 rows.
+fn lab_footer(target: &str, width: u16, screen_height: u16) -> Vec<Vec<(String, String)>> {
+    let most = if screen_height < 30 { 1 } else { 2 };
+    let mut lines = vec![vec![(String::new(), target.to_string())]];
+    let mut used = target.chars().count() + 2;
+    for (k, label) in [
+        ("?", "all keys"),
+        ("H", "hint"),
+        ("spc", "play"),
+        (">", "go to"),
+        ("j", "next event"),
+        ("f", "read"),
+        ("r", "reset"),
+        ("w", "save attempt"),
+        ("m", "briefing"),
+        ("+/-", "speed"),
+        ("q", "quit"),
+    ] {
+        let cell = k.chars().count() + 1 + label.chars().count() + 2;
+        if used + cell > width as usize {
+            if lines.len() == most {
+                break;
+            }
+            lines.push(Vec::new());
+            used = 0;
+        }
+        lines
+            .last_mut()
+            .expect("one line")
+            .push((k.to_string(), label.to_string()));
+        used += cell;
+    }
+    lines
 }
 
 pub fn footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {

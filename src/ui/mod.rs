@@ -24,6 +24,7 @@ pub mod blast;
 pub mod cache;
 pub mod chrome;
 pub mod diagram;
+pub mod lab;
 pub mod ledger;
 pub mod log;
 pub mod notes;
@@ -142,6 +143,7 @@ pub fn render(f: &mut Frame, app: &App) {
             Overlay::Help => chrome::help(f, area, app, theme),
             _ => {}
         }
+        lab::card(f, area, app, theme);
         chrome::prompt(f, area, app, theme);
         chrome::reload_error(f, area, app, theme);
         return;
@@ -165,6 +167,13 @@ pub fn render(f: &mut Frame, app: &App) {
     .areas(area);
     chrome::header(f, header, app, theme);
     chrome::narration(f, narration, app, theme);
+    // A lab's goal panel takes the top of the body, as tall as it needs (the body keeps 6).
+    let goal_h = lab::height(app, area.width, false).min(main.height.saturating_sub(6));
+    let [goal, main] =
+        Layout::vertical([Constraint::Length(goal_h), Constraint::Min(1)]).areas(main);
+    if goal_h > 0 {
+        lab::render(f, goal, app, theme, false);
+    }
     if diagram::is_large(area) {
         large_body(f, main, log_area, app, theme);
     } else {
@@ -185,6 +194,7 @@ pub fn render(f: &mut Frame, app: &App) {
         Overlay::Help => chrome::help(f, area, app, theme),
         _ => {}
     }
+    lab::card(f, area, app, theme);
     chrome::prompt(f, area, app, theme);
     chrome::reload_error(f, area, app, theme);
 }

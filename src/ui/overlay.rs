@@ -88,6 +88,15 @@ fn assumption_lines(app: &App, theme: Theme) -> Vec<Line<'static>> {
 
 pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let mut full: Vec<Line> = Vec::new();
+    if app.lab().is_some() {
+        full.push(Line::styled(
+            "In this lab (these come first)",
+            theme.style(Tone::Accent),
+        ));
+        full.push(Line::raw(
+            "  H next hint · r reset (so read is f) · > go to a time · m the briefing · w save the attempt",
+        ));
+    }
     for group in [Group::Playback, Group::View, Group::Sandbox] {
         full.push(Line::styled(group.title(), theme.style(Tone::Accent)));
         for b in BINDINGS.iter().filter(|b| b.group == group) {
@@ -222,6 +231,51 @@ pub fn prompt(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 Block::bordered()
                     .title(" Quit? ")
                     .border_style(theme.style(Tone::Warn)),
+            ),
+            rect,
+        );
+        return;
+    }
+    if app.prompt() == Some(&Prompt::ConfirmReset) {
+        let rect = centered(area, 52, 5);
+        f.render_widget(Clear, rect);
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::styled(
+                    "Start the lab again from its first moment?",
+                    theme.style(Tone::Strong),
+                ),
+                Line::raw("y or Enter: start again · any other key: go on"),
+            ])
+            .block(
+                Block::bordered()
+                    .title(" Reset the lab? ")
+                    .border_style(theme.style(Tone::Warn)),
+            ),
+            rect,
+        );
+        return;
+    }
+    if let Some(Prompt::GoTo { input }) = app.prompt() {
+        let now = app.runner().engine().now();
+        let rect = centered(area, 60, 6);
+        f.render_widget(Clear, rect);
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::raw(format!("Go to which time? (now {now})")),
+                Line::from(vec![
+                    Span::raw("> "),
+                    Span::styled(format!("{input}▏"), theme.style(Tone::Strong)),
+                ]),
+                Line::styled(
+                    "\"7d 1h\" from the start, \"+30m\" from now · Enter · Esc",
+                    theme.style(Tone::Dim),
+                ),
+            ])
+            .block(
+                Block::bordered()
+                    .title(" Go to time ")
+                    .border_style(theme.border(true)),
             ),
             rect,
         );

@@ -33,6 +33,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     ])
     .areas(area);
     header_line(f, header, app, theme);
+    // A lab shows the room its goal panel where the narration would be, as big as it needs.
+    let goal_h = super::lab::height(app, area.width, true);
+    if goal_h > 0 {
+        let goal_h = goal_h.max(narration_h).min(area.height.saturating_sub(8));
+        let [goal, rest] = Layout::vertical([Constraint::Length(goal_h), Constraint::Min(1)])
+            .areas(text.union(body));
+        super::lab::render(f, goal, app, theme, true);
+        stage(f, rest, app, theme);
+        return;
+    }
     f.render_widget(
         Paragraph::new(narration)
             .wrap(Wrap { trim: false })
@@ -46,6 +56,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         question(f, body, app, q, theme);
         return;
     }
+    stage(f, body, app, theme);
+}
+
+/// The stage below the narration: the hierarchy (or the copies' chains), the clock, the cache
+/// timers and the status; an answer over the hierarchy once revealed.
+fn stage(f: &mut Frame, body: Rect, app: &App, theme: Theme) {
     let right_w = (body.width * 2 / 5).max(44).min(body.width / 2);
     let [left, right] =
         Layout::horizontal([Constraint::Min(30), Constraint::Length(right_w)]).areas(body);
@@ -90,7 +106,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     let [cache_area, status_area] =
         Layout::vertical([Constraint::Length(cache_h), Constraint::Min(0)]).areas(rest);
     cache::render(f, cache_area, app, theme);
-    status::render(f, status_area, app, area.height, theme);
+    status::render(f, status_area, app, f.area().height, theme);
     // The answer sits over the hierarchy's lower part: the clock, the status and the cache
     // timers beside it hold the proof and stay in view.
     // While the diagram draws the request's path (about 2 s after the reveal), the answer
