@@ -100,9 +100,15 @@ pub fn help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
     for group in [Group::Playback, Group::View, Group::Sandbox] {
         full.push(Line::styled(group.title(), theme.style(Tone::Accent)));
         for b in BINDINGS.iter().filter(|b| b.group == group) {
+            // In a lab, `r` resets and reading is `f`.
+            let (label, help) = if app.lab().is_some() && b.label == "r" {
+                ("f", b.help)
+            } else {
+                (b.label, b.help)
+            };
             full.push(Line::from(vec![
-                Span::styled(format!("  {:<7}", b.label), theme.style(Tone::Strong)),
-                Span::raw(b.help),
+                Span::styled(format!("  {label:<7}"), theme.style(Tone::Strong)),
+                Span::raw(help),
             ]));
         }
     }
