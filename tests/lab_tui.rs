@@ -196,3 +196,31 @@ fn every_lab_draws_at_every_size_in_both_views() {
         }
     }
 }
+
+/// Workshop mode: the verdict card shows SOLVED or FAILED in the big font for the room.
+#[test]
+fn presenting_the_verdict_is_drawn_big() {
+    let mut a = lab("recover-archived-table");
+    a.set_present(true);
+    a.handle_key(&key(KeyCode::Esc));
+    select(&mut a, "kms-1");
+    press(&mut a, "x");
+    assert!(
+        matches!(a.overlay(), Overlay::Prompt(Prompt::DeletionDays { .. })),
+        "{:?} {:?}",
+        a.overlay(),
+        a.current_toast()
+    );
+    press(&mut a, "7");
+    a.handle_key(&key(KeyCode::Enter));
+    assert_eq!(a.overlay(), &Overlay::LabVerdict, "{:?}", a.current_toast());
+    let s = screen(&a, 100, 30);
+    assert!(s.contains("FAILED at 0d 00:00:00"), "{s}");
+    assert!(s.contains("broke never `old-key-scheduled`"), "{s}");
+    // The banner's quadrant blocks, above the text.
+    let banner = s
+        .lines()
+        .filter(|l| l.contains('▜') || l.contains('▐'))
+        .count();
+    assert!(banner >= 3, "{s}");
+}

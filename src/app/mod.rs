@@ -294,7 +294,10 @@ impl App {
                 KeyCode::Backspace => {
                     input.pop();
                 }
-                KeyCode::Enter => self.confirm_prompt(),
+                KeyCode::Enter => {
+                    self.confirm_prompt();
+                    self.announce_verdict();
+                }
                 KeyCode::Esc => {
                     self.overlay = Overlay::None;
                     self.toast("deletion not scheduled", false);

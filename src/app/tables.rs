@@ -48,6 +48,11 @@ impl App {
     /// A step on a KMS key alone keeps the focus of the step before it; `T` overrides until
     /// the next step.
     pub(super) fn follow_step_table(&mut self) {
+        // In a lab the attendee chooses the table; the lab's own steps (the app's traffic)
+        // do not move the focus.
+        if self.lab.is_some() {
+            return;
+        }
         let started = self.runner().steps_started();
         if started == self.focus_followed {
             return;

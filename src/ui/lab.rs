@@ -106,16 +106,16 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
         } => Some(name.clone()),
         _ => None,
     };
-    let mut never = vec![Line::from(vec![
-        strong("Never"),
-        Span::styled(" (✓ not so far)", theme.style(Tone::Dim)),
-    ])];
+    let mut never = vec![Line::from(strong("Must never happen"))];
     for (name, words, holds) in judge.never_parts(engine) {
         let broken = holds || failed.as_deref() == Some(name.as_str());
-        never.push(Line::from(vec![
-            mark(!broken, theme),
-            Span::raw(fit(&words, right.width)),
-        ]));
+        // Not happened: a neutral dot (a ✓ beside "data is gone" would read as "it is").
+        let lead = if broken {
+            mark(false, theme)
+        } else {
+            Span::styled("· ", theme.style(Tone::Dim))
+        };
+        never.push(Line::from(vec![lead, Span::raw(fit(&words, right.width))]));
     }
     if let Some(d) = lab.deadline {
         let now = engine.now();
@@ -151,6 +151,41 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
         w,
         h,
     )
+}
+
+/// Presenting, the verdict card also shows SOLVED or FAILED big for the room, above its text:
+/// clears the card's place (`w` wide, `text_h` rows of text plus the banner) and draws the
+/// banner; returns the rows it takes (0 when there is none).
+fn banner(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    judge: &Judge,
+    theme: Theme,
+    w: u16,
+    text_h: u16,
+) -> u16 {
+    let word = match (app.present(), app.overlay(), judge.verdict()) {
+        (true, Overlay::LabVerdict, Verdict::Solved { .. }) => Some(("SOLVED", Tone::Ok)),
+        (true, Overlay::LabVerdict, Verdict::Failed { .. }) => Some(("FAILED", Tone::Bad)),
+        _ => None,
+    };
+    let banner_h = if word.is_some() { 5 } else { 0 };
+    let rect = centered(area, w, (text_h + banner_h).min(area.height));
+    f.render_widget(Clear, rect);
+    f.buffer_mut().set_style(rect, theme.base());
+    if let Some((word, tone)) = word {
+        let top = Rect::new(rect.x + 1, rect.y + 1, rect.width.saturating_sub(2), 4);
+        f.render_widget(
+            super::bigtext::BigText {
+                text: word,
+                pixels: super::bigtext::Pixels::Quadrant,
+                style: theme.style(tone),
+            },
+            top,
+        );
+    }
+    banner_h
 }
 
 /// The briefing or the verdict card, when one is up.
@@ -236,10 +271,12 @@ pub fn card(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         },
         _ => return,
     };
+    let banner_h = banner(f, area, app, judge, theme, w, lines.len() as u16 + 2);
+    for _ in 0..banner_h {
+        lines.insert(0, Line::raw(""));
+    }
     let h = (lines.len() as u16 + 2).min(area.height);
     let rect = centered(area, w, h);
-    f.render_widget(Clear, rect);
-    f.buffer_mut().set_style(rect, theme.base());
     f.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).block(
             Block::bordered()

@@ -141,11 +141,13 @@ fn header_line(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ));
     }
     // The presenter's clicker has nothing left to show: say so where they look.
-    let end = if app.runner().next_step_at().is_none() && app.question().is_none() {
-        " · the end"
-    } else {
-        ""
-    };
+    let end =
+        if app.runner().next_step_at().is_none() && app.question().is_none() && app.lab().is_none()
+        {
+            " · the end"
+        } else {
+            ""
+        };
     let left = format!(
         " step {}/{steps}{end} │ {} │ ",
         app.runner().steps_started(),
