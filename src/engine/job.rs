@@ -16,6 +16,8 @@ pub struct ServiceKey {
     /// zeroized on drop; the plaintext bytes themselves are not kept). Engine-only.
     /// `None` only in a step-back snapshot, which keeps no key material.
     pub(in crate::engine) cipher: Option<aes_gcm::Aes256Gcm>,
+    /// The same table key for the re-wrap's batch core (`crypto_batch`); job keys only.
+    pub(in crate::engine) batch: Option<super::crypto_batch::BatchKey>,
     pub(in crate::engine) fetched_at: SimTime,
 }
 

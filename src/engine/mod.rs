@@ -14,6 +14,7 @@ mod build;
 pub mod cache;
 pub mod command;
 pub mod crypto;
+pub mod crypto_batch;
 pub mod event;
 pub mod ids;
 mod initial;

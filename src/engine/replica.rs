@@ -187,6 +187,7 @@ impl Engine {
                 self.dynamo.tables[to.0].replication_key = Some(ServiceKey {
                     table_key: tk,
                     cipher: Some(cipher.clone()),
+                    batch: None,
                     fetched_at: self.now,
                 });
                 Some(cipher)

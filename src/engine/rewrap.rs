@@ -3,6 +3,7 @@
 //! a key it needs is unusable (undocumented), and says so when it can never finish.
 
 use super::crypto::{self};
+use super::crypto_batch;
 use super::event::{Caller, EventKind, RequestResult};
 use super::ids::{DekId, KmsKeyId, TableKeyId};
 use super::kms::{KeyState, KmsBlob, KmsErrorCode};
@@ -213,6 +214,7 @@ impl Engine {
             new_plain: Some(ServiceKey {
                 table_key: new_tk,
                 cipher: Some(crypto::cipher(&plain)),
+                batch: Some(crypto_batch::BatchKey::new(&plain)),
                 fetched_at: self.now,
             }),
             stalled: None,
@@ -308,6 +310,7 @@ impl Engine {
                     let held = Some(ServiceKey {
                         table_key: tk,
                         cipher: Some(crypto::cipher(&bytes)),
+                        batch: Some(crypto_batch::BatchKey::new(&bytes)),
                         fetched_at: now,
                     });
                     match which {
@@ -349,7 +352,14 @@ impl Engine {
                 self.emit(Some(tx), EventKind::RewrapResumed { done, total });
             }
             if rewrap_one {
-                self.rewrap_next_dek(tx);
+                // All at one instant (`rewrap_per_dek = 0s`): runs of DEKs through the batch
+                // core; otherwise one DEK a step.
+                let run = if self.assumptions.rewrap_per_dek == SimDuration::ZERO {
+                    crypto_batch::BATCH as u32
+                } else {
+                    1
+                };
+                self.rewrap_next_run(tx, run);
             }
             let Some(job) = self.dynamo.tables[tx.0].job.as_mut() else {
                 return;
@@ -408,7 +418,11 @@ impl Engine {
         }
     }
 
-    pub(super) fn rewrap_next_dek(&mut self, tx: TableIx) {
+    /// Re-wrap the next run of at most `max` DEKs (never across a range-log boundary, so the
+    /// log reads as one DEK at a time would make it), through the batch core; each DEK's event
+    /// as before. A DEK whose stored bytes fail their tag stalls the job there.
+    pub(super) fn rewrap_next_run(&mut self, tx: TableIx, max: u32) {
+        let rng = &mut self.rng;
         let table = &mut self.dynamo.tables[tx.0];
         let Some(job) = table.job.as_mut() else {
             return;
@@ -416,51 +430,71 @@ impl Engine {
         let (Some(old), Some(new)) = (job.old_plain.as_ref(), job.new_plain.as_ref()) else {
             return;
         };
-        let ix = job.done as usize;
+        let (Some(from_k), Some(to_k)) = (&old.batch, &new.batch) else {
+            return;
+        };
+        let start = job.done;
+        let mut n = (job.total - job.done).min(max.max(1));
+        if job.total > RANGE_LOG_ABOVE {
+            n = n.min(
+                (job.logged + RANGE_LOG_SIZE)
+                    .saturating_sub(job.done)
+                    .max(1),
+            );
+        }
         let (from, to) = (job.from, job.to);
-        let (Some(from_c), Some(to_c)) = (&old.cipher, &new.cipher) else {
-            return;
-        };
-        let dek = &mut table.deks[ix];
-        let before = dek.wrapped.fingerprint();
-        let table_id = &table.table_id;
-        let result = crypto::rewrap_key(
-            from_c,
-            dek_aad(table_id, from, dek.id).as_bytes(),
-            to_c,
-            dek_aad(table_id, to, dek.id).as_bytes(),
-            &mut self.rng,
-            &dek.wrapped,
-        );
-        let Ok(sealed) = result else {
-            // Unreachable unless stored bytes were corrupted; stall rather than panic.
-            let key = job.old_kms.clone();
-            self.stall_job(tx, &key, KmsErrorCode::InvalidCiphertextException);
-            return;
-        };
-        let after = sealed.fingerprint();
-        dek.staged = Some(sealed);
-        let id = dek.id;
-        job.done += 1;
-        let (done, total) = (job.done, job.total);
-        if total > RANGE_LOG_ABOVE {
-            if done - job.logged >= RANGE_LOG_SIZE {
-                self.log_rewrapped_range(tx);
-            }
-        } else {
-            job.logged = done;
-            self.emit(
-                Some(tx),
-                EventKind::DekRewrapped {
-                    dek: id,
+        let range = start as usize..(start + n) as usize;
+        let aads: Vec<_> = table.deks[range.clone()]
+            .iter()
+            .map(|d| {
+                (
+                    dek_aad(&table.table_id, from, d.id),
+                    dek_aad(&table.table_id, to, d.id),
+                )
+            })
+            .collect();
+        let run: Vec<crypto_batch::Wrapped<'_>> = table.deks[range.clone()]
+            .iter()
+            .zip(&aads)
+            .map(|(d, (f, t))| crypto_batch::Wrapped {
+                sealed: &d.wrapped,
+                from_aad: f.as_bytes(),
+                to_aad: t.as_bytes(),
+            })
+            .collect();
+        let mut out = Vec::with_capacity(n as usize);
+        let result = crypto_batch::rewrap_run(from_k, to_k, &run, rng, &mut out);
+        drop(run);
+        let per_dek_events = job.total <= RANGE_LOG_ABOVE;
+        let mut events = Vec::new();
+        for (dek, sealed) in table.deks[range].iter_mut().zip(out) {
+            let before = dek.wrapped.fingerprint();
+            let after = sealed.fingerprint();
+            dek.staged = Some(sealed);
+            job.done += 1;
+            if per_dek_events {
+                job.logged = job.done;
+                events.push(EventKind::DekRewrapped {
+                    dek: dek.id,
                     from,
                     to,
-                    done,
-                    total,
+                    done: job.done,
+                    total: job.total,
                     before,
                     after,
-                },
-            );
+                });
+            }
+        }
+        let (done, logged, old_kms) = (job.done, job.logged, job.old_kms.clone());
+        for e in events {
+            self.emit(Some(tx), e);
+        }
+        if !per_dek_events && done - logged >= RANGE_LOG_SIZE {
+            self.log_rewrapped_range(tx);
+        }
+        if result.is_err() {
+            // Unreachable unless stored bytes were corrupted; stall rather than panic.
+            self.stall_job(tx, &old_kms, KmsErrorCode::InvalidCiphertextException);
         }
     }
 

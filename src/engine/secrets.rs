@@ -30,6 +30,7 @@ impl Engine {
                     .flatten()
                 {
                     slot.cipher = None;
+                    slot.batch = None;
                 }
             }
             if let Some(k) = t.replication_key.as_mut() {
@@ -76,6 +77,9 @@ impl Engine {
             if let Some(j) = table.job.as_mut() {
                 for (slot, bytes) in [&mut j.old_plain, &mut j.new_plain].into_iter().zip(job) {
                     if let Some(s) = slot.as_mut() {
+                        s.batch = bytes
+                            .as_ref()
+                            .map(|b| super::crypto_batch::BatchKey::new(b));
                         s.cipher = bytes.map(|b| crypto::cipher(&b));
                     }
                 }
