@@ -118,6 +118,20 @@ pub fn dek_aad(table_id: &str, tk: TableKeyId, dek: DekId) -> AadBuf {
     b
 }
 
+/// [`dek_aad`]'s bytes appended to `out` (the re-wrap lays out a run's AADs in one buffer).
+pub fn push_dek_aad(out: &mut Vec<u8>, table_id: &str, tk: TableKeyId, dek: DekId) {
+    let start = out.len();
+    out.extend_from_slice(table_id.as_bytes());
+    let mut tail = [0u8; 11];
+    tail[..2].copy_from_slice(b"\0T");
+    tail[2..6].copy_from_slice(&tk.0.to_le_bytes());
+    tail[6] = b'D';
+    tail[7..].copy_from_slice(&dek.0.to_le_bytes());
+    out.extend_from_slice(&tail);
+    // As `AadBuf` keeps at most its 128 bytes (ids are far shorter: names are validated).
+    out.truncate(start + 128);
+}
+
 /// AAD of an item: table name, item key and DEK id (aws-behaviour.md #91), as
 /// `table | 0x00 | "I" item_le64 | "D" dek_le32`.
 pub fn item_aad(table: &str, item: ItemId, dek: DekId) -> AadBuf {

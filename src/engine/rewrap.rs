@@ -444,22 +444,21 @@ impl Engine {
         }
         let (from, to) = (job.from, job.to);
         let range = start as usize..(start + n) as usize;
-        let aads: Vec<_> = table.deks[range.clone()]
-            .iter()
-            .map(|d| {
-                (
-                    dek_aad(&table.table_id, from, d.id),
-                    dek_aad(&table.table_id, to, d.id),
-                )
-            })
-            .collect();
+        // The run's AADs side by side in one buffer (old, new, old, new, ...), all of one
+        // length: the table's id, the table key and the DEK.
+        let len = dek_aad(&table.table_id, from, DekId(0)).as_bytes().len();
+        let mut aads = Vec::with_capacity(2 * len * n as usize);
+        for d in &table.deks[range.clone()] {
+            super::binding::push_dek_aad(&mut aads, &table.table_id, from, d.id);
+            super::binding::push_dek_aad(&mut aads, &table.table_id, to, d.id);
+        }
         let run: Vec<crypto_batch::Wrapped<'_>> = table.deks[range.clone()]
             .iter()
-            .zip(&aads)
-            .map(|(d, (f, t))| crypto_batch::Wrapped {
+            .zip(aads.chunks_exact(2 * len))
+            .map(|(d, pair)| crypto_batch::Wrapped {
                 sealed: &d.wrapped,
-                from_aad: f.as_bytes(),
-                to_aad: t.as_bytes(),
+                from_aad: &pair[..len],
+                to_aad: &pair[len..],
             })
             .collect();
         let mut out = Vec::with_capacity(n as usize);
