@@ -132,7 +132,7 @@ fn step() -> Value {
                 "presenting: a question the simulation answers",
             ),
             "table": text("version 2: the table the step acts on (default the first)"),
-            "region": text("version 2: the replica's region a read, write or backup goes to"),
+            "region": text("version 2: the replica's region a read, write or backup goes to; on change-table-key, the replica whose key changes (ReplicaUpdates)"),
             "backup": text("version 2: the backup a backup makes or a restore reads"),
             "to": text("version 2: the table a restore makes"),
         }),
