@@ -84,13 +84,14 @@ fn a_wrong_attempt_that_fails_for_another_reason_than_stated_fails_the_check() {
         .find(|b| b.name == "retire-the-old-key")
         .unwrap()
         .text;
-    // Its first wrong attempt breaks `failed-read`; say it misses the deadline instead.
+    // The first wrong attempt stated as breaking `failed-read` (rotating instead of switching);
+    // say it misses the deadline instead.
     let bad = text.replacen("fails = \"failed-read\"", "fails = \"deadline\"", 1);
     let p = temp_file("misstated.toml", &bad);
     let (code, out, _) = rewrap(&["check", p.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     assert!(
-        out.contains("FAIL") && out.contains("should fail by deadline, but: FAILED at 0d 00:01:00"),
+        out.contains("FAIL") && out.contains("should fail by deadline, but: FAILED at 0d 00:06:00"),
         "{out}"
     );
 }

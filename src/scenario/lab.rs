@@ -396,9 +396,12 @@ pub fn words(kind: &CheckKind, table: &str) -> String {
         CheckKind::Error(e) => format!("a request gets {e}"),
         CheckKind::KmsError(k) => format!("KMS answers {k}"),
         CheckKind::Table(s) => format!("{table} is {}", s.name().to_uppercase()),
+        CheckKind::Sse(crate::engine::table::SseStatus::Updating) => {
+            format!("{table} re-wraps")
+        }
         CheckKind::Sse(s) => format!("{its} SSE is {}", s.name().to_uppercase()),
         CheckKind::WrappedBy(k) => format!("{table} is under {k}"),
-        CheckKind::KeyState(k, s) => format!("{k} is {}", s.name()),
+        CheckKind::KeyState(k, s) => format!("{k} is {}", s.name().replace('-', " ")),
         CheckKind::Cached(p, left) => match left {
             None => format!("{p} holds no cached table key"),
             Some(_) => format!("{p}'s cached table key has {} left", cached_text(*left)),

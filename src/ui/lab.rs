@@ -80,7 +80,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
     let [cols, hint_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(hints.len() as u16)]).areas(inner);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(52), Constraint::Percentage(48)]).areas(cols);
+        Layout::horizontal([Constraint::Percentage(46), Constraint::Percentage(54)]).areas(cols);
     let strong = |t: &str| {
         let mut s = theme.style(Tone::Strong);
         if big {
@@ -88,7 +88,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
         }
         Span::styled(t.to_string(), s)
     };
-    let fit = |s: &str, w: u16| super::fit_words(s, usize::from(w.saturating_sub(3)));
+    let fit = |s: &str, w: u16| super::fit_words(s, usize::from(w.saturating_sub(2)));
 
     let mut goal = vec![Line::from(strong("Goal: all at once"))];
     for (words, held) in judge.goal_parts(engine) {
