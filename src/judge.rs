@@ -110,7 +110,11 @@ impl Judge {
     /// The lab's table now (found by name: it may be one a restore makes).
     fn target(&self, engine: &Engine) -> Target {
         let table = engine.find_table(&self.lab.table_name);
-        Target { table, copy: table }
+        let copy = match (&self.lab.region, table) {
+            (Some(region), Some(tx)) => engine.copy_in(tx, region),
+            _ => table,
+        };
+        Target { table: copy, copy }
     }
 
     fn holds(&self, engine: &Engine, checks: &[Check], result: &RequestResult) -> bool {
@@ -207,7 +211,7 @@ impl Judge {
             at,
             why: Broke::Never {
                 name: inv.name.clone(),
-                words: inv.words(&self.lab.table_name),
+                words: inv.words(&self.lab.subject()),
                 state,
             },
         };
@@ -215,7 +219,7 @@ impl Judge {
 
     /// What the world showed for an invariant that holds (its parts, in words).
     fn state_words(&self, inv: &Invariant) -> String {
-        inv.words(&self.lab.table_name)
+        inv.words(&self.lab.subject())
     }
 
     /// The parts of the goal that do not hold now, in words.
@@ -244,7 +248,7 @@ impl Judge {
                     .kind
                     .evaluate(engine, target, &RequestResult::Ok)
                     .is_none();
-                (words(&c.kind, &self.lab.table_name), held)
+                (words(&c.kind, &self.lab.subject()), held)
             })
             .collect()
     }
@@ -257,7 +261,7 @@ impl Judge {
             .iter()
             .map(|inv| {
                 let now = !inv.on_requests() && self.holds(engine, &inv.checks, &RequestResult::Ok);
-                (inv.name.clone(), inv.words(&self.lab.table_name), now)
+                (inv.name.clone(), inv.words(&self.lab.subject()), now)
             })
             .collect()
     }

@@ -103,9 +103,20 @@ pub(super) fn parse_region(
     table: usize,
     declared: &Declared<'_>,
 ) -> Result<Option<String>, Diagnostic> {
-    let Some(r) = &rs.region else {
-        return Ok(None);
-    };
+    match &rs.region {
+        Some(r) => copy_region(cx, r, table, declared),
+        None => Ok(None),
+    }
+}
+
+/// A region of table `table`'s copies: `None` for the table's own region (the table itself),
+/// else the replica's region; refused when a declared table has no copy there.
+pub(super) fn copy_region(
+    cx: &Ctx<'_>,
+    r: &Spanned<String>,
+    table: usize,
+    declared: &Declared<'_>,
+) -> Result<Option<String>, Diagnostic> {
     let region = super::regions::parse_region(cx, r)?;
     if let Some(t) = declared.tables.get(table) {
         let home = super::regions::table_region(declared, &t.key);

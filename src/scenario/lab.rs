@@ -50,6 +50,9 @@ pub struct Lab {
     /// The table the goal and invariants speak about (an index into `Scenario::table_names`).
     pub table: usize,
     pub table_name: String,
+    /// With `region`: the replica of the table in that region, which the goal and invariants
+    /// then speak about instead of the table itself.
+    pub region: Option<String>,
     /// The live view's "go to time" key is on.
     pub go_to: bool,
     /// Line of the first `[[lab.solution]]` action, when the lab ships a solution.
@@ -59,6 +62,17 @@ pub struct Lab {
     pub attempt_actions: usize,
     /// Which attendee actions this scenario's steps include.
     pub variant: Variant,
+}
+
+impl Lab {
+    /// What the goal and invariants speak about, as the live view names it: `Orders`, or
+    /// `Orders@eu-west-1` for a replica.
+    pub fn subject(&self) -> String {
+        match &self.region {
+            Some(r) => format!("{}@{r}", self.table_name),
+            None => self.table_name.clone(),
+        }
+    }
 }
 
 /// One `never` entry: the lab fails the moment every part of it holds.
@@ -208,6 +222,10 @@ pub(super) fn parse_lab(
             .label("a goal speaks about the world's state; a request's result is not state")
             .help("put `outcome`, `error` and `kms_error` in `never` (e.g. never = [{ outcome = \"error\" }])"));
     }
+    let region = match &r.region {
+        Some(reg) => super::copies::copy_region(cx, reg, table.0, declared)?,
+        None => None,
+    };
     let never = parse_never(cx, r.never.as_ref(), declared)?;
     let deadline = match &r.deadline {
         Some(d) => Some(instant(cx, d, "deadline", SimTime::ZERO)?),
@@ -242,6 +260,7 @@ pub(super) fn parse_lab(
         debrief,
         table: table.0,
         table_name: table.1,
+        region,
         go_to: r.go_to.as_ref().is_none_or(|g| *g.get_ref()),
         solution_line: r.solution.first().map(|s| cx.line(&s.span())),
         wrong,
@@ -412,6 +431,14 @@ pub fn words(kind: &CheckKind, table: &str) -> String {
         CheckKind::TableNamed(_, name, s) => format!("{name} is {}", s.name().to_uppercase()),
         CheckKind::Grant(revoked) => {
             format!("DynamoDB's grant for {table} is {}", grant_name(*revoked))
+        }
+        // The lab's own copy (`region`): "Orders@eu-west-1 is removed".
+        CheckKind::Replica(r, s)
+            if table
+                .strip_suffix(r.as_str())
+                .is_some_and(|t| t.ends_with('@')) =>
+        {
+            format!("{table} is {}", s.name())
         }
         CheckKind::Replica(r, s) => format!("{its} copy in {r} is {}", s.name()),
         CheckKind::Backup(b, s) if b == crate::engine::backup::ARCHIVAL => {

@@ -46,6 +46,9 @@ pub(super) struct RawLab {
     /// The table the goal and invariants speak about (default: the first; may name a table a
     /// restore will make).
     pub(super) table: Option<Spanned<String>>,
+    /// The region of the table's copy the goal and invariants speak about (default: the
+    /// table's own region; a replica's region makes them speak about that replica).
+    pub(super) region: Option<Spanned<String>>,
     /// Whether the live view's "go to time" key is on (default true).
     pub(super) go_to: Option<Spanned<bool>>,
     /// `[[lab.solution]]`: the reference solution's actions.

@@ -243,6 +243,7 @@ fn lab() -> Value {
             "hints": { "type": "array", "items": { "type": "string" }, "description": "revealed one at a time (H)" },
             "debrief": text("the lesson, shown once solved"),
             "table": text("the table the goal speaks about (default the first; may be one a restore makes)"),
+            "region": text("the region of the table's copy the goal speaks about (default the table's own; a replica's region: that replica)"),
             "go_to": { "type": "boolean", "description": "the live view's go-to-time key is on (default true)" },
             "solution": steps("the reference solution's actions, like [[step]]"),
             "wrong": {
