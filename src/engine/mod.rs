@@ -18,6 +18,7 @@ pub mod crypto_batch;
 pub mod event;
 pub mod ids;
 mod initial;
+pub mod items;
 pub mod job;
 mod key_lifecycle;
 pub mod key_rules;

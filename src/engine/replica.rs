@@ -103,7 +103,7 @@ impl Engine {
         for c in self.replication_targets(tx) {
             next = next.max(self.dynamo.tables[c.0].items.len());
         }
-        pad_items(&mut self.dynamo.tables[tx.0].items, next);
+        pad_items(self.dynamo.tables[tx.0].items.vec_mut(), next);
         ItemId(next as u64)
     }
 
@@ -158,8 +158,8 @@ impl Engine {
             item_aad(&self.dynamo.tables[to.0].name, item, dek_id).as_bytes(),
         );
         let t = &mut self.dynamo.tables[to.0];
-        pad_items(&mut t.items, item.0 as usize);
-        t.items.push(Item {
+        pad_items(t.items.vec_mut(), item.0 as usize);
+        t.items.vec_mut().push(Item {
             dek: dek_id,
             sealed,
         });

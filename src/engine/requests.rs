@@ -210,7 +210,7 @@ impl Engine {
             if write {
                 let sealed =
                     crypto::seal_item(&dc, &mut self.rng, &item_plaintext(item), aad.as_bytes());
-                self.dynamo.tables[tx.0].items.push(Item {
+                self.dynamo.tables[tx.0].items.vec_mut().push(Item {
                     dek: dek_id,
                     sealed,
                 });

@@ -3,8 +3,9 @@
 
 use serde::Serialize;
 
-use super::crypto::{SealedItem, SealedKey};
+use super::crypto::SealedKey;
 use super::ids::{ConnectionId, DekId, KmsKeyId, PrincipalId, TableKeyId};
+pub use super::items::{Item, Items};
 use super::kms::KmsBlob;
 use super::time::SimTime;
 
@@ -36,13 +37,6 @@ pub struct Dek {
     pub(in crate::engine) items: u32,
 }
 
-/// An item as stored: ciphertext under its DEK. Its plaintext is [`item_plaintext`].
-#[derive(Clone, Debug)]
-pub struct Item {
-    pub(in crate::engine) dek: DekId,
-    pub(in crate::engine) sealed: SealedItem,
-}
-
 /// The archival backup taken when the table is archived (aws-behaviour.md #45).
 #[derive(Clone, Debug, Serialize)]
 pub struct ArchivalBackup {
@@ -72,7 +66,7 @@ pub struct Table {
     pub(in crate::engine) table_keys: Vec<TableKey>,
     pub(in crate::engine) current: TableKeyId,
     pub(in crate::engine) deks: Vec<Dek>,
-    pub(in crate::engine) items: Vec<Item>,
+    pub(in crate::engine) items: Items,
     pub(in crate::engine) quota: Quota,
     pub(in crate::engine) job: Option<RewrapJob>,
     /// The table-key cache: one entry per (principal, connection) for this table (aws-behaviour.md #16).
@@ -117,16 +111,6 @@ impl TableIx {
     pub const FIRST: TableIx = TableIx(0);
 }
 
-impl Item {
-    /// A write this copy of a global table never received (its replica was inaccessible or
-    /// removed when it was made): a hole in the item numbering, read as "no such item".
-    pub const ABSENT: DekId = DekId(u32::MAX);
-
-    pub fn is_absent(&self) -> bool {
-        self.dek == Self::ABSENT
-    }
-}
-
 /// Who a new table is: its name, account, internal id, encryption context, region and
 /// creation time.
 pub(crate) struct TableIdent {
@@ -145,7 +129,7 @@ impl Table {
         id: TableIdent,
         first: TableKey,
         deks: Vec<Dek>,
-        items: Vec<Item>,
+        items: impl Into<Items>,
         (cache, cache_slots): (Vec<CacheEntry>, CacheSlots),
     ) -> Self {
         Self {
@@ -162,7 +146,7 @@ impl Table {
             current: first.id,
             table_keys: vec![first],
             deks,
-            items,
+            items: items.into(),
             quota: Quota::default(),
             job: None,
             grant_revoked_on: None,
@@ -181,7 +165,7 @@ impl Table {
     /// The name the log and the panels use: `Orders`, or `Orders@eu-west-1` for a replica.
     /// Drop the items and DEKs (see `Engine::release_bulk`).
     pub(in crate::engine) fn release_bulk(&mut self) {
-        self.items = Vec::new();
+        self.items = Items::default();
         self.deks = Vec::new();
     }
 
@@ -297,7 +281,7 @@ impl Table {
         }
     }
 
-    pub fn items(&self) -> &[Item] {
+    pub fn items(&self) -> &Items {
         &self.items
     }
 
@@ -351,12 +335,6 @@ impl Table {
 }
 
 /// Read access from outside the engine (the fields stay the engine's).
-impl Item {
-    pub fn sealed(&self) -> &SealedItem {
-        &self.sealed
-    }
-}
-
 /// Read access from outside the engine (the fields stay the engine's).
 impl Dek {
     pub fn items(&self) -> u32 {
