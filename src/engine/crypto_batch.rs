@@ -68,23 +68,36 @@ impl BatchKey {
         // The AADs of a run share their first blocks (the table's id): GHASH over those is
         // the same for every DEK, so it is done once and each DEK starts from a copy.
         let first = msgs.first().map_or(&[][..], |m| m.0);
-        let common = msgs
-            .iter()
-            .map(|(aad, _)| {
-                aad.chunks_exact(16)
-                    .zip(first.chunks_exact(16))
-                    .take_while(|(a, b)| a == b)
-                    .count()
-            })
-            .min()
-            .unwrap_or(0)
-            .min(MAX_AAD / 16);
+        let mut common = (first.len() / 16).min(MAX_AAD / 16);
+        for (aad, _) in msgs {
+            // Shrinks only: each AAD compared over the blocks still shared, usually one.
+            while common > 0 && aad.get(..16 * common) != Some(&first[..16 * common]) {
+                common -= 1;
+            }
+        }
         let mut start = self.ghash.clone();
         for chunk in first.chunks_exact(16).take(common) {
             start.update(&[*Block::from_slice(chunk)]);
         }
         let mut blocks = [Block::default(); MAX_BLOCKS];
         for ((aad, ct), tag) in msgs.iter().zip(tags.iter_mut()) {
+            let rest = &aad[(16 * common).min(aad.len())..];
+            if rest.len() <= 16 {
+                // The engine's case: at most one AAD block after the shared ones, then the
+                // ciphertext's two and the lengths, laid out on the stack.
+                let mut last = Block::default();
+                last[..rest.len()].copy_from_slice(rest);
+                let four = [
+                    last,
+                    *Block::from_slice(&ct[..16]),
+                    *Block::from_slice(&ct[16..]),
+                    lengths(aad.len()),
+                ];
+                let mut g = start.clone();
+                g.update(&four[usize::from(rest.is_empty())..]);
+                *tag = g.finalize().into();
+                continue;
+            }
             if aad.len() > MAX_AAD {
                 *tag = self.ghash_one(aad, ct);
                 continue;
@@ -136,7 +149,17 @@ fn message_blocks(aad: &[u8], ct: &[u8; 32], out: &mut [Block; MAX_BLOCKS]) -> u
     aad_blocks + 3
 }
 
+/// GHASH's last block: the AAD's and the 32-byte ciphertext's lengths in bits.
+#[inline]
+fn lengths(aad_len: usize) -> Block {
+    let mut lens = Block::default();
+    lens[..8].copy_from_slice(&((aad_len as u64) * 8).to_be_bytes());
+    lens[8..].copy_from_slice(&(32u64 * 8).to_be_bytes());
+    lens
+}
+
 /// The three counter blocks of a 96-bit nonce: J0 (for the tag), then the message's two.
+#[inline]
 fn counters(nonce: &[u8; 12], out: &mut [Block]) {
     for (i, b) in out.iter_mut().enumerate() {
         b[..12].copy_from_slice(nonce);
@@ -145,6 +168,7 @@ fn counters(nonce: &[u8; 12], out: &mut [Block]) {
 }
 
 /// `out` = `data` xor the two keystream blocks, 16 bytes at a time.
+#[inline]
 fn xor32(out: &mut [u8; 32], data: &[u8; 32], k1: &Block, k2: &Block) {
     for (half, k) in [(0, k1), (16, k2)] {
         let d = u128::from_ne_bytes(data[half..half + 16].try_into().expect("16 bytes"));
@@ -153,9 +177,17 @@ fn xor32(out: &mut [u8; 32], data: &[u8; 32], k1: &Block, k2: &Block) {
     }
 }
 
-/// Tags compared without an early exit.
+/// Tags compared without an early exit: one 128-bit xor, then one test.
+#[inline]
 fn same_tag(a: &[u8; 16], b: &[u8; 16]) -> bool {
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    (u128::from_ne_bytes(*a) ^ u128::from_ne_bytes(*b)) == 0
+}
+
+/// `tag` xor the keystream block `k` (E_K(J0)).
+#[inline]
+fn xor_tag(tag: &[u8; 16], k: &Block) -> [u8; 16] {
+    let k = u128::from_ne_bytes(k.as_slice().try_into().expect("16 bytes"));
+    (u128::from_ne_bytes(*tag) ^ k).to_ne_bytes()
 }
 
 /// DEKs a run handles at once: bounded memory (about 130 bytes of scratch a DEK).
@@ -197,11 +229,7 @@ pub fn rewrap_run(
         let mut opened = n;
         for (i, d) in chunk.iter().enumerate() {
             let ks = &blocks[3 * i..3 * i + 3];
-            let mut tag = tags[i];
-            for (t, k) in tag.iter_mut().zip(ks[0].iter()) {
-                *t ^= k;
-            }
-            if !same_tag(&tag, &d.sealed.tag) {
+            if !same_tag(&xor_tag(&tags[i], &ks[0]), &d.sealed.tag) {
                 opened = i;
                 result = Err((c * BATCH + i, OpenError));
                 break;
@@ -209,12 +237,12 @@ pub fn rewrap_run(
             xor32(&mut plain[i], &d.sealed.ct, &ks[1], &ks[2]);
         }
         // Seal those opened: nonces drawn in order, keystreams in one bulk call.
-        let mut nonces = Vec::with_capacity(opened);
-        for b in blocks.chunks_mut(3).take(opened) {
-            let mut nonce = [0u8; 12];
-            rng.fill_bytes(&mut nonce);
-            counters(&nonce, b);
-            nonces.push(nonce);
+        // One draw for the run's nonces: 12 bytes each, whole words, so the same bytes as one
+        // draw per DEK.
+        let mut nonces = vec![[0u8; 12]; opened];
+        rng.fill_bytes(nonces.as_flattened_mut());
+        for (nonce, b) in nonces.iter().zip(blocks.chunks_mut(3)) {
+            counters(nonce, b);
         }
         to.aes.encrypt_blocks(&mut blocks[..3 * opened]);
         let mut cts = vec![[0u8; 32]; opened];
@@ -227,13 +255,16 @@ pub fn rewrap_run(
             .map(|(d, ct)| (d.to_aad, ct))
             .collect();
         to.ghash_many(&msgs, &mut tags[..opened]);
-        for (i, (ct, nonce)) in cts.into_iter().zip(nonces).enumerate() {
-            let mut tag = tags[i];
-            for (t, k) in tag.iter_mut().zip(blocks[3 * i].iter()) {
-                *t ^= k;
-            }
-            out.push(SealedKey { nonce, ct, tag });
-        }
+        out.extend(
+            cts.into_iter()
+                .zip(nonces)
+                .enumerate()
+                .map(|(i, (ct, nonce))| SealedKey {
+                    nonce,
+                    ct,
+                    tag: xor_tag(&tags[i], &blocks[3 * i]),
+                }),
+        );
         if result.is_err() {
             break;
         }
