@@ -467,22 +467,20 @@ impl Engine {
         let per_dek_events = job.total <= RANGE_LOG_ABOVE;
         let mut events = Vec::new();
         for (dek, sealed) in table.deks[range].iter_mut().zip(out) {
-            let before = dek.wrapped.fingerprint();
-            let after = sealed.fingerprint();
-            dek.staged = Some(sealed);
-            job.done += 1;
             if per_dek_events {
-                job.logged = job.done;
+                job.logged = job.done + 1;
                 events.push(EventKind::DekRewrapped {
                     dek: dek.id,
                     from,
                     to,
-                    done: job.done,
+                    done: job.done + 1,
                     total: job.total,
-                    before,
-                    after,
+                    before: dek.wrapped.fingerprint(),
+                    after: sealed.fingerprint(),
                 });
             }
+            dek.staged = Some(sealed);
+            job.done += 1;
         }
         let (done, logged, old_kms) = (job.done, job.logged, job.old_kms.clone());
         for e in events {
