@@ -79,8 +79,33 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
     let hints = hint_lines(app, judge, area.width, big);
     let [cols, hint_area] =
         Layout::vertical([Constraint::Min(1), Constraint::Length(hints.len() as u16)]).areas(inner);
+    // Each column as wide as its longest line (mark, words; a column of space after the
+    // goal), the room left over shared between them; when both do not fit, the goal takes
+    // at most half and the invariants, usually the longer texts, the rest.
+    let goal_parts = judge.goal_parts(engine);
+    let width = |w: &str| unicode_width::UnicodeWidthStr::width(w);
+    let need_goal = goal_parts
+        .iter()
+        .map(|(w, _)| width(w) + 3)
+        .chain(std::iter::once(width("Goal: all at once") + 1))
+        .max()
+        .unwrap_or(0);
+    let need_never = judge
+        .never_parts(engine)
+        .iter()
+        .map(|(_, w, _)| width(w) + 2)
+        .chain(std::iter::once(width("deadline 7d 00:00:00 · 7d 00h left")))
+        .max()
+        .unwrap_or(0);
+    let all = usize::from(cols.width);
+    let goal_w = if need_goal + need_never <= all {
+        need_goal + (all - need_goal - need_never) / 2
+    } else {
+        need_goal.min(all / 2)
+    };
+    let goal_w = u16::try_from(goal_w).unwrap_or(cols.width);
     let [left, right] =
-        Layout::horizontal([Constraint::Percentage(46), Constraint::Percentage(54)]).areas(cols);
+        Layout::horizontal([Constraint::Length(goal_w), Constraint::Min(0)]).areas(cols);
     let strong = |t: &str| {
         let mut s = theme.style(Tone::Strong);
         if big {
@@ -91,10 +116,11 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
     let fit = |s: &str, w: u16| super::fit_words(s, usize::from(w.saturating_sub(2)));
 
     let mut goal = vec![Line::from(strong("Goal: all at once"))];
-    for (words, held) in judge.goal_parts(engine) {
+    for (words, held) in goal_parts {
+        // One column of space before the invariants.
         goal.push(Line::from(vec![
             mark(held, theme),
-            Span::raw(fit(&words, left.width)),
+            Span::raw(fit(&words, left.width.saturating_sub(1))),
         ]));
     }
     f.render_widget(Paragraph::new(goal), left);
