@@ -224,3 +224,30 @@ fn presenting_the_verdict_is_drawn_big() {
         .count();
     assert!(banner >= 3, "{s}");
 }
+
+/// Every goal part and invariant shows at the room's sizes; where a short terminal cannot hold
+/// them all, the last row says how many are hidden instead of leaving one silently out.
+#[test]
+fn a_goal_that_does_not_fit_says_what_is_hidden() {
+    let mut a = lab("protect-before-deleting");
+    a.handle_key(&key(KeyCode::Esc));
+    let small = screen(&a, 80, 24);
+    assert!(
+        small.contains("… 2 more: a taller window shows all"),
+        "{small}"
+    );
+    for (w, h) in [(100, 30), (120, 36), (200, 60)] {
+        let s = screen(&a, w, h);
+        assert!(!s.contains("more: a taller window"), "{w}x{h}\n{s}");
+        for part in [
+            "Orders-restored is under kms-new",
+            "kms-old is deleted",
+            "Orders-restored's data is recoverable",
+            "Reports is ACTIVE",
+            "Reports is INACCESSIBLE",
+            "a read or write fails",
+        ] {
+            assert!(s.contains(part), "{w}x{h}: {part}\n{s}");
+        }
+    }
+}

@@ -123,6 +123,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
             Span::raw(fit(&words, left.width.saturating_sub(1))),
         ]));
     }
+    let goal = cut_with_more(goal, left.height, left.width, theme);
     f.render_widget(Paragraph::new(goal), left);
 
     let failed = match judge.verdict() {
@@ -160,6 +161,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: Theme, big: bool) {
         };
         never.push(Line::styled(fit(&text, right.width), theme.style(tone)));
     }
+    let never = cut_with_more(never, right.height, right.width, theme);
     f.render_widget(Paragraph::new(never), right);
     let hints: Vec<Line> = hints
         .into_iter()
@@ -311,4 +313,26 @@ pub fn card(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ),
         rect,
     );
+}
+
+/// Lines for a column `rows` high: when they do not all fit (a short terminal), the last row
+/// says how many are hidden instead of leaving a goal part or an invariant silently out.
+fn cut_with_more(
+    mut lines: Vec<Line<'static>>,
+    rows: u16,
+    width: u16,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let rows = usize::from(rows);
+    if lines.len() <= rows || rows == 0 {
+        return lines;
+    }
+    let hidden = lines.len() - rows + 1;
+    lines.truncate(rows - 1);
+    let text = format!("… {hidden} more: a taller window shows all");
+    lines.push(Line::styled(
+        super::fit_words(&text, usize::from(width.saturating_sub(1))),
+        theme.style(Tone::Warn),
+    ));
+    lines
 }
