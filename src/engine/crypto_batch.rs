@@ -1,6 +1,6 @@
 //! The re-wrap's batch core: many DEKs under one pair of table keys per call, AES-256-GCM
 //! built from the RustCrypto block cipher (`aes`, whose bulk `encrypt_blocks` keeps the
-//! pipeline full: 3 counter blocks a DEK, a whole run at once) and GHASH (`ghash`), in safe
+//! pipeline full: 3 counter blocks a DEK, a whole run at once) and GHASH (built on `polyval`), in safe
 //! Rust. The output is byte for byte what [`super::crypto::rewrap_key`] (the single-DEK
 //! reference, kept) gives DEK after DEK: the same nonces drawn from the same RNG in the same
 //! order, and a DEK whose tag fails stops the run at that index with no nonce drawn for it or
@@ -8,8 +8,8 @@
 //! counters 2 and 3, tag = GHASH_H(A, C) xor E_K(J0), H = E_K(0).
 
 use aes::cipher::{BlockEncrypt, KeyInit as _};
-use ghash::GHash;
-use ghash::universal_hash::UniversalHash as _;
+use polyval::Polyval;
+use polyval::universal_hash::UniversalHash as _;
 use rand::Rng;
 
 use super::crypto::{OpenError, SealedKey};
@@ -22,7 +22,7 @@ pub struct BatchKey {
     aes: aes::Aes256,
     h: [u8; 16],
     /// GHASH keyed with H once; each DEK's tag starts from a copy.
-    ghash: GHash,
+    ghash: Ghash,
 }
 
 impl Drop for BatchKey {
@@ -52,7 +52,7 @@ impl BatchKey {
         let aes = aes::Aes256::new_from_slice(&key[..]).expect("32-byte key");
         let mut h = Block::default();
         aes.encrypt_block(&mut h);
-        let ghash = GHash::new(&h);
+        let ghash = Ghash::new(&h);
         Self {
             aes,
             h: h.into(),
@@ -71,7 +71,7 @@ impl BatchKey {
         let mut common = (first.len() / 16).min(MAX_AAD / 16);
         for (aad, _) in msgs {
             // Shrinks only: each AAD compared over the blocks still shared, usually one.
-            while common > 0 && aad.get(..16 * common) != Some(&first[..16 * common]) {
+            while common > 0 && !same_blocks(aad, first, common) {
                 common -= 1;
             }
         }
@@ -88,14 +88,14 @@ impl BatchKey {
                 let mut last = Block::default();
                 last[..rest.len()].copy_from_slice(rest);
                 let four = [
-                    last,
-                    *Block::from_slice(&ct[..16]),
-                    *Block::from_slice(&ct[16..]),
-                    lengths(aad.len()),
+                    rev(&last),
+                    rev(Block::from_slice(&ct[..16])),
+                    rev(Block::from_slice(&ct[16..])),
+                    rev(&lengths(aad.len())),
                 ];
                 let mut g = start.clone();
-                g.update(&four[usize::from(rest.is_empty())..]);
-                *tag = g.finalize().into();
+                g.update_reversed(&four[usize::from(rest.is_empty())..]);
+                *tag = g.finalize();
                 continue;
             }
             if aad.len() > MAX_AAD {
@@ -105,7 +105,7 @@ impl BatchKey {
             let n = message_blocks(aad, ct, &mut blocks);
             let mut g = start.clone();
             g.update(&blocks[common..n]);
-            *tag = g.finalize().into();
+            *tag = g.finalize();
         }
         for x in &mut blocks {
             zeroize::Zeroize::zeroize(x.as_mut_slice());
@@ -121,8 +121,63 @@ impl BatchKey {
         lens[..8].copy_from_slice(&((aad.len() as u64) * 8).to_be_bytes());
         lens[8..].copy_from_slice(&(32u64 * 8).to_be_bytes());
         g.update(&[lens.into()]);
-        g.finalize().into()
+        g.finalize()
     }
+}
+
+/// GHASH on POLYVAL, as the `ghash` crate builds it (RFC 8452, appendix A): the key is
+/// mulX_POLYVAL(ByteReverse(H)), every block goes in byte-reversed and the result comes out
+/// byte-reversed. Done here so the reversal is one 128-bit byte swap inlined into the loop,
+/// where the crate's per-block callback reversed byte by byte.
+#[derive(Clone)]
+struct Ghash(Polyval);
+
+impl Ghash {
+    fn new(h: &Block) -> Self {
+        let mut key = polyval::mulx(&rev(h));
+        let p = Polyval::new(&key);
+        zeroize::Zeroize::zeroize(key.as_mut_slice());
+        Self(p)
+    }
+
+    /// Feed whole blocks, in GHASH's byte order.
+    #[inline]
+    fn update(&mut self, blocks: &[Block]) {
+        let mut buf = [Block::default(); MAX_BLOCKS];
+        for chunk in blocks.chunks(MAX_BLOCKS) {
+            for (b, x) in buf.iter_mut().zip(chunk) {
+                *b = rev(x);
+            }
+            self.0.update(&buf[..chunk.len()]);
+        }
+    }
+
+    /// Feed whole blocks already byte-reversed (POLYVAL's order).
+    #[inline]
+    fn update_reversed(&mut self, blocks: &[Block]) {
+        self.0.update(blocks);
+    }
+
+    /// Feed bytes, the last block zero-padded.
+    fn update_padded(&mut self, data: &[u8]) {
+        for chunk in data.chunks(16) {
+            let mut b = Block::default();
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.update(&[b]);
+        }
+    }
+
+    #[inline]
+    fn finalize(self) -> [u8; 16] {
+        rev(&self.0.finalize()).into()
+    }
+}
+
+/// A block byte-reversed: one 128-bit byte swap.
+#[inline]
+fn rev(b: &Block) -> Block {
+    let v = u128::from_be_bytes(b.as_slice().try_into().expect("16 bytes"));
+    Block::from(v.to_le_bytes())
 }
 
 /// Blocks of the longest message laid out at once: an AAD of up to 21 blocks (AADs hold a table's
@@ -147,6 +202,20 @@ fn message_blocks(aad: &[u8], ct: &[u8; 32], out: &mut [Block; MAX_BLOCKS]) -> u
     lens[8..].copy_from_slice(&(32u64 * 8).to_be_bytes());
     out[aad_blocks + 2] = lens.into();
     aad_blocks + 3
+}
+
+/// Do `a` and `b` both hold `n` whole blocks and agree on them? Compared 16 bytes at a time.
+#[inline]
+fn same_blocks(a: &[u8], b: &[u8], n: usize) -> bool {
+    a.len() >= 16 * n
+        && b.len() >= 16 * n
+        && a.chunks_exact(16)
+            .zip(b.chunks_exact(16))
+            .take(n)
+            .all(|(x, y)| {
+                u128::from_ne_bytes(x.try_into().expect("16 bytes"))
+                    == u128::from_ne_bytes(y.try_into().expect("16 bytes"))
+            })
 }
 
 /// GHASH's last block: the AAD's and the 32-byte ciphertext's lengths in bits.
