@@ -13,6 +13,10 @@ use super::vocab::Purpose;
 use super::vocab::{ErrorCode, KmsOp};
 use super::{Command, Engine};
 
+/// Up to this many DEKs, a restore keeps a cipher object per DEK while it re-seals the items
+/// (about 1 KB each: 4 MB at most); above, it sets one up per item from the DEK's 32 bytes.
+const RESTORE_CIPHERS_KEPT: usize = 4_096;
+
 impl Engine {
     /// RestoreTableFromBackup (aws-behaviour.md #46, 47, 49): the backup's keys must be usable by
     /// DynamoDB; the new table `to` gets a new table key under `key` (default: the backup's
@@ -290,7 +294,12 @@ impl Engine {
             .map(|(id, p)| (*id, crypto::cipher(p)))
             .collect();
         let mut deks = Vec::with_capacity(b.deks.len());
-        let mut dek_ciphers = Vec::with_capacity(b.deks.len());
+        // The DEKs' plaintext, flat and wiped when dropped (32 bytes each). A cipher object per
+        // DEK (~1 KB) is kept only for small tables; above that, each item's cipher is set up
+        // from its DEK's bytes when it is needed (a 1M-DEK restore held ~1 GB of them).
+        let mut dek_keys = zeroize::Zeroizing::new(Vec::with_capacity(b.deks.len()));
+        let keep_ciphers = b.deks.len() <= RESTORE_CIPHERS_KEPT;
+        let mut dek_ciphers = Vec::new();
         for d in &b.deks {
             let (_, c) = old.iter().find(|(id, _)| *id == d.under)?;
             let plain = crypto::open_key(
@@ -305,7 +314,10 @@ impl Engine {
                 &plain,
                 dek_aad(table_id, t1, d.id).as_bytes(),
             );
-            dek_ciphers.push(crypto::cipher(&plain));
+            if keep_ciphers {
+                dek_ciphers.push(crypto::cipher(&plain));
+            }
+            dek_keys.push(*plain);
             deks.push(Dek {
                 id: d.id,
                 under: t1,
@@ -323,7 +335,13 @@ impl Engine {
             }
             let id = ItemId(i as u64);
             let dek = stored.dek;
-            let dc = &dek_ciphers[dek.0 as usize];
+            let made;
+            let dc = if keep_ciphers {
+                &dek_ciphers[dek.0 as usize]
+            } else {
+                made = crypto::cipher(dek_keys.get(dek.0 as usize)?);
+                &made
+            };
             let pt = crypto::open_item(
                 dc,
                 &stored.sealed,
