@@ -134,8 +134,11 @@ struct Ghash(Polyval);
 
 impl Ghash {
     fn new(h: &Block) -> Self {
-        let mut key = polyval::mulx(&rev(h));
+        // H and what is derived from it are the GHASH key: the copies made here are wiped.
+        let mut reversed = rev(h);
+        let mut key = polyval::mulx(&reversed);
         let p = Polyval::new(&key);
+        zeroize::Zeroize::zeroize(reversed.as_mut_slice());
         zeroize::Zeroize::zeroize(key.as_mut_slice());
         Self(p)
     }
