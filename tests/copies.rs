@@ -33,8 +33,12 @@ name = "app"
 "#;
 
 fn run(steps: &str) -> Runner {
-    let text = format!("{WORLD}\n{steps}");
-    let s = scenario::parse("t.toml", &text).unwrap_or_else(|d| panic!("{d}"));
+    run_text(&format!("{WORLD}\n{steps}"))
+}
+
+/// A whole scenario, run to its end.
+fn run_text(text: &str) -> Runner {
+    let s = scenario::parse("t.toml", text).unwrap_or_else(|d| panic!("{d}"));
     let mut r = Runner::new(Arc::new(s)).unwrap();
     r.run_to_end();
     r
@@ -441,9 +445,7 @@ principal = "app"
 table = "Copy"
 expect = { outcome = "ok" }
 "#;
-    let s = scenario::parse("t.toml", text).unwrap_or_else(|d| panic!("{d}"));
-    let mut r = Runner::new(Arc::new(s)).unwrap();
-    r.run_to_end();
+    let r = run_text(text);
     assert_clean(&r);
     let e = r.engine();
     let copy = e.find_table("Copy").unwrap();
